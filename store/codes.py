@@ -1,0 +1,309 @@
+"""The codebook: a tree of codes with colours, descriptions and memos.
+
+Every change here is one undoable action (see store/history.py).
+"""
+
+from __future__ import annotations
+
+import colorsys
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from .errors import NotFound, StoreError
+from .history import ChangeLog, action
+from .util import new_uuid, now
+
+PATH_SEPARATOR = " > "
+
+# Colours that stay distinct from each other and readable as a tinted
+# background behind light or dark text. New codes take the first unused one.
+PALETTE = [
+    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4",
+    "#f032e6", "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324",
+    "#ffe119", "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075",
+]
+
+
+@dataclass
+class Code:
+    id: int
+    uuid: str
+    name: str
+    colour: str
+    description: str
+    parent_id: int | None
+    path: str = ""
+    depth: int = 0
+    coding_count: int = 0
+    children: list[Code] = field(default_factory=list)
+
+    @property
+    def total_count(self) -> int:
+        """Codings of this code and of all codes beneath it."""
+        return self.coding_count + sum(child.total_count for child in self.children)
+
+
+def codebook(db: sqlite_utils.Database) -> list[Code]:
+    """All codes in tree order (parents before children, siblings by name)."""
+    counts = {
+        row["code_id"]: row["n"]
+        for row in db.query("SELECT code_id, COUNT(*) AS n FROM codings GROUP BY code_id")
+    }
+    codes = {
+        row["id"]: Code(
+            id=row["id"],
+            uuid=row["uuid"],
+            name=row["name"],
+            colour=row["colour"],
+            description=row["description"] or "",
+            parent_id=row["parent_id"],
+            coding_count=counts.get(row["id"], 0),
+        )
+        for row in db.query("SELECT * FROM codes")
+    }
+    roots: list[Code] = []
+    for code in codes.values():
+        parent = codes.get(code.parent_id) if code.parent_id else None
+        (parent.children if parent else roots).append(code)
+    ordered: list[Code] = []
+
+    def visit(siblings: list[Code], prefix: str, depth: int) -> None:
+        siblings.sort(key=lambda c: c.name.casefold())
+        for code in siblings:
+            code.path = prefix + code.name
+            code.depth = depth
+            ordered.append(code)
+            visit(code.children, code.path + PATH_SEPARATOR, depth + 1)
+
+    visit(roots, "", 0)
+    return ordered
+
+
+def get_code(db: sqlite_utils.Database, code_id: int) -> Code:
+    for code in codebook(db):
+        if code.id == code_id:
+            return code
+    raise NotFound(f"code {code_id} does not exist")
+
+
+def find_code(db: sqlite_utils.Database, name_or_path: str) -> Code | None:
+    """A code by its full path ("Parent > Child"), else by a unique name."""
+    wanted = name_or_path.strip().casefold()
+    codes = codebook(db)
+    by_path = [c for c in codes if c.path.casefold() == wanted]
+    if by_path:
+        return by_path[0]
+    by_name = [c for c in codes if c.name.casefold() == wanted]
+    if len(by_name) > 1:
+        paths = ", ".join(c.path for c in by_name)
+        raise StoreError(f"{name_or_path!r} is ambiguous: {paths}; give the full path")
+    return by_name[0] if by_name else None
+
+
+def descendant_ids(db: sqlite_utils.Database, code_id: int) -> list[int]:
+    """The code and every code beneath it."""
+    rows = db.query(
+        """WITH RECURSIVE tree(id) AS (
+               SELECT ? UNION ALL SELECT codes.id FROM codes JOIN tree ON codes.parent_id = tree.id
+           ) SELECT id FROM tree""",
+        [code_id],
+    )
+    return [row["id"] for row in rows]
+
+
+def next_colour(db: sqlite_utils.Database) -> str:
+    """A colour distinct from those already used, for a new code."""
+    used = {row["colour"].lower() for row in db.query("SELECT colour FROM codes")}
+    for colour in PALETTE:
+        if colour not in used:
+            return colour
+    # Past the palette: spread hues by the golden ratio so neighbours differ.
+    hue = (len(used) * 0.618033988749895) % 1.0
+    red, green, blue = colorsys.hsv_to_rgb(hue, 0.65, 0.9)
+    return f"#{int(red * 255):02x}{int(green * 255):02x}{int(blue * 255):02x}"
+
+
+def normalise_colour(colour: str) -> str:
+    value = colour.strip().lower()
+    if not value.startswith("#"):
+        value = "#" + value
+    if len(value) == 4:  # #abc → #aabbcc
+        value = "#" + "".join(ch * 2 for ch in value[1:])
+    if len(value) != 7 or any(ch not in "0123456789abcdef" for ch in value[1:]):
+        raise StoreError(f"{colour!r} is not a colour; use #rrggbb")
+    return value
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise StoreError("a code needs a name")
+    if ">" in name:
+        raise StoreError(f"{name!r}: '>' separates levels of a code path and cannot be in a name")
+    return name
+
+
+def _check_sibling_free(db, name: str, parent_id: int | None, except_id: int | None = None):
+    for row in db.query(
+        "SELECT id, name FROM codes WHERE parent_id IS ?", [parent_id]
+    ):
+        if row["name"].casefold() == name.casefold() and row["id"] != except_id:
+            raise StoreError(f"a code named {name!r} already exists there")
+
+
+def create_code(
+    db: sqlite_utils.Database,
+    name: str,
+    parent_id: int | None = None,
+    colour: str | None = None,
+    description: str = "",
+) -> int:
+    name = _clean_name(name)
+    if parent_id is not None:
+        get_code(db, parent_id)
+    _check_sibling_free(db, name, parent_id)
+    with action(db, f"Create code {name}") as log:
+        return _insert_code(log, name, parent_id, colour, description)
+
+
+def _insert_code(log: ChangeLog, name, parent_id, colour, description) -> int:
+    timestamp = now()
+    return log.insert(
+        "codes",
+        {
+            "uuid": new_uuid(),
+            "parent_id": parent_id,
+            "name": name,
+            "colour": normalise_colour(colour) if colour else next_colour(log.db),
+            "description": description,
+            "created": timestamp,
+            "updated": timestamp,
+        },
+    )
+
+
+def ensure_code_path(db: sqlite_utils.Database, path: str) -> int:
+    """The code at "A > B > C", creating any missing level (one action)."""
+    names = [_clean_name(part) for part in path.split(">")]
+    with action(db, f"Create code {PATH_SEPARATOR.join(names)}") as log:
+        parent_id: int | None = None
+        for name in names:
+            existing = [
+                row["id"]
+                for row in db.query("SELECT id, name FROM codes WHERE parent_id IS ?", [parent_id])
+                if row["name"].casefold() == name.casefold()
+            ]
+            parent_id = existing[0] if existing else _insert_code(log, name, parent_id, None, "")
+        assert parent_id is not None
+        return parent_id
+
+
+def rename_code(db: sqlite_utils.Database, code_id: int, name: str) -> None:
+    code = get_code(db, code_id)
+    name = _clean_name(name)
+    _check_sibling_free(db, name, code.parent_id, except_id=code_id)
+    with action(db, f"Rename code {code.name} to {name}") as log:
+        log.update("codes", code_id, {"name": name, "updated": now()})
+
+
+def recolour_code(db: sqlite_utils.Database, code_id: int, colour: str) -> None:
+    code = get_code(db, code_id)
+    colour = normalise_colour(colour)
+    with action(db, f"Recolour code {code.name}") as log:
+        log.update("codes", code_id, {"colour": colour, "updated": now()})
+
+
+def describe_code(db: sqlite_utils.Database, code_id: int, description: str) -> None:
+    code = get_code(db, code_id)
+    with action(db, f"Describe code {code.name}") as log:
+        log.update("codes", code_id, {"description": description.strip(), "updated": now()})
+
+
+def move_code(db: sqlite_utils.Database, code_id: int, new_parent_id: int | None) -> None:
+    """Put a code (with everything beneath it) under another code, or at the top."""
+    code = get_code(db, code_id)
+    if new_parent_id is not None:
+        parent = get_code(db, new_parent_id)
+        if new_parent_id in descendant_ids(db, code_id):
+            raise StoreError(f"cannot move {code.path!r} under itself ({parent.path!r})")
+    _check_sibling_free(db, code.name, new_parent_id, except_id=code_id)
+    with action(db, f"Move code {code.name}") as log:
+        log.update("codes", code_id, {"parent_id": new_parent_id, "updated": now()})
+
+
+def merge_codes(db: sqlite_utils.Database, source_id: int, target_id: int) -> int:
+    """Fold the source code into the target: its codings and sub-codes move to
+    the target and the source is deleted. A passage both codes already covered
+    keeps one coding (the target's). Returns the number of codings moved."""
+    if source_id == target_id:
+        raise StoreError("cannot merge a code into itself")
+    source, target = get_code(db, source_id), get_code(db, target_id)
+    if target_id in descendant_ids(db, source_id):
+        raise StoreError(f"cannot merge {source.path!r} into its own sub-code {target.path!r}")
+    target_spans = {
+        (row["document_id"], row["start"], row["end"])
+        for row in db.query(
+            'SELECT document_id, start, "end" FROM codings WHERE code_id = ?', [target_id]
+        )
+    }
+    moved = 0
+    with action(db, f"Merge code {source.name} into {target.name}") as log:
+        for row in list(db.query("SELECT * FROM codings WHERE code_id = ?", [source_id])):
+            if (row["document_id"], row["start"], row["end"]) in target_spans:
+                log.delete("codings", row["id"])
+            else:
+                log.update("codings", row["id"], {"code_id": target_id, "updated": now()})
+                moved += 1
+        for child in list(db.query("SELECT id FROM codes WHERE parent_id = ?", [source_id])):
+            log.update("codes", child["id"], {"parent_id": target_id, "updated": now()})
+        _delete_code_memo(log, source_id)
+        log.delete("codes", source_id)
+    return moved
+
+
+def delete_code(db: sqlite_utils.Database, code_id: int) -> tuple[int, int]:
+    """Delete a code, the codes beneath it and all their codings.
+
+    Returns (codes deleted, codings deleted) so the confirmation can say it.
+    """
+    code = get_code(db, code_id)
+    ids = descendant_ids(db, code_id)
+    codings_deleted = 0
+    with action(db, f"Delete code {code.name}") as log:
+        # Children before parents, codings before their code: the foreign
+        # keys hold at every step, and undo restores in the reverse order.
+        for doomed in reversed(ids):
+            for row in list(db.query("SELECT id FROM codings WHERE code_id = ?", [doomed])):
+                log.delete("codings", row["id"])
+                codings_deleted += 1
+            _delete_code_memo(log, doomed)
+            log.delete("codes", doomed)
+    return len(ids), codings_deleted
+
+
+def deletion_summary(db: sqlite_utils.Database, code_id: int) -> tuple[int, int]:
+    """What delete_code would remove: (codes, codings), for a confirmation."""
+    ids = descendant_ids(db, code_id)
+    marks = ",".join("?" * len(ids))
+    codings = db.execute(f"SELECT COUNT(*) FROM codings WHERE code_id IN ({marks})", ids)
+    return len(ids), codings.fetchone()[0]
+
+
+def _delete_code_memo(log: ChangeLog, code_id: int) -> None:
+    for row in list(log.db.query("SELECT id FROM memos WHERE code_id = ?", [code_id])):
+        log.delete("memos", row["id"])
+
+
+def recently_used_codes(db: sqlite_utils.Database, limit: int = 9) -> list[Code]:
+    """Codes by when they were last applied, newest first (keys 1–9)."""
+    order = [
+        row["code_id"]
+        for row in db.query(
+            "SELECT code_id, MAX(created) AS last FROM codings GROUP BY code_id "
+            "ORDER BY last DESC LIMIT ?",
+            [limit],
+        )
+    ]
+    by_id = {code.id: code for code in codebook(db)}
+    return [by_id[code_id] for code_id in order if code_id in by_id]

@@ -1,0 +1,221 @@
+"""Codings: a code applied to a passage of a document, and memos.
+
+A coding is ``text[start:end]`` of its document (code points, end exclusive)
+and stores that passage as ``quote``. Everything that reads codings checks the
+quote against the text and raises QuoteMismatch rather than show or export a
+shifted passage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from .codes import get_code
+from .errors import NotFound, QuoteMismatch, StoreError
+from .history import action
+from .util import new_uuid, now
+
+
+@dataclass
+class Coding:
+    id: int
+    uuid: str
+    document_id: int
+    code_id: int
+    start: int
+    end: int
+    quote: str
+    memo: str
+    coder: str | None
+    created: str
+    updated: str | None
+    code_name: str = ""
+    colour: str = ""
+
+    def covers(self, offset: int) -> bool:
+        return self.start <= offset < self.end
+
+
+def ensure_coder(db: sqlite_utils.Database, name: str) -> int:
+    """The coder's id, creating the coder on first use."""
+    name = name.strip() or "unknown"
+    for row in db.query("SELECT id FROM coders WHERE name = ?", [name]):
+        return row["id"]
+    with db.atomic():
+        return db["coders"].insert({"uuid": new_uuid(), "name": name, "created": now()}).last_pk
+
+
+_CODING_SELECT = """
+    SELECT c.id, c.uuid, c.document_id, c.code_id, c.start, c."end", c.quote, c.memo,
+           coders.name AS coder, c.created, c.updated, codes.name AS code_name, codes.colour
+    FROM codings c
+    JOIN codes ON codes.id = c.code_id
+    LEFT JOIN coders ON coders.id = c.coder_id
+"""
+
+
+def _document_text(db: sqlite_utils.Database, document_id: int) -> tuple[str, str]:
+    for row in db.query("SELECT title, text FROM documents WHERE id = ?", [document_id]):
+        return row["title"], row["text"]
+    raise NotFound(f"document {document_id} does not exist")
+
+
+def verify_quote(title: str, text: str, start: int, end: int, quote: str) -> None:
+    found = text[start:end]
+    if found != quote:
+        raise QuoteMismatch(title, start, end, quote, found)
+
+
+def codings_for_document(db: sqlite_utils.Database, document_id: int) -> list[Coding]:
+    """All codings of a document, by position, each checked against the text."""
+    title, text = _document_text(db, document_id)
+    codings = [
+        Coding(**row)
+        for row in db.query(
+            _CODING_SELECT + ' WHERE c.document_id = ? ORDER BY c.start, c."end", c.id',
+            [document_id],
+        )
+    ]
+    for coding in codings:
+        verify_quote(title, text, coding.start, coding.end, coding.quote)
+    return codings
+
+
+def get_coding(db: sqlite_utils.Database, coding_id: int) -> Coding:
+    rows = list(db.query(_CODING_SELECT + " WHERE c.id = ?", [coding_id]))
+    if not rows:
+        raise NotFound(f"coding {coding_id} does not exist")
+    return Coding(**rows[0])
+
+
+def _check_span(text: str, start: int, end: int) -> None:
+    if not 0 <= start < end <= len(text):
+        raise StoreError(f"passage {start}-{end} is outside the document (0-{len(text)})")
+    if not text[start:end].strip():
+        raise StoreError("cannot code a passage that is only whitespace")
+
+
+def apply_coding(
+    db: sqlite_utils.Database,
+    document_id: int,
+    code_id: int,
+    start: int,
+    end: int,
+    coder: str,
+) -> int:
+    """Code text[start:end] with a code (one undoable action); returns its id."""
+    title, text = _document_text(db, document_id)
+    _check_span(text, start, end)
+    code = get_code(db, code_id)
+    duplicate = db.execute(
+        'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND start = ? AND "end" = ?',
+        [document_id, code_id, start, end],
+    ).fetchone()
+    if duplicate:
+        raise StoreError(f"this passage is already coded {code.path!r}")
+    coder_id = ensure_coder(db, coder)
+    timestamp = now()
+    with action(db, f"Code passage as {code.name}") as log:
+        return log.insert(
+            "codings",
+            {
+                "uuid": new_uuid(),
+                "document_id": document_id,
+                "code_id": code_id,
+                "start": start,
+                "end": end,
+                "quote": text[start:end],
+                "memo": "",
+                "coder_id": coder_id,
+                "created": timestamp,
+                "updated": timestamp,
+            },
+        )
+
+
+def remove_coding(db: sqlite_utils.Database, coding_id: int) -> None:
+    coding = get_coding(db, coding_id)
+    with action(db, f"Remove coding {coding.code_name}") as log:
+        log.delete("codings", coding_id)
+
+
+def change_boundaries(db: sqlite_utils.Database, coding_id: int, start: int, end: int) -> None:
+    """Move a coding's start and end; its quote follows the text."""
+    coding = get_coding(db, coding_id)
+    _title, text = _document_text(db, coding.document_id)
+    _check_span(text, start, end)
+    if (start, end) == (coding.start, coding.end):
+        return
+    with action(db, f"Change boundaries of {coding.code_name}") as log:
+        log.update(
+            "codings",
+            coding_id,
+            {"start": start, "end": end, "quote": text[start:end], "updated": now()},
+        )
+
+
+def set_coding_memo(db: sqlite_utils.Database, coding_id: int, memo: str) -> None:
+    coding = get_coding(db, coding_id)
+    if memo.strip() == coding.memo.strip():
+        return
+    with action(db, f"Edit memo of {coding.code_name} coding") as log:
+        log.update("codings", coding_id, {"memo": memo.strip(), "updated": now()})
+
+
+def memo_text(db: sqlite_utils.Database, *, document_id: int | None = None,
+              code_id: int | None = None) -> str:
+    """The memo of a document or a code ("" when there is none)."""
+    column, value = _memo_target(document_id, code_id)
+    for row in db.query(f"SELECT text FROM memos WHERE {column} = ?", [value]):
+        return row["text"]
+    return ""
+
+
+def set_memo(db: sqlite_utils.Database, text: str, coder: str, *, document_id: int | None = None,
+             code_id: int | None = None) -> None:
+    """Write the memo of a document or a code; empty text deletes it."""
+    column, value = _memo_target(document_id, code_id)
+    text = text.strip()
+    existing = list(db.query(f"SELECT id, text FROM memos WHERE {column} = ?", [value]))
+    if (existing[0]["text"] if existing else "") == text:
+        return
+    coder_id = ensure_coder(db, coder)
+    what = "document" if document_id is not None else "code"
+    with action(db, f"Edit {what} memo") as log:
+        if existing and not text:
+            log.delete("memos", existing[0]["id"])
+        elif existing:
+            log.update("memos", existing[0]["id"],
+                       {"text": text, "coder_id": coder_id, "updated": now()})
+        else:
+            timestamp = now()
+            log.insert("memos", {
+                "uuid": new_uuid(), column: value, "text": text, "coder_id": coder_id,
+                "created": timestamp, "updated": timestamp,
+            })
+
+
+def _memo_target(document_id: int | None, code_id: int | None) -> tuple[str, int]:
+    if (document_id is None) == (code_id is None):
+        raise ValueError("a memo belongs to exactly one document or code")
+    return ("document_id", document_id) if document_id is not None else ("code_id", code_id)
+
+
+def apply_new_code(
+    db: sqlite_utils.Database,
+    document_id: int,
+    code_path: str,
+    start: int,
+    end: int,
+    coder: str,
+) -> tuple[int, int]:
+    """Create the code at ``code_path`` ("A > B"; existing levels are reused)
+    and code the passage with it, as one undoable action.
+    Returns (code id, coding id)."""
+    from .codes import ensure_code_path
+
+    with action(db, f"Code passage as new code {code_path.strip()}"):
+        code_id = ensure_code_path(db, code_path)
+        return code_id, apply_coding(db, document_id, code_id, start, end, coder)

@@ -1,0 +1,250 @@
+"""Documents: importing text, listing the library, reading one document.
+
+A document's ``text`` never changes after import: codings point into it by
+code-point offsets. ``original`` keeps the decoded source before boilerplate
+cleaning, so cleaning never loses anything of the source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import sqlite_utils
+
+from .cleaning import clean_boilerplate, cleaning_report
+from .errors import NotFound, StoreError
+from .history import action
+from .textio import (
+    DecodedText,
+    ImportRefused,
+    count_words,
+    decode_bytes,
+    normalise_text,
+    read_text_file,
+)
+from .titles import guess_title
+from .util import new_uuid, now
+
+# File types `margin import` reads from directories; named files of any
+# extension are tried (and refused if binary).
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+
+
+@dataclass
+class Document:
+    id: int
+    uuid: str
+    title: str
+    text: str
+    source_path: str | None
+    encoding: str | None
+    cleaned: bool
+    word_count: int
+    imported: str
+    coding_count: int = 0
+
+
+@dataclass
+class DocumentSummary:
+    """A library row: everything but the text."""
+
+    id: int
+    uuid: str
+    title: str
+    source_path: str | None
+    word_count: int
+    coding_count: int
+    imported: str
+
+
+@dataclass
+class ImportResult:
+    source: str
+    status: str  # "imported", "duplicate" or "refused"
+    message: str
+    document_id: int | None = None
+    title: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "refused"
+
+
+def list_documents(db: sqlite_utils.Database) -> list[DocumentSummary]:
+    rows = db.query(
+        """SELECT d.id, d.uuid, d.title, d.source_path, d.word_count, d.imported,
+                  (SELECT COUNT(*) FROM codings c WHERE c.document_id = d.id) AS coding_count
+           FROM documents d ORDER BY d.id"""
+    )
+    return [DocumentSummary(**row) for row in rows]
+
+
+def get_document(db: sqlite_utils.Database, document_id: int) -> Document:
+    rows = list(
+        db.query(
+            """SELECT id, uuid, title, text, source_path, encoding, cleaned, word_count, imported,
+                      (SELECT COUNT(*) FROM codings c WHERE c.document_id = d.id) AS coding_count
+               FROM documents d WHERE id = ?""",
+            [document_id],
+        )
+    )
+    if not rows:
+        raise NotFound(f"document {document_id} does not exist")
+    row = rows[0]
+    row["cleaned"] = bool(row["cleaned"])
+    return Document(**row)
+
+
+def find_document(db: sqlite_utils.Database, reference: str) -> Document:
+    """A document by id, uuid or exact title (for the command line)."""
+    reference = reference.strip()
+    if reference.isdigit():
+        return get_document(db, int(reference))
+    for row in db.query(
+        "SELECT id FROM documents WHERE uuid = ? OR title = ? ORDER BY id", [reference, reference]
+    ):
+        return get_document(db, row["id"])
+    raise NotFound(f"no document with id, uuid or title {reference!r}")
+
+
+def original_text(db: sqlite_utils.Database, document_id: int) -> str:
+    for row in db.query("SELECT original FROM documents WHERE id = ?", [document_id]):
+        return row["original"]
+    raise NotFound(f"document {document_id} does not exist")
+
+
+def rename_document(db: sqlite_utils.Database, document_id: int, title: str) -> None:
+    title = " ".join(title.split())
+    if not title:
+        raise StoreError("a document needs a title")
+    get_document(db, document_id)
+    with action(db, f"Rename document to {title}") as log:
+        log.update("documents", document_id, {"title": title, "updated": now()})
+
+
+def import_text(
+    db: sqlite_utils.Database,
+    decoded: DecodedText,
+    *,
+    source: str,
+    clean: bool,
+    title: str | None = None,
+) -> ImportResult:
+    """Store one decoded text as a new document (one transaction).
+
+    Text seen before (same original after decoding) is reported and skipped.
+    """
+    original = normalise_text(decoded.text)
+    digest = hashlib.sha256(original.encode("utf-8")).hexdigest()
+    for row in db.query("SELECT id, title FROM documents WHERE hash = ?", [digest]):
+        return ImportResult(
+            source, "duplicate", f"already imported as #{row['id']} “{row['title']}”; skipped",
+            row["id"], row["title"],
+        )
+    text = clean_boilerplate(original) if clean else original
+    if not text.strip():
+        return ImportResult(source, "refused", "no text left after removing boilerplate")
+    title = " ".join((title or guess_title(text)).split())
+    timestamp = now()
+    try:
+        with db.atomic():
+            document_id = db["documents"].insert(
+                {
+                    "uuid": new_uuid(),
+                    "title": title,
+                    "text": text,
+                    "original": original,
+                    "source_path": source,
+                    "encoding": decoded.encoding,
+                    "cleaned": int(clean),
+                    "word_count": count_words(text),
+                    "hash": digest,
+                    "imported": timestamp,
+                    "updated": timestamp,
+                }
+            ).last_pk
+    except Exception as error:  # sqlite3 errors: disk full, locked, read-only…
+        return ImportResult(source, "refused", f"could not save: {error}")
+    notes = [f"“{title}”", f"{count_words(text):,} words"]
+    if decoded.detected:
+        notes.append(f"encoding detected as {decoded.encoding}")
+    if clean:
+        removed = cleaning_report(original, text)
+        if removed:
+            notes.append(f"{removed} boilerplate lines removed")
+    return ImportResult(source, "imported", ", ".join(notes), document_id, title)
+
+
+def expand_paths(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
+    """Each argument as files to import: directories recursively (text and
+    Markdown files only, hidden ones skipped), "-" as standard input."""
+    for argument in paths:
+        if argument == "-":
+            yield "-", None
+            continue
+        path = Path(argument).expanduser()
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in TEXT_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                yield argument, path  # reported as "no text files in directory"
+            for file in found:
+                yield str(file), file
+        else:
+            yield argument, path
+
+
+def import_paths(
+    db: sqlite_utils.Database,
+    paths: Iterable[str],
+    *,
+    clean: bool,
+    stdin: Callable[[], bytes] | None = None,
+) -> Iterator[ImportResult]:
+    """Import each path, one transaction per document; yields a result each.
+
+    A refused file (binary, empty, unreadable…) never stops the batch.
+    """
+    for source, path in expand_paths(paths):
+        try:
+            if path is None:
+                data = (stdin or (lambda: sys.stdin.buffer.read()))()
+                decoded = decode_bytes(data)
+                decoded = DecodedText(normalise_text(decoded.text), decoded.encoding, decoded.detected)
+            elif path.is_dir():
+                raise ImportRefused("no text or Markdown files in this directory")
+            else:
+                decoded = read_text_file(path)
+        except ImportRefused as refusal:
+            yield ImportResult(source, "refused", str(refusal))
+            continue
+        source_path = "<stdin>" if path is None else os.path.abspath(path)
+        yield import_text(db, decoded, source=source_path, clean=clean)
+
+
+def sample_sources() -> list[tuple[str, bytes]]:
+    """The built-in sample corpus shipped in the package."""
+    folder = files("store.seeds")
+    return sorted(
+        (entry.name, entry.read_bytes()) for entry in folder.iterdir() if entry.name.endswith(".txt")
+    )
+
+
+def import_sample_corpus(db: sqlite_utils.Database) -> list[ImportResult]:
+    """Add the sample articles (boilerplate cleaned) to a database."""
+    results = []
+    for name, data in sample_sources():
+        decoded = decode_bytes(data)
+        results.append(import_text(db, decoded, source=f"sample:{name}", clean=True))
+    return results

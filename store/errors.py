@@ -1,0 +1,39 @@
+"""Errors the store raises for things a user can fix or must know about.
+
+Each carries a one-line message meant to be shown as it is, by the command
+line (``Error: ...``) or the app (a notification), never as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """A user-facing problem: bad input, a missing row, a refused action."""
+
+
+class NotFound(StoreError):
+    """A document, code or coding that does not exist (any more)."""
+
+
+class QuoteMismatch(StoreError):
+    """A coding whose stored quote no longer matches the document text.
+
+    This should never happen, because document text is immutable; if it does,
+    the data is corrupt and we fail loudly instead of shifting a passage.
+    """
+
+    def __init__(self, document: str, start: int, end: int, quote: str, found: str):
+        self.document, self.start, self.end = document, start, end
+        self.quote, self.found = quote, found
+        super().__init__(
+            f"coding at {start}-{end} in document {document!r} does not match its text: "
+            f"stored quote {_excerpt(quote)!r}, text has {_excerpt(found)!r}"
+        )
+
+
+class HistoryConflict(StoreError):
+    """Undo/redo found the data changed since the action it would reverse."""
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,186 @@
+"""One transaction per user action, and multi-step undo/redo of those actions.
+
+Every action that changes codes, codings, memos or document titles runs inside
+``with action(db, label) as log:``. The log performs the writes and records the
+row as it was before and after each one. When the block ends, the writes and a
+``history`` row holding that record are committed together: a crash loses at
+most the action in flight, and the undo history is as durable as the data.
+
+Undo restores the "before" rows in reverse order; redo re-applies the "after"
+rows in order. Before touching anything, both check that every row is still
+exactly as the action left it, so an undo never silently overwrites a change
+made since (by another margin window, say); that raises HistoryConflict.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from .errors import HistoryConflict, NotFound, StoreError
+from .util import now
+
+# Keep this many actions; older ones can no longer be undone.
+HISTORY_LIMIT = 1000
+
+_ACTIVE_LOG_ATTRIBUTE = "_margin_active_log"
+
+
+@dataclass
+class Change:
+    table: str
+    row_id: int
+    before: dict | None
+    after: dict | None
+
+    def to_json(self) -> dict:
+        return {"table": self.table, "id": self.row_id, "before": self.before, "after": self.after}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Change:
+        return cls(data["table"], data["id"], data["before"], data["after"])
+
+
+class ChangeLog:
+    """Performs writes inside an action and records each row's before/after."""
+
+    def __init__(self, db: sqlite_utils.Database, label: str):
+        self.db = db
+        self.label = label
+        self.changes: list[Change] = []
+
+    def insert(self, table: str, row: dict) -> int:
+        row_id = self.db[table].insert(row).last_pk
+        self.changes.append(Change(table, row_id, None, _row(self.db, table, row_id)))
+        return row_id
+
+    def update(self, table: str, row_id: int, values: dict) -> None:
+        before = _row(self.db, table, row_id)
+        if before is None:
+            raise NotFound(f"{table[:-1]} {row_id} does not exist")
+        self.db[table].update(row_id, values)
+        self.changes.append(Change(table, row_id, before, _row(self.db, table, row_id)))
+
+    def delete(self, table: str, row_id: int) -> None:
+        before = _row(self.db, table, row_id)
+        if before is None:
+            raise NotFound(f"{table[:-1]} {row_id} does not exist")
+        self.db[table].delete(row_id)
+        self.changes.append(Change(table, row_id, before, None))
+
+
+@contextmanager
+def action(db: sqlite_utils.Database, label: str) -> Iterator[ChangeLog]:
+    """Run one user action as one transaction, recorded for undo.
+
+    Nested calls join the outer action, so composite actions (merging codes,
+    coding a batch of passages) undo as one step.
+    """
+    active: ChangeLog | None = getattr(db, _ACTIVE_LOG_ATTRIBUTE, None)
+    if active is not None:
+        yield active
+        return
+    log = ChangeLog(db, label)
+    setattr(db, _ACTIVE_LOG_ATTRIBUTE, log)
+    try:
+        with _writing(db):
+            yield log
+            if log.changes:
+                # A new action makes the undone actions unreachable for redo.
+                db.execute("DELETE FROM history WHERE undone = 1")
+                db["history"].insert(
+                    {
+                        "label": label,
+                        "changes": json.dumps([c.to_json() for c in log.changes]),
+                        "undone": 0,
+                        "created": now(),
+                    }
+                )
+                db.execute(
+                    "DELETE FROM history WHERE id <= (SELECT MAX(id) FROM history) - ?",
+                    [HISTORY_LIMIT],
+                )
+    finally:
+        setattr(db, _ACTIVE_LOG_ATTRIBUTE, None)
+
+
+@contextmanager
+def _writing(db: sqlite_utils.Database) -> Iterator[None]:
+    """A transaction whose storage failures become one-line StoreErrors."""
+    try:
+        with db.atomic():
+            yield
+    except sqlite3.IntegrityError as error:
+        raise StoreError(f"refused by the database: {error}") from None
+    except sqlite3.OperationalError as error:
+        # "database or disk is full", "database is locked", "readonly database"…
+        raise StoreError(f"could not save ({error}); nothing was changed") from None
+
+
+def can_undo(db: sqlite_utils.Database) -> str | None:
+    """The label of the action undo would reverse, or None."""
+    row = _next_row(db, undone=0)
+    return row["label"] if row else None
+
+
+def can_redo(db: sqlite_utils.Database) -> str | None:
+    row = _next_row(db, undone=1)
+    return row["label"] if row else None
+
+
+def undo(db: sqlite_utils.Database) -> str | None:
+    """Reverse the latest action; returns its label, or None if nothing to undo."""
+    row = _next_row(db, undone=0)
+    if row is None:
+        return None
+    changes = [Change.from_json(c) for c in json.loads(row["changes"])]
+    with _writing(db):
+        for change in reversed(changes):
+            _restore(db, change.table, change.row_id, expected=change.after, wanted=change.before)
+        db["history"].update(row["id"], {"undone": 1})
+    return row["label"]
+
+
+def redo(db: sqlite_utils.Database) -> str | None:
+    """Re-apply the most recently undone action; returns its label or None."""
+    row = _next_row(db, undone=1)
+    if row is None:
+        return None
+    changes = [Change.from_json(c) for c in json.loads(row["changes"])]
+    with _writing(db):
+        for change in changes:
+            _restore(db, change.table, change.row_id, expected=change.before, wanted=change.after)
+        db["history"].update(row["id"], {"undone": 0})
+    return row["label"]
+
+
+def _next_row(db: sqlite_utils.Database, undone: int) -> dict | None:
+    # Undo takes the newest done action; redo the oldest undone one, which is
+    # the one undone most recently because undo walks backwards.
+    order = "id DESC" if undone == 0 else "id ASC"
+    rows = list(db["history"].rows_where("undone = ?", [undone], order_by=order, limit=1))
+    return rows[0] if rows else None
+
+
+def _restore(db, table: str, row_id: int, expected: dict | None, wanted: dict | None) -> None:
+    current = _row(db, table, row_id)
+    if current != expected:
+        raise HistoryConflict(
+            f"cannot undo/redo: {table[:-1]} {row_id} was changed since; nothing was changed"
+        )
+    if wanted is None:
+        db[table].delete(row_id)
+    elif current is None:
+        db[table].insert(wanted)
+    else:
+        db[table].update(row_id, wanted)
+
+
+def _row(db: sqlite_utils.Database, table: str, row_id: int) -> dict | None:
+    rows = list(db.query(f"SELECT * FROM [{table}] WHERE id = ?", [row_id]))
+    return rows[0] if rows else None

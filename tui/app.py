@@ -1,0 +1,288 @@
+"""The margin app: library, reader, codebook, and the actions they share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from store import codes as codebook_store
+from store import history
+from store.codes import Code
+from store.codings import memo_text, set_memo
+from store.db import open_database
+from store.errors import StoreError
+from tui.codebook import CodebookTree, code_label
+from tui.modals import Choice, Confirm, FuzzyPicker, MemoEditor, TextPrompt
+
+
+# The move picker's answer for "no parent"; None means the picker was cancelled.
+TOP_LEVEL = "top level"
+
+
+class MarginApp(App):
+    TITLE = "margin"
+    CSS_PATH = "margin.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key"),
+        Binding("u", "undo", "Undo", id="app.undo", tooltip="Undo the last action"),
+        Binding("ctrl+r", "redo", "Redo", id="app.redo", tooltip="Redo the last undone action"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
+    ]
+
+    def __init__(self, db_path: Path, coder: str, keymap: dict[str, str] | None = None):
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.coder = coder
+        self.user_keymap = keymap or {}
+        self.db = open_database(self.db_path)
+
+    def on_mount(self) -> None:
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        from tui.library import LibraryScreen
+
+        self.push_screen(LibraryScreen())
+
+    def on_unmount(self) -> None:
+        self.db.conn.close()
+
+    # ------------------------------------------------------------ helpers
+
+    def report(self, error: Exception) -> None:
+        """Show a user-facing error as a notification, never a traceback."""
+        self.notify(str(error), severity="error", timeout=6)
+
+    def reload_screen(self) -> None:
+        reload = getattr(self.screen, "reload", None)
+        if reload is not None:
+            reload()
+
+    def open_document(self, document_id: int, offset: int | None = None) -> None:
+        from tui.reader import ReaderScreen
+
+        self.push_screen(ReaderScreen(document_id, offset=offset))
+
+    # ------------------------------------------------------------ undo/redo
+
+    def action_undo(self) -> None:
+        self._history_step(history.undo, "Undid", "Nothing to undo")
+
+    def action_redo(self) -> None:
+        self._history_step(history.redo, "Redid", "Nothing to redo")
+
+    def _history_step(self, step, verb: str, nothing: str) -> None:
+        try:
+            label = step(self.db)
+        except StoreError as error:
+            self.report(error)
+            return
+        if label is None:
+            self.notify(nothing, severity="warning", timeout=2)
+            return
+        self.notify(f"{verb}: {label}", timeout=3)
+        self.reload_screen()
+
+    def action_help(self) -> None:
+        from tui.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    # --------------------------------------------------- command palette
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action reachable by a key on this screen, plus the rest."""
+        yield from super().get_system_commands(screen)
+        seen: set[tuple[int, str]] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if binding.action in ("command_palette",) or not binding.description:
+                continue
+            marker = (id(active.node), binding.action)
+            if marker in seen:
+                continue
+            seen.add(marker)
+            keys = self.get_key_display(binding)
+            help_text = binding.tooltip or binding.description
+            yield SystemCommand(
+                f"{binding.description} ({keys})",
+                help_text,
+                partial(self._run_from_palette, binding.action, active.node),
+            )
+        from tui.transfer import ExportScreen, ImportScreen
+
+        yield SystemCommand("Import documents", "Import text or Markdown files or a folder",
+                            lambda: self.push_screen(ImportScreen()))
+        yield SystemCommand("Import the sample articles", "Add the built-in sample corpus",
+                            lambda: self.push_screen(ImportScreen(sample=True)))
+        yield SystemCommand("Export coded passages", "Write CSV, JSONL or Markdown",
+                            lambda: self.push_screen(ExportScreen()))
+
+    def _run_from_palette(self, action: str, node) -> None:
+        self.call_later(self.run_action, action, node)
+
+    # ------------------------------------------------------------ codebook
+
+    @on(CodebookTree.CodeAction)
+    def _codebook_action(self, message: CodebookTree.CodeAction) -> None:
+        code = message.code
+        handler = getattr(self, f"_code_{message.action}", None)
+        if handler is None:
+            return
+        if code is None and message.action not in ("new",):
+            self.notify("No code highlighted", severity="warning", timeout=2)
+            return
+        handler(code)
+
+    def _run_store(self, function, *args, success: str | None = None):
+        try:
+            result = function(self.db, *args)
+        except StoreError as error:
+            self.report(error)
+            return None
+        if success:
+            self.notify(success, timeout=3)
+        self.reload_screen()
+        return result
+
+    def _code_passages(self, code: Code) -> None:
+        from tui.passages import PassagesScreen
+
+        self.push_screen(PassagesScreen(code.id))
+
+    def _code_new(self, code: Code | None, parent: Code | None = None) -> None:
+        title = f"New code under {parent.path}" if parent else "New code"
+
+        def create(name: str | None) -> None:
+            if name and name.strip():
+                parent_id = parent.id if parent else None
+                if parent is None and ">" in name:
+                    self._run_store(codebook_store.ensure_code_path, name,
+                                    success=f"Created {name.strip()}")
+                else:
+                    self._run_store(codebook_store.create_code, name, parent_id,
+                                    success=f"Created {name.strip()}")
+
+        self.push_screen(TextPrompt(title, hint="A > B creates B under A"), create)
+
+    def _code_new_child(self, code: Code) -> None:
+        self._code_new(None, parent=code)
+
+    def _code_rename(self, code: Code) -> None:
+        def rename(name: str | None) -> None:
+            if name and name.strip() and name.strip() != code.name:
+                self._run_store(codebook_store.rename_code, code.id, name,
+                                success=f"Renamed to {name.strip()}")
+
+        self.push_screen(TextPrompt(f"Rename {code.path}", code.name), rename)
+
+    def _code_recolour(self, code: Code) -> None:
+        choices = [
+            Choice(colour, _swatch(colour), colour) for colour in codebook_store.PALETTE
+        ]
+
+        def recolour(colour: str | None) -> None:
+            if colour:
+                self._run_store(codebook_store.recolour_code, code.id, colour,
+                                success=f"Recoloured {code.name}")
+
+        self.push_screen(
+            FuzzyPicker(f"Colour for {code.path}", choices, hint="Pick a colour or type #rrggbb",
+                        create_label="Use colour"),
+            lambda value: recolour(value.name if hasattr(value, "name") else value),
+        )
+
+    def _code_describe(self, code: Code) -> None:
+        def describe(text: str | None) -> None:
+            if text is not None:
+                self._run_store(codebook_store.describe_code, code.id, text,
+                                success=f"Description of {code.name} saved")
+
+        self.push_screen(MemoEditor(f"Description of {code.path}", code.description), describe)
+
+    def _code_memo(self, code: Code) -> None:
+        def save(text: str | None) -> None:
+            if text is not None:
+                try:
+                    set_memo(self.db, text, self.coder, code_id=code.id)
+                except StoreError as error:
+                    self.report(error)
+                    return
+                self.notify(f"Memo of {code.name} saved", timeout=3)
+
+        self.push_screen(MemoEditor(f"Memo on code {code.path}",
+                                    memo_text(self.db, code_id=code.id)), save)
+
+    def _other_codes(self, code: Code, *, exclude_subtree: bool) -> list[Choice]:
+        excluded = set(codebook_store.descendant_ids(self.db, code.id)) if exclude_subtree else {
+            code.id}
+        return [
+            Choice(other.path, code_label(other, with_path=True), other)
+            for other in codebook_store.codebook(self.db)
+            if other.id not in excluded
+        ]
+
+    def _code_move(self, code: Code) -> None:
+        top = Choice("(top level)", _plain("(top level)"), TOP_LEVEL)
+        choices = [top] + self._other_codes(code, exclude_subtree=True)
+
+        def move(target) -> None:
+            if target is None:
+                return
+            parent_id = None if target is TOP_LEVEL else target.id
+            self._run_store(codebook_store.move_code, code.id, parent_id,
+                            success=f"Moved {code.name}")
+
+        self.push_screen(FuzzyPicker(f"Move {code.path} under…", choices), move)
+
+    def _code_merge(self, code: Code) -> None:
+        def merge(target: Code | None) -> None:
+            if target is None:
+                return
+            moved = self._run_store(codebook_store.merge_codes, code.id, target.id)
+            if moved is not None:
+                self.notify(f"Merged {code.name} into {target.name} ({moved} codings moved)",
+                            timeout=4)
+
+        self.push_screen(
+            FuzzyPicker(f"Merge {code.path} into…", self._other_codes(code, exclude_subtree=True)),
+            merge,
+        )
+
+    def _code_delete(self, code: Code) -> None:
+        codes, codings = codebook_store.deletion_summary(self.db, code.id)
+        what = f"code {code.path}"
+        if codes > 1:
+            what += f" and the {codes - 1} code{'s' * (codes > 2)} beneath it"
+
+        def delete(confirmed: bool | None) -> None:
+            if confirmed:
+                self._run_store(codebook_store.delete_code, code.id,
+                                success=f"Deleted {code.name} (u undoes)")
+
+        self.push_screen(
+            Confirm(f"Delete {what}, with {codings} coding{'s' * (codings != 1)}? (undoable)"),
+            delete,
+        )
+
+
+def _swatch(colour: str):
+    from rich.style import Style
+    from rich.text import Text
+
+    return Text.assemble(("■■■ ", Style(color=colour)), colour)
+
+
+def _plain(text: str):
+    from rich.text import Text
+
+    return Text(text)

@@ -1,0 +1,80 @@
+"""The `?` screen: every key of the screen it was opened from, by context."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+def binding_rows(app, screen: Screen) -> list[tuple[str, str, str, str]]:
+    """(context, keys, description, binding id) for every binding reachable
+    from the screen: its widgets' bindings, the screen's, the app's."""
+    from tui.codebook import CodebookTree
+    from tui.reader_view import ReaderView
+
+    contexts: list[tuple[str, type]] = [("App", type(app)), (_screen_name(screen), type(screen))]
+    if screen.query(ReaderView):
+        contexts.append(("Reading (text focused)", ReaderView))
+    if screen.query(CodebookTree):
+        contexts.append(("Codebook (tab to focus)", CodebookTree))
+    keymap = getattr(app, "_keymap", {})
+    rows = []
+    for context, owner in contexts:
+        for binding in owner.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            display = ", ".join(
+                app.get_key_display(Binding(key.strip(), binding.action)) for key in keys.split(",")
+            )
+            rows.append((context, display, binding.tooltip or binding.description, binding.id or ""))
+    return rows
+
+
+def _screen_name(screen: Screen) -> str:
+    return {
+        "LibraryScreen": "Library",
+        "ReaderScreen": "Reader",
+        "PassagesScreen": "Passages",
+    }.get(type(screen).__name__, type(screen).__name__)
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 100; max-width: 96%; height: 90%;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "app.pop_screen", "Close", id="help.close"),
+    ]
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__()
+        self.rows = binding_rows(screen.app, screen)
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, expand=True, show_header=True, header_style="bold")
+        table.add_column("Keys", style="bold", no_wrap=True, min_width=14)
+        table.add_column("Action", ratio=3)
+        table.add_column("Binding id (remap in config.toml)", style="dim", ratio=2)
+        current = None
+        for context, keys, description, binding_id in self.rows:
+            if context != current:
+                if current is not None:
+                    table.add_row("", "", "")
+                table.add_row(Text(context, Style(bold=True, underline=True)), "", "")
+                current = context
+            table.add_row(Text(keys), Text(description), Text(binding_id))
+        with VerticalScroll():
+            yield Static(Text("Keys — Escape or ? closes", Style(bold=True)))
+            yield Static(table)

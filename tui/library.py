@@ -1,0 +1,173 @@
+"""The library: every document with its title, size and number of codings."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from store.codes import codebook
+from store.documents import DocumentSummary, list_documents, rename_document
+from store.errors import StoreError
+from tui.codebook import CodebookTree
+from tui.modals import TextPrompt
+
+# Sortable columns: (key, heading, sort key, descending first).
+COLUMNS = [
+    ("id", "#", lambda d: d.id, False),
+    ("title", "Title", lambda d: d.title.casefold(), False),
+    ("words", "Words", lambda d: d.word_count, True),
+    ("codings", "Codings", lambda d: d.coding_count, True),
+    ("imported", "Imported", lambda d: d.imported, True),
+]
+
+
+class LibraryScreen(Screen):
+    BINDINGS = [
+        Binding("enter", "open", "Read", id="library.open", tooltip="Open the document"),
+        Binding("s", "sort", "Sort", id="library.sort", tooltip="Sort by the next column"),
+        Binding("S", "reverse", "Reverse", show=False, id="library.reverse",
+                tooltip="Reverse the sort order"),
+        Binding("t", "rename", "Title", id="library.rename", tooltip="Edit the document's title"),
+        Binding("i", "import", "Import", id="library.import",
+                tooltip="Import files or a folder"),
+        Binding("E", "export", "Export", id="library.export",
+                tooltip="Export coded passages"),
+        Binding("tab", "focus_next", "Codebook", show=False, id="library.focus_next"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort_column = "id"
+        self.sort_descending = False
+        self.documents: list[DocumentSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("margin — library"), id="title-bar")
+        with Horizontal(id="main"):
+            yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
+            yield CodebookTree(id="codebook")
+        yield Static(id="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#documents", DataTable)
+        for key, heading, _sort, _desc in COLUMNS:
+            table.add_column(heading, key=key)
+        self.reload()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.documents = list_documents(self.app.db)
+        self._fill_table()
+        self.query_one("#codebook", CodebookTree).show_codes(codebook(self.app.db))
+        self._update_status()
+
+    def _fill_table(self) -> None:
+        table = self.query_one("#documents", DataTable)
+        selected = self._selected_id()
+        sort_key = next(c[2] for c in COLUMNS if c[0] == self.sort_column)
+        documents = sorted(self.documents, key=sort_key, reverse=self.sort_descending)
+        table.clear()
+        for document in documents:
+            table.add_row(
+                Text(str(document.id), justify="right"),
+                Text(document.title),
+                Text(f"{document.word_count:,}", justify="right"),
+                Text(str(document.coding_count), justify="right"),
+                Text(document.imported[:10]),
+                key=str(document.id),
+            )
+        for column_key, heading, _sort, _desc in COLUMNS:
+            arrow = ""
+            if column_key == self.sort_column:
+                arrow = " ▼" if self.sort_descending else " ▲"
+            table.columns[column_key].label = Text(heading + arrow)
+        if selected is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(str(selected)))
+            except Exception:  # the document is gone (never, today): keep the top row
+                pass
+
+    def _selected_id(self) -> int | None:
+        table = self.query_one("#documents", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return int(key.value) if key.value is not None else None
+
+    def _update_status(self) -> None:
+        words = sum(d.word_count for d in self.documents)
+        codings = sum(d.coding_count for d in self.documents)
+        status = Text.assemble(
+            f"{len(self.documents)} documents · {words:,} words · {codings} codings",
+            ("   coder: ", "dim"), self.app.coder,
+            ("   ", ""), (str(self.app.db_path), "dim"),
+        )
+        self.query_one("#status-bar", Static).update(status)
+
+    @on(DataTable.RowSelected, "#documents")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_document(int(event.row_key.value))
+
+    @on(DataTable.HeaderSelected, "#documents")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        self._sort_by(str(event.column_key.value))
+
+    def action_open(self) -> None:
+        document_id = self._selected_id()
+        if document_id is not None:
+            self.app.open_document(document_id)
+
+    def action_sort(self) -> None:
+        keys = [c[0] for c in COLUMNS]
+        self._sort_by(keys[(keys.index(self.sort_column) + 1) % len(keys)])
+
+    def _sort_by(self, column: str) -> None:
+        if column == self.sort_column:
+            self.sort_descending = not self.sort_descending
+        else:
+            self.sort_column = column
+            self.sort_descending = next(c[3] for c in COLUMNS if c[0] == column)
+        self._fill_table()
+        heading = next(c[1] for c in COLUMNS if c[0] == column)
+        order = "descending" if self.sort_descending else "ascending"
+        self.notify(f"Sorted by {heading.lower()}, {order}", timeout=2)
+
+    def action_reverse(self) -> None:
+        self.sort_descending = not self.sort_descending
+        self._fill_table()
+
+    def action_rename(self) -> None:
+        document_id = self._selected_id()
+        if document_id is None:
+            return
+        current = next(d.title for d in self.documents if d.id == document_id)
+
+        def rename(title: str | None) -> None:
+            if title and title.strip() and title.strip() != current:
+                try:
+                    rename_document(self.app.db, document_id, title)
+                except StoreError as error:
+                    self.app.report(error)
+                    return
+                self.reload()
+
+        self.app.push_screen(TextPrompt("Document title", current), rename)
+
+    def action_import(self) -> None:
+        from tui.transfer import ImportScreen
+
+        self.app.push_screen(ImportScreen())
+
+    def action_export(self) -> None:
+        from tui.transfer import ExportScreen
+
+        self.app.push_screen(ExportScreen())

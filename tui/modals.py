@@ -1,0 +1,273 @@
+"""Small dialogs: a fuzzy picker, a one-line prompt, a memo editor, a confirmation.
+
+Labels built from user data (code names, titles, memos) are rich ``Text``
+objects, never markup strings, so "[bold]" in a code name shows as typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from rapidfuzz import fuzz, process, utils
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets.option_list import Option
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Choice(Generic[T]):
+    """One entry of a picker: what to search, how to show it, what it returns."""
+
+    search: str
+    label: Text
+    value: T
+
+
+@dataclass(frozen=True)
+class CreateNew:
+    """The picker's answer when the user asks for a new entry named ``name``."""
+
+    name: str
+
+
+def rank_choices(query: str, choices: Sequence[Choice], limit: int = 200) -> list[Choice]:
+    """Choices that fuzzily match the query, best first (typos and word order
+    tolerated); an exact substring outranks a fuzzy match."""
+    query = query.strip()
+    if not query:
+        return list(choices)[:limit]
+    processed = utils.default_process(query)
+    scored = process.extract(
+        processed,
+        [utils.default_process(choice.search) for choice in choices],
+        scorer=fuzz.WRatio,
+        processor=None,
+        limit=None,
+        score_cutoff=55,
+    )
+    ranked = []
+    for _text, score, index in scored:
+        haystack = choices[index].search.casefold()
+        bonus = 0
+        if query.casefold() in haystack:
+            bonus = 30 if haystack.startswith(query.casefold()) else 20
+        ranked.append((score + bonus, -index, choices[index]))
+    ranked.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [choice for _score, _index, choice in ranked[:limit]]
+
+
+class FuzzyPicker(ModalScreen[Any]):
+    """Type to filter, arrows to move, Enter to pick, Escape to cancel.
+
+    With ``create_label`` set, a query that names no existing choice exactly
+    offers to create it; Enter on that option returns ``CreateNew(query)``.
+    """
+
+    DEFAULT_CSS = """
+    FuzzyPicker { align: center middle; }
+    FuzzyPicker > Vertical {
+        width: 70; max-width: 90%; height: auto; max-height: 80%;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
+    FuzzyPicker Label.title { text-style: bold; margin-bottom: 1; }
+    FuzzyPicker Label.hint { color: $foreground-muted; }
+    FuzzyPicker OptionList { height: auto; max-height: 16; border: none; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "cursor(1)", "Next", show=False, id="picker.down"),
+        Binding("up", "cursor(-1)", "Previous", show=False, id="picker.up"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        choices: Sequence[Choice],
+        *,
+        create_label: str | None = None,
+        hint: str = "",
+        placeholder: str = "Type to filter",
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = list(choices)
+        self.create_label = create_label
+        self.hint = hint
+        self.placeholder = placeholder
+        self._shown: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.title_text), classes="title")
+            yield Input(placeholder=self.placeholder, id="query")
+            yield OptionList(id="options")
+            if self.hint:
+                yield Label(Text(self.hint), classes="hint")
+
+    def on_mount(self) -> None:
+        self._refilter("")
+
+    @on(Input.Changed, "#query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self._refilter(event.value)
+
+    def _refilter(self, query: str) -> None:
+        options = self.query_one("#options", OptionList)
+        ranked = rank_choices(query, self.choices)
+        self._shown = [choice.value for choice in ranked]
+        prompts: list[Option] = [Option(choice.label) for choice in ranked]
+        name = " ".join(query.split())
+        exact = any(choice.search.casefold() == name.casefold() for choice in self.choices)
+        if self.create_label and name and not exact:
+            create = Option(Text.assemble((f"+ {self.create_label} ", Style(bold=True)), f"“{name}”"))
+            # A new name goes first when nothing matches it well, else last,
+            # so Enter picks the closest existing code unless there is none.
+            if ranked and fuzz.WRatio(name, ranked[0].search, processor=utils.default_process) >= 86:
+                prompts.append(create)
+                self._shown.append(CreateNew(name))
+            else:
+                prompts.insert(0, create)
+                self._shown.insert(0, CreateNew(name))
+        options.clear_options()
+        options.add_options(prompts)
+        if prompts:
+            options.highlighted = 0
+
+    def action_cursor(self, step: int) -> None:
+        options = self.query_one("#options", OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = (current + step) % options.option_count
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        options = self.query_one("#options", OptionList)
+        if options.highlighted is not None and self._shown:
+            self.dismiss(self._shown[options.highlighted])
+
+    @on(OptionList.OptionSelected, "#options")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self._shown[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for one line of text (a name, a title, a path)."""
+
+    DEFAULT_CSS = """
+    TextPrompt { align: center middle; }
+    TextPrompt > Vertical {
+        width: 70; max-width: 90%; height: auto;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
+    TextPrompt Label.title { text-style: bold; margin-bottom: 1; }
+    TextPrompt Label.hint { color: $foreground-muted; }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+    def __init__(self, title: str, value: str = "", *, hint: str = "", placeholder: str = ""):
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.hint = hint
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.title_text), classes="title")
+            yield Input(self.value, placeholder=self.placeholder, id="value")
+            yield Label(Text(self.hint or "Enter to accept, Escape to cancel"), classes="hint")
+
+    @on(Input.Submitted, "#value")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MemoEditor(ModalScreen[str | None]):
+    """Write or edit a memo: ctrl+s saves, Escape cancels."""
+
+    DEFAULT_CSS = """
+    MemoEditor { align: center middle; }
+    MemoEditor > Vertical {
+        width: 80; max-width: 95%; height: 20; max-height: 90%;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
+    MemoEditor Label.title { text-style: bold; }
+    MemoEditor Label.hint { color: $foreground-muted; }
+    MemoEditor TextArea { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="memo.save"),
+        Binding("escape", "cancel", "Cancel", id="memo.cancel"),
+    ]
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.title_text), classes="title")
+            yield TextArea(self.text, id="memo", soft_wrap=True, show_line_numbers=False)
+            yield Label(Text("ctrl+s save · Escape cancel · an empty memo is deleted"),
+                        classes="hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one("#memo", TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#memo", TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question; y or Enter confirms, n or Escape declines."""
+
+    DEFAULT_CSS = """
+    Confirm { align: center middle; }
+    Confirm > Vertical {
+        width: 64; max-width: 90%; height: auto;
+        border: round $error; background: $panel; padding: 0 1;
+    }
+    Confirm Label.hint { color: $foreground-muted; margin-top: 1; }
+    """
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.question))
+            yield Label(Text("y / Enter: yes    n / Escape: no"), classes="hint")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

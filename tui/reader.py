@@ -1,0 +1,363 @@
+"""The reader screen: a document, its codings, the codebook, and coding actions."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from store.codes import Code, codebook, get_code, recently_used_codes
+from store.codings import (
+    Coding,
+    apply_coding,
+    apply_new_code,
+    change_boundaries,
+    codings_for_document,
+    memo_text,
+    remove_coding,
+    set_coding_memo,
+    set_memo,
+)
+from store.documents import Document, get_document, rename_document
+from store.errors import StoreError
+from store.textspans import paragraph_number
+from tui.clipboard import citation, copy_text
+from tui.codebook import CodebookTree, code_label
+from tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
+from tui.reader_view import ReaderView
+
+
+def _recent_binding(number: int) -> Binding:
+    return Binding(
+        str(number), f"apply_recent({number})", f"Recent code {number}", show=False,
+        id=f"reader.recent_{number}",
+        tooltip=f"Code the selection with the {number}. most recently used code",
+    )
+
+
+class ReaderScreen(Screen):
+    BINDINGS = [
+        Binding("c", "code", "Code", id="reader.code",
+                tooltip="Code the selection: pick or create a code"),
+        Binding("x", "remove", "Uncode", id="reader.remove",
+                tooltip="Remove the coding under the cursor"),
+        Binding("a", "adjust", "Adjust", id="reader.adjust",
+                tooltip="Move the boundaries of the coding under the cursor"),
+        Binding("enter", "confirm", "Apply", show=False, id="reader.confirm",
+                tooltip="Finish adjusting boundaries, or code the selection"),
+        Binding("m", "memo", "Memo", id="reader.memo",
+                tooltip="Memo of the coding under the cursor, else of the document"),
+        Binding("y", "copy", "Copy", id="reader.copy",
+                tooltip="Copy the selection or the coded passage with its citation"),
+        Binding("t", "rename", "Title", show=False, id="reader.rename",
+                tooltip="Edit the document's title"),
+        Binding("tab", "toggle_focus", "Codebook", id="reader.focus_codebook",
+                tooltip="Move between the text and the codebook"),
+        Binding("escape", "back", "Back", id="reader.back",
+                tooltip="Clear the selection, cancel adjusting, or go back to the library"),
+        *[_recent_binding(n) for n in range(1, 10)],
+    ]
+
+    def __init__(self, document_id: int, offset: int | None = None) -> None:
+        super().__init__()
+        self.document_id = document_id
+        self.start_offset = offset
+        self.document: Document = get_document(self.app.db, document_id)
+        self.adjusting: Coding | None = None
+        self.recent: list[Code] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title-bar")
+        with Horizontal(id="main"):
+            yield ReaderView(self.document.text, self._load_codings(), id="reader")
+            yield CodebookTree(id="codebook")
+        yield Static(id="coding-info")
+        yield Static(id="status-bar")
+        yield Footer()
+
+    @property
+    def view(self) -> ReaderView:
+        return self.query_one("#reader", ReaderView)
+
+    def on_mount(self) -> None:
+        self._show_title()
+        self._refresh_codebook()
+        view = self.view
+        view.focus()
+        if self.start_offset is not None:
+            self.call_after_refresh(view.move_cursor_to, self.start_offset, center=True)
+        self._update_bars()
+
+    def _load_codings(self) -> list[Coding]:
+        try:
+            return codings_for_document(self.app.db, self.document_id)
+        except StoreError as error:
+            # Never show a shifted passage: say what is wrong, show the text alone.
+            self.app.notify(str(error), severity="error", timeout=15)
+            return []
+
+    def reload(self) -> None:
+        """Re-read everything an action (or undo) may have changed."""
+        self.document = get_document(self.app.db, self.document_id)
+        self.view.set_codings(self._load_codings())
+        self._show_title()
+        self._refresh_codebook()
+        self._update_bars()
+
+    def _refresh_codebook(self) -> None:
+        self.query_one("#codebook", CodebookTree).show_codes(codebook(self.app.db))
+        self.recent = recently_used_codes(self.app.db)
+
+    def _show_title(self) -> None:
+        words = f"  {self.document.word_count:,} words"
+        self.query_one("#title-bar", Static).update(
+            Text.assemble((self.document.title, Style(bold=True)), (words, Style(dim=True)))
+        )
+
+    # ------------------------------------------------------------- status
+
+    @on(ReaderView.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self._update_bars()
+
+    def _update_bars(self) -> None:
+        view = self.view
+        info = Text()
+        for coding in view.codings_at(view.cursor):
+            if info:
+                info.append("   ")
+            info.append("■ ", Style(color=coding.colour))
+            info.append(self._code_path(coding))
+            info.append(f" · {coding.coder or 'unknown'}", Style(dim=True))
+            if coding.memo:
+                info.append(" · memo: ", Style(dim=True))
+                info.append(coding.memo.replace("\n", " ")[:80])
+        if not info and self.recent:
+            info.append("recent codes: ", Style(dim=True))
+            for number, code in enumerate(self.recent, start=1):
+                info.append(f"{number} ", Style(bold=True))
+                info.append("■ ", Style(color=code.colour))
+                info.append(code.name + "  ")
+        self.query_one("#coding-info", Static).update(info)
+
+        total = len(view.paragraphs) or 1
+        paragraph = paragraph_number(view.paragraphs, view.cursor) if view.paragraphs else 1
+        percent = round(100 * view.cursor / max(1, len(self.document.text) - 1))
+        status = Text()
+        if self.adjusting is not None:
+            status.append(" ADJUST ", Style(reverse=True, bold=True))
+            status.append(f" {self.adjusting.code_name}: motions move the cursor end, o the other "
+                          "end, Enter saves, Escape cancels  ")
+        elif view.selection is not None:
+            status.append(" VISUAL ", Style(reverse=True, bold=True))
+            status.append(f" {len(view.selection):,} characters selected  ")
+        status.append(f"para. {paragraph}/{total} · {percent}%")
+        status.append("   coder: ", Style(dim=True))
+        status.append(self.app.coder)
+        self.query_one("#status-bar", Static).update(status)
+
+    def _code_path(self, coding: Coding) -> str:
+        try:
+            return get_code(self.app.db, coding.code_id).path
+        except StoreError:
+            return coding.code_name
+
+    # ------------------------------------------------------------- coding
+
+    def action_code(self) -> None:
+        selection = self.view.selection
+        if selection is None:
+            self.notify("Select a passage first: v and motions, s sentence, p paragraph",
+                        severity="warning", timeout=3)
+            return
+        choices = [
+            Choice(code.path, code_label(code, with_path=True), code)
+            for code in codebook(self.app.db)
+        ]
+        picker = FuzzyPicker(
+            f"Code {len(selection):,} characters as…",
+            choices,
+            create_label="Create code",
+            hint="Enter applies the highlighted code · a new name creates it (A > B nests)",
+            placeholder="Code name",
+        )
+        self.app.push_screen(picker, lambda value: self._apply(value, selection))
+
+    def _apply(self, value, selection) -> None:
+        if value is None:
+            return
+        db = self.app.db
+        try:
+            if isinstance(value, CreateNew):
+                code_id, _ = apply_new_code(db, self.document_id, value.name, selection.start,
+                                            selection.end, self.app.coder)
+                name = get_code(db, code_id).path
+            else:
+                apply_coding(db, self.document_id, value.id, selection.start, selection.end,
+                             self.app.coder)
+                name = value.path
+        except StoreError as error:
+            self.app.report(error)
+            return
+        self.view.clear_selection()
+        self.reload()
+        self.notify(f"Coded as {name}", timeout=2)
+
+    def action_apply_recent(self, number: int) -> None:
+        if number > len(self.recent):
+            self.notify(f"No recent code {number} yet", severity="warning", timeout=2)
+            return
+        if self.view.selection is None:
+            self.notify("Select a passage first", severity="warning", timeout=2)
+            return
+        self._apply(self.recent[number - 1], self.view.selection)
+
+    def _with_coding_under_cursor(self, purpose: str, callback, *, allow_none=False) -> None:
+        """Call back with the coding under the cursor, asking which if several."""
+        codings = self.view.codings_at(self.view.cursor)
+        if not codings:
+            if allow_none:
+                callback(None)
+            else:
+                self.notify("No coding under the cursor", severity="warning", timeout=2)
+            return
+        if len(codings) == 1:
+            callback(codings[0])
+            return
+        choices = [
+            Choice(
+                coding.code_name,
+                Text.assemble(("■ ", Style(color=coding.colour)), self._code_path(coding),
+                              (f"  “{_excerpt(coding.quote)}”", Style(dim=True))),
+                coding,
+            )
+            for coding in codings
+        ]
+        self.app.push_screen(FuzzyPicker(f"Which coding to {purpose}?", choices),
+                             lambda coding: coding is not None and callback(coding))
+
+    def action_remove(self) -> None:
+        def remove(coding: Coding) -> None:
+            try:
+                remove_coding(self.app.db, coding.id)
+            except StoreError as error:
+                self.app.report(error)
+                return
+            self.reload()
+            self.notify(f"Removed coding {coding.code_name} (u undoes)", timeout=3)
+
+        self._with_coding_under_cursor("remove", remove)
+
+    def action_adjust(self) -> None:
+        def adjust(coding: Coding) -> None:
+            self.adjusting = coding
+            self.view.select_range(coding.start, coding.end)
+            self._update_bars()
+
+        self._with_coding_under_cursor("adjust", adjust)
+
+    def action_confirm(self) -> None:
+        if self.adjusting is not None:
+            selection = self.view.selection
+            coding, self.adjusting = self.adjusting, None
+            if selection is None:
+                return
+            try:
+                change_boundaries(self.app.db, coding.id, selection.start, selection.end)
+            except StoreError as error:
+                self.app.report(error)
+                return
+            self.view.clear_selection()
+            self.reload()
+            self.notify(f"New boundaries for {coding.code_name}", timeout=2)
+        elif self.view.selection is not None:
+            self.action_code()
+
+    def action_back(self) -> None:
+        if self.adjusting is not None:
+            self.adjusting = None
+            self.view.clear_selection()
+            self._update_bars()
+        elif self.view.selection is not None:
+            self.view.clear_selection()
+        else:
+            self.app.pop_screen()
+
+    def action_memo(self) -> None:
+        db = self.app.db
+
+        def edit(coding: Coding | None) -> None:
+            if coding is not None:
+                def save(text: str | None) -> None:
+                    if text is not None:
+                        self._store(set_coding_memo, coding.id, text)
+                self.app.push_screen(MemoEditor(f"Memo on {coding.code_name}: "
+                                                f"“{_excerpt(coding.quote)}”", coding.memo), save)
+                return
+
+            def save_document(text: str | None) -> None:
+                if text is not None:
+                    try:
+                        set_memo(db, text, self.app.coder, document_id=self.document_id)
+                    except StoreError as error:
+                        self.app.report(error)
+                        return
+                    self.notify("Document memo saved", timeout=2)
+
+            self.app.push_screen(
+                MemoEditor(f"Memo on {self.document.title}",
+                           memo_text(db, document_id=self.document_id)),
+                save_document,
+            )
+
+        self._with_coding_under_cursor("annotate", edit, allow_none=True)
+
+    def _store(self, function, *args) -> None:
+        try:
+            function(self.app.db, *args)
+        except StoreError as error:
+            self.app.report(error)
+            return
+        self.reload()
+
+    def action_copy(self) -> None:
+        view = self.view
+        selection = view.selection
+        if selection is not None:
+            start, end = selection.start, selection.end
+        else:
+            codings = view.codings_at(view.cursor)
+            if not codings:
+                self.notify("Nothing to copy: select a passage or move onto a coding",
+                            severity="warning", timeout=3)
+                return
+            # The innermost coding is the passage the reader is looking at.
+            coding = min(codings, key=lambda c: c.end - c.start)
+            start, end = coding.start, coding.end
+        text = citation(self.document.text[start:end], self.document.title, view.paragraphs, start)
+        where = copy_text(self.app, text)
+        self.notify(f"Copied {end - start:,} characters with citation to the {where}", timeout=3)
+
+    def action_rename(self) -> None:
+        def rename(title: str | None) -> None:
+            if title and title.strip() and title.strip() != self.document.title:
+                self._store(rename_document, self.document_id, title)
+
+        self.app.push_screen(TextPrompt("Document title", self.document.title), rename)
+
+    def action_toggle_focus(self) -> None:
+        codebook_tree = self.query_one("#codebook", CodebookTree)
+        if codebook_tree.has_focus:
+            self.view.focus()
+        else:
+            codebook_tree.focus()
+
+
+def _excerpt(text: str, limit: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

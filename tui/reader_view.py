@@ -1,0 +1,519 @@
+"""The reader: one Line-API widget per document.
+
+The text is wrapped to the widget's width once per width (tui/wrapping.py),
+and each visible row is rendered on demand by ``render_line`` into a cached
+``Strip``. A gutter on the left draws coding stripes (one lane per overlapping
+coding, in its code's colour) and names the codes that start on each row, as
+MAXQDA does. The cursor is a code-point offset into the immutable text; a
+selection runs from an anchor to the cursor, both inclusive, like vim's visual
+mode. Document text is only ever drawn as plain segments, never as markup.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.color import Color
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.codings import Coding
+from store.textspans import (
+    next_start,
+    paragraph_spans,
+    previous_start,
+    sentence_spans,
+    span_at,
+    word_spans,
+)
+from tui.wrapping import WrappedText, wrap_text
+
+GUTTER_LANES = 4
+GUTTER_LABEL = 12
+GUTTER_WIDTH = GUTTER_LANES + 1 + GUTTER_LABEL + 1
+
+
+@dataclass(frozen=True)
+class Selection:
+    start: int
+    end: int  # exclusive
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+
+class CodingIndex:
+    """Which codings cover which offsets, for drawing and for the cursor.
+
+    The text is cut at every coding boundary into elementary pieces; each
+    piece knows the codings that cover it. A row is drawn by bisecting the
+    boundaries, so drawing costs the same with 5 or 5,000 codings.
+    """
+
+    def __init__(self, codings: list[Coding]):
+        self.codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
+        self.by_id = {coding.id: coding for coding in self.codings}
+        points = sorted({c.start for c in codings} | {c.end for c in codings})
+        self.boundaries = points
+        starts: dict[int, list[int]] = {}
+        ends: dict[int, list[int]] = {}
+        for coding in codings:
+            starts.setdefault(coding.start, []).append(coding.id)
+            ends.setdefault(coding.end, []).append(coding.id)
+        active: list[int] = []
+        self.active_after: list[tuple[int, ...]] = []
+        for point in points:
+            for coding_id in ends.get(point, ()):
+                active.remove(coding_id)
+            active.extend(starts.get(point, ()))
+            self.active_after.append(tuple(active))
+        self.lanes = self._assign_lanes()
+
+    def _assign_lanes(self) -> dict[int, int]:
+        # Interval partitioning: each coding takes the lowest lane free at its start.
+        lanes: dict[int, int] = {}
+        lane_ends: list[int] = []
+        for coding in self.codings:
+            for lane, end in enumerate(lane_ends):
+                if end <= coding.start:
+                    lane_ends[lane] = coding.end
+                    lanes[coding.id] = lane
+                    break
+            else:
+                lanes[coding.id] = len(lane_ends)
+                lane_ends.append(coding.end)
+        return lanes
+
+    def active_at(self, offset: int) -> tuple[int, ...]:
+        index = bisect.bisect_right(self.boundaries, offset) - 1
+        return self.active_after[index] if index >= 0 else ()
+
+    def pieces(self, start: int, end: int) -> list[tuple[int, int, tuple[int, ...]]]:
+        """[start, end) cut at coding boundaries, each piece with its codings."""
+        result = []
+        position = start
+        index = bisect.bisect_right(self.boundaries, start)
+        while position < end:
+            next_point = self.boundaries[index] if index < len(self.boundaries) else end
+            piece_end = min(next_point, end)
+            if piece_end > position:
+                result.append((position, piece_end, self.active_at(position)))
+            position = piece_end
+            index += 1
+        return result
+
+    def in_range(self, start: int, end: int) -> list[Coding]:
+        """Codings that overlap [start, end), in lane order."""
+        ids: set[int] = set()
+        for _s, _e, active in self.pieces(start, max(end, start + 1)):
+            ids.update(active)
+        return sorted((self.by_id[i] for i in ids), key=lambda c: (self.lanes[c.id], c.start))
+
+
+class ReaderView(ScrollView, can_focus=True):
+    """A document with a cursor, a selection, coded passages and a gutter."""
+
+    COMPONENT_CLASSES = {
+        "reader--cursor",
+        "reader--selection",
+        "reader--gutter",
+        "reader--gutter-label",
+    }
+
+    DEFAULT_CSS = """
+    ReaderView {
+        background: $surface;
+        color: $foreground;
+        scrollbar-gutter: stable;
+    }
+    ReaderView > .reader--cursor { background: $foreground; color: $surface; }
+    ReaderView > .reader--selection { background: $accent 45%; }
+    ReaderView > .reader--gutter { color: $foreground-muted; }
+    ReaderView > .reader--gutter-label { color: $foreground-muted; text-style: italic; }
+    """
+
+    BINDINGS = [
+        Binding("h,left", "move('left')", "Left", show=False, id="reader.left"),
+        Binding("l,right", "move('right')", "Right", show=False, id="reader.right"),
+        Binding("j,down", "move('down')", "Down", show=False, id="reader.down"),
+        Binding("k,up", "move('up')", "Up", show=False, id="reader.up"),
+        Binding("w", "move('word')", "Next word", show=False, id="reader.word"),
+        Binding("b", "move('word_back')", "Previous word", show=False, id="reader.word_back"),
+        Binding(")", "move('sentence')", "Next sentence", show=False, id="reader.sentence"),
+        Binding("(", "move('sentence_back')", "Previous sentence", show=False,
+                id="reader.sentence_back"),
+        Binding("}", "move('paragraph')", "Next paragraph", show=False, id="reader.paragraph"),
+        Binding("{", "move('paragraph_back')", "Previous paragraph", show=False,
+                id="reader.paragraph_back"),
+        Binding("home", "move('line_start')", "Start of line", show=False, id="reader.line_start"),
+        Binding("end", "move('line_end')", "End of line", show=False, id="reader.line_end"),
+        Binding("g", "move('top')", "Top", show=False, id="reader.top"),
+        Binding("G", "move('bottom')", "Bottom", show=False, id="reader.bottom"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="reader.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="reader.page_up"),
+        Binding("ctrl+d", "half_page(1)", "Half page down", show=False, id="reader.half_down"),
+        Binding("ctrl+u", "half_page(-1)", "Half page up", show=False, id="reader.half_up"),
+        Binding("v", "toggle_selection", "Select", id="reader.visual",
+                tooltip="Start a selection that the motions extend (v again to stop)"),
+        Binding("s", "select_unit('sentence')", "Sentence", id="reader.select_sentence",
+                tooltip="Select the sentence under the cursor"),
+        Binding("p", "select_unit('paragraph')", "Paragraph", id="reader.select_paragraph",
+                tooltip="Select the paragraph under the cursor"),
+        Binding("o", "swap_ends", "Other end", show=False, id="reader.swap_ends",
+                tooltip="Move the cursor to the other end of the selection"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=False, repaint=False, init=False)
+
+    class CursorMoved(Message):
+        """The cursor or the selection changed."""
+
+        def __init__(self, view: ReaderView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, text: str, codings: list[Coding], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = text
+        self.index = CodingIndex(codings)
+        self.anchor: int | None = None
+        self._words = word_spans(text)
+        self._sentences = sentence_spans(text)
+        self._paragraphs = paragraph_spans(text)
+        self._wrapped: WrappedText | None = None
+        self._wrapped_width = -1
+        self._line_cache: LRUCache[int, Strip] = LRUCache(1024)
+        self._style_cache: dict[tuple[tuple[int, ...], bool, bool], Style] = {}
+        self._goal_cell: int | None = None
+        self._mouse_selecting = False
+
+    # ----------------------------------------------------------------- state
+
+    @property
+    def selection(self) -> Selection | None:
+        if self.anchor is None:
+            return None
+        start, end = sorted((self.anchor, self.cursor))
+        return Selection(start, min(end + 1, len(self.text)))
+
+    @property
+    def paragraphs(self) -> list[tuple[int, int]]:
+        return self._paragraphs
+
+    def codings_at(self, offset: int) -> list[Coding]:
+        return [self.index.by_id[i] for i in self.index.active_at(offset)]
+
+    def set_codings(self, codings: list[Coding]) -> None:
+        self.index = CodingIndex(codings)
+        self._line_cache.clear()
+        self._style_cache.clear()
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
+
+    def select_range(self, start: int, end: int) -> None:
+        """Select text[start:end] with the cursor at its end."""
+        previous = self._selection_lines()
+        self.anchor = start
+        self._set_cursor(max(start, end - 1), keep_goal=False)
+        self._refresh_rows(previous | self._selection_lines())
+
+    def clear_selection(self) -> None:
+        if self.anchor is None:
+            return
+        rows = self._selection_lines()
+        self.anchor = None
+        self._refresh_rows(rows)
+        self.post_message(self.CursorMoved(self))
+
+    def move_cursor_to(self, offset: int, *, center: bool = False) -> None:
+        self._set_cursor(offset, keep_goal=False)
+        if center:
+            line = self.wrapped.line_of_offset(self.cursor)
+            self.scroll_to(y=max(0, line - self.size.height // 3), animate=False)
+
+    # -------------------------------------------------------------- geometry
+
+    @property
+    def text_width(self) -> int:
+        return max(1, self.scrollable_content_region.width - GUTTER_WIDTH)
+
+    @property
+    def wrapped(self) -> WrappedText:
+        width = self.text_width
+        if self._wrapped is None or width != self._wrapped_width:
+            self._wrapped = wrap_text(self.text, width)
+            self._wrapped_width = width
+            self._line_cache.clear()
+            self.virtual_size = Size(width + GUTTER_WIDTH, len(self._wrapped.lines))
+        return self._wrapped
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.wrapped  # re-wrap for the new width (cached per width)
+        self._scroll_cursor_into_view()
+
+    def cursor_line(self) -> int:
+        return self.wrapped.line_of_offset(self.cursor)
+
+    # ------------------------------------------------------------- rendering
+
+    def render_line(self, y: int) -> Strip:
+        wrapped = self.wrapped
+        line_index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if line_index >= len(wrapped.lines):
+            return Strip.blank(width, self.rich_style)
+        strip = self._line_cache.get(line_index)
+        if strip is None:
+            strip = self._render_row(line_index, width)
+            self._line_cache[line_index] = strip
+        return strip
+
+    def _render_row(self, line_index: int, width: int) -> Strip:
+        base = self.rich_style
+        line = self.wrapped.lines[line_index]
+        segments = self._gutter_segments(line.start, line.end, base)
+        selection = self.selection
+        cursor = self.cursor
+        cursor_style = self.get_component_rich_style("reader--cursor", partial=True)
+        selection_style = self.get_component_rich_style("reader--selection", partial=True)
+        cuts = {line.start, line.end}
+        if selection:
+            cuts.update(p for p in (selection.start, selection.end) if line.start < p < line.end)
+        if line.start <= cursor < line.end:
+            cuts.update((cursor, cursor + 1))
+        points = sorted(p for p in cuts if line.start <= p <= line.end)
+        for piece_start, piece_end in zip(points, points[1:]):
+            for start, end, active in self.index.pieces(piece_start, piece_end):
+                style = base + self._coding_style(active)
+                if selection and selection.start <= start < selection.end:
+                    style += selection_style
+                if start == cursor:
+                    style += cursor_style
+                chunk = self.text[start:end].replace("\t", " ")
+                segments.append(Segment(chunk, style))
+        # The cursor on a newline or at the end of the text shows as a block.
+        if cursor == line.end and (cursor == len(self.text) or self.text[cursor] == "\n"):
+            style = base + cursor_style
+            if selection and selection.start <= cursor < selection.end:
+                style = base + selection_style + cursor_style
+            segments.append(Segment(" ", style))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _coding_style(self, active: tuple[int, ...]) -> Style:
+        if not active:
+            return Style()
+        key = (active, False, False)
+        style = self._style_cache.get(key)
+        if style is None:
+            colours = [Color.parse(self.index.by_id[i].colour) for i in active]
+            mixed = colours[0]
+            for count, colour in enumerate(colours[1:], start=2):
+                mixed = mixed.blend(colour, 1 / count)
+            background = self.styles.background if self.styles.background.a else Color(0, 0, 0)
+            tint = background.blend(mixed, 0.42 if len(active) == 1 else 0.55)
+            style = Style(bgcolor=tint.rich_color, underline=len(active) > 1)
+            self._style_cache[key] = style
+        return style
+
+    def _gutter_segments(self, start: int, end: int, base: Style) -> list[Segment]:
+        gutter = base + self.get_component_rich_style("reader--gutter", partial=True)
+        codings = self.index.in_range(start, end) if self.index.codings else []
+        lanes = [" "] * GUTTER_LANES
+        lane_styles = [gutter] * GUTTER_LANES
+        overflow = 0
+        for coding in codings:
+            lane = self.index.lanes[coding.id]
+            if lane >= GUTTER_LANES:
+                overflow += 1
+                continue
+            lanes[lane] = "┃" if coding.start < start or coding.end > end else "▐"
+            lane_styles[lane] = base + Style(color=Color.parse(coding.colour).rich_color, bold=True)
+        if overflow:
+            lanes[-1] = "+"
+            lane_styles[-1] = gutter
+        segments = [Segment(ch, style) for ch, style in zip(lanes, lane_styles)]
+        starting = [c for c in codings if start <= c.start < max(end, start + 1)]
+        label = ""
+        if starting:
+            label = starting[0].code_name
+            if len(starting) > 1:
+                label = f"{label} +{len(starting) - 1}"
+        label = _fit(label, GUTTER_LABEL)
+        label_style = base + self.get_component_rich_style("reader--gutter-label", partial=True)
+        if starting:
+            label_style += Style(color=Color.parse(starting[0].colour).rich_color)
+        segments.append(Segment(" ", gutter))
+        segments.append(Segment(label, label_style))
+        segments.append(Segment(" ", gutter))
+        return segments
+
+    def _refresh_rows(self, rows: set[int]) -> None:
+        top = self.scroll_offset.y
+        for row in rows:
+            self._line_cache.discard(row)
+            if top <= row < top + self.size.height:
+                self.refresh_line(row - top)
+
+    def _selection_lines(self) -> set[int]:
+        selection = self.selection
+        if selection is None:
+            return set()
+        first = self.wrapped.line_of_offset(selection.start)
+        last = self.wrapped.line_of_offset(max(selection.start, selection.end - 1))
+        return set(range(first, last + 1))
+
+    # --------------------------------------------------------------- motions
+
+    def _set_cursor(self, offset: int, *, keep_goal: bool) -> None:
+        offset = max(0, min(offset, max(0, len(self.text) - 1)))
+        rows = {self.cursor_line()} | self._selection_lines()
+        self.cursor = offset
+        if not keep_goal:
+            self._goal_cell = None
+        rows |= {self.cursor_line()} | self._selection_lines()
+        self._refresh_rows(rows)
+        self._scroll_cursor_into_view()
+        self.post_message(self.CursorMoved(self))
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        line = self.cursor_line()
+        top = self.scroll_offset.y
+        if line < top:
+            self.scroll_to(y=line, animate=False, immediate=True)
+        elif line >= top + height:
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
+
+    def action_move(self, motion: str) -> None:
+        text_end = max(0, len(self.text) - 1)
+        cursor = self.cursor
+        wrapped = self.wrapped
+        target: int | None = cursor
+        if motion == "left":
+            target = cursor - 1
+        elif motion == "right":
+            target = cursor + 1
+        elif motion in ("up", "down"):
+            self._move_rows(-1 if motion == "up" else 1)
+            return
+        elif motion == "word":
+            target = next_start(self._words, cursor)
+        elif motion == "word_back":
+            target = previous_start(self._words, cursor)
+        elif motion == "sentence":
+            target = next_start(self._sentences, cursor)
+        elif motion == "sentence_back":
+            target = previous_start(self._sentences, cursor)
+        elif motion == "paragraph":
+            target = next_start(self._paragraphs, cursor)
+        elif motion == "paragraph_back":
+            target = previous_start(self._paragraphs, cursor)
+        elif motion == "line_start":
+            target = wrapped.lines[wrapped.line_of_offset(cursor)].start
+        elif motion == "line_end":
+            line = wrapped.lines[wrapped.line_of_offset(cursor)]
+            target = max(line.start, line.end - 1) if line.end > line.start else line.start
+        elif motion == "top":
+            target = 0
+        elif motion == "bottom":
+            target = text_end
+        if target is None:
+            # No further word/sentence/paragraph: go to the end in that direction.
+            target = 0 if motion.endswith("_back") else text_end
+        self._set_cursor(target, keep_goal=False)
+
+    def _move_rows(self, rows: int) -> None:
+        wrapped = self.wrapped
+        line = wrapped.line_of_offset(self.cursor)
+        if self._goal_cell is None:
+            self._goal_cell = wrapped.cell_of_offset(self.cursor)
+        target_line = max(0, min(len(wrapped.lines) - 1, line + rows))
+        goal = self._goal_cell
+        self._set_cursor(wrapped.offset_at(target_line, goal), keep_goal=True)
+
+    def action_page(self, direction: int) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        top = self.scroll_offset.y
+        self.scroll_to(y=top + direction * height, animate=False, immediate=True)
+        self._move_rows(direction * height)
+
+    def action_half_page(self, direction: int) -> None:
+        height = max(1, self.scrollable_content_region.height // 2)
+        top = self.scroll_offset.y
+        self.scroll_to(y=top + direction * height, animate=False, immediate=True)
+        self._move_rows(direction * height)
+
+    # ------------------------------------------------------------- selection
+
+    def action_toggle_selection(self) -> None:
+        if self.anchor is None:
+            self.anchor = self.cursor
+            self._refresh_rows({self.cursor_line()})
+            self.post_message(self.CursorMoved(self))
+        else:
+            self.clear_selection()
+
+    def action_select_unit(self, unit: str) -> None:
+        spans = self._sentences if unit == "sentence" else self._paragraphs
+        span = span_at(spans, self.cursor)
+        if span is None:
+            self.app.bell()
+            return
+        self.select_range(*span)
+
+    def action_swap_ends(self) -> None:
+        if self.anchor is None:
+            return
+        anchor, cursor = self.cursor, self.anchor
+        self.anchor = anchor
+        self._set_cursor(cursor, keep_goal=False)
+
+    # ----------------------------------------------------------------- mouse
+
+    def _offset_at_point(self, x: int, y: int) -> int:
+        wrapped = self.wrapped
+        line = max(0, min(len(wrapped.lines) - 1, self.scroll_offset.y + y))
+        return wrapped.offset_at(line, max(0, x - GUTTER_WIDTH))
+
+    async def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button != 1:
+            return
+        self.focus()
+        offset = self._offset_at_point(event.x, event.y)
+        rows = self._selection_lines()
+        self.anchor = offset
+        self._mouse_selecting = True
+        self.capture_mouse()
+        self._set_cursor(offset, keep_goal=False)
+        self._refresh_rows(rows)
+
+    async def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._mouse_selecting:
+            self._set_cursor(self._offset_at_point(event.x, event.y), keep_goal=False)
+
+    async def on_mouse_up(self, event: events.MouseUp) -> None:
+        if not self._mouse_selecting:
+            return
+        self._mouse_selecting = False
+        self.release_mouse()
+        if self.anchor == self.cursor:
+            self.clear_selection()  # a click places the cursor; a drag selects
+
+
+def _fit(text: str, width: int) -> str:
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) > width:
+        text = set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)

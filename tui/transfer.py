@@ -1,0 +1,178 @@
+"""Import and export from inside the app, in worker threads with progress.
+
+Workers open their own database connection: sqlite3 connections belong to
+the thread that made them. Each imported document is its own transaction, so
+cancelling or a crash keeps what was imported so far and nothing half-done.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, ProgressBar, RichLog, Select, Switch
+from textual.worker import get_current_worker
+
+from store.db import open_database
+from store.documents import ImportResult, expand_paths, import_paths, import_sample_corpus
+from store.errors import StoreError
+from store.export import FORMATS, coded_passages, render, write_atomically
+
+
+class _TransferScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    _TransferScreen { align: center middle; }
+    _TransferScreen > Vertical {
+        width: 90; max-width: 96%; height: auto; max-height: 90%;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
+    _TransferScreen Label.title { text-style: bold; margin-bottom: 1; }
+    _TransferScreen Label.hint { color: $foreground-muted; }
+    _TransferScreen Horizontal { height: auto; margin-top: 1; }
+    _TransferScreen Horizontal Label { padding: 1 1 0 0; }
+    _TransferScreen RichLog { height: 10; border: none; margin-top: 1; }
+    _TransferScreen ProgressBar { margin-top: 1; }
+    """
+
+    BINDINGS = [Binding("escape", "close", "Close", id="transfer.close")]
+
+    def action_close(self) -> None:
+        for worker in self.workers:
+            worker.cancel()
+        self.dismiss(None)
+        self.app.reload_screen()
+
+
+class ImportScreen(_TransferScreen):
+    """Paths in, a line per file out, and a summary."""
+
+    def __init__(self, *, sample: bool = False) -> None:
+        super().__init__()
+        self.sample = sample
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Import documents", classes="title")
+            yield Input(placeholder="Files or folders, separated by spaces (~ works)", id="paths")
+            with Horizontal():
+                yield Label("Remove web boilerplate")
+                yield Switch(value=False, id="clean")
+            yield Label("Enter starts · Escape closes", classes="hint")
+            yield ProgressBar(id="progress", show_eta=False)
+            yield RichLog(id="log", wrap=True, markup=False)
+
+    def on_mount(self) -> None:
+        if self.sample:
+            self.query_one("#paths", Input).value = ""
+            self.run_import([], sample=True, clean=True)
+
+    @on(Input.Submitted, "#paths")
+    def _start(self, event: Input.Submitted) -> None:
+        paths = event.value.split()
+        if not paths:
+            self.notify("Give a file or a folder to import", severity="warning", timeout=3)
+            return
+        self.run_import(paths, sample=False, clean=self.query_one("#clean", Switch).value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def run_import(self, paths: list[str], *, sample: bool, clean: bool) -> None:
+        worker = get_current_worker()
+        try:
+            db = open_database(self.app.db_path)
+        except StoreError as error:
+            self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
+            return
+        try:
+            sources = list(expand_paths(paths))
+            total = len(sources) + (5 if sample else 0)
+            self.app.call_from_thread(self._progress, 0, total)
+            results: list[ImportResult] = []
+            if sample:
+                for result in import_sample_corpus(db):
+                    results.append(result)
+                    self.app.call_from_thread(self._report, result, len(results), total)
+            for result in import_paths(db, paths, clean=clean, stdin=lambda: b""):
+                if worker.is_cancelled:
+                    break
+                results.append(result)
+                self.app.call_from_thread(self._report, result, len(results), total)
+        finally:
+            db.conn.close()
+        imported = sum(r.status == "imported" for r in results)
+        skipped = sum(r.status == "duplicate" for r in results)
+        refused = sum(r.status == "refused" for r in results)
+        summary = f"{imported} imported, {skipped} skipped as duplicates, {refused} refused"
+        self.app.call_from_thread(self._log, Text(summary, Style(bold=True)))
+        self.app.call_from_thread(self.app.notify, summary, timeout=4)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+    def _report(self, result: ImportResult, done: int, total: int) -> None:
+        colour = {"imported": "green", "duplicate": "yellow", "refused": "red"}[result.status]
+        self._log(Text.assemble((f"{result.status:<9} ", Style(color=colour)), result.source,
+                                (f": {result.message}", Style(dim=True))))
+        self._progress(done, total)
+
+    def _log(self, line: Text) -> None:
+        self.query_one("#log", RichLog).write(line)
+
+
+class ExportScreen(_TransferScreen):
+    """Format, file and an optional code filter; writes in a worker."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Export coded passages", classes="title")
+            yield Select([(f.upper() if f != "md" else "Markdown", f) for f in FORMATS],
+                         value="csv", allow_blank=False, id="format")
+            yield Input(placeholder="Only this code (and codes beneath it) — optional", id="code")
+            yield Input(value=str(Path.cwd() / "coded-passages.csv"), id="path")
+            yield Label("Enter on the file name writes it · Escape closes", classes="hint")
+            yield ProgressBar(id="progress", show_eta=False)
+            yield RichLog(id="log", wrap=True, markup=False)
+
+    @on(Select.Changed, "#format")
+    def _format_changed(self, event: Select.Changed) -> None:
+        path_input = self.query_one("#path", Input)
+        path = Path(path_input.value)
+        path_input.value = str(path.with_suffix("." + str(event.value)))
+
+    @on(Input.Submitted)
+    def _start(self) -> None:
+        export_format = str(self.query_one("#format", Select).value)
+        code = self.query_one("#code", Input).value.strip()
+        path = Path(self.query_one("#path", Input).value.strip()).expanduser()
+        self.run_export(export_format, code, path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def run_export(self, export_format: str, code: str, path: Path) -> None:
+        self.app.call_from_thread(self._progress, None)
+        try:
+            db = open_database(self.app.db_path)
+            try:
+                passages = coded_passages(db, codes=[code] if code else [])
+                write_atomically(path, render(passages, export_format))
+            finally:
+                db.conn.close()
+        except StoreError as error:
+            self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
+            self.app.call_from_thread(self._progress, 0)
+            return
+        message = f"Wrote {len(passages)} passages to {path}"
+        self.app.call_from_thread(self._progress, 1)
+        self.app.call_from_thread(self._log, Text(message, Style(bold=True)))
+        self.app.call_from_thread(self.app.notify, message, timeout=4)
+
+    def _progress(self, done: int | None) -> None:
+        self.query_one("#progress", ProgressBar).update(total=None if done is None else 1,
+                                                        progress=done or 0)
+
+    def _log(self, line: Text) -> None:
+        self.query_one("#log", RichLog).write(line)
