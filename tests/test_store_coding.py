@@ -1,0 +1,267 @@
+"""Codes, codings, memos and their undo/redo, as a researcher would use them."""
+
+from __future__ import annotations
+
+import pytest
+
+from store import history
+from store.codes import (
+    codebook,
+    create_code,
+    delete_code,
+    describe_code,
+    ensure_code_path,
+    find_code,
+    merge_codes,
+    move_code,
+    recently_used_codes,
+    recolour_code,
+    rename_code,
+)
+from store.codings import (
+    apply_coding,
+    apply_new_code,
+    change_boundaries,
+    codings_for_document,
+    memo_text,
+    remove_coding,
+    set_coding_memo,
+    set_memo,
+)
+from store.documents import get_document, rename_document
+from store.errors import QuoteMismatch, StoreError
+
+
+def _passage(db, document_id=1, phrase="Jake Sullivan"):
+    text = get_document(db, document_id).text
+    start = text.index(phrase)
+    return start, start + len(phrase)
+
+
+def test_coding_stores_the_quote_and_the_coder(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    start, end = _passage(sample_db)
+    apply_coding(sample_db, 1, code_id, start, end, "ada")
+    [coding] = codings_for_document(sample_db, 1)
+    assert (coding.start, coding.end, coding.quote) == (start, end, "Jake Sullivan")
+    assert coding.coder == "ada"
+    assert coding.code_name == "Officials"
+
+
+def test_new_codes_get_distinct_colours(sample_db):
+    colours = {codebook(sample_db)[0].colour} if codebook(sample_db) else set()
+    for name in ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N",
+                 "O", "P", "Q", "R", "S", "T", "U", "V"]:
+        create_code(sample_db, name)
+    colours = [code.colour for code in codebook(sample_db)]
+    assert len(set(colours)) == len(colours)
+
+
+def test_undo_and_redo_of_applying_a_code(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    start, end = _passage(sample_db)
+    apply_coding(sample_db, 1, code_id, start, end, "ada")
+    assert history.undo(sample_db) == "Code passage as Officials"
+    assert codings_for_document(sample_db, 1) == []
+    assert history.redo(sample_db) == "Code passage as Officials"
+    assert [c.quote for c in codings_for_document(sample_db, 1)] == ["Jake Sullivan"]
+
+
+def test_multi_step_undo_walks_back_through_every_action(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    start, end = _passage(sample_db)
+    coding_id = apply_coding(sample_db, 1, code_id, start, end, "ada")
+    change_boundaries(sample_db, coding_id, start, end + 10)
+    set_coding_memo(sample_db, coding_id, "US national security adviser")
+    rename_code(sample_db, code_id, "US officials")
+    recolour_code(sample_db, code_id, "#123456")
+
+    history.undo(sample_db)
+    assert find_code(sample_db, "US officials").colour != "#123456"
+    history.undo(sample_db)
+    assert find_code(sample_db, "Officials") is not None
+    history.undo(sample_db)
+    assert codings_for_document(sample_db, 1)[0].memo == ""
+    history.undo(sample_db)
+    assert codings_for_document(sample_db, 1)[0].quote == "Jake Sullivan"
+    history.undo(sample_db)
+    assert codings_for_document(sample_db, 1) == []
+    history.undo(sample_db)
+    assert codebook(sample_db) == []
+    assert history.undo(sample_db) is None
+    for _ in range(6):
+        history.redo(sample_db)
+    [coding] = codings_for_document(sample_db, 1)
+    assert coding.memo == "US national security adviser"
+    assert find_code(sample_db, "US officials").colour == "#123456"
+
+
+def test_a_new_action_clears_the_redo_stack(sample_db):
+    create_code(sample_db, "First")
+    history.undo(sample_db)
+    create_code(sample_db, "Second")
+    assert history.redo(sample_db) is None
+    assert [c.name for c in codebook(sample_db)] == ["Second"]
+
+
+def test_boundaries_move_and_the_quote_follows(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    start, end = _passage(sample_db, phrase="National security adviser Jake Sullivan")
+    coding_id = apply_coding(sample_db, 1, code_id, start, end, "ada")
+    change_boundaries(sample_db, coding_id, start + len("National security adviser "), end)
+    assert codings_for_document(sample_db, 1)[0].quote == "Jake Sullivan"
+
+
+def test_codes_nest_and_move_but_never_under_themselves(sample_db):
+    parent = create_code(sample_db, "Actors")
+    child = create_code(sample_db, "Officials", parent_id=parent)
+    assert find_code(sample_db, "Actors > Officials").id == child
+    with pytest.raises(StoreError, match="under itself"):
+        move_code(sample_db, parent, child)
+    move_code(sample_db, child, None)
+    assert find_code(sample_db, "Officials").parent_id is None
+    history.undo(sample_db)
+    assert find_code(sample_db, "Officials").path == "Actors > Officials"
+
+
+def test_sibling_names_are_unique_but_cousins_may_share_them(sample_db):
+    a = create_code(sample_db, "A")
+    b = create_code(sample_db, "B")
+    create_code(sample_db, "Same", parent_id=a)
+    create_code(sample_db, "Same", parent_id=b)
+    with pytest.raises(StoreError, match="already exists"):
+        create_code(sample_db, "same", parent_id=a)
+    with pytest.raises(StoreError, match="ambiguous"):
+        find_code(sample_db, "Same")
+
+
+def test_ensure_code_path_creates_missing_levels_as_one_action(sample_db):
+    ensure_code_path(sample_db, "Actors > States > Russia")
+    assert [c.path for c in codebook(sample_db)] == [
+        "Actors", "Actors > States", "Actors > States > Russia"]
+    history.undo(sample_db)
+    assert codebook(sample_db) == []
+
+
+def test_applying_a_new_code_is_one_undoable_action(sample_db):
+    start, end = _passage(sample_db)
+    apply_new_code(sample_db, 1, "People > Officials", start, end, "ada")
+    assert codings_for_document(sample_db, 1)[0].code_name == "Officials"
+    history.undo(sample_db)
+    assert codebook(sample_db) == [] and codings_for_document(sample_db, 1) == []
+
+
+def test_merge_moves_codings_and_subcodes_and_drops_exact_duplicates(sample_db):
+    source = create_code(sample_db, "Diplomats")
+    target = create_code(sample_db, "Officials")
+    create_code(sample_db, "Envoys", parent_id=source)
+    start, end = _passage(sample_db)
+    apply_coding(sample_db, 1, source, start, end, "ada")
+    apply_coding(sample_db, 1, target, start, end, "ada")
+    other = _passage(sample_db, phrase="Mike Johnson")
+    apply_coding(sample_db, 1, source, *other, "ada")
+
+    assert merge_codes(sample_db, source, target) == 1
+    names = sorted((c.code_name, c.quote) for c in codings_for_document(sample_db, 1))
+    assert names == [("Officials", "Jake Sullivan"), ("Officials", "Mike Johnson")]
+    assert find_code(sample_db, "Officials > Envoys") is not None
+    assert find_code(sample_db, "Diplomats") is None
+
+    history.undo(sample_db)
+    names = sorted((c.code_name, c.quote) for c in codings_for_document(sample_db, 1))
+    assert names == [("Diplomats", "Jake Sullivan"), ("Diplomats", "Mike Johnson"),
+                     ("Officials", "Jake Sullivan")]
+    assert find_code(sample_db, "Diplomats > Envoys") is not None
+
+
+def test_delete_removes_subtree_and_codings_and_undo_restores_them(sample_db):
+    parent = create_code(sample_db, "Actors")
+    child = create_code(sample_db, "Officials", parent_id=parent)
+    set_memo(sample_db, "who speaks for whom", "ada", code_id=child)
+    apply_coding(sample_db, 1, child, *_passage(sample_db), "ada")
+    assert delete_code(sample_db, parent) == (2, 1)
+    assert codebook(sample_db) == [] and codings_for_document(sample_db, 1) == []
+    history.undo(sample_db)
+    assert [c.path for c in codebook(sample_db)] == ["Actors", "Actors > Officials"]
+    assert codings_for_document(sample_db, 1)[0].quote == "Jake Sullivan"
+    assert memo_text(sample_db, code_id=child) == "who speaks for whom"
+
+
+def test_removing_a_coding_is_undoable(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    coding_id = apply_coding(sample_db, 1, code_id, *_passage(sample_db), "ada")
+    remove_coding(sample_db, coding_id)
+    assert codings_for_document(sample_db, 1) == []
+    history.undo(sample_db)
+    assert len(codings_for_document(sample_db, 1)) == 1
+
+
+def test_document_and_code_memos_and_titles_are_undoable(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    describe_code(sample_db, code_id, "People speaking for a government")
+    set_memo(sample_db, "Sets the frame for the week", "ada", document_id=1)
+    set_memo(sample_db, "Revised frame", "ada", document_id=1)
+    rename_document(sample_db, 1, "Diplomacy Watch, 6 Dec")
+    assert get_document(sample_db, 1).title == "Diplomacy Watch, 6 Dec"
+    history.undo(sample_db)
+    assert get_document(sample_db, 1).title.startswith("Diplomacy Watch: Still")
+    history.undo(sample_db)
+    assert memo_text(sample_db, document_id=1) == "Sets the frame for the week"
+    history.undo(sample_db)
+    assert memo_text(sample_db, document_id=1) == ""
+    history.undo(sample_db)
+    assert find_code(sample_db, "Officials").description == ""
+
+
+def test_refused_codings(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    start, end = _passage(sample_db)
+    apply_coding(sample_db, 1, code_id, start, end, "ada")
+    with pytest.raises(StoreError, match="already coded"):
+        apply_coding(sample_db, 1, code_id, start, end, "ada")
+    with pytest.raises(StoreError, match="outside the document"):
+        apply_coding(sample_db, 1, code_id, 10, 10**7, "ada")
+    with pytest.raises(StoreError, match="whitespace"):
+        text = get_document(sample_db, 1).text
+        blank = text.index("\n\n")
+        apply_coding(sample_db, 1, code_id, blank, blank + 2, "ada")
+
+
+def test_a_quote_that_no_longer_matches_fails_loudly(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    start, end = _passage(sample_db)
+    apply_coding(sample_db, 1, code_id, start, end, "ada")
+    sample_db.execute("UPDATE codings SET start = start + 1, \"end\" = \"end\" + 1")
+    with pytest.raises(QuoteMismatch) as error:
+        codings_for_document(sample_db, 1)
+    assert f"{start + 1}-{end + 1}" in str(error.value)
+    assert "Diplomacy Watch" in str(error.value)
+
+
+def test_undo_refuses_when_the_row_changed_since(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    sample_db.execute("UPDATE codes SET name = 'changed elsewhere' WHERE id = ?", [code_id])
+    with pytest.raises(StoreError, match="changed since"):
+        history.undo(sample_db)
+    assert find_code(sample_db, "changed elsewhere") is not None
+
+
+def test_recently_used_codes_are_newest_first(sample_db):
+    first = create_code(sample_db, "First")
+    second = create_code(sample_db, "Second")
+    apply_coding(sample_db, 1, first, *_passage(sample_db), "ada")
+    apply_coding(sample_db, 1, second, *_passage(sample_db, phrase="Mike Johnson"), "ada")
+    assert [c.name for c in recently_used_codes(sample_db)] == ["Second", "First"]
+
+
+def test_a_failed_action_changes_nothing(sample_db):
+    """One transaction per action: an error in the middle rolls it all back."""
+    from store.history import action
+
+    with pytest.raises(RuntimeError):
+        with action(sample_db, "half done") as log:
+            log.insert("codes", {"uuid": "u1", "name": "Orphan", "colour": "#ffffff",
+                                 "created": "now"})
+            raise RuntimeError("crash in the middle")
+    assert codebook(sample_db) == []
+    assert history.can_undo(sample_db) is None
