@@ -156,7 +156,7 @@ def to_markdown(passages: list[Passage]) -> str:
 
 def _md_escape(text: str) -> str:
     # Keep titles and code names literal inside emphasis and headings.
-    return "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in text)
+    return "".join("\\" + ch if ch in "\\`*_[]<|" else ch for ch in text)
 
 
 def render(passages: list[Passage], format: str) -> str:

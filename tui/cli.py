@@ -7,6 +7,7 @@ subcommands do not import Textual, so they start fast.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import sys
@@ -50,11 +51,15 @@ def open_store(settings: Settings):
     return db
 
 
-def _db_options(function):
-    """--db and --coder, accepted before or after the subcommand name."""
+def _db_options(function, envvar: str | None = None):
+    """--db and --coder, accepted before or after the subcommand name.
+
+    Only the top-level command reads MARGIN_DB, so an explicit --db always
+    wins over the environment wherever it is given.
+    """
     function = click.option(
         "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        envvar="MARGIN_DB", show_envvar=True,
+        envvar=envvar, show_envvar=envvar is not None,
         help="Database file (default: margin.db in the user data directory).",
     )(function)
     function = click.option(
@@ -73,7 +78,7 @@ def _settings(context: click.Context, db_path: Path | None, coder: str | None) -
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, "--version", prog_name="margin")
-@_db_options
+@functools.partial(_db_options, envvar="MARGIN_DB")
 @click.pass_context
 def cli(context: click.Context, db_path: Path | None, coder: str | None) -> None:
     """margin: read, code and annotate documents for qualitative research.

@@ -83,6 +83,8 @@ class CodebookTree(Tree[Code]):
             self.root.add_leaf(Text("No codes yet: select text, press c", style="dim"))
         if keep in nodes:
             self.move_cursor(nodes[keep])
+        elif codes:
+            self.cursor_line = 0
 
     def select_code(self, code_id: int) -> None:
         for node in self._iter(self.root):

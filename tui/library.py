@@ -37,7 +37,14 @@ class LibraryScreen(Screen):
                 tooltip="Import files or a folder"),
         Binding("E", "export", "Export", id="library.export",
                 tooltip="Export coded passages"),
-        Binding("tab", "focus_next", "Codebook", show=False, id="library.focus_next"),
+        Binding("tab", "app.focus_next", "Codebook", show=False, id="library.focus_next",
+                tooltip="Move between the documents and the codebook"),
+        Binding("g,home", "first_row", "First", show=False, id="library.first",
+                tooltip="Go to the first document"),
+        Binding("G,end", "last_row", "Last", show=False, id="library.last",
+                tooltip="Go to the last document"),
+        Binding("j", "cursor(1)", "Down", show=False, id="library.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="library.up"),
     ]
 
     def __init__(self) -> None:
@@ -125,6 +132,17 @@ class LibraryScreen(Screen):
         document_id = self._selected_id()
         if document_id is not None:
             self.app.open_document(document_id)
+
+    def action_first_row(self) -> None:
+        self.query_one("#documents", DataTable).move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        table = self.query_one("#documents", DataTable)
+        table.move_cursor(row=table.row_count - 1)
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one("#documents", DataTable)
+        table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
 
     def action_sort(self) -> None:
         keys = [c[0] for c in COLUMNS]

@@ -74,8 +74,8 @@ class PassagesScreen(Screen):
             options.add_option(Option(prompt))
         if not self.passages:
             options.add_option(Option(Text("No passages coded with this code yet."), disabled=True))
-        elif highlighted is not None:
-            options.highlighted = min(highlighted, len(self.passages) - 1)
+        else:
+            options.highlighted = min(highlighted or 0, len(self.passages) - 1)
 
     @on(OptionList.OptionSelected, "#passages")
     def _open(self, event: OptionList.OptionSelected) -> None:

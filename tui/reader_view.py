@@ -35,7 +35,7 @@ from store.textspans import (
     span_at,
     word_spans,
 )
-from tui.wrapping import WrappedText, wrap_text
+from tui.wrapping import WrappedText, display_text, wrap_text
 
 GUTTER_LANES = 4
 GUTTER_LABEL = 12
@@ -298,10 +298,10 @@ class ReaderView(ScrollView, can_focus=True):
                     style += selection_style
                 if start == cursor:
                     style += cursor_style
-                chunk = self.text[start:end].replace("\t", " ")
-                segments.append(Segment(chunk, style))
-        # The cursor on a newline or at the end of the text shows as a block.
-        if cursor == line.end and (cursor == len(self.text) or self.text[cursor] == "\n"):
+                segments.append(Segment(display_text(self.text[start:end]), style))
+        # The cursor on a newline, a space dropped at a wrap, or the end of the
+        # text shows as a block just after the row's text.
+        if not line.start <= cursor < line.end and self.wrapped.line_of_offset(cursor) == line_index:
             style = base + cursor_style
             if selection and selection.start <= cursor < selection.end:
                 style = base + selection_style + cursor_style

@@ -1,0 +1,258 @@
+"""The whole loop in the app, driven with the keyboard as a researcher would."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from store.codes import codebook
+from store.codings import codings_for_document
+from store.db import open_database
+from store.export import coded_passages, to_jsonl
+from tests.helpers import backgrounds_of, make_project, visible_rows
+from tui.app import MarginApp
+from tui.library import LibraryScreen
+from tui.modals import FuzzyPicker
+from tui.reader import ReaderScreen
+from tui.reader_view import ReaderView
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "project.db")
+
+
+async def _open_first_document(pilot):
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, LibraryScreen)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ReaderScreen)
+    return pilot.app.screen.query_one(ReaderView)
+
+
+async def test_open_select_code_see_undo_redo_export(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        assert "Diplomacy Watch: Still tap dancing around NATO for Kyiv" in visible_rows(view)[0]
+
+        await pilot.press("v", "w", "w")  # select "Diplomacy Watch: "
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, FuzzyPicker)
+        await pilot.press(*"Framing", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+
+        [coding] = codings_for_document(app.db, 1)
+        assert coding.quote == "Diplomacy Watch:"
+        assert coding.coder == "ada"
+        # The passage is drawn in the code's colour and the gutter names the code.
+        assert any(colour is not None for colour in backgrounds_of(view, "Diplomacy"))
+        assert "Framing" in visible_rows(view)[0]
+        # The codebook pane shows the new code with its count.
+        tree = app.screen.query_one("#codebook")
+        assert [str(node.label) for node in tree.root.children] == ["■ Framing  1"]
+
+        await pilot.press("u")
+        await pilot.pause()
+        assert codings_for_document(app.db, 1) == []
+        assert "Framing" not in visible_rows(view)[0]
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert [c.quote for c in codings_for_document(app.db, 1)] == ["Diplomacy Watch:"]
+
+    db = open_database(project)
+    [record] = [json.loads(line) for line in to_jsonl(coded_passages(db)).splitlines()]
+    assert record["code"] == "Framing" and record["quote"] == "Diplomacy Watch:"
+
+
+async def test_sentence_and_paragraph_quick_keys_and_recent_code_keys(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        await pilot.press("}", "}")  # to the third paragraph
+        await pilot.press("s", "c", *"Negotiations", "enter")
+        await pilot.pause()
+        [first] = codings_for_document(app.db, 1)
+        assert first.quote.startswith("Kyiv and Moscow both hinted this week")
+        assert first.quote.endswith(".")
+
+        await pilot.press("}", "p", "1")  # the next paragraph, with recent code 1
+        await pilot.pause()
+        quotes = [c.quote for c in codings_for_document(app.db, 1)]
+        assert len(quotes) == 2
+        assert quotes[1].startswith("National security adviser Jake Sullivan")
+        assert quotes[1].endswith("before exiting office.")
+        assert len(codebook(app.db)) == 1
+
+
+async def test_overlapping_codings_both_stay_visible_in_the_gutter(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        await pilot.press("}", "}", "}", "p", "c", *"Ukraine aid", "enter")
+        await pilot.press("{", "s", "c", *"Officials", "enter")
+        await pilot.pause()
+        assert len(codings_for_document(app.db, 1)) == 2
+        rows = visible_rows(view)
+        row = next(r for r in rows if "National security adviser" in r)
+        assert row.count("┃") + row.count("▐") == 2, row
+        # Where the codings overlap the text is underlined as well as tinted.
+        strip = view.render_line(rows.index(row))
+        assert any(seg.style and seg.style.underline for seg in strip if "Sullivan" in seg.text)
+
+
+async def test_remove_asks_which_coding_where_several_overlap(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first_document(pilot)
+        await pilot.press("}", "}", "}", "p", "c", *"Ukraine aid", "enter")
+        await pilot.press("{", "s", "c", *"Officials", "enter")
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, FuzzyPicker)
+        await pilot.press(*"offic", "enter")
+        await pilot.pause()
+        assert [c.code_name for c in codings_for_document(app.db, 1)] == ["Ukraine aid"]
+        await pilot.press("x")
+        await pilot.pause()
+        assert codings_for_document(app.db, 1) == []
+
+
+async def test_boundaries_move_with_the_keyboard(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first_document(pilot)
+        await pilot.press("}", "}", "v", "w", "w", "c", *"Places", "enter")
+        await pilot.pause()
+        assert codings_for_document(app.db, 1)[0].quote == "Kyiv and M"
+        await pilot.press("a", "h", "h", "enter")  # end back to "Kyiv and"
+        await pilot.pause()
+        assert codings_for_document(app.db, 1)[0].quote == "Kyiv and"
+        await pilot.press("u")
+        await pilot.pause()
+        assert codings_for_document(app.db, 1)[0].quote == "Kyiv and M"
+
+
+async def test_memo_on_the_coding_under_the_cursor(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        await pilot.press("v", "w", "c", *"Framing", "enter", "m")
+        await pilot.pause()
+        await pilot.press(*"headline sets the frame", "ctrl+s")
+        await pilot.pause()
+        assert codings_for_document(app.db, 1)[0].memo == "headline sets the frame"
+        info = app.screen.query_one("#coding-info").render()
+        assert "headline sets the frame" in str(info)
+        assert view.codings_at(view.cursor)[0].memo == "headline sets the frame"
+
+
+async def test_copy_puts_the_passage_and_its_citation_on_the_clipboard(project, monkeypatch):
+    copied = []
+    import pyperclip
+
+    def no_system_clipboard(text):
+        raise pyperclip.PyperclipException("no clipboard")
+
+    monkeypatch.setattr(pyperclip, "copy", no_system_clipboard)
+    app = MarginApp(project, "ada")
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first_document(pilot)
+        await pilot.press("}", "}", "s", "y")
+        await pilot.pause()
+    assert copied and copied[0].startswith("“Kyiv and Moscow both hinted")
+    assert copied[0].endswith("” — Diplomacy Watch: Still tap dancing around NATO for Kyiv, para. 3")
+
+
+async def test_library_sorts_and_escape_returns_from_the_reader(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#documents")
+        await pilot.press("s", "s")  # sort by words, most first
+        await pilot.pause()
+        words = [int(str(table.get_row_at(i)[2]).replace(",", "")) for i in range(table.row_count)]
+        assert words == sorted(words, reverse=True)
+        await pilot.press("g", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        assert app.screen.document.word_count == words[0]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen)
+
+
+async def test_codebook_pane_rename_and_delete_with_undo(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first_document(pilot)
+        await pilot.press("v", "w", "c", *"Framing", "enter", "escape")
+        await pilot.press("tab", "r")
+        await pilot.pause()
+        prompt_input = app.screen.query_one("Input")
+        prompt_input.value = "Headline framing"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [c.name for c in codebook(app.db)] == ["Headline framing"]
+        await pilot.press("D")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert codebook(app.db) == [] and codings_for_document(app.db, 1) == []
+        await pilot.press("u")
+        await pilot.pause()
+        assert [c.name for c in codebook(app.db)] == ["Headline framing"]
+        assert len(codings_for_document(app.db, 1)) == 1
+
+
+async def test_codebook_enter_lists_passages_and_enter_opens_one(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        await pilot.press("}", "}", "}", "s", "c", *"Security", "enter")
+        await pilot.press("escape", "escape")  # back to the library
+        await pilot.pause()
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PassagesScreen"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        view = app.screen.query_one(ReaderView)
+        coding = codings_for_document(app.db, 1)[0]
+        assert view.cursor == coding.start
+
+
+MARKUP_TEXT = (
+    "Markup is text here: [bold]x[/bold] and [/ and [link=x]click[/link] and "
+    "\x1b[31mred\x1b[0m and a bell \x07 and @click=app.quit.\n\nSecond paragraph [b]."
+)
+
+
+async def test_markup_and_escape_sequences_in_a_document_show_literally(tmp_path):
+    project = make_project(tmp_path / "p.db", sample=False, texts=[MARKUP_TEXT])
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.screen.query_one(ReaderView)
+        shown = "".join(visible_rows(view))
+        assert "[bold]x[/bold]" in shown and "[link=x]click[/link]" in shown
+        assert "[/ and" in shown and "paragraph [b]." in shown
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "␛[31mred␛[0m" in shown
+        # Code the markup-looking passage and name the code with markup too.
+        await pilot.press("v", *"w" * 6, "c", *"[red]code[/red]", "enter")
+        await pilot.pause()
+        assert codebook(app.db)[0].name == "[red]code[/red]"
+        assert "[red]code[/red]" in str(app.screen.query_one("#coding-info").render())
+        assert app.is_running

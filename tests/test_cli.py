@@ -1,0 +1,133 @@
+"""The command line as a user types it: real processes, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def margin(*args: str, stdin: bytes | None = None, env_extra: dict | None = None):
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_version():
+    result = margin("--version")
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("margin, version ")
+
+
+def test_default_database_is_created_with_the_sample_corpus(tmp_path):
+    result = margin("documents", "--json")
+    assert result.returncode == 0, result.stderr
+    titles = [d["title"] for d in json.loads(result.stdout)]
+    assert len(titles) == 5
+    assert "Diplomacy Watch: Still tap dancing around NATO for Kyiv" in titles
+    assert "The Great Diplomatic Divide: Reading Between the Lines of the Kremlin Summit" in titles
+    assert (tmp_path / "data" / "margin" / "margin.db").exists()
+
+
+def test_a_named_database_starts_empty_and_import_sample_fills_it(tmp_path):
+    db = str(tmp_path / "project.db")
+    assert json.loads(margin("--db", db, "documents", "--json").stdout) == []
+    result = margin("import", "--sample", "--db", db)
+    assert result.returncode == 0
+    assert len(json.loads(margin("documents", "--json", env_extra={"MARGIN_DB": db}).stdout)) == 5
+
+
+def test_import_reports_each_refusal_and_still_imports_the_rest(tmp_path):
+    db = str(tmp_path / "p.db")
+    folder = tmp_path / "corpus"
+    (folder / "nested").mkdir(parents=True)
+    (folder / "nested" / "interview.md").write_text("# Interview with A\n\nWe talked.\n")
+    (folder / "notes.txt").write_bytes("Caf\xe9 notes, cr\xe8me br\xfbl\xe9e, d\xe9j\xe0 vu. "
+                                       .encode("cp1252") * 5)
+    (folder / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (folder / "empty.txt").write_bytes(b"")
+    result = margin("import", str(folder), str(tmp_path / "missing.txt"), "--db", db)
+    err = result.stderr.decode()
+    assert result.returncode == 1
+    assert "picture.txt: binary file" in err
+    assert "empty.txt: empty file" in err
+    assert "missing.txt: file not found" in err
+    assert "Traceback" not in err
+    out = result.stdout.decode()
+    assert "“Interview with A”" in out
+    assert "encoding detected as" in out
+    assert "2 imported, 0 skipped as duplicates, 3 refused" in err
+
+    again = margin("import", str(folder / "nested"), "--db", db)
+    assert again.returncode == 0
+    assert "already imported" in again.stderr.decode()
+
+
+def test_import_from_stdin_normalises_line_endings(tmp_path):
+    db = str(tmp_path / "p.db")
+    result = margin("import", "-", "--db", db, stdin="Field notes\r\n\r\nDay one.\r\n".encode())
+    assert result.returncode == 0
+    [document] = json.loads(margin("documents", "--json", "--db", db).stdout)
+    assert document["title"] == "Field notes"
+
+
+def test_codes_and_export_after_coding(tmp_path):
+    db_path = tmp_path / "p.db"
+    from store.codes import create_code
+    from store.codings import apply_coding
+    from store.db import open_database
+    from store.documents import get_document, import_sample_corpus
+
+    db = open_database(db_path)
+    import_sample_corpus(db)
+    parent = create_code(db, "Actors")
+    code = create_code(db, "Officials", parent_id=parent)
+    text = get_document(db, 1).text
+    start = text.index("Jake Sullivan")
+    apply_coding(db, 1, code, start, start + 13, "ada")
+    db.conn.close()
+
+    codes = margin("codes", "--db", str(db_path))
+    assert codes.stdout.decode().splitlines() == ["Actors  0 (1 with sub-codes)", "  Officials  1"]
+    exported = margin("export", "--format", "jsonl", "--code", "Actors", "--db", str(db_path))
+    assert json.loads(exported.stdout)["quote"] == "Jake Sullivan"
+    output = tmp_path / "out.csv"
+    written = margin("export", "--format", "csv", "-o", str(output), "--db", str(db_path))
+    assert written.returncode == 0
+    assert output.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["export", "--format", "csv", "--code", "Nope"], "Error: no code named 'Nope'"),
+        (["export", "--format", "xml"], "Invalid value for '--format'"),
+        (["export", "--format", "csv", "-o", "/no/such/folder/x.csv"], "does not exist"),
+        (["--db", "/no/such/folder/x.db", "documents"], "Error: folder /no/such/folder"),
+        (["import"], "give PATH... to import"),
+    ],
+)
+def test_user_mistakes_give_one_line_and_no_traceback(tmp_path, args, message):
+    result = margin(*args, env_extra={"MARGIN_DB": str(tmp_path / "p.db")})
+    err = result.stderr.decode()
+    assert result.returncode != 0
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_corrupt_database_file_is_an_error_not_a_traceback(tmp_path):
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    result = margin("--db", str(broken), "documents")
+    assert result.returncode == 1
+    assert result.stderr.decode().startswith("Error: ")
+    assert "Traceback" not in result.stderr.decode()
