@@ -109,6 +109,18 @@ def test_graphemes_stay_whole():
     assert wrapped.cell_of_offset(wrapped.lines[1].start + 2) == 1
 
 
+def test_grapheme_span_for_the_cursor():
+    family = "👨\u200d👩\u200d👧"
+    text = f"a{family}e\u0301 b\n"
+    wrapped = wrap_text(text, 80)
+    assert wrapped.grapheme_span(0) == (0, 1)
+    assert wrapped.grapheme_span(3) == (1, 6)  # inside the family emoji
+    assert wrapped.grapheme_span(7) == (6, 8)  # the combining acute goes with its "e"
+    assert wrapped.grapheme_span(10) == (10, 11)  # the "\n"
+    assert wrapped.grapheme_span(len(text)) == (len(text), len(text))
+    assert wrap_text("ab cd", 2).grapheme_span(2) == (2, 3)  # a dropped break space
+
+
 def test_tabs_and_control_characters_are_one_cell_and_drawn_harmlessly():
     text = "a\tb\x1b[31mred\x7f\x85"
     wrapped = wrap_text(text, 80)
@@ -221,6 +233,10 @@ def test_wrapping_properties(text, width):
                 for inner in range(1, width_cells):  # the second cell of a wide character
                     assert wrapped.offset_at(index, column + inner) == offset
             column += width_cells
+        # Every offset of the row is inside exactly the grapheme Rich sees.
+        for start, end, _cells in graphemes:
+            for offset in range(line.start + start, line.start + end):
+                assert wrapped.grapheme_span(offset) == (line.start + start, line.start + end)
         # Past the row's text: its end if that is on this row (a "\n", a break
         # space, the end of the text), else (a word cut at the edge) its last cell.
         assert wrapped.line_of_offset(wrapped.offset_at(index, cells + 7)) == index

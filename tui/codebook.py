@@ -16,7 +16,7 @@ def code_label(code: Code, *, with_path: bool = False) -> Text:
     """■ name  count — the swatch in the code's colour; never markup."""
     count = str(code.coding_count)
     if code.children and code.total_count != code.coding_count:
-        count += f"/{code.total_count}"
+        count += f" ({code.total_count})"  # with the codes beneath it
     return Text.assemble(
         ("■ ", Style(color=code.colour)),
         code.path if with_path else code.name,

@@ -62,11 +62,11 @@ class LibraryScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#documents", DataTable)
-        for key, heading, _sort, _desc in COLUMNS:
-            table.add_column(heading, key=key)
         self.reload()
-        table.focus()
+        self.query_one("#documents", DataTable).focus()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fill_table)
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -82,11 +82,18 @@ class LibraryScreen(Screen):
         selected = self._selected_id()
         sort_key = next(c[2] for c in COLUMNS if c[0] == self.sort_column)
         documents = sorted(self.documents, key=sort_key, reverse=self.sort_descending)
-        table.clear()
+        table.clear(columns=True)
+        # Numbers keep their natural width; the title takes the rest, so every
+        # column stays on screen however long the titles are.
+        fixed = {"id": 4, "words": 8, "codings": 7, "imported": 10}
+        padding = 2 * table.cell_padding * len(COLUMNS) + 2
+        title_width = max(16, table.size.width - sum(fixed.values()) - padding)
+        for key, heading, _sort, _desc in COLUMNS:
+            table.add_column(heading, key=key, width=fixed.get(key, title_width))
         for document in documents:
             table.add_row(
                 Text(str(document.id), justify="right"),
-                Text(document.title),
+                Text(document.title, no_wrap=True, overflow="ellipsis"),
                 Text(f"{document.word_count:,}", justify="right"),
                 Text(str(document.coding_count), justify="right"),
                 Text(document.imported[:10]),
@@ -116,7 +123,7 @@ class LibraryScreen(Screen):
         status = Text.assemble(
             f"{len(self.documents)} documents · {words:,} words · {codings} codings",
             ("   coder: ", "dim"), self.app.coder,
-            ("   ", ""), (str(self.app.db_path), "dim"),
+            ("   ", ""), (self.app.db_path.name, "dim"),
         )
         self.query_one("#status-bar", Static).update(status)
 
