@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from store.codes import create_code
+from store.codings import apply_coding, set_coding_memo
 from store.db import open_database
-from store.documents import import_sample_corpus, import_text
+from store.documents import get_document, import_sample_corpus, import_text
 from store.textio import DecodedText
 
 
@@ -40,3 +42,32 @@ def backgrounds_of(view, needle: str) -> set:
                 found.add(segment.style.bgcolor if segment.style else None)
             position = end
     return found
+
+
+def _code(db, code_id: int, phrase: str, document_id: int = 1) -> int:
+    text = get_document(db, document_id).text
+    start = text.index(phrase)
+    return apply_coding(db, document_id, code_id, start, start + len(phrase), "ada")
+
+
+def make_demo_project(path: Path) -> Path:
+    """The sample corpus with a small codebook and overlapping codings, dated
+    so that screens look the same every day (snapshots, README screenshots)."""
+    make_project(path)
+    db = open_database(path)
+    db.execute("UPDATE documents SET imported = '2026-11-01T09:00:00.000+00:00'")
+    actors = create_code(db, "Actors")
+    officials = create_code(db, "Officials", parent_id=actors)
+    aid = create_code(db, "US aid")
+    escalation = create_code(db, "Escalation")
+    _code(db, aid, "National security adviser Jake Sullivan reiterated this goal as part of a "
+                   "Dec. 2 White House announcement of $725 million in additional security "
+                   "assistance for Ukraine")
+    coding = _code(db, officials, "National security adviser Jake Sullivan")
+    set_coding_memo(db, coding, "Sullivan speaks for the outgoing administration")
+    _code(db, escalation, "The Kremlin said on Tuesday that the new package shows that the Biden "
+                          "administration aims to “throw oil on the fire” of the war")
+    _code(db, aid, "House Speaker Mike Johnson told reporters he has no plans to give in to a "
+                   "Biden administration request to include $24 billion in additional Ukraine aid")
+    db.conn.close()
+    return path

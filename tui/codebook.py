@@ -80,7 +80,7 @@ class CodebookTree(Tree[Code]):
                 node = parent.add_leaf(code_label(code), data=code)
             nodes[code.id] = node
         if not codes:
-            self.root.add_leaf(Text("No codes yet: select text, press c", style="dim"))
+            self.root.add_leaf(Text("No codes yet: select, press c", style="dim"))
         if keep in nodes:
             self.move_cursor(nodes[keep])
         elif codes:

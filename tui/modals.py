@@ -80,7 +80,7 @@ class FuzzyPicker(ModalScreen[Any]):
         border: round $accent; background: $panel; padding: 0 1;
     }
     FuzzyPicker Label.title { text-style: bold; margin-bottom: 1; }
-    FuzzyPicker Label.hint { color: $foreground-muted; }
+    FuzzyPicker Label.hint { color: $foreground-muted; width: 100%; }
     FuzzyPicker OptionList { height: auto; max-height: 16; border: none; }
     """
 
@@ -174,7 +174,7 @@ class TextPrompt(ModalScreen[str | None]):
         border: round $accent; background: $panel; padding: 0 1;
     }
     TextPrompt Label.title { text-style: bold; margin-bottom: 1; }
-    TextPrompt Label.hint { color: $foreground-muted; }
+    TextPrompt Label.hint { color: $foreground-muted; width: 100%; }
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]

@@ -60,7 +60,9 @@ class PassagesScreen(Screen):
         options = self.query_one("#passages", OptionList)
         highlighted = options.highlighted
         options.clear_options()
-        for passage in self.passages:
+        for number, passage in enumerate(self.passages):
+            if number:
+                options.add_option(None)  # a separator line between passages
             prompt = Text()
             prompt.append(passage.document_title, Style(bold=True))
             prompt.append(f"  para. {passage.paragraph}", Style(dim=True))

@@ -183,7 +183,8 @@ class ReaderScreen(Screen):
             f"Code {len(selection):,} characters as…",
             choices,
             create_label="Create code",
-            hint="Enter applies the highlighted code · a new name creates it (A > B nests)",
+            hint="Enter applies the highlighted code · a new name + Enter creates it "
+                 "(“Parent > Child” nests it) · Escape cancels",
             placeholder="Code name",
         )
         self.app.push_screen(picker, lambda value: self._apply(value, selection))

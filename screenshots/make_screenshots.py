@@ -1,0 +1,49 @@
+"""Make the README's screenshots: `.venv/bin/python screenshots/make_screenshots.py`.
+
+Drives the real app headless at 120x36 on the demo project the snapshot tests
+use, and saves one SVG per screen into this folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tests.helpers import make_demo_project  # noqa: E402
+from tui.app import MarginApp  # noqa: E402
+
+SHOTS = {
+    "library": [],
+    "reader": ["enter", "}", "}", "}", "w", "w", "w"],
+    "selection": ["enter", "}", "}", "v", "w", "w", "w", "w", "w", "w"],
+    "code-picker": ["enter", "}", "}", "s", "c", "a", "i", "d"],
+    "codebook-passages": ["tab", "down", "down", "down", "enter"],
+    "help": ["enter", "question_mark"],
+}
+
+
+async def shoot(name: str, keys: list[str], project: Path) -> None:
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause(0.3)
+        app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
+    print(f"screenshots/{name}.svg")
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for name, keys in SHOTS.items():
+            project = make_demo_project(Path(folder) / f"{name}.db")
+            await shoot(name, keys, project)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
