@@ -35,7 +35,7 @@ from store.textspans import (
     span_at,
     word_spans,
 )
-from tui.wrapping import WrappedText, display_text, wrap_text
+from tui.wrapping import WrappedText, wrap_text
 
 GUTTER_LANES = 4
 GUTTER_LABEL = 12
@@ -186,9 +186,11 @@ class ReaderView(ScrollView, can_focus=True):
         self.text = text
         self.index = CodingIndex(codings)
         self.anchor: int | None = None
-        self._words = word_spans(text)
-        self._sentences = sentence_spans(text)
+        # Paragraphs are cheap and needed at once (status bar); words and
+        # sentences cost ~0.1 s per MB, so they wait for the first motion.
         self._paragraphs = paragraph_spans(text)
+        self._word_spans: list[tuple[int, int]] | None = None
+        self._sentence_spans: list[tuple[int, int]] | None = None
         self._wrapped: WrappedText | None = None
         self._wrapped_width = -1
         self._line_cache: LRUCache[int, Strip] = LRUCache(1024)
@@ -199,11 +201,25 @@ class ReaderView(ScrollView, can_focus=True):
     # ----------------------------------------------------------------- state
 
     @property
+    def _words(self) -> list[tuple[int, int]]:
+        if self._word_spans is None:
+            self._word_spans = word_spans(self.text)
+        return self._word_spans
+
+    @property
+    def _sentences(self) -> list[tuple[int, int]]:
+        if self._sentence_spans is None:
+            self._sentence_spans = sentence_spans(self.text, self._paragraphs)
+        return self._sentence_spans
+
+    @property
     def selection(self) -> Selection | None:
+        """From the anchor to the cursor, both included (whole characters)."""
         if self.anchor is None:
             return None
         start, end = sorted((self.anchor, self.cursor))
-        return Selection(start, min(end + 1, len(self.text)))
+        end = self.wrapped.grapheme_span(end)[1] if end < len(self.text) else end
+        return Selection(start, max(min(end, len(self.text)), start + 1))
 
     @property
     def paragraphs(self) -> list[tuple[int, int]]:
@@ -288,8 +304,9 @@ class ReaderView(ScrollView, can_focus=True):
         cuts = {line.start, line.end}
         if selection:
             cuts.update(p for p in (selection.start, selection.end) if line.start < p < line.end)
+        cursor_end = self.wrapped.grapheme_span(cursor)[1] if cursor < len(self.text) else cursor
         if line.start <= cursor < line.end:
-            cuts.update((cursor, cursor + 1))
+            cuts.update((cursor, min(cursor_end, line.end)))
         points = sorted(p for p in cuts if line.start <= p <= line.end)
         for piece_start, piece_end in zip(points, points[1:]):
             for start, end, active in self.index.pieces(piece_start, piece_end):
@@ -298,7 +315,7 @@ class ReaderView(ScrollView, can_focus=True):
                     style += selection_style
                 if start == cursor:
                     style += cursor_style
-                segments.append(Segment(display_text(self.text[start:end]), style))
+                segments.append(Segment(self.wrapped.display[start:end], style))
         # The cursor on a newline, a space dropped at a wrap, or the end of the
         # text shows as a block just after the row's text.
         if not line.start <= cursor < line.end and self.wrapped.line_of_offset(cursor) == line_index:
@@ -401,9 +418,9 @@ class ReaderView(ScrollView, can_focus=True):
         wrapped = self.wrapped
         target: int | None = cursor
         if motion == "left":
-            target = cursor - 1
+            target = wrapped.grapheme_span(max(0, cursor - 1))[0]
         elif motion == "right":
-            target = cursor + 1
+            target = wrapped.grapheme_span(cursor)[1]
         elif motion in ("up", "down"):
             self._move_rows(-1 if motion == "up" else 1)
             return
@@ -466,7 +483,7 @@ class ReaderView(ScrollView, can_focus=True):
 
     def action_select_unit(self, unit: str) -> None:
         spans = self._sentences if unit == "sentence" else self._paragraphs
-        span = span_at(spans, self.cursor)
+        span = span_at(spans, self.cursor, self.text)
         if span is None:
             self.app.bell()
             return

@@ -1,0 +1,370 @@
+"""The reader on a ~1 MB document with 5,000 codings, beside a minimal Textual app.
+
+Run from the repository root:
+
+    .venv/bin/python bench/reader_bench.py [--runs N] [--pages N]
+
+Figures only; nothing is asserted. Each measurement runs in its own child
+interpreter (cold imports, RSS per process), headless at 120x36.
+
+- first paint: launch of the child interpreter -> end of the first frame in
+  which the ReaderView drew its rows (see bench/_paint.py for the exact
+  definition, shared with the minimal app and with startup_bench.py). margin is
+  opened straight onto the document: a subclass of MarginApp whose on_mount
+  calls the app's own ``open_document(id)`` instead of pushing the library.
+- page-down: ``pilot.press("pagedown")`` N times; per page, from just before
+  the key is sent to the end of the frame that drew the new rows. Reported as
+  CPU time of the process over that interval (the work a page costs), and as
+  wall time, which may also contain waiting for Textual's 60 fps repaint timer
+  (measured: it seldom does, wall ~= CPU). Then, widget
+  only: ``ReaderView.action_page(1)`` + ``render_line`` for every visible row.
+- RSS: peak resident set (VmHWM) of the margin process after
+  opening the document and paging, and of the minimal app after its first
+  frame.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--child":
+    _CHILD_MAIN_NS = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+
+import argparse
+import random
+import statistics
+import tempfile
+from pathlib import Path
+
+import _paint
+from _paint import SIZE, clock_ns, emit, ms, p95, rss_kb
+
+TARGET_CHARS = 1_000_000
+CODINGS = 5_000
+CODE_NAMES = ["Trust", "Risk", "Labour", "Care", "Conflict", "Technology", "Place", "Memory"]
+
+
+# ---------------------------------------------------------------- the database
+
+
+def build_database(path: Path) -> dict:
+    from store.codes import create_code
+    from store.codings import codings_for_document, ensure_coder
+    from store.db import open_database
+    from store.documents import import_text, sample_sources
+    from store.textio import DecodedText
+    from store.util import new_uuid, now
+
+    db = open_database(path)
+    articles = [data.decode("utf-8") for _name, data in sample_sources()]
+    pieces: list[str] = []
+    size = 0
+    while size < TARGET_CHARS:
+        for article in articles:
+            pieces.append(article.strip("\n"))
+            size += len(pieces[-1]) + 2
+    result = import_text(db, DecodedText("\n\n".join(pieces), "utf-8", False),
+                         source="bench", clean=False)
+    if result.document_id is None:
+        raise SystemExit(f"import failed: {result.message}")
+    document_id = result.document_id
+    text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+
+    code_ids = [create_code(db, name) for name in CODE_NAMES]
+    code_ids.append(create_code(db, "Institutional", parent_id=code_ids[0]))
+    coder_id = ensure_coder(db, "bench")
+
+    rng = random.Random(20240601)
+    step = len(text) // CODINGS
+    rows = []
+    timestamp = now()
+    for number in range(CODINGS):
+        start = number * step + rng.randrange(0, step // 2)
+        # Mostly short passages; one in five long, so that codings overlap.
+        length = rng.randint(300, 1500) if rng.random() < 0.2 else rng.randint(20, 150)
+        end = min(len(text), start + length)
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end <= start:
+            continue
+        rows.append((new_uuid(), document_id, rng.choice(code_ids), start, end, text[start:end],
+                     "", coder_id, timestamp, timestamp))
+    with db.conn:
+        db.conn.executemany(
+            'INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, memo, '
+            "coder_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    codings = codings_for_document(db, document_id)  # verifies every quote
+    events = sorted([(c.start, 1) for c in codings] + [(c.end, -1) for c in codings])
+    depth = deepest = 0
+    for _offset, change in events:
+        depth += change
+        deepest = max(deepest, depth)
+    overlapping = sum(
+        1 for a, b in zip(codings, codings[1:]) if b.start < a.end
+    )
+    db.conn.close()
+    return {
+        "document_id": document_id,
+        "chars": len(text),
+        "bytes": len(text.encode("utf-8")),
+        "codings": len(codings),
+        "overlapping_pairs": overlapping,
+        "deepest": deepest,
+    }
+
+
+# ------------------------------------------------------------------- children
+
+
+def margin_child(db_path: str, document_id: int, pages: int) -> None:
+    import asyncio
+
+    before_import_ns = clock_ns()
+    import tui.reader as reader_module
+    import tui.reader_view as reader_view_module
+    from tui.app import MarginApp
+    from tui.reader_view import ReaderView
+
+    imported_ns = clock_ns()
+    phases: dict[str, float] = {}
+
+    def timed(module, name: str, label: str) -> None:
+        function = getattr(module, name, None)
+        if function is None:  # renamed or removed by later changes: skip the timer
+            return
+
+        def wrapper(*args, **kwargs):
+            started = clock_ns()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                phases[label] = phases.get(label, 0.0) + ms(clock_ns() - started)
+
+        setattr(module, name, wrapper)
+
+    # Phase timers (wrappers around module-level names; negligible overhead).
+    timed(reader_module, "get_document", "get_document")
+    timed(reader_module, "codings_for_document", "codings_for_document (+ quote checks)")
+    timed(reader_view_module, "wrap_text", "wrap_text (first width)")
+    for name in ("word_spans", "sentence_spans", "paragraph_spans"):
+        timed(reader_view_module, name, f"{name}")
+    timed(reader_view_module, "CodingIndex", "CodingIndex")
+    # The reader module was imported lazily by nothing yet; open_document imports it.
+
+    rows_drawn = [0]
+    original_render_line = ReaderView.render_line
+
+    def render_line(self, y):
+        rows_drawn[0] += 1
+        return original_render_line(self, y)
+
+    ReaderView.render_line = render_line
+
+    class ReaderFirstApp(MarginApp):
+        # CSS_PATH is resolved beside the defining class's file: keep margin's.
+        CSS_PATH = str(Path(sys.modules[MarginApp.__module__].__file__).parent / MarginApp.CSS_PATH)
+
+        def on_mount(self, event) -> None:
+            event.prevent_default()  # not MarginApp.on_mount: no library screen
+            started = clock_ns()
+            self.open_document(document_id)
+            phases["ReaderScreen() + push"] = ms(clock_ns() - started)
+
+        def bench_frame_note(self):
+            return rows_drawn[0]
+
+    def reader_ready(app, screen) -> bool:
+        if type(screen).__name__ != "ReaderScreen":
+            return False
+        view = screen.query_one(ReaderView)
+        return view.size.height > 0 and rows_drawn[0] >= view.size.height
+
+    painted = asyncio.Event()
+    _paint.display_hook(ReaderFirstApp, reader_ready, lambda app: painted.set())
+
+    keys_wall: list[float] = []
+    keys_cpu: list[float] = []
+    widget_only: list[float] = []
+    info: dict = {}
+
+    async def drive(pilot) -> None:
+        app = pilot.app
+        await painted.wait()
+        await pilot.pause()
+        view = app.screen.query_one(ReaderView)
+        info["rows"] = len(view.wrapped.lines)
+        info["text_width"] = view.text_width
+        info["visible_rows"] = view.scrollable_content_region.height
+        for _ in range(pages):
+            frames_before = len(app.bench_frames)
+            drawn_before = rows_drawn[0]
+            wall0, cpu0 = clock_ns(), time.process_time_ns()
+            await pilot.press("pagedown")
+            for _wait in range(5000):
+                frame = next(
+                    (f for f in app.bench_frames[frames_before:] if f[2] > drawn_before), None
+                )
+                if frame is not None:
+                    break
+                await asyncio.sleep(0.001)
+            else:
+                raise RuntimeError("no frame drew the next page")
+            keys_wall.append(ms(frame[0] - wall0))
+            keys_cpu.append(ms(frame[1] - cpu0))
+        await pilot.pause()
+        info["top_after_keys"] = view.scroll_offset.y
+        height = view.scrollable_content_region.height
+        for _ in range(pages):
+            started = time.perf_counter_ns()
+            view.action_page(1)
+            for y in range(height):
+                view.render_line(y)
+            widget_only.append(ms(time.perf_counter_ns() - started))
+        await pilot.pause()
+        app.exit()
+
+    app = ReaderFirstApp(Path(db_path), "bench")
+    app.run(headless=True, size=SIZE, auto_pilot=drive)
+    peak, current = rss_kb()
+    emit({
+        "launch_ns": _paint.launch_ns(),
+        "main_ns": _CHILD_MAIN_NS,
+        "before_import_ns": before_import_ns,
+        "imported_ns": imported_ns,
+        "first_paint_ns": app.bench_first_paint_ns,
+        "phases_ms": phases,
+        "frames_to_first_paint": app.bench_frames_to_first_paint,
+        "keys_wall_ms": keys_wall,
+        "keys_cpu_ms": keys_cpu,
+        "widget_only_ms": widget_only,
+        "info": info,
+        "rss_peak_kb": peak,
+        "rss_now_kb": current,
+    })
+
+
+# --------------------------------------------------------------------- parent
+
+
+def first_paint_ms(result: dict) -> tuple[float, float]:
+    return (ms(result["first_paint_ns"] - result["launch_ns"]),
+            ms(result["first_paint_ns"] - result["before_import_ns"]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="child processes per app")
+    parser.add_argument("--pages", type=int, default=60, help="page-downs per margin run")
+    options = parser.parse_args()
+    script = str(Path(__file__).resolve())
+
+    with tempfile.TemporaryDirectory(prefix="margin-reader-bench-") as folder:
+        db_path = Path(folder) / "bench.db"
+        started = time.perf_counter()
+        built = build_database(db_path)
+        build_s = time.perf_counter() - started
+        print(
+            f"document: {built['chars']:,} characters ({built['bytes'] / 1e6:.2f} MB UTF-8), "
+            f"{built['codings']:,} codings ({built['overlapping_pairs']:,} overlap the next one, "
+            f"up to {built['deepest']} deep); database built in {build_s:.1f} s"
+        )
+        env = _paint.child_env()
+        margin_args = ["--child", "margin", str(db_path), str(built["document_id"]),
+                       str(options.pages)]
+        minimal_args = ["--child", "minimal"]
+        # One discarded run of each: bytecode and the OS file cache are warm
+        # for every measured run ("cold" = a fresh interpreter, not a cold disk).
+        _paint.spawn(script, margin_args[:-1] + ["2"], env)
+        _paint.spawn(script, minimal_args, env)
+        margin_runs, minimal_runs = [], []
+        for _ in range(options.runs):
+            margin_runs.append(_paint.spawn(script, margin_args, env))
+            minimal_runs.append(_paint.spawn(script, minimal_args, env))
+
+    report(built, margin_runs, minimal_runs, options)
+
+
+def report(built: dict, margin_runs: list[dict], minimal_runs: list[dict], options) -> None:
+    def med(values):
+        return statistics.median(values)
+
+    m_launch = [first_paint_ms(r)[0] for r in margin_runs]
+    m_import = [first_paint_ms(r)[1] for r in margin_runs]
+    f_launch = [first_paint_ms(r)[0] for r in minimal_runs]
+    f_import = [first_paint_ms(r)[1] for r in minimal_runs]
+    m_imports = [ms(r["imported_ns"] - r["before_import_ns"]) for r in margin_runs]
+    f_imports = [ms(r["imported_ns"] - r["before_import_ns"]) for r in minimal_runs]
+    keys_cpu = [v for r in margin_runs for v in r["keys_cpu_ms"]]
+    keys_wall = [v for r in margin_runs for v in r["keys_wall_ms"]]
+    widget = [v for r in margin_runs for v in r["widget_only_ms"]]
+    m_rss = [r["rss_peak_kb"] / 1024 for r in margin_runs]
+    f_rss = [r["rss_peak_kb"] / 1024 for r in minimal_runs]
+    info = margin_runs[0]["info"]
+    ratio = med(m_launch) / med(f_launch)
+
+    print(f"runs: {len(margin_runs)} per app, terminal {SIZE[0]}x{SIZE[1]}, headless; reader "
+          f"{info['text_width']} columns of text, {info['rows']:,} wrapped rows, "
+          f"{info['visible_rows']} visible")
+    print()
+    print(f"{'first paint (ms)':<44}{'median':>9}{'min':>9}{'max':>9}")
+    for label, values in (
+        ("margin reader, from launch", m_launch),
+        ("minimal app, from launch", f_launch),
+        ("margin reader, from before import textual", m_import),
+        ("minimal app, from before import textual", f_import),
+        ("  of which imports: margin (tui.app, reader)", m_imports),
+        ("  of which imports: minimal (textual)", f_imports),
+    ):
+        print(f"{label:<44}{med(values):9.0f}{min(values):9.0f}{max(values):9.0f}")
+    print(f"{'ratio margin / minimal (from launch)':<44}{ratio:9.2f}")
+    print()
+    phase_names = list(dict.fromkeys(name for r in margin_runs for name in r["phases_ms"]))
+    print("margin reader phases inside first paint (median ms; a phase not run is 0):")
+    for name in phase_names:
+        print(f"  {name:<42}{med([r['phases_ms'].get(name, 0.0) for r in margin_runs]):9.1f}")
+    print()
+    print(f"{'page-down, ms per page (n=' + str(len(keys_cpu)) + ')':<44}"
+          f"{'median':>9}{'p95':>9}{'max':>9}")
+    for label, values in (
+        ("key -> frame, CPU time", keys_cpu),
+        ("key -> frame, wall", keys_wall),
+        ("widget only: action_page + render_line", widget),
+    ):
+        print(f"{label:<44}{med(values):9.1f}{p95(values):9.1f}{max(values):9.1f}")
+    print()
+    print(f"{'peak RSS (MB)':<44}{'median':>9}{'min':>9}{'max':>9}")
+    for label, values in (("margin, after opening + paging", m_rss),
+                          ("minimal app, after first frame", f_rss)):
+        print(f"{label:<44}{med(values):9.1f}{min(values):9.1f}{max(values):9.1f}")
+    print()
+    targets = [
+        ("reader first paint <= 1.2x minimal", ratio <= 1.2, f"{ratio:.2f}x"),
+        ("page-down median <= 16 ms (CPU per page)", med(keys_cpu) <= 16,
+         f"{med(keys_cpu):.1f} ms"),
+        ("RSS <= 80 MB", med(m_rss) <= 80, f"{med(m_rss):.0f} MB"),
+    ]
+    for label, met, value in targets:
+        print(f"target {label:<42} {value:>9}  {'met' if met else 'MISSED'}")
+    print()
+    print(
+        f"Summary: a {built['bytes'] / 1e6:.1f} MB document with {built['codings']:,} codings "
+        f"paints in {med(m_launch):.0f} ms from launch (a minimal Textual app: "
+        f"{med(f_launch):.0f} ms, {ratio:.2f}x); page-down costs {med(keys_cpu):.1f} ms median "
+        f"({p95(keys_cpu):.1f} ms p95) of CPU per frame; peak RSS {med(m_rss):.0f} MB "
+        f"(minimal app {med(f_rss):.0f} MB)."
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        if sys.argv[2] == "margin":
+            margin_child(sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        else:
+            _paint.run_minimal_child()
+    else:
+        main()
