@@ -98,6 +98,37 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
+GC_METER: dict | None = None
+
+
+def start_gc_meter() -> dict:
+    """Sum the garbage collector's pauses from now on (``gc.callbacks``)."""
+    import gc
+
+    global GC_METER
+    meter = GC_METER = {"ms": 0.0, "collections": 0, "full": 0, "full_ms": 0.0, "_start": 0}
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            meter["_start"] = time.perf_counter_ns()
+            return
+        pause = (time.perf_counter_ns() - meter["_start"]) / 1e6
+        meter["ms"] += pause
+        meter["collections"] += 1
+        if info["generation"] == 2:
+            meter["full"] += 1
+            meter["full_ms"] += pause
+
+    gc.callbacks.append(callback)
+    return meter
+
+
+def gc_snapshot() -> dict:
+    if GC_METER is None:
+        return {}
+    return {k: v for k, v in GC_METER.items() if not k.startswith("_")}
+
+
 def display_hook(app_class: type, is_ready, on_first_paint=None):
     """Wrap ``app_class._display`` in place to time frames.
 
@@ -128,6 +159,7 @@ def display_hook(app_class: type, is_ready, on_first_paint=None):
         if self.__dict__.get("bench_first_paint_ns") is None and is_ready(self, screen):
             self.bench_first_paint_ns = frames[-1][0]
             self.bench_frames_to_first_paint = len(frames)
+            self.bench_gc_at_first_paint = gc_snapshot()
             if on_first_paint is not None:
                 on_first_paint(self)
 
@@ -141,6 +173,7 @@ def display_hook(app_class: type, is_ready, on_first_paint=None):
 def run_minimal_child(paint_only: bool = True) -> None:
     """The floor: a Textual app showing Static("hello"), timed like margin."""
     main_ns = clock_ns()
+    start_gc_meter()
     before_import_ns = clock_ns()
     from textual.app import App, ComposeResult
     from textual.widgets import Static
@@ -171,6 +204,8 @@ def run_minimal_child(paint_only: bool = True) -> None:
         "before_import_ns": before_import_ns,
         "imported_ns": imported_ns,
         "first_paint_ns": app.bench_first_paint_ns,
+        "gc_at_first_paint": app.bench_gc_at_first_paint,
+        "frames_to_first_paint": app.bench_frames_to_first_paint,
         "rss_peak_kb": peak,
         "rss_now_kb": current,
     })

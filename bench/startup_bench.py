@@ -45,6 +45,7 @@ from _paint import SIZE, clock_ns, emit, ms, rss_kb
 
 
 def margin_child() -> None:
+    _paint.start_gc_meter()
     marks: dict[str, int] = {}
     phases: dict[str, float] = {}
 
@@ -136,6 +137,7 @@ def margin_child() -> None:
         "first_paint_ns": app.bench_first_paint_ns,
         "phases_ms": phases,
         "frames_to_first_paint": app.bench_frames_to_first_paint,
+        "gc_at_first_paint": app.bench_gc_at_first_paint,
         "rss_peak_kb": peak,
         "rss_now_kb": current,
     })
@@ -207,6 +209,13 @@ def report(first: list[dict], normal: list[dict], minimal: list[dict], database_
     ratio_min = min(rows[1][1]) / min(rows[2][1])
     print(f"{'ratio normal start / minimal (median; min)':<46}{ratio:9.2f}{ratio_min:9.2f}")
     print(f"{'ratio first ever start / minimal (median)':<46}{first_ms / minimal_ms:9.2f}")
+    for label, runs in (("margin normal", normal), ("minimal", minimal)):
+        pauses = [r["gc_at_first_paint"]["ms"] for r in runs]
+        full = [r["gc_at_first_paint"]["full_ms"] for r in runs]
+        count = med([r["gc_at_first_paint"]["full"] for r in runs])
+        print(f"{'  GC pauses before first frame, ' + label:<46}{med(pauses):9.0f}"
+              f"{min(pauses):9.0f}{max(pauses):9.0f}   (full collections: {count:.0f}, "
+              f"{med(full):.0f} ms)")
     print()
     print("phases of a margin start (median ms)   first ever   normal")
     for name in normal[0]["phases_ms"]:

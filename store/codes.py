@@ -241,25 +241,57 @@ def merge_codes(db: sqlite_utils.Database, source_id: int, target_id: int) -> in
     source, target = get_code(db, source_id), get_code(db, target_id)
     if target_id in descendant_ids(db, source_id):
         raise StoreError(f"cannot merge {source.path!r} into its own sub-code {target.path!r}")
-    target_spans = {
-        (row["document_id"], row["start"], row["end"])
-        for row in db.query(
-            'SELECT document_id, start, "end" FROM codings WHERE code_id = ?', [target_id]
-        )
+    target_children = {
+        row["name"].casefold() for row in db.query(
+            "SELECT name FROM codes WHERE parent_id = ?", [target_id])
+    }
+    for child in db.query("SELECT name FROM codes WHERE parent_id = ?", [source_id]):
+        if child["name"].casefold() in target_children:
+            raise StoreError(
+                f"both codes have a sub-code named {child['name']!r}: merge or rename it first"
+            )
+    # The target's coding of each passage, so a duplicate's memo can join it.
+    target_codings = {
+        (row["document_id"], row["start"], row["end"]): row
+        for row in db.query("SELECT * FROM codings WHERE code_id = ?", [target_id])
     }
     moved = 0
     with action(db, f"Merge code {source.name} into {target.name}") as log:
         for row in list(db.query("SELECT * FROM codings WHERE code_id = ?", [source_id])):
-            if (row["document_id"], row["start"], row["end"]) in target_spans:
-                log.delete("codings", row["id"])
-            else:
+            twin = target_codings.get((row["document_id"], row["start"], row["end"]))
+            if twin is None:
                 log.update("codings", row["id"], {"code_id": target_id, "updated": now()})
                 moved += 1
+                continue
+            if row["memo"]:
+                memo = _joined(twin["memo"], row["memo"])
+                log.update("codings", twin["id"], {"memo": memo, "updated": now()})
+                twin["memo"] = memo
+            log.delete("codings", row["id"])
         for child in list(db.query("SELECT id FROM codes WHERE parent_id = ?", [source_id])):
             log.update("codes", child["id"], {"parent_id": target_id, "updated": now()})
-        _delete_code_memo(log, source_id)
+        _merge_code_memo(log, source_id, target_id)
         log.delete("codes", source_id)
     return moved
+
+
+def _joined(first: str | None, second: str) -> str:
+    return f"{first}\n\n{second}" if first else second
+
+
+def _merge_code_memo(log: ChangeLog, source_id: int, target_id: int) -> None:
+    """The source's memo is appended to the target's, never dropped."""
+    source = list(log.db.query("SELECT * FROM memos WHERE code_id = ?", [source_id]))
+    if not source:
+        return
+    target = list(log.db.query("SELECT * FROM memos WHERE code_id = ?", [target_id]))
+    log.delete("memos", source[0]["id"])
+    if target:
+        log.update("memos", target[0]["id"],
+                   {"text": _joined(target[0]["text"], source[0]["text"]), "updated": now()})
+    else:
+        row = {key: value for key, value in source[0].items() if key != "id"}
+        log.insert("memos", {**row, "code_id": target_id, "updated": now()})
 
 
 def delete_code(db: sqlite_utils.Database, code_id: int) -> tuple[int, int]:
@@ -300,8 +332,8 @@ def recently_used_codes(db: sqlite_utils.Database, limit: int = 9) -> list[Code]
     order = [
         row["code_id"]
         for row in db.query(
-            "SELECT code_id, MAX(created) AS last FROM codings GROUP BY code_id "
-            "ORDER BY last DESC LIMIT ?",
+            "SELECT code_id, MAX(created) AS last, MAX(id) AS newest FROM codings "
+            "GROUP BY code_id ORDER BY last DESC, newest DESC LIMIT ?",
             [limit],
         )
     ]

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from .codes import get_code
 from .errors import NotFound, QuoteMismatch, StoreError
-from .history import action
+from .history import action, writing
 from .util import new_uuid, now
 
 
@@ -43,7 +43,7 @@ def ensure_coder(db: sqlite_utils.Database, name: str) -> int:
     name = name.strip() or "unknown"
     for row in db.query("SELECT id FROM coders WHERE name = ?", [name]):
         return row["id"]
-    with db.atomic():
+    with writing(db):
         return db["coders"].insert({"uuid": new_uuid(), "name": name, "created": now()}).last_pk
 
 
@@ -148,6 +148,13 @@ def change_boundaries(db: sqlite_utils.Database, coding_id: int, start: int, end
     _check_span(text, start, end)
     if (start, end) == (coding.start, coding.end):
         return
+    duplicate = db.execute(
+        'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND start = ? AND "end" = ?'
+        " AND id != ?",
+        [coding.document_id, coding.code_id, start, end, coding_id],
+    ).fetchone()
+    if duplicate:
+        raise StoreError(f"that passage is already coded {coding.code_name!r}")
     with action(db, f"Change boundaries of {coding.code_name}") as log:
         log.update(
             "codings",

@@ -138,6 +138,18 @@ def _core_schema(db: sqlite_utils.Database) -> None:
     db["documents"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
 
 
+@migrations(name="0002_immutable_document_text")
+def _immutable_text(db: sqlite_utils.Database) -> None:
+    # Codings point into the text by offset: changing it would shift them all.
+    for column in ("text", "original"):
+        db.execute(
+            f"""CREATE TRIGGER documents_{column}_is_immutable
+                BEFORE UPDATE OF {column} ON documents
+                WHEN NEW.{column} IS NOT OLD.{column}
+                BEGIN SELECT RAISE(ABORT, 'document {column} is immutable'); END"""
+        )
+
+
 def open_database(path: str | Path | None) -> sqlite_utils.Database:
     """Open (creating if needed) a margin database and bring its schema up to date.
 

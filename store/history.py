@@ -64,7 +64,15 @@ class ChangeLog:
         if before is None:
             raise NotFound(f"{table[:-1]} {row_id} does not exist")
         self.db[table].update(row_id, values)
-        self.changes.append(Change(table, row_id, before, _row(self.db, table, row_id)))
+        after = _row(self.db, table, row_id)
+        # Only the columns that changed: renaming a document must not copy its
+        # (immutable, possibly megabytes of) text into the history.
+        changed = [column for column in after if after[column] != before[column]]
+        self.changes.append(Change(
+            table, row_id,
+            {column: before[column] for column in changed},
+            {column: after[column] for column in changed},
+        ))
 
     def delete(self, table: str, row_id: int) -> None:
         before = _row(self.db, table, row_id)
@@ -88,7 +96,7 @@ def action(db: sqlite_utils.Database, label: str) -> Iterator[ChangeLog]:
     log = ChangeLog(db, label)
     setattr(db, _ACTIVE_LOG_ATTRIBUTE, log)
     try:
-        with _writing(db):
+        with writing(db):
             yield log
             if log.changes:
                 # A new action makes the undone actions unreachable for redo.
@@ -110,7 +118,7 @@ def action(db: sqlite_utils.Database, label: str) -> Iterator[ChangeLog]:
 
 
 @contextmanager
-def _writing(db: sqlite_utils.Database) -> Iterator[None]:
+def writing(db: sqlite_utils.Database) -> Iterator[None]:
     """A transaction whose storage failures become one-line StoreErrors."""
     try:
         with db.atomic():
@@ -139,7 +147,7 @@ def undo(db: sqlite_utils.Database) -> str | None:
     if row is None:
         return None
     changes = [Change.from_json(c) for c in json.loads(row["changes"])]
-    with _writing(db):
+    with writing(db):
         for change in reversed(changes):
             _restore(db, change.table, change.row_id, expected=change.after, wanted=change.before)
         db["history"].update(row["id"], {"undone": 1})
@@ -152,7 +160,7 @@ def redo(db: sqlite_utils.Database) -> str | None:
     if row is None:
         return None
     changes = [Change.from_json(c) for c in json.loads(row["changes"])]
-    with _writing(db):
+    with writing(db):
         for change in changes:
             _restore(db, change.table, change.row_id, expected=change.before, wanted=change.after)
         db["history"].update(row["id"], {"undone": 0})
@@ -168,8 +176,15 @@ def _next_row(db: sqlite_utils.Database, undone: int) -> dict | None:
 
 
 def _restore(db, table: str, row_id: int, expected: dict | None, wanted: dict | None) -> None:
+    """Put a row back from ``expected`` to ``wanted``: whole rows for inserts
+    and deletes (one side is None), the changed columns for updates."""
     current = _row(db, table, row_id)
-    if current != expected:
+    is_update = expected is not None and wanted is not None
+    if is_update:
+        unchanged = current is not None and all(current[k] == v for k, v in expected.items())
+    else:
+        unchanged = current == expected
+    if not unchanged:
         raise HistoryConflict(
             f"cannot undo/redo: {table[:-1]} {row_id} was changed since; nothing was changed"
         )

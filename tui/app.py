@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -18,6 +19,7 @@ from store.codings import memo_text, set_memo
 from store.db import open_database
 from store.errors import StoreError
 from tui.codebook import CodebookTree, code_label
+from tui.help import displayed_keys
 from tui.modals import Choice, Confirm, FuzzyPicker, MemoEditor, TextPrompt
 
 
@@ -56,6 +58,10 @@ class MarginApp(App):
         self.db.conn.close()
 
     # ------------------------------------------------------------ helpers
+
+    def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
+        """Notifications carry code names, titles and quotes: never markup."""
+        super().notify(message, markup=markup, **kwargs)
 
     def report(self, error: Exception) -> None:
         """Show a user-facing error as a notification, never a traceback."""
@@ -103,20 +109,22 @@ class MarginApp(App):
         """Every action reachable by a key on this screen, plus the rest."""
         yield from super().get_system_commands(screen)
         seen: set[tuple[int, str]] = set()
-        for key, active in screen.active_bindings.items():
-            binding = active.binding
-            if binding.action in ("command_palette",) or not binding.description:
+        # The focused widget's keys are active; the codebook's are offered too,
+        # acting on its highlighted code, wherever the focus is.
+        reachable = [(active.node, active.binding) for active in screen.active_bindings.values()]
+        for tree in screen.query(CodebookTree):
+            reachable += [(tree, binding) for binding in tree.BINDINGS]
+        for node, binding in reachable:
+            if binding.action == "command_palette" or not binding.description:
                 continue
-            marker = (id(active.node), binding.action)
-            if marker in seen:
+            if (id(node), binding.action) in seen:
                 continue
-            seen.add(marker)
-            keys = self.get_key_display(binding)
-            help_text = binding.tooltip or binding.description
+            seen.add((id(node), binding.action))
+            context = "Codebook: " if isinstance(node, CodebookTree) else ""
             yield SystemCommand(
-                f"{binding.description} ({keys})",
-                help_text,
-                partial(self._run_from_palette, binding.action, active.node),
+                f"{context}{binding.description} ({displayed_keys(self, binding)})",
+                binding.tooltip or binding.description,
+                partial(self._run_from_palette, binding.action, node),
             )
         from tui.transfer import ExportScreen, ImportScreen
 
@@ -146,7 +154,7 @@ class MarginApp(App):
     def _run_store(self, function, *args, success: str | None = None):
         try:
             result = function(self.db, *args)
-        except StoreError as error:
+        except (StoreError, sqlite3.Error) as error:
             self.report(error)
             return None
         if success:

@@ -81,8 +81,10 @@ class CodebookTree(Tree[Code]):
             nodes[code.id] = node
         if not codes:
             self.root.add_leaf(Text("No codes yet: select, press c", style="dim"))
+        # The tree lays out its new lines on the next refresh; moving the cursor
+        # before that would land on the first code.
         if keep in nodes:
-            self.move_cursor(nodes[keep])
+            self.call_after_refresh(self.move_cursor, nodes[keep])
         elif codes:
             self.cursor_line = 0
 

@@ -23,18 +23,31 @@ def binding_rows(app, screen: Screen) -> list[tuple[str, str, str, str]]:
         contexts.append(("Reading (text focused)", ReaderView))
     if screen.query(CodebookTree):
         contexts.append(("Codebook (tab to focus)", CodebookTree))
-    keymap = getattr(app, "_keymap", {})
     rows = []
     for context, owner in contexts:
         for binding in owner.BINDINGS:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            display = ", ".join(
-                app.get_key_display(Binding(key.strip(), binding.action)) for key in keys.split(",")
-            )
-            rows.append((context, display, binding.tooltip or binding.description, binding.id or ""))
+            if binding.id and binding.id.startswith("reader.recent_") and binding.id[-1] != "1":
+                continue  # 1–9 share one row
+            display = displayed_keys(app, binding)
+            description = binding.tooltip or binding.description
+            binding_id = binding.id or ""
+            if binding_id == "reader.recent_1":
+                display = "1 … 9"
+                description = "Code the selection with a recently used code (1 = latest)"
+                binding_id = "reader.recent_1 … reader.recent_9"
+            rows.append((context, display, description, binding_id))
     return rows
+
+
+def displayed_keys(app, binding: Binding) -> str:
+    """The keys of a binding as the user sees them, after the config's remapping."""
+    keymap = getattr(app, "_keymap", {})
+    keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+    return ", ".join(
+        app.get_key_display(Binding(key.strip(), binding.action)) for key in keys.split(",")
+    )
 
 
 def _screen_name(screen: Screen) -> str:

@@ -66,6 +66,12 @@ def rank_choices(query: str, choices: Sequence[Choice], limit: int = 200) -> lis
     return [choice for _score, _index, choice in ranked[:limit]]
 
 
+def _names_existing(query: str, candidate: str) -> bool:
+    query, candidate = query.casefold(), candidate.casefold()
+    last_level = candidate.rsplit(" > ", 1)[-1]
+    return query in candidate or fuzz.ratio(query, last_level) >= 90
+
+
 class FuzzyPicker(ModalScreen[Any]):
     """Type to filter, arrows to move, Enter to pick, Escape to cancel.
 
@@ -131,9 +137,10 @@ class FuzzyPicker(ModalScreen[Any]):
         exact = any(choice.search.casefold() == name.casefold() for choice in self.choices)
         if self.create_label and name and not exact:
             create = Option(Text.assemble((f"+ {self.create_label} ", Style(bold=True)), f"“{name}”"))
-            # A new name goes first when nothing matches it well, else last,
-            # so Enter picks the closest existing code unless there is none.
-            if ranked and fuzz.WRatio(name, ranked[0].search, processor=utils.default_process) >= 86:
+            # A new name goes first, so "new name + Enter" creates it, unless the
+            # query is part of the best existing name or a near-exact misspelling
+            # of it: then Enter picks that code and the new name is one ↓ away.
+            if ranked and _names_existing(name, ranked[0].search):
                 prompts.append(create)
                 self._shown.append(CreateNew(name))
             else:

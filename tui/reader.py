@@ -70,6 +70,7 @@ class ReaderScreen(Screen):
         self.document: Document = get_document(self.app.db, document_id)
         self.adjusting: Coding | None = None
         self.recent: list[Code] = []
+        self.code_paths: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -110,7 +111,9 @@ class ReaderScreen(Screen):
         self._update_bars()
 
     def _refresh_codebook(self) -> None:
-        self.query_one("#codebook", CodebookTree).show_codes(codebook(self.app.db))
+        codes = codebook(self.app.db)
+        self.code_paths = {code.id: code.path for code in codes}
+        self.query_one("#codebook", CodebookTree).show_codes(codes)
         self.recent = recently_used_codes(self.app.db)
 
     def _show_title(self) -> None:
@@ -162,10 +165,7 @@ class ReaderScreen(Screen):
         self.query_one("#status-bar", Static).update(status)
 
     def _code_path(self, coding: Coding) -> str:
-        try:
-            return get_code(self.app.db, coding.code_id).path
-        except StoreError:
-            return coding.code_name
+        return self.code_paths.get(coding.code_id, coding.code_name)
 
     # ------------------------------------------------------------- coding
 

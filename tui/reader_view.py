@@ -378,7 +378,13 @@ class ReaderView(ScrollView, can_focus=True):
         for row in rows:
             self._line_cache.discard(row)
             if top <= row < top + self.size.height:
-                self.refresh_line(row - top)
+                self.refresh_line(row)  # takes a document row: it subtracts the scroll itself
+
+    def notify_style_update(self) -> None:
+        # A theme change: every cached row and tint was drawn with the old colours.
+        super().notify_style_update()
+        self._line_cache.clear()
+        self._style_cache.clear()
 
     def _selection_lines(self) -> set[int]:
         selection = self.selection

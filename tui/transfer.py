@@ -141,15 +141,23 @@ class ExportScreen(_TransferScreen):
     @on(Select.Changed, "#format")
     def _format_changed(self, event: Select.Changed) -> None:
         path_input = self.query_one("#path", Input)
-        path = Path(path_input.value)
-        path_input.value = str(path.with_suffix("." + str(event.value)))
+        path = Path(path_input.value.strip())
+        if path.name:  # an emptied field stays empty
+            path_input.value = str(path.with_suffix("." + str(event.value)))
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#code")
+    def _to_path(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @on(Input.Submitted, "#path")
     def _start(self) -> None:
         export_format = str(self.query_one("#format", Select).value)
         code = self.query_one("#code", Input).value.strip()
-        path = Path(self.query_one("#path", Input).value.strip()).expanduser()
-        self.run_export(export_format, code, path)
+        value = self.query_one("#path", Input).value.strip()
+        if not value:
+            self.notify("Give a file name to write", severity="warning", timeout=3)
+            return
+        self.run_export(export_format, code, Path(value).expanduser())
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_export(self, export_format: str, code: str, path: Path) -> None:
