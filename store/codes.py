@@ -8,8 +8,8 @@ from __future__ import annotations
 import colorsys
 from dataclasses import dataclass, field
 
-import sqlite_utils
 
+from .db import Database
 from .errors import NotFound, StoreError
 from .history import ChangeLog, action
 from .util import new_uuid, now
@@ -44,7 +44,7 @@ class Code:
         return self.coding_count + sum(child.total_count for child in self.children)
 
 
-def codebook(db: sqlite_utils.Database) -> list[Code]:
+def codebook(db: Database) -> list[Code]:
     """All codes in tree order (parents before children, siblings by name)."""
     counts = {
         row["code_id"]: row["n"]
@@ -80,14 +80,14 @@ def codebook(db: sqlite_utils.Database) -> list[Code]:
     return ordered
 
 
-def get_code(db: sqlite_utils.Database, code_id: int) -> Code:
+def get_code(db: Database, code_id: int) -> Code:
     for code in codebook(db):
         if code.id == code_id:
             return code
     raise NotFound(f"code {code_id} does not exist")
 
 
-def find_code(db: sqlite_utils.Database, name_or_path: str) -> Code | None:
+def find_code(db: Database, name_or_path: str) -> Code | None:
     """A code by its full path ("Parent > Child"), else by a unique name."""
     wanted = name_or_path.strip().casefold()
     codes = codebook(db)
@@ -101,7 +101,7 @@ def find_code(db: sqlite_utils.Database, name_or_path: str) -> Code | None:
     return by_name[0] if by_name else None
 
 
-def descendant_ids(db: sqlite_utils.Database, code_id: int) -> list[int]:
+def descendant_ids(db: Database, code_id: int) -> list[int]:
     """The code and every code beneath it."""
     rows = db.query(
         """WITH RECURSIVE tree(id) AS (
@@ -112,7 +112,7 @@ def descendant_ids(db: sqlite_utils.Database, code_id: int) -> list[int]:
     return [row["id"] for row in rows]
 
 
-def next_colour(db: sqlite_utils.Database) -> str:
+def next_colour(db: Database) -> str:
     """A colour distinct from those already used, for a new code."""
     used = {row["colour"].lower() for row in db.query("SELECT colour FROM codes")}
     for colour in PALETTE:
@@ -153,7 +153,7 @@ def _check_sibling_free(db, name: str, parent_id: int | None, except_id: int | N
 
 
 def create_code(
-    db: sqlite_utils.Database,
+    db: Database,
     name: str,
     parent_id: int | None = None,
     colour: str | None = None,
@@ -183,7 +183,7 @@ def _insert_code(log: ChangeLog, name, parent_id, colour, description) -> int:
     )
 
 
-def ensure_code_path(db: sqlite_utils.Database, path: str) -> int:
+def ensure_code_path(db: Database, path: str) -> int:
     """The code at "A > B > C", creating any missing level (one action)."""
     names = [_clean_name(part) for part in path.split(">")]
     with action(db, f"Create code {PATH_SEPARATOR.join(names)}") as log:
@@ -199,7 +199,7 @@ def ensure_code_path(db: sqlite_utils.Database, path: str) -> int:
         return parent_id
 
 
-def rename_code(db: sqlite_utils.Database, code_id: int, name: str) -> None:
+def rename_code(db: Database, code_id: int, name: str) -> None:
     code = get_code(db, code_id)
     name = _clean_name(name)
     _check_sibling_free(db, name, code.parent_id, except_id=code_id)
@@ -207,20 +207,20 @@ def rename_code(db: sqlite_utils.Database, code_id: int, name: str) -> None:
         log.update("codes", code_id, {"name": name, "updated": now()})
 
 
-def recolour_code(db: sqlite_utils.Database, code_id: int, colour: str) -> None:
+def recolour_code(db: Database, code_id: int, colour: str) -> None:
     code = get_code(db, code_id)
     colour = normalise_colour(colour)
     with action(db, f"Recolour code {code.name}") as log:
         log.update("codes", code_id, {"colour": colour, "updated": now()})
 
 
-def describe_code(db: sqlite_utils.Database, code_id: int, description: str) -> None:
+def describe_code(db: Database, code_id: int, description: str) -> None:
     code = get_code(db, code_id)
     with action(db, f"Describe code {code.name}") as log:
         log.update("codes", code_id, {"description": description.strip(), "updated": now()})
 
 
-def move_code(db: sqlite_utils.Database, code_id: int, new_parent_id: int | None) -> None:
+def move_code(db: Database, code_id: int, new_parent_id: int | None) -> None:
     """Put a code (with everything beneath it) under another code, or at the top."""
     code = get_code(db, code_id)
     if new_parent_id is not None:
@@ -232,7 +232,7 @@ def move_code(db: sqlite_utils.Database, code_id: int, new_parent_id: int | None
         log.update("codes", code_id, {"parent_id": new_parent_id, "updated": now()})
 
 
-def merge_codes(db: sqlite_utils.Database, source_id: int, target_id: int) -> int:
+def merge_codes(db: Database, source_id: int, target_id: int) -> int:
     """Fold the source code into the target: its codings and sub-codes move to
     the target and the source is deleted. A passage both codes already covered
     keeps one coding (the target's). Returns the number of codings moved."""
@@ -294,7 +294,7 @@ def _merge_code_memo(log: ChangeLog, source_id: int, target_id: int) -> None:
         log.insert("memos", {**row, "code_id": target_id, "updated": now()})
 
 
-def delete_code(db: sqlite_utils.Database, code_id: int) -> tuple[int, int]:
+def delete_code(db: Database, code_id: int) -> tuple[int, int]:
     """Delete a code, the codes beneath it and all their codings.
 
     Returns (codes deleted, codings deleted) so the confirmation can say it.
@@ -314,7 +314,7 @@ def delete_code(db: sqlite_utils.Database, code_id: int) -> tuple[int, int]:
     return len(ids), codings_deleted
 
 
-def deletion_summary(db: sqlite_utils.Database, code_id: int) -> tuple[int, int]:
+def deletion_summary(db: Database, code_id: int) -> tuple[int, int]:
     """What delete_code would remove: (codes, codings), for a confirmation."""
     ids = descendant_ids(db, code_id)
     marks = ",".join("?" * len(ids))
@@ -327,7 +327,7 @@ def _delete_code_memo(log: ChangeLog, code_id: int) -> None:
         log.delete("memos", row["id"])
 
 
-def recently_used_codes(db: sqlite_utils.Database, limit: int = 9) -> list[Code]:
+def recently_used_codes(db: Database, limit: int = 9) -> list[Code]:
     """Codes by when they were last applied, newest first (keys 1–9)."""
     order = [
         row["code_id"]

@@ -1,164 +1,83 @@
-"""Opening a margin database and keeping its schema up to date.
+"""Opening a margin database.
 
 The database is a plain SQLite file that sqlite-utils and Datasette understand:
-real foreign keys, indexes, and an FTS table made by sqlite-utils. The schema is
-created and upgraded by migrations recorded in the database itself
-(``_sqlite_migrations``), so an old file opened by a newer margin is upgraded
-in place, one transaction per migration.
+real foreign keys, indexes, and an FTS table made by sqlite-utils; its schema
+is kept by the migrations in store/schema.py.
+
+Importing sqlite-utils costs ~50 ms, a sixth of margin's start-up. Reading
+needs none of it, so ``Database`` answers ``query`` and ``execute`` itself with
+the standard library and builds the sqlite-utils ``Database`` (on the same
+connection) only when something else is asked of it: a write, a table object,
+``atomic()``. An up-to-date file is recognised without sqlite-utils too.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import sqlite_utils
-from sqlite_utils import Migrations
+from typing import Any
 
 from .errors import StoreError
 
-migrations = Migrations("margin")
+# The migrations of store/schema.py, in order (a test keeps the two in step).
+MIGRATION_NAMES = ("0001_core_schema", "0002_immutable_document_text")
+MIGRATION_SET = "margin"
 
 
-@migrations(name="0001_core_schema")
-def _core_schema(db: sqlite_utils.Database) -> None:
-    db["coders"].create(
-        {"id": int, "uuid": str, "name": str, "created": str},
-        pk="id",
-        not_null={"uuid", "name", "created"},
-    )
-    db["coders"].create_index(["uuid"], unique=True)
-    db["coders"].create_index(["name"], unique=True)
+class Database:
+    """A margin database: sqlite-utils' Database, imported only when needed."""
 
-    db["documents"].create(
-        {
-            "id": int,
-            "uuid": str,
-            "title": str,
-            # The text codings point into: never changed after import.
-            "text": str,
-            # The text as decoded from the source, before boilerplate cleaning,
-            # so that nothing of the source is ever lost.
-            "original": str,
-            "source_path": str,
-            "encoding": str,
-            "cleaned": int,
-            "word_count": int,
-            # sha256 of the original text: re-importing it is detected.
-            "hash": str,
-            "imported": str,
-            "updated": str,
-        },
-        pk="id",
-        not_null={"uuid", "title", "text", "original", "word_count", "hash", "imported"},
-        defaults={"cleaned": 0},
-    )
-    db["documents"].create_index(["uuid"], unique=True)
-    db["documents"].create_index(["hash"], unique=True)
+    # The action (store/history.py) a write belongs to, while one is open.
+    _margin_active_log = None
 
-    db["codes"].create(
-        {
-            "id": int,
-            "uuid": str,
-            "parent_id": int,
-            "name": str,
-            "colour": str,
-            "description": str,
-            "created": str,
-            "updated": str,
-        },
-        pk="id",
-        foreign_keys=[("parent_id", "codes", "id")],
-        not_null={"uuid", "name", "colour", "created"},
-        defaults={"description": ""},
-    )
-    db["codes"].create_index(["uuid"], unique=True)
-    db["codes"].create_index(["parent_id"])
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self._full: Any = None
 
-    db["codings"].create(
-        {
-            "id": int,
-            "uuid": str,
-            "document_id": int,
-            "code_id": int,
-            "start": int,
-            "end": int,
-            "quote": str,
-            "memo": str,
-            "coder_id": int,
-            "created": str,
-            "updated": str,
-        },
-        pk="id",
-        foreign_keys=[
-            ("document_id", "documents", "id"),
-            ("code_id", "codes", "id"),
-            ("coder_id", "coders", "id"),
-        ],
-        not_null={"uuid", "document_id", "code_id", "start", "end", "quote", "created"},
-        defaults={"memo": ""},
-    )
-    db["codings"].create_index(["uuid"], unique=True)
-    db["codings"].create_index(["document_id", "start"])
-    db["codings"].create_index(["code_id"])
+    def query(self, sql: str, params: Sequence | dict | None = None) -> Iterator[dict]:
+        cursor = self.conn.execute(sql, params or [])
+        keys = [column[0] for column in cursor.description or ()]
+        for row in cursor:
+            yield dict(zip(keys, row))
 
-    # Memos on documents and on codes; a coding's memo lives on the coding.
-    db["memos"].create(
-        {
-            "id": int,
-            "uuid": str,
-            "document_id": int,
-            "code_id": int,
-            "text": str,
-            "coder_id": int,
-            "created": str,
-            "updated": str,
-        },
-        pk="id",
-        foreign_keys=[
-            ("document_id", "documents", "id"),
-            ("code_id", "codes", "id"),
-            ("coder_id", "coders", "id"),
-        ],
-        not_null={"uuid", "text", "created"},
-    )
-    db["memos"].create_index(["uuid"], unique=True)
-    db["memos"].create_index(["document_id"], unique=True)
-    db["memos"].create_index(["code_id"], unique=True)
+    def execute(self, sql: str, params: Sequence | dict | None = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params or [])
 
-    # The undo/redo history: each row is one user action with the before and
-    # after state of every row it touched (see store/history.py).
-    db["history"].create(
-        {"id": int, "label": str, "changes": str, "undone": int, "created": str},
-        pk="id",
-        not_null={"label", "changes", "created"},
-        defaults={"undone": 0},
-    )
+    @property
+    def sqlite_utils(self):
+        """The sqlite-utils Database on this connection."""
+        if self._full is None:
+            import sqlite_utils
 
-    db["documents"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+            # No plugins: margin uses none, and finding them scans every
+            # installed package's entry points.
+            self._full = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._full
+
+    def __getitem__(self, table: str):
+        return self.sqlite_utils[table]
+
+    def __getattr__(self, name: str):
+        # Only reached for what this class does not define: table_names(),
+        # atomic(), enable_wal()… all of sqlite-utils' Database.
+        if name.startswith("__") or name == "_full":
+            raise AttributeError(name)
+        return getattr(self.sqlite_utils, name)
 
 
-@migrations(name="0002_immutable_document_text")
-def _immutable_text(db: sqlite_utils.Database) -> None:
-    # Codings point into the text by offset: changing it would shift them all.
-    for column in ("text", "original"):
-        db.execute(
-            f"""CREATE TRIGGER documents_{column}_is_immutable
-                BEFORE UPDATE OF {column} ON documents
-                WHEN NEW.{column} IS NOT OLD.{column}
-                BEGIN SELECT RAISE(ABORT, 'document {column} is immutable'); END"""
-        )
-
-
-def open_database(path: str | Path | None) -> sqlite_utils.Database:
+def open_database(path: str | Path | None) -> Database:
     """Open (creating if needed) a margin database and bring its schema up to date.
 
     ``None`` opens an in-memory database (tests). Raises StoreError with a
     one-line message for files that are not margin/SQLite databases or cannot
     be opened.
     """
+    # isolation_level=None: no implicit transactions. A write outside an
+    # action commits at once (as sqlite-utils' execute() does); an action is
+    # an explicit BEGIN…COMMIT (db.atomic()).
     if path is None:
-        conn = sqlite3.connect(":memory:")
+        conn = sqlite3.connect(":memory:", isolation_level=None)
     else:
         path = Path(path)
         if path.is_dir():
@@ -166,21 +85,33 @@ def open_database(path: str | Path | None) -> sqlite_utils.Database:
         if not path.parent.exists():
             raise StoreError(f"folder {path.parent} does not exist")
         try:
-            conn = sqlite3.connect(str(path))
+            conn = sqlite3.connect(str(path), isolation_level=None)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open database {path}: {error}") from None
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     try:
         db.execute("PRAGMA foreign_keys = ON")
-        if path is not None:
-            db.enable_wal()
-        migrations.apply(db)
+        if path is not None and db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = wal")
+        if tuple(schema_version(db)) != MIGRATION_NAMES:
+            from .schema import migrations
+
+            migrations.apply(db.sqlite_utils)
     except sqlite3.DatabaseError as error:
         conn.close()
         raise StoreError(f"cannot use {path} as a margin database: {error}") from None
     return db
 
 
-def schema_version(db: sqlite_utils.Database) -> list[str]:
+def schema_version(db: Database) -> list[str]:
     """Names of the migrations applied to this database, oldest first."""
-    return [migration.name for migration in migrations.applied(db)]
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if not exists:
+        return []
+    rows = db.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+        [MIGRATION_SET],
+    )
+    return [row[0] for row in rows]

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-import sqlite_utils
 
 from .cleaning import clean_boilerplate, cleaning_report
+from .db import Database
 from .errors import NotFound, StoreError
 from .history import action
 from .textio import (
@@ -76,7 +76,7 @@ class ImportResult:
         return self.status == "refused"
 
 
-def list_documents(db: sqlite_utils.Database) -> list[DocumentSummary]:
+def list_documents(db: Database) -> list[DocumentSummary]:
     rows = db.query(
         """SELECT d.id, d.uuid, d.title, d.source_path, d.word_count, d.imported,
                   (SELECT COUNT(*) FROM codings c WHERE c.document_id = d.id) AS coding_count
@@ -85,7 +85,7 @@ def list_documents(db: sqlite_utils.Database) -> list[DocumentSummary]:
     return [DocumentSummary(**row) for row in rows]
 
 
-def get_document(db: sqlite_utils.Database, document_id: int) -> Document:
+def get_document(db: Database, document_id: int) -> Document:
     rows = list(
         db.query(
             """SELECT id, uuid, title, text, source_path, encoding, cleaned, word_count, imported,
@@ -101,7 +101,7 @@ def get_document(db: sqlite_utils.Database, document_id: int) -> Document:
     return Document(**row)
 
 
-def find_document(db: sqlite_utils.Database, reference: str) -> Document:
+def find_document(db: Database, reference: str) -> Document:
     """A document by id, uuid or exact title (for the command line)."""
     reference = reference.strip()
     if reference.isdigit():
@@ -113,13 +113,13 @@ def find_document(db: sqlite_utils.Database, reference: str) -> Document:
     raise NotFound(f"no document with id, uuid or title {reference!r}")
 
 
-def original_text(db: sqlite_utils.Database, document_id: int) -> str:
+def original_text(db: Database, document_id: int) -> str:
     for row in db.query("SELECT original FROM documents WHERE id = ?", [document_id]):
         return row["original"]
     raise NotFound(f"document {document_id} does not exist")
 
 
-def rename_document(db: sqlite_utils.Database, document_id: int, title: str) -> None:
+def rename_document(db: Database, document_id: int, title: str) -> None:
     title = " ".join(title.split())
     if not title:
         raise StoreError("a document needs a title")
@@ -129,7 +129,7 @@ def rename_document(db: sqlite_utils.Database, document_id: int, title: str) -> 
 
 
 def import_text(
-    db: sqlite_utils.Database,
+    db: Database,
     decoded: DecodedText,
     *,
     source: str,
@@ -206,7 +206,7 @@ def expand_paths(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
 
 
 def import_paths(
-    db: sqlite_utils.Database,
+    db: Database,
     paths: Iterable[str],
     *,
     clean: bool,
@@ -241,7 +241,7 @@ def sample_sources() -> list[tuple[str, bytes]]:
     )
 
 
-def import_sample_corpus(db: sqlite_utils.Database) -> list[ImportResult]:
+def import_sample_corpus(db: Database) -> list[ImportResult]:
     """Add the sample articles (boilerplate cleaned) to a database."""
     results = []
     for name, data in sample_sources():

@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import sqlite_utils
 
 from .codes import codebook, descendant_ids, find_code
 from .codings import verify_quote
 from .documents import find_document
+from .db import Database
 from .errors import NotFound, StoreError
 from .textspans import paragraph_number, paragraph_spans
 
@@ -54,7 +54,7 @@ RECORD_FIELDS = [
 
 
 def coded_passages(
-    db: sqlite_utils.Database,
+    db: Database,
     codes: Iterable[str] = (),
     documents: Iterable[str] = (),
 ) -> list[Passage]:

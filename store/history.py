@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import sqlite_utils
 
+from .db import Database
 from .errors import HistoryConflict, NotFound, StoreError
 from .util import now
 
@@ -49,7 +49,7 @@ class Change:
 class ChangeLog:
     """Performs writes inside an action and records each row's before/after."""
 
-    def __init__(self, db: sqlite_utils.Database, label: str):
+    def __init__(self, db: Database, label: str):
         self.db = db
         self.label = label
         self.changes: list[Change] = []
@@ -83,7 +83,7 @@ class ChangeLog:
 
 
 @contextmanager
-def action(db: sqlite_utils.Database, label: str) -> Iterator[ChangeLog]:
+def action(db: Database, label: str) -> Iterator[ChangeLog]:
     """Run one user action as one transaction, recorded for undo.
 
     Nested calls join the outer action, so composite actions (merging codes,
@@ -118,7 +118,7 @@ def action(db: sqlite_utils.Database, label: str) -> Iterator[ChangeLog]:
 
 
 @contextmanager
-def writing(db: sqlite_utils.Database) -> Iterator[None]:
+def writing(db: Database) -> Iterator[None]:
     """A transaction whose storage failures become one-line StoreErrors."""
     try:
         with db.atomic():
@@ -130,18 +130,18 @@ def writing(db: sqlite_utils.Database) -> Iterator[None]:
         raise StoreError(f"could not save ({error}); nothing was changed") from None
 
 
-def can_undo(db: sqlite_utils.Database) -> str | None:
+def can_undo(db: Database) -> str | None:
     """The label of the action undo would reverse, or None."""
     row = _next_row(db, undone=0)
     return row["label"] if row else None
 
 
-def can_redo(db: sqlite_utils.Database) -> str | None:
+def can_redo(db: Database) -> str | None:
     row = _next_row(db, undone=1)
     return row["label"] if row else None
 
 
-def undo(db: sqlite_utils.Database) -> str | None:
+def undo(db: Database) -> str | None:
     """Reverse the latest action; returns its label, or None if nothing to undo."""
     row = _next_row(db, undone=0)
     if row is None:
@@ -154,7 +154,7 @@ def undo(db: sqlite_utils.Database) -> str | None:
     return row["label"]
 
 
-def redo(db: sqlite_utils.Database) -> str | None:
+def redo(db: Database) -> str | None:
     """Re-apply the most recently undone action; returns its label or None."""
     row = _next_row(db, undone=1)
     if row is None:
@@ -167,7 +167,7 @@ def redo(db: sqlite_utils.Database) -> str | None:
     return row["label"]
 
 
-def _next_row(db: sqlite_utils.Database, undone: int) -> dict | None:
+def _next_row(db: Database, undone: int) -> dict | None:
     # Undo takes the newest done action; redo the oldest undone one, which is
     # the one undone most recently because undo walks backwards.
     order = "id DESC" if undone == 0 else "id ASC"
@@ -196,6 +196,6 @@ def _restore(db, table: str, row_id: int, expected: dict | None, wanted: dict | 
         db[table].update(row_id, wanted)
 
 
-def _row(db: sqlite_utils.Database, table: str, row_id: int) -> dict | None:
+def _row(db: Database, table: str, row_id: int) -> dict | None:
     rows = list(db.query(f"SELECT * FROM [{table}] WHERE id = ?", [row_id]))
     return rows[0] if rows else None

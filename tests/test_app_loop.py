@@ -256,3 +256,52 @@ async def test_markup_and_escape_sequences_in_a_document_show_literally(tmp_path
         assert codebook(app.db)[0].name == "[red]code[/red]"
         assert "[red]code[/red]" in str(app.screen.query_one("#coding-info").render())
         assert app.is_running
+
+
+async def test_cursor_rows_are_repainted_after_scrolling(project):
+    """After a scroll, moving the cursor must repaint the rows it left and
+    entered (on screen coordinates), or a stale cursor stays visible."""
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        await pilot.press("ctrl+d", "ctrl+d")
+        await pilot.pause()
+        top = view.scroll_offset.y
+        assert top > 0
+        repainted = []
+        original = view.refresh
+
+        def spy(*regions, **kwargs):
+            repainted.extend(region.y for region in regions)
+            return original(*regions, **kwargs)
+
+        view.refresh = spy
+        before = view.cursor_line() - top
+        await pilot.press("j")
+        after = view.cursor_line() - top
+        assert before in repainted and after in repainted
+        assert all(0 <= y < view.size.height for y in repainted)
+
+
+async def test_a_new_name_plus_enter_creates_a_code_even_if_a_similar_one_exists(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first_document(pilot)
+        await pilot.press("v", "w", "c", *"Escalation", "enter")
+        await pilot.press("}", "s", "c", *"Escalation risk", "enter")
+        await pilot.pause()
+        assert sorted(c.name for c in codebook(app.db)) == ["Escalation", "Escalation risk"]
+        # A prefix of an existing name picks the existing code.
+        await pilot.press("}", "s", "c", *"escal", "enter")
+        await pilot.pause()
+        assert len(codebook(app.db)) == 2
+
+
+async def test_notifications_show_code_names_literally(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first_document(pilot)
+        await pilot.press("v", "w", "c", *"[red]Danger[/red] [laughs]", "enter")
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert "Coded as [red]Danger[/red] [laughs]" in messages

@@ -265,3 +265,47 @@ def test_a_failed_action_changes_nothing(sample_db):
             raise RuntimeError("crash in the middle")
     assert codebook(sample_db) == []
     assert history.can_undo(sample_db) is None
+
+
+def test_merge_keeps_the_memos_of_dropped_duplicates_and_of_the_code(sample_db):
+    source = create_code(sample_db, "Diplomats")
+    target = create_code(sample_db, "Officials")
+    start, end = _passage(sample_db)
+    dropped = apply_coding(sample_db, 1, source, start, end, "ada")
+    apply_coding(sample_db, 1, target, start, end, "ada")
+    set_coding_memo(sample_db, dropped, "adviser, not a diplomat")
+    set_memo(sample_db, "people in foreign ministries", "ada", code_id=source)
+    set_memo(sample_db, "people speaking for a state", "ada", code_id=target)
+    merge_codes(sample_db, source, target)
+    [coding] = codings_for_document(sample_db, 1)
+    assert coding.memo == "adviser, not a diplomat"
+    assert memo_text(sample_db, code_id=target) == (
+        "people speaking for a state\n\npeople in foreign ministries")
+    history.undo(sample_db)
+    assert memo_text(sample_db, code_id=source) == "people in foreign ministries"
+    assert {c.memo for c in codings_for_document(sample_db, 1)} == {"adviser, not a diplomat", ""}
+
+
+def test_merge_refuses_when_both_codes_have_a_sub_code_of_the_same_name(sample_db):
+    a = create_code(sample_db, "A")
+    b = create_code(sample_db, "B")
+    create_code(sample_db, "Same", parent_id=a)
+    create_code(sample_db, "Same", parent_id=b)
+    with pytest.raises(StoreError, match="sub-code named 'Same'"):
+        merge_codes(sample_db, a, b)
+    assert find_code(sample_db, "A > Same") is not None
+
+
+def test_document_text_cannot_be_changed(sample_db):
+    import sqlite3
+
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        sample_db.execute("UPDATE documents SET text = 'rewritten' WHERE id = 1")
+
+
+def test_renaming_a_document_does_not_copy_its_text_into_the_history(sample_db):
+    rename_document(sample_db, 1, "Short title")
+    [row] = sample_db.query("SELECT changes FROM history")
+    assert len(row["changes"]) < 500
+    history.undo(sample_db)
+    assert get_document(sample_db, 1).title.startswith("Diplomacy Watch")

@@ -48,3 +48,65 @@ def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
 def test_a_missing_folder_gives_a_clear_error(tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
         open_database(tmp_path / "missing" / "x.db")
+
+
+def test_the_fast_open_path_knows_every_migration():
+    from store.db import MIGRATION_NAMES
+    from store.schema import migrations
+
+    assert MIGRATION_NAMES == tuple(m.name for m in migrations._migrations)
+
+
+def test_reading_needs_no_sqlite_utils_import():
+    """Start-up speed: opening an existing database and reading it must not
+    import sqlite-utils (~50 ms); writing does."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, tempfile, pathlib
+from store.db import open_database
+path = pathlib.Path(tempfile.mkdtemp()) / "m.db"
+open_database(path).conn.close()
+for name in list(sys.modules):
+    if name.startswith("sqlite_utils"):
+        del sys.modules[name]
+db = open_database(path)
+from store.documents import list_documents
+from store.codes import codebook
+list_documents(db); codebook(db)
+assert not any(m.startswith("sqlite_utils") for m in sys.modules), "imported on read"
+from store.codes import create_code
+create_code(db, "x")
+assert "sqlite_utils" in sys.modules
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_crash_right_after_an_action_loses_nothing(tmp_path):
+    """Each action is committed when it returns: kill the process straight
+    after (no close, no commit) and the coding is still there."""
+    import subprocess
+    import sys
+
+    from store.codings import codings_for_document
+
+    path = tmp_path / "crash.db"
+    code = f"""
+import os
+from store.db import open_database
+from store.documents import import_sample_corpus
+from store.codes import create_code
+from store.codings import apply_coding
+db = open_database({str(path)!r})
+import_sample_corpus(db)
+db.execute("UPDATE documents SET title = title")  # a plain write outside any action
+code = create_code(db, "Officials")
+apply_coding(db, 1, code, 0, 10, "ada")
+os._exit(9)  # like kill -9: nothing closed, nothing flushed by Python
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 9, result.stderr
+    db = open_database(path)
+    assert [c.code_name for c in codings_for_document(db, 1)] == ["Officials"]

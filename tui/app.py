@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from collections.abc import Iterable
 from functools import partial
@@ -16,11 +17,18 @@ from store import codes as codebook_store
 from store import history
 from store.codes import Code
 from store.codings import memo_text, set_memo
-from store.db import open_database
+from store.db import Database, open_database
 from store.errors import StoreError
 from tui.codebook import CodebookTree, code_label
 from tui.help import displayed_keys
 from tui.modals import Choice, Confirm, FuzzyPicker, MemoEditor, TextPrompt
+
+
+def settle_memory() -> None:
+    """Once a screen is drawn: keep what exists out of future garbage
+    collections (it lives as long as the screen) and collect again."""
+    gc.freeze()
+    gc.enable()
 
 
 # The move picker's answer for "no parent"; None means the picker was cancelled.
@@ -40,12 +48,20 @@ class MarginApp(App):
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
     ]
 
-    def __init__(self, db_path: Path, coder: str, keymap: dict[str, str] | None = None):
+    def __init__(
+        self,
+        db_path: Path,
+        coder: str,
+        keymap: dict[str, str] | None = None,
+        db: Database | None = None,
+    ):
+        """``db``, if given, is an open connection to ``db_path`` (the command
+        line has one already); workers open their own from ``db_path``."""
         super().__init__()
         self.db_path = Path(db_path)
         self.coder = coder
         self.user_keymap = keymap or {}
-        self.db = open_database(self.db_path)
+        self.db = db or open_database(self.db_path)
 
     def on_mount(self) -> None:
         if self.user_keymap:
@@ -53,6 +69,7 @@ class MarginApp(App):
         from tui.library import LibraryScreen
 
         self.push_screen(LibraryScreen())
+        self.call_after_refresh(settle_memory)
 
     def on_unmount(self) -> None:
         self.db.conn.close()

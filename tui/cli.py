@@ -8,6 +8,7 @@ subcommands do not import Textual, so they start fast.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import sqlite3
 import sys
@@ -35,7 +36,6 @@ def open_store(settings: Settings):
     """Open the selected database. The default one is created with the sample
     corpus; one named with --db/MARGIN_DB starts empty."""
     from store.db import open_database
-    from store.documents import import_sample_corpus
 
     path = settings.database_path()
     is_default = settings.db_path is None
@@ -47,6 +47,8 @@ def open_store(settings: Settings):
             raise StoreError(f"cannot create {path.parent}: {error.strerror}") from None
     db = open_database(path)
     if is_new and is_default:
+        from store.documents import import_sample_corpus
+
         import_sample_corpus(db)
     return db
 
@@ -88,18 +90,20 @@ def cli(context: click.Context, db_path: Path | None, coder: str | None) -> None
     context.obj = Settings(db_path, coder)
     if context.invoked_subcommand is None:
         run_app(context.obj)
+    else:
+        gc.enable()
 
 
 def run_app(settings: Settings) -> None:
     config = load_config()
     db = open_store(settings)
-    db.conn.close()
     from tui.app import MarginApp  # Textual only when the app runs
 
     app = MarginApp(
         db_path=settings.database_path(),
         coder=resolve_coder(settings.coder, config),
         keymap=config.keys,
+        db=db,
     )
     app.run()
 
@@ -230,6 +234,11 @@ def export_command(context, db_path, coder, export_format, codes, documents, out
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Start-up builds many long-lived objects (Textual's CSS, widgets, the
+    # document's wrapped rows); collecting garbage among them only delays the
+    # first frame. The app re-enables collection once it is on screen; the
+    # subcommands re-enable it at once.
+    gc.disable()
     try:
         cli.main(args=argv, prog_name="margin", standalone_mode=False)
     except click.exceptions.Abort:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from rapidfuzz import fuzz, process, utils
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -46,6 +45,8 @@ def rank_choices(query: str, choices: Sequence[Choice], limit: int = 200) -> lis
     query = query.strip()
     if not query:
         return list(choices)[:limit]
+    from rapidfuzz import fuzz, process, utils  # on first use: keeps start-up fast
+
     processed = utils.default_process(query)
     scored = process.extract(
         processed,
@@ -67,6 +68,8 @@ def rank_choices(query: str, choices: Sequence[Choice], limit: int = 200) -> lis
 
 
 def _names_existing(query: str, candidate: str) -> bool:
+    from rapidfuzz import fuzz
+
     query, candidate = query.casefold(), candidate.casefold()
     last_level = candidate.rsplit(" > ", 1)[-1]
     return query in candidate or fuzz.ratio(query, last_level) >= 90

@@ -26,6 +26,7 @@ from store.codings import (
 from store.documents import Document, get_document, rename_document
 from store.errors import StoreError
 from store.textspans import paragraph_number
+from tui.app import settle_memory
 from tui.clipboard import citation, copy_text
 from tui.codebook import CodebookTree, code_label
 from tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
@@ -71,6 +72,7 @@ class ReaderScreen(Screen):
         self.adjusting: Coding | None = None
         self.recent: list[Code] = []
         self.code_paths: dict[int, str] = {}
+        self._bar_texts: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -93,6 +95,7 @@ class ReaderScreen(Screen):
         if self.start_offset is not None:
             self.call_after_refresh(view.move_cursor_to, self.start_offset, center=True)
         self._update_bars()
+        self.call_after_refresh(settle_memory)
 
     def _load_codings(self) -> list[Coding]:
         try:
@@ -146,7 +149,7 @@ class ReaderScreen(Screen):
                 info.append(f"{number} ", Style(bold=True))
                 info.append("■ ", Style(color=code.colour))
                 info.append(code.name + "  ")
-        self.query_one("#coding-info", Static).update(info)
+        self._set_bar("#coding-info", info)
 
         total = len(view.paragraphs) or 1
         paragraph = paragraph_number(view.paragraphs, view.cursor) if view.paragraphs else 1
@@ -162,7 +165,14 @@ class ReaderScreen(Screen):
         status.append(f"para. {paragraph}/{total} · {percent}%")
         status.append("   coder: ", Style(dim=True))
         status.append(self.app.coder)
-        self.query_one("#status-bar", Static).update(status)
+        self._set_bar("#status-bar", status)
+
+    def _set_bar(self, selector: str, content: Text) -> None:
+        # One-line bars never change size: skip the layout pass (and skip the
+        # update altogether when nothing changed), so a keystroke costs one frame.
+        if self._bar_texts.get(selector) != content.plain + repr(content.spans):
+            self._bar_texts[selector] = content.plain + repr(content.spans)
+            self.query_one(selector, Static).update(content, layout=False)
 
     def _code_path(self, coding: Coding) -> str:
         return self.code_paths.get(coding.code_id, coding.code_name)

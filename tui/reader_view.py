@@ -195,6 +195,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._wrapped_width = -1
         self._line_cache: LRUCache[int, Strip] = LRUCache(1024)
         self._style_cache: dict[tuple[tuple[int, ...], bool, bool], Style] = {}
+        self._resolved_styles: dict[str, Style] | None = None
         self._goal_cell: int | None = None
         self._mouse_selecting = False
 
@@ -232,6 +233,7 @@ class ReaderView(ScrollView, can_focus=True):
         self.index = CodingIndex(codings)
         self._line_cache.clear()
         self._style_cache.clear()
+        self._resolved_styles = None
         self.refresh()
         self.post_message(self.CursorMoved(self))
 
@@ -293,14 +295,24 @@ class ReaderView(ScrollView, can_focus=True):
             self._line_cache[line_index] = strip
         return strip
 
+    def _reader_styles(self) -> dict[str, Style]:
+        # Resolved once per theme, not per row (see notify_style_update).
+        if self._resolved_styles is None:
+            self._resolved_styles = {
+                name: self.get_component_rich_style(name, partial=True)
+                for name in self.COMPONENT_CLASSES
+            }
+        return self._resolved_styles
+
     def _render_row(self, line_index: int, width: int) -> Strip:
         base = self.rich_style
         line = self.wrapped.lines[line_index]
         segments = self._gutter_segments(line.start, line.end, base)
         selection = self.selection
         cursor = self.cursor
-        cursor_style = self.get_component_rich_style("reader--cursor", partial=True)
-        selection_style = self.get_component_rich_style("reader--selection", partial=True)
+        components = self._reader_styles()
+        cursor_style = components["reader--cursor"]
+        selection_style = components["reader--selection"]
         cuts = {line.start, line.end}
         if selection:
             cuts.update(p for p in (selection.start, selection.end) if line.start < p < line.end)
@@ -342,7 +354,8 @@ class ReaderView(ScrollView, can_focus=True):
         return style
 
     def _gutter_segments(self, start: int, end: int, base: Style) -> list[Segment]:
-        gutter = base + self.get_component_rich_style("reader--gutter", partial=True)
+        components = self._reader_styles()
+        gutter = base + components["reader--gutter"]
         codings = self.index.in_range(start, end) if self.index.codings else []
         lanes = [" "] * GUTTER_LANES
         lane_styles = [gutter] * GUTTER_LANES
@@ -365,7 +378,7 @@ class ReaderView(ScrollView, can_focus=True):
             if len(starting) > 1:
                 label = f"{label} +{len(starting) - 1}"
         label = _fit(label, GUTTER_LABEL)
-        label_style = base + self.get_component_rich_style("reader--gutter-label", partial=True)
+        label_style = base + components["reader--gutter-label"]
         if starting:
             label_style += Style(color=Color.parse(starting[0].colour).rich_color)
         segments.append(Segment(" ", gutter))
@@ -385,6 +398,7 @@ class ReaderView(ScrollView, can_focus=True):
         super().notify_style_update()
         self._line_cache.clear()
         self._style_cache.clear()
+        self._resolved_styles = None
 
     def _selection_lines(self) -> set[int]:
         selection = self.selection

@@ -1,0 +1,146 @@
+"""The schema of a margin database, as migrations recorded in the database.
+
+Each migration runs in its own transaction and is recorded in
+``_sqlite_migrations`` (sqlite-utils' ``Migrations``), so an old file opened by
+a newer margin is upgraded in place. ``store.db.MIGRATION_NAMES`` lists them
+too, so that opening an up-to-date database needs no sqlite-utils import.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("margin")
+
+
+@migrations(name="0001_core_schema")
+def _core_schema(db: sqlite_utils.Database) -> None:
+    db["coders"].create(
+        {"id": int, "uuid": str, "name": str, "created": str},
+        pk="id",
+        not_null={"uuid", "name", "created"},
+    )
+    db["coders"].create_index(["uuid"], unique=True)
+    db["coders"].create_index(["name"], unique=True)
+
+    db["documents"].create(
+        {
+            "id": int,
+            "uuid": str,
+            "title": str,
+            # The text codings point into: never changed after import.
+            "text": str,
+            # The text as decoded from the source, before boilerplate cleaning,
+            # so that nothing of the source is ever lost.
+            "original": str,
+            "source_path": str,
+            "encoding": str,
+            "cleaned": int,
+            "word_count": int,
+            # sha256 of the original text: re-importing it is detected.
+            "hash": str,
+            "imported": str,
+            "updated": str,
+        },
+        pk="id",
+        not_null={"uuid", "title", "text", "original", "word_count", "hash", "imported"},
+        defaults={"cleaned": 0},
+    )
+    db["documents"].create_index(["uuid"], unique=True)
+    db["documents"].create_index(["hash"], unique=True)
+
+    db["codes"].create(
+        {
+            "id": int,
+            "uuid": str,
+            "parent_id": int,
+            "name": str,
+            "colour": str,
+            "description": str,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        foreign_keys=[("parent_id", "codes", "id")],
+        not_null={"uuid", "name", "colour", "created"},
+        defaults={"description": ""},
+    )
+    db["codes"].create_index(["uuid"], unique=True)
+    db["codes"].create_index(["parent_id"])
+
+    db["codings"].create(
+        {
+            "id": int,
+            "uuid": str,
+            "document_id": int,
+            "code_id": int,
+            "start": int,
+            "end": int,
+            "quote": str,
+            "memo": str,
+            "coder_id": int,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("document_id", "documents", "id"),
+            ("code_id", "codes", "id"),
+            ("coder_id", "coders", "id"),
+        ],
+        not_null={"uuid", "document_id", "code_id", "start", "end", "quote", "created"},
+        defaults={"memo": ""},
+    )
+    db["codings"].create_index(["uuid"], unique=True)
+    db["codings"].create_index(["document_id", "start"])
+    db["codings"].create_index(["code_id"])
+
+    # Memos on documents and on codes; a coding's memo lives on the coding.
+    db["memos"].create(
+        {
+            "id": int,
+            "uuid": str,
+            "document_id": int,
+            "code_id": int,
+            "text": str,
+            "coder_id": int,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("document_id", "documents", "id"),
+            ("code_id", "codes", "id"),
+            ("coder_id", "coders", "id"),
+        ],
+        not_null={"uuid", "text", "created"},
+    )
+    db["memos"].create_index(["uuid"], unique=True)
+    db["memos"].create_index(["document_id"], unique=True)
+    db["memos"].create_index(["code_id"], unique=True)
+
+    # The undo/redo history: each row is one user action with the before and
+    # after state of every row it touched (see store/history.py).
+    db["history"].create(
+        {"id": int, "label": str, "changes": str, "undone": int, "created": str},
+        pk="id",
+        not_null={"label", "changes", "created"},
+        defaults={"undone": 0},
+    )
+
+    db["documents"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+
+
+@migrations(name="0002_immutable_document_text")
+def _immutable_text(db: sqlite_utils.Database) -> None:
+    # Codings point into the text by offset: changing it would shift them all.
+    for column in ("text", "original"):
+        db.execute(
+            f"""CREATE TRIGGER documents_{column}_is_immutable
+                BEFORE UPDATE OF {column} ON documents
+                WHEN NEW.{column} IS NOT OLD.{column}
+                BEGIN SELECT RAISE(ABORT, 'document {column} is immutable'); END"""
+        )
+
+
