@@ -131,3 +131,35 @@ def test_a_corrupt_database_file_is_an_error_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stderr.decode().startswith("Error: ")
     assert "Traceback" not in result.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        ([], (None, None)),
+        (["--db", "x.db"], ("x.db", None)),
+        (["--db=x.db", "--coder", "Ada"], ("x.db", "Ada")),
+        (["--coder=Ada"], (None, "Ada")),
+        (["--db"], "click"),
+        (["--db", "--coder"], "click"),
+        (["--help"], "click"),
+        (["documents"], "click"),
+        (["--db", "x.db", "export"], "click"),
+        (["--db", "a", "--db", "b"], "click"),
+    ],
+)
+def test_only_app_arguments_skip_the_click_command_line(argv, expected):
+    from tui.cli import app_settings
+
+    settings = app_settings(argv)
+    if expected == "click":
+        assert settings is None
+    else:
+        db, coder = expected
+        assert (str(settings.db_path) if settings.db_path else None, settings.coder) == (db, coder)
+
+
+def test_opening_the_app_on_a_missing_folder_is_a_one_line_error(tmp_path):
+    result = margin("--db", str(tmp_path / "nope" / "x.db"))
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == f"Error: folder {tmp_path / 'nope'} does not exist"

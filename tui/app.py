@@ -37,7 +37,7 @@ TOP_LEVEL = "top level"
 
 class MarginApp(App):
     TITLE = "margin"
-    CSS_PATH = "margin.tcss"
+    CSS_PATH = Path(__file__).with_name("margin.tcss")
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [

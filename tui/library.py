@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store.codes import codebook
 from store.documents import DocumentSummary, list_documents, rename_document
 from store.errors import StoreError
+from tui.keybar import KeyBar
 from tui.codebook import CodebookTree
 from tui.modals import TextPrompt
 
@@ -59,7 +60,7 @@ class LibraryScreen(Screen):
             yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
             yield CodebookTree(id="codebook")
         yield Static(id="status-bar")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 T = TypeVar("T")
@@ -235,6 +235,8 @@ class MemoEditor(ModalScreen[str | None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea  # heavy; only memo editing needs it
+
         with Vertical():
             yield Label(Text(self.title_text), classes="title")
             yield TextArea(self.text, id="memo", soft_wrap=True, show_line_numbers=False)
@@ -242,12 +244,12 @@ class MemoEditor(ModalScreen[str | None]):
                         classes="hint")
 
     def on_mount(self) -> None:
-        area = self.query_one("#memo", TextArea)
+        area = self.query_one("#memo")
         area.focus()
         area.move_cursor(area.document.end)
 
     def action_save(self) -> None:
-        self.dismiss(self.query_one("#memo", TextArea).text)
+        self.dismiss(self.query_one("#memo").text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

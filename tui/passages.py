@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.codes import get_code
@@ -33,7 +33,7 @@ class PassagesScreen(Screen):
         yield OptionList(id="passages")
         yield Static(Text("Enter opens the passage in the reader · Escape goes back"),
                      id="status-bar")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from store.codes import Code, codebook, get_code, recently_used_codes
 from store.codings import (
@@ -26,6 +26,7 @@ from store.codings import (
 from store.documents import Document, get_document, rename_document
 from store.errors import StoreError
 from store.textspans import paragraph_number
+from tui.keybar import KeyBar
 from tui.app import settle_memory
 from tui.clipboard import citation, copy_text
 from tui.codebook import CodebookTree, code_label
@@ -81,7 +82,7 @@ class ReaderScreen(Screen):
             yield CodebookTree(id="codebook")
         yield Static(id="coding-info")
         yield Static(id="status-bar")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def view(self) -> ReaderView:

@@ -1,0 +1,194 @@
+"""The click command line: documents, import, codes, export (and --help).
+
+sqlite-utils style: ``--json`` for machine output, one-line errors. These
+commands never import Textual, so they start fast; tui/cli.py hands the
+arguments over unless they only open the app.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from store.errors import StoreError
+from tui.cli import VERSION, Settings, open_store, run_app
+
+
+def _db_options(function, envvar: str | None = None):
+    """--db and --coder, accepted before or after the subcommand name.
+
+    Only the top-level command reads MARGIN_DB, so an explicit --db always
+    wins over the environment wherever it is given.
+    """
+    function = click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        envvar=envvar, show_envvar=envvar is not None,
+        help="Database file (default: margin.db in the user data directory).",
+    )(function)
+    function = click.option(
+        "--coder", default=None, help="Name recorded on codings (default: config, OS user)."
+    )(function)
+    return function
+
+
+def _settings(context: click.Context, db_path: Path | None, coder: str | None) -> Settings:
+    parent: Settings | None = context.find_object(Settings)
+    return Settings(
+        db_path=db_path or (parent.db_path if parent else None),
+        coder=coder or (parent.coder if parent else None),
+    )
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, "--version", prog_name="margin")
+@functools.partial(_db_options, envvar="MARGIN_DB")
+@click.pass_context
+def cli(context: click.Context, db_path: Path | None, coder: str | None) -> None:
+    """margin: read, code and annotate documents for qualitative research.
+
+    Without a command, opens the app.
+    """
+    context.obj = Settings(db_path, coder)
+    if context.invoked_subcommand is None:
+        run_app(context.obj)
+
+
+@cli.command("documents")
+@_db_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def documents_command(context, db_path, coder, as_json):
+    """List the documents: id, words, codings, title."""
+    from store.documents import list_documents
+
+    db = open_store(_settings(context, db_path, coder))
+    documents = list_documents(db)
+    if as_json:
+        click.echo(json.dumps([vars(d) for d in documents], indent=2, ensure_ascii=False))
+        return
+    if not documents:
+        click.echo("No documents. Add some with: margin import PATH...")
+        return
+    click.echo(f"{'id':>4}  {'words':>7}  {'codings':>7}  title")
+    for document in documents:
+        click.echo(
+            f"{document.id:>4}  {document.word_count:>7,}  {document.coding_count:>7}  {document.title}"
+        )
+
+
+@cli.command("import")
+@_db_options
+@click.argument("paths", nargs=-1)
+@click.option("--sample", is_flag=True, help="Add the built-in sample articles.")
+@click.option(
+    "--clean/--no-clean", default=False, show_default=True,
+    help="Remove web boilerplate (share buttons, teasers, newsletter footers).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@click.pass_context
+def import_command(context, db_path, coder, paths, sample, clean, as_json):
+    """Import text and Markdown files, directories (recursively) or - for stdin.
+
+    Binary, empty and unreadable files are refused with a reason; the rest of
+    the batch is still imported. Exits with 1 if anything was refused.
+    """
+    from store.documents import import_paths, import_sample_corpus
+
+    if not paths and not sample:
+        raise click.UsageError("give PATH... to import, - for standard input, or --sample")
+    db = open_store(_settings(context, db_path, coder))
+    results = list(import_sample_corpus(db)) if sample else []
+    for result in results:
+        _report_import(result, as_json)
+    for result in import_paths(db, paths, clean=clean):
+        results.append(result)
+        _report_import(result, as_json)
+    counts = {status: sum(r.status == status for r in results) for status in
+              ("imported", "duplicate", "refused")}
+    if not as_json:
+        click.echo(
+            f"{counts['imported']} imported, {counts['duplicate']} skipped as duplicates, "
+            f"{counts['refused']} refused",
+            err=True,
+        )
+    if counts["refused"]:
+        sys.exit(1)
+
+
+def _report_import(result, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(vars(result), ensure_ascii=False))
+    elif result.status == "refused":
+        click.echo(f"refused   {result.source}: {result.message}", err=True)
+    elif result.status == "duplicate":
+        click.echo(f"skipped   {result.source}: {result.message}", err=True)
+    else:
+        click.echo(f"imported  {result.source} as #{result.document_id}: {result.message}")
+
+
+@cli.command("codes")
+@_db_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def codes_command(context, db_path, coder, as_json):
+    """The codebook as a tree, with the number of codings of each code."""
+    from store.codes import codebook
+
+    db = open_store(_settings(context, db_path, coder))
+    codes = codebook(db)
+    if as_json:
+        records = [
+            {"id": c.id, "uuid": c.uuid, "path": c.path, "name": c.name, "colour": c.colour,
+             "description": c.description, "codings": c.coding_count,
+             "codings_with_subcodes": c.total_count}
+            for c in codes
+        ]
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    if not codes:
+        click.echo("The codebook is empty: select a passage in the app and press c.")
+        return
+    for code in codes:
+        count = f"{code.coding_count}"
+        if code.children:
+            count += f" ({code.total_count} with sub-codes)"
+        click.echo(f"{'  ' * code.depth}{code.name}  {count}")
+
+
+@cli.command("export")
+@_db_options
+@click.option("--format", "export_format", type=click.Choice(["csv", "jsonl", "md"]),
+              required=True, help="Output format.")
+@click.option("--code", "codes", multiple=True, help="Only this code (and codes beneath it).")
+@click.option("--document", "documents", multiple=True,
+              help="Only this document (id, uuid or title).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of standard output.")
+@click.pass_context
+def export_command(context, db_path, coder, export_format, codes, documents, output):
+    """Export coded passages, one record per coding."""
+    from store.export import coded_passages, render, write_atomically
+
+    db = open_store(_settings(context, db_path, coder))
+    content = render(coded_passages(db, codes, documents), export_format)
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    write_atomically(output, content)
+    click.echo(f"wrote {output}", err=True)
+
+
+def run_command_line(argv: list[str]) -> None:
+    """Run the click command line; user mistakes exit with one line."""
+    try:
+        cli.main(args=argv, prog_name="margin", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
