@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from store.codes import get_code
 from store.errors import StoreError
 from store.export import Passage, coded_passages
+from tui.keybar import KeyBar
 
 
 class PassagesScreen(Screen):
