@@ -126,7 +126,9 @@ def build_database(path: Path) -> dict:
 
 def margin_child(db_path: str, document_id: int, pages: int) -> None:
     import asyncio
+    import gc
 
+    gc.disable()  # as tui.cli.main does; the app re-enables it after its first frame
     _paint.start_gc_meter()
     before_import_ns = clock_ns()
     import tui.reader as reader_module
@@ -281,6 +283,55 @@ def margin_child(db_path: str, document_id: int, pages: int) -> None:
 # --------------------------------------------------------------------- parent
 
 
+def log_child(db_path: str, document_id: int) -> None:
+    """A second floor: a minimal Textual app that reads the same document
+    from the database and shows it in Textual's own Line-API widget, Log
+    (which neither wraps nor styles anything)."""
+    import sqlite3
+
+    main_ns = clock_ns()
+    _paint.start_gc_meter()
+    before_import_ns = clock_ns()
+    from textual.app import App, ComposeResult
+    from textual.widgets import Log
+
+    imported_ns = clock_ns()
+    drawn = {"rows": 0}
+
+    class CountingLog(Log):
+        def render_line(self, y):
+            drawn["rows"] += 1
+            return super().render_line(y)
+
+    class LogApp(App):
+        def compose(self) -> ComposeResult:
+            yield CountingLog()
+
+        def on_mount(self) -> None:
+            connection = sqlite3.connect(db_path)
+            text = connection.execute(
+                "SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+            connection.close()
+            self.query_one(CountingLog).write(text)
+
+    _paint.display_hook(
+        LogApp,
+        is_ready=lambda app, screen: drawn["rows"] >= 30,
+        on_first_paint=lambda app: app.exit(),
+    )
+    app = LogApp()
+    app.run(headless=True, size=_paint.SIZE)
+    peak, current = _paint.rss_kb()
+    _paint.emit({
+        "launch_ns": _paint.launch_ns(), "main_ns": main_ns,
+        "before_import_ns": before_import_ns, "imported_ns": imported_ns,
+        "first_paint_ns": app.bench_first_paint_ns,
+        "gc_at_first_paint": app.bench_gc_at_first_paint,
+        "frames_to_first_paint": app.bench_frames_to_first_paint,
+        "rss_peak_kb": peak, "rss_now_kb": current,
+    })
+
+
 def first_paint_ms(result: dict) -> tuple[float, float]:
     return (ms(result["first_paint_ns"] - result["launch_ns"]),
             ms(result["first_paint_ns"] - result["before_import_ns"]))
@@ -307,16 +358,24 @@ def main() -> None:
         margin_args = ["--child", "margin", str(db_path), str(built["document_id"]),
                        str(options.pages)]
         minimal_args = ["--child", "minimal"]
+        log_args = ["--child", "log", str(db_path), str(built["document_id"])]
         # One discarded run of each: bytecode and the OS file cache are warm
         # for every measured run ("cold" = a fresh interpreter, not a cold disk).
         _paint.spawn(script, margin_args[:-1] + ["2"], env)
         _paint.spawn(script, minimal_args, env)
-        margin_runs, minimal_runs = [], []
+        _paint.spawn(script, log_args, env)
+        margin_runs, minimal_runs, log_runs = [], [], []
         for _ in range(options.runs):
             margin_runs.append(_paint.spawn(script, margin_args, env))
             minimal_runs.append(_paint.spawn(script, minimal_args, env))
+            log_runs.append(_paint.spawn(script, log_args, env))
 
     report(built, margin_runs, minimal_runs, options)
+    log_launch = statistics.median(first_paint_ms(r)[0] for r in log_runs)
+    margin_launch = statistics.median(first_paint_ms(r)[0] for r in margin_runs)
+    print()
+    print(f"second floor: the same document in Textual's Log widget, from launch "
+          f"{log_launch:.0f} ms (median); margin / Log {margin_launch / log_launch:.2f}x")
 
 
 def report(built: dict, margin_runs: list[dict], minimal_runs: list[dict], options) -> None:
@@ -417,6 +476,8 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         if sys.argv[2] == "margin":
             margin_child(sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        elif sys.argv[2] == "log":
+            log_child(sys.argv[3], int(sys.argv[4]))
         else:
             _paint.run_minimal_child()
     else:
