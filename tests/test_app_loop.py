@@ -305,3 +305,18 @@ async def test_notifications_show_code_names_literally(project):
         await pilot.pause()
         messages = [str(n.message) for n in app._notifications]
         assert "Coded as [red]Danger[/red] [laughs]" in messages
+
+
+async def test_a_narrow_terminal_gives_the_text_the_room(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(70, 24)) as pilot:
+        view = await _open_first_document(pilot)
+        codebook_tree = app.screen.query_one("#codebook")
+        assert not codebook_tree.display
+        assert view.text_width >= 50
+        await pilot.press("tab")
+        await pilot.pause()
+        assert codebook_tree.display and codebook_tree.has_focus
+        await pilot.press("tab")
+        await pilot.pause()
+        assert not codebook_tree.display and view.has_focus

@@ -104,3 +104,28 @@ class CodebookTree(Tree[Code]):
 
     def action_codebook(self, action: str) -> None:
         self.post_message(self.CodeAction(action, self.highlighted_code))
+
+
+# From this terminal width on, the codebook pane stays beside the main widget.
+WIDE = 90
+
+
+class CodebookPane:
+    """For screens with a main widget and the codebook beside it: tab moves
+    between them, and on a narrow terminal the codebook shows only while it
+    has the focus, so the text keeps the room."""
+
+    MAIN_WIDGET = ""
+
+    def action_toggle_focus(self) -> None:
+        codebook_tree = self.query_one("#codebook", CodebookTree)
+        if codebook_tree.has_focus:
+            self.query_one(self.MAIN_WIDGET).focus()
+            codebook_tree.display = self.size.width >= WIDE
+        else:
+            codebook_tree.display = True
+            codebook_tree.focus()
+
+    def on_resize(self) -> None:
+        codebook_tree = self.query_one("#codebook", CodebookTree)
+        codebook_tree.display = self.size.width >= WIDE or codebook_tree.has_focus

@@ -14,7 +14,7 @@ from store.codes import codebook
 from store.documents import DocumentSummary, list_documents, rename_document
 from store.errors import StoreError
 from tui.keybar import KeyBar
-from tui.codebook import CodebookTree
+from tui.codebook import CodebookPane, CodebookTree
 from tui.modals import TextPrompt
 
 # Sortable columns: (key, heading, sort key, descending first).
@@ -27,7 +27,9 @@ COLUMNS = [
 ]
 
 
-class LibraryScreen(Screen):
+class LibraryScreen(CodebookPane, Screen):
+    MAIN_WIDGET = "#documents"
+
     BINDINGS = [
         Binding("enter", "open", "Read", id="library.open", tooltip="Open the document"),
         Binding("s", "sort", "Sort", id="library.sort", tooltip="Sort by the next column"),
@@ -38,7 +40,7 @@ class LibraryScreen(Screen):
                 tooltip="Import files or a folder"),
         Binding("E", "export", "Export", id="library.export",
                 tooltip="Export coded passages"),
-        Binding("tab", "app.focus_next", "Codebook", show=False, id="library.focus_next",
+        Binding("tab", "toggle_focus", "Codebook", show=False, id="library.focus_codebook",
                 tooltip="Move between the documents and the codebook"),
         Binding("g,home", "first_row", "First", show=False, id="library.first",
                 tooltip="Go to the first document"),
@@ -67,6 +69,7 @@ class LibraryScreen(Screen):
         self.query_one("#documents", DataTable).focus()
 
     def on_resize(self) -> None:
+        super().on_resize()
         self.call_after_refresh(self._fill_table)
 
     def on_screen_resume(self) -> None:

@@ -29,7 +29,7 @@ from store.textspans import paragraph_number
 from tui.keybar import KeyBar
 from tui.app import settle_memory
 from tui.clipboard import citation, copy_text
-from tui.codebook import CodebookTree, code_label
+from tui.codebook import CodebookPane, CodebookTree, code_label
 from tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 from tui.reader_view import ReaderView
 
@@ -42,7 +42,7 @@ def _recent_binding(number: int) -> Binding:
     )
 
 
-class ReaderScreen(Screen):
+class ReaderScreen(CodebookPane, Screen):
     BINDINGS = [
         Binding("c", "code", "Code", id="reader.code",
                 tooltip="Code the selection: pick or create a code"),
@@ -83,6 +83,8 @@ class ReaderScreen(Screen):
         yield Static(id="coding-info")
         yield Static(id="status-bar")
         yield KeyBar()
+
+    MAIN_WIDGET = "#reader"
 
     @property
     def view(self) -> ReaderView:
@@ -361,13 +363,6 @@ class ReaderScreen(Screen):
                 self._store(rename_document, self.document_id, title)
 
         self.app.push_screen(TextPrompt("Document title", self.document.title), rename)
-
-    def action_toggle_focus(self) -> None:
-        codebook_tree = self.query_one("#codebook", CodebookTree)
-        if codebook_tree.has_focus:
-            self.view.focus()
-        else:
-            codebook_tree.focus()
 
 
 def _excerpt(text: str, limit: int = 50) -> str:

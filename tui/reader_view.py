@@ -39,7 +39,8 @@ from tui.wrapping import WrappedText, wrap_text
 
 GUTTER_LANES = 4
 GUTTER_LABEL = 12
-GUTTER_WIDTH = GUTTER_LANES + 1 + GUTTER_LABEL + 1
+# Below this width the gutter keeps its stripes and drops the code names.
+NARROW = 60
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,9 @@ class ReaderView(ScrollView, can_focus=True):
         self._sentence_spans: list[tuple[int, int]] | None = None
         self._wrapped: WrappedText | None = None
         self._wrapped_width = -1
+        self._row_width = 0
+        self._label_width = GUTTER_LABEL
+        self._colour_styles: dict[tuple[str, bool], Style] = {}
         self._line_cache: LRUCache[int, Strip] = LRUCache(1024)
         self._style_cache: dict[tuple[tuple[int, ...], bool, bool], Style] = {}
         self._resolved_styles: dict[str, Style] | None = None
@@ -261,21 +265,40 @@ class ReaderView(ScrollView, can_focus=True):
     # -------------------------------------------------------------- geometry
 
     @property
+    def gutter_label_width(self) -> int:
+        return GUTTER_LABEL if self.scrollable_content_region.width >= NARROW else 0
+
+    @property
+    def gutter_width(self) -> int:
+        label = self.gutter_label_width
+        return GUTTER_LANES + 1 + (label + 1 if label else 0)
+
+    @property
     def text_width(self) -> int:
-        return max(1, self.scrollable_content_region.width - GUTTER_WIDTH)
+        return max(1, self.scrollable_content_region.width - self.gutter_width)
 
     @property
     def wrapped(self) -> WrappedText:
-        width = self.text_width
-        if self._wrapped is None or width != self._wrapped_width:
+        """The text wrapped to the current width (re-wrapped on resize only:
+        this is read many times per row, and measuring the widget is not free)."""
+        if self._wrapped is None:
+            self._row_width = self.scrollable_content_region.width
+            self._label_width = self.gutter_label_width
+            width = self.text_width
             self._wrapped = wrap_text(self.text, width)
             self._wrapped_width = width
             self._line_cache.clear()
-            self.virtual_size = Size(width + GUTTER_WIDTH, len(self._wrapped.lines))
+            self.virtual_size = Size(width + self.gutter_width, len(self._wrapped.lines))
         return self._wrapped
 
     def on_resize(self, event: events.Resize) -> None:
-        self.wrapped  # re-wrap for the new width (cached per width)
+        if self._wrapped is not None and (
+            self.text_width != self._wrapped_width
+            or self.scrollable_content_region.width != self._row_width
+        ):
+            self._wrapped = None
+            self._line_cache.clear()
+        self.wrapped
         self._scroll_cursor_into_view()
 
     def cursor_line(self) -> int:
@@ -286,9 +309,9 @@ class ReaderView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         wrapped = self.wrapped
         line_index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        width = self._row_width
         if line_index >= len(wrapped.lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._reader_styles()["base"])
         strip = self._line_cache.get(line_index)
         if strip is None:
             strip = self._render_row(line_index, width)
@@ -302,10 +325,11 @@ class ReaderView(ScrollView, can_focus=True):
                 name: self.get_component_rich_style(name, partial=True)
                 for name in self.COMPONENT_CLASSES
             }
+            self._resolved_styles["base"] = self.rich_style
         return self._resolved_styles
 
     def _render_row(self, line_index: int, width: int) -> Strip:
-        base = self.rich_style
+        base = self._reader_styles()["base"]
         line = self.wrapped.lines[line_index]
         segments = self._gutter_segments(line.start, line.end, base)
         selection = self.selection
@@ -366,7 +390,7 @@ class ReaderView(ScrollView, can_focus=True):
                 overflow += 1
                 continue
             lanes[lane] = "┃" if coding.start < start or coding.end > end else "▐"
-            lane_styles[lane] = base + Style(color=Color.parse(coding.colour).rich_color, bold=True)
+            lane_styles[lane] = base + self._colour_style(coding.colour, bold=True)
         if overflow:
             lanes[-1] = "+"
             lane_styles[-1] = gutter
@@ -377,14 +401,24 @@ class ReaderView(ScrollView, can_focus=True):
             label = starting[0].code_name
             if len(starting) > 1:
                 label = f"{label} +{len(starting) - 1}"
-        label = _fit(label, GUTTER_LABEL)
+        label_width = self._label_width
+        label = _fit(label, label_width) if label_width else ""
         label_style = base + components["reader--gutter-label"]
         if starting:
-            label_style += Style(color=Color.parse(starting[0].colour).rich_color)
+            label_style += self._colour_style(starting[0].colour)
         segments.append(Segment(" ", gutter))
-        segments.append(Segment(label, label_style))
-        segments.append(Segment(" ", gutter))
+        if label_width:
+            segments.append(Segment(label, label_style))
+            segments.append(Segment(" ", gutter))
         return segments
+
+    def _colour_style(self, colour: str, bold: bool = False) -> Style:
+        key = (colour, bold)
+        style = self._colour_styles.get(key)
+        if style is None:
+            style = self._colour_styles[key] = Style(
+                color=Color.parse(colour).rich_color, bold=bold)
+        return style
 
     def _refresh_rows(self, rows: set[int]) -> None:
         top = self.scroll_offset.y
@@ -521,7 +555,8 @@ class ReaderView(ScrollView, can_focus=True):
     def _offset_at_point(self, x: int, y: int) -> int:
         wrapped = self.wrapped
         line = max(0, min(len(wrapped.lines) - 1, self.scroll_offset.y + y))
-        return wrapped.offset_at(line, max(0, x - GUTTER_WIDTH))
+        gutter = GUTTER_LANES + 1 + (self._label_width + 1 if self._label_width else 0)
+        return wrapped.offset_at(line, max(0, x - gutter))
 
     async def on_mouse_down(self, event: events.MouseDown) -> None:
         if event.button != 1:
