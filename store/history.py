@@ -130,6 +130,12 @@ def writing(db: Database) -> Iterator[None]:
         raise StoreError(f"could not save ({error}); nothing was changed") from None
 
 
+def history_stamp(db: Database) -> tuple:
+    """Changes whenever an action is done, undone or redone: a screen that
+    cached data compares stamps to know whether to read it again."""
+    return tuple(db.execute("SELECT MAX(id), COUNT(*), SUM(undone) FROM history").fetchone())
+
+
 def can_undo(db: Database) -> str | None:
     """The label of the action undo would reverse, or None."""
     row = _next_row(db, undone=0)

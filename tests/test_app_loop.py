@@ -320,3 +320,23 @@ async def test_a_narrow_terminal_gives_the_text_the_room(project):
         await pilot.press("tab")
         await pilot.pause()
         assert not codebook_tree.display and view.has_focus
+
+
+async def test_a_reader_left_behind_sees_changes_made_in_another_reader(project):
+    """Open a passage from the codebook (a second reader), write a memo there,
+    come back: the first reader shows the memo and never overwrites it."""
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        await pilot.press("v", "w", "c", *"Framing", "enter")
+        await pilot.press("tab", "enter")  # passages of Framing
+        await pilot.pause()
+        await pilot.press("enter")  # a second reader on the passage
+        await pilot.pause()
+        await pilot.press("m", *"written elsewhere", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape", "escape")  # back to the first reader
+        await pilot.pause()
+        first = app.screen
+        assert isinstance(first, ReaderScreen) and first.query_one(ReaderView) is view
+        assert view.codings_at(0)[0].memo == "written elsewhere"

@@ -21,7 +21,7 @@ from store.db import Database, open_database
 from store.errors import StoreError
 from tui.codebook import CodebookTree, code_label
 from tui.help import displayed_keys
-from tui.modals import Choice, Confirm, FuzzyPicker, MemoEditor, TextPrompt
+from tui.modals import Choice, Confirm, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 
 
 def settle_memory() -> None:
@@ -45,7 +45,8 @@ class MarginApp(App):
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key"),
         Binding("u", "undo", "Undo", id="app.undo", tooltip="Undo the last action"),
         Binding("ctrl+r", "redo", "Redo", id="app.redo", tooltip="Redo the last undone action"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.commands",
+                tooltip="Every action by name"),
     ]
 
     def __init__(
@@ -223,7 +224,7 @@ class MarginApp(App):
         self.push_screen(
             FuzzyPicker(f"Colour for {code.path}", choices, hint="Pick a colour or type #rrggbb",
                         create_label="Use colour"),
-            lambda value: recolour(value.name if hasattr(value, "name") else value),
+            lambda value: recolour(value.name if isinstance(value, CreateNew) else value),
         )
 
     def _code_describe(self, code: Code) -> None:

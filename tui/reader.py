@@ -18,6 +18,7 @@ from store.codings import (
     apply_new_code,
     change_boundaries,
     codings_for_document,
+    get_coding,
     memo_text,
     remove_coding,
     set_coding_memo,
@@ -25,6 +26,7 @@ from store.codings import (
 )
 from store.documents import Document, get_document, rename_document
 from store.errors import StoreError
+from store.history import history_stamp
 from store.textspans import paragraph_number
 from tui.keybar import KeyBar
 from tui.app import settle_memory
@@ -74,6 +76,7 @@ class ReaderScreen(CodebookPane, Screen):
         self.recent: list[Code] = []
         self.code_paths: dict[int, str] = {}
         self._bar_texts: dict[str, str] = {}
+        self._stamp: tuple = ()  # history_stamp() when the data was last read
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -100,7 +103,14 @@ class ReaderScreen(CodebookPane, Screen):
         self._update_bars()
         self.call_after_refresh(settle_memory)
 
+    def on_screen_resume(self) -> None:
+        # Another screen (a second reader, the passages list) may have changed
+        # codings or memos meanwhile: never act on what this one cached.
+        if history_stamp(self.app.db) != self._stamp:
+            self.reload()
+
     def _load_codings(self) -> list[Coding]:
+        self._stamp = history_stamp(self.app.db)
         try:
             return codings_for_document(self.app.db, self.document_id)
         except StoreError as error:
@@ -110,6 +120,7 @@ class ReaderScreen(CodebookPane, Screen):
 
     def reload(self) -> None:
         """Re-read everything an action (or undo) may have changed."""
+        self._stamp = history_stamp(self.app.db)
         self.document = get_document(self.app.db, self.document_id)
         self.view.set_codings(self._load_codings())
         self._show_title()
@@ -307,6 +318,8 @@ class ReaderScreen(CodebookPane, Screen):
 
         def edit(coding: Coding | None) -> None:
             if coding is not None:
+                coding = get_coding(db, coding.id)  # the memo as stored now
+
                 def save(text: str | None) -> None:
                     if text is not None:
                         self._store(set_coding_memo, coding.id, text)
