@@ -20,9 +20,9 @@ def binding_rows(app, screen: Screen) -> list[tuple[str, str, str, str]]:
 
     contexts: list[tuple[str, type]] = [("App", type(app)), (_screen_name(screen), type(screen))]
     if screen.query(ReaderView):
-        contexts.append(("Reading (text focused)", ReaderView))
+        contexts.append(("Reading", ReaderView))
     if screen.query(CodebookTree):
-        contexts.append(("Codebook (tab to focus)", CodebookTree))
+        contexts.append(("Codebook", CodebookTree))
     rows = []
     for context, owner in contexts:
         for binding in owner.BINDINGS:
@@ -77,8 +77,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
-        table.add_column("Keys", style="bold", no_wrap=True, min_width=14)
-        table.add_column("Action", ratio=3)
+        table.add_column("Keys", style="bold", no_wrap=True, min_width=10, ratio=1)
+        table.add_column("Action", ratio=4)
         table.add_column("Binding id (remap in config.toml)", style="dim", ratio=2)
         current = None
         for context, keys, description, binding_id in self.rows:
