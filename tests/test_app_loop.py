@@ -340,3 +340,50 @@ async def test_a_reader_left_behind_sees_changes_made_in_another_reader(project)
         first = app.screen
         assert isinstance(first, ReaderScreen) and first.query_one(ReaderView) is view
         assert view.codings_at(0)[0].memo == "written elsewhere"
+
+
+async def test_dragging_the_mouse_selects_and_a_click_only_moves_the_cursor(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        gutter = view.gutter_width
+        await pilot.mouse_down(view, offset=(gutter, 0))
+        await pilot.hover(view, offset=(gutter + 8, 0))
+        await pilot.mouse_up(view, offset=(gutter + 8, 0))
+        await pilot.pause()
+        selection = view.selection
+        assert view.text[selection.start:selection.end] == "Diplomacy"
+        await pilot.press("c", *"Headline", "enter")
+        await pilot.pause()
+        assert codings_for_document(app.db, 1)[0].quote == "Diplomacy"
+        await pilot.click(view, offset=(gutter + 4, 2))  # "Two steps…", third row
+        await pilot.pause()
+        assert view.selection is None
+        assert view.text[view.cursor:view.cursor + 5] == "steps"
+
+
+async def test_codebook_keys_create_nest_move_and_merge(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("tab", "n", *"Actors", "enter")
+        await pilot.pause()
+        await pilot.press("N", *"Officials", "enter")
+        await pilot.pause()
+        await pilot.press("n", *"Diplomats", "enter")
+        await pilot.pause()
+        assert [c.path for c in codebook(app.db)] == [
+            "Actors", "Actors > Officials", "Diplomats"]
+        tree = app.screen.query_one("#codebook")
+        tree.select_code(next(c.id for c in codebook(app.db) if c.name == "Diplomats"))
+        await pilot.pause()
+        await pilot.press("M", *"actors", "enter")  # move under Actors
+        await pilot.pause()
+        assert "Actors > Diplomats" in [c.path for c in codebook(app.db)]
+        await pilot.pause()
+        await pilot.press("J", *"officials", "enter")  # merge Diplomats into Officials
+        await pilot.pause()
+        assert [c.path for c in codebook(app.db)] == ["Actors", "Actors > Officials"]
+        await pilot.press("u")
+        await pilot.pause()
+        assert "Actors > Diplomats" in [c.path for c in codebook(app.db)]
