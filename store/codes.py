@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .db import Database
 from .errors import NotFound, StoreError
 from .history import ChangeLog, action
-from .util import new_uuid, now
+from .util import new_uuid, now, one_line
 
 PATH_SEPARATOR = " > "
 
@@ -136,7 +136,7 @@ def normalise_colour(colour: str) -> str:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = one_line(name)
     if not name:
         raise StoreError("a code needs a name")
     if ">" in name:

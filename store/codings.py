@@ -15,7 +15,7 @@ from .codes import get_code
 from .db import Database
 from .errors import NotFound, QuoteMismatch, StoreError
 from .history import action, writing
-from .util import new_uuid, now
+from .util import new_uuid, now, one_line
 
 
 @dataclass(slots=True)
@@ -40,7 +40,7 @@ class Coding:
 
 def ensure_coder(db: Database, name: str) -> int:
     """The coder's id, creating the coder on first use."""
-    name = name.strip() or "unknown"
+    name = one_line(name) or "unknown"
     for row in db.query("SELECT id FROM coders WHERE name = ?", [name]):
         return row["id"]
     with writing(db):

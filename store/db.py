@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,49 @@ class Database:
             self._full = sqlite_utils.Database(self.conn, execute_plugins=False)
         return self._full
 
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """One transaction, taking the write lock at its start.
+
+        A deferred BEGIN (sqlite-utils' own) that reads before it writes fails
+        at once with "database is locked" when another connection (an import
+        worker, a second margin) has written meanwhile; BEGIN IMMEDIATE waits
+        for the lock (the connection's busy timeout) instead. Nested calls are
+        savepoints.
+        """
+        if self.conn.in_transaction:
+            with self.sqlite_utils.atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Database]:
+        """Several reads that see one state of the database (a read
+        transaction), e.g. an export while the app keeps coding."""
+        if self.conn.in_transaction:
+            yield self
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
     def __getitem__(self, table: str):
         return self.sqlite_utils[table]
 
@@ -90,13 +134,23 @@ def open_database(path: str | Path | None) -> Database:
             raise StoreError(f"cannot open database {path}: {error}") from None
     db = Database(conn)
     try:
+        applied = schema_version(db)
+        if not applied and db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+            conn.close()
+            raise StoreError(
+                f"{path} is an SQLite database but not a margin one; it was left unchanged"
+            )
         db.execute("PRAGMA foreign_keys = ON")
         if path is not None and db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode = wal")
-        if tuple(schema_version(db)) != MIGRATION_NAMES:
+        if tuple(applied) != MIGRATION_NAMES:
             from .schema import migrations
 
-            migrations.apply(db.sqlite_utils)
+            # All pending migrations in one write transaction: two margins
+            # opening a new file at once cannot both create the schema.
+            with db.atomic():
+                if tuple(schema_version(db)) != MIGRATION_NAMES:
+                    migrations.apply(db.sqlite_utils)
     except sqlite3.DatabaseError as error:
         conn.close()
         raise StoreError(f"cannot use {path} as a margin database: {error}") from None

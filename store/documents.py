@@ -29,7 +29,7 @@ from .textio import (
     read_text_file,
 )
 from .titles import guess_title
-from .util import new_uuid, now
+from .util import new_uuid, now, one_line
 
 # File types `margin import` reads from directories; named files of any
 # extension are tried (and refused if binary).
@@ -120,7 +120,7 @@ def original_text(db: Database, document_id: int) -> str:
 
 
 def rename_document(db: Database, document_id: int, title: str) -> None:
-    title = " ".join(title.split())
+    title = one_line(title)
     if not title:
         raise StoreError("a document needs a title")
     get_document(db, document_id)
@@ -150,7 +150,7 @@ def import_text(
     text = clean_boilerplate(original) if clean else original
     if not text.strip():
         return ImportResult(source, "refused", "no text left after removing boilerplate")
-    title = " ".join((title or guess_title(text)).split())
+    title = one_line(title or guess_title(text)) or "Untitled"
     timestamp = now()
     try:
         with db.atomic():

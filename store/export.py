@@ -68,6 +68,12 @@ def coded_passages(
         code_ids = (code_ids or set()) | set(descendant_ids(db, code.id))
     document_ids = {find_document(db, reference).id for reference in documents} or None
 
+    with db.snapshot():  # the codebook and the codings as of one moment
+        return _coded_passages(db, code_ids, document_ids)
+
+
+def _coded_passages(db: Database, code_ids: set[int] | None,
+                    document_ids: set[int] | None) -> list[Passage]:
     paths = {code.id: code.path for code in codebook(db)}
     texts: dict[int, tuple[str, str, list[tuple[int, int]]]] = {}
     passages = []

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timezone
+
+# C0 and C1 control characters: in a name or a title they could move the
+# terminal's cursor or clear its screen when drawn.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def now() -> str:
@@ -13,3 +18,9 @@ def now() -> str:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def one_line(text: str) -> str:
+    """A name or title as one line: control characters (newlines and tabs
+    included) become spaces, runs of whitespace one space."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())

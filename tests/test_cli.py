@@ -163,3 +163,19 @@ def test_opening_the_app_on_a_missing_folder_is_a_one_line_error(tmp_path):
     result = margin("--db", str(tmp_path / "nope" / "x.db"))
     assert result.returncode == 1
     assert result.stderr.decode().strip() == f"Error: folder {tmp_path / 'nope'} does not exist"
+
+
+def test_usage_mistakes_are_one_line_too(tmp_path):
+    result = margin("export", env_extra={"MARGIN_DB": str(tmp_path / "p.db")})
+    lines = result.stderr.decode().strip().splitlines()
+    assert result.returncode == 2
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: Missing option '--format'.")
+    assert lines[0].endswith("(see margin export --help)")
+
+
+def test_an_empty_db_option_asks_for_a_file_name(tmp_path):
+    for args in (["--db", "", "documents"], ["--db="]):
+        result = margin(*args)
+        assert result.returncode == 1
+        assert result.stderr.decode().strip() == "Error: --db needs a file name"

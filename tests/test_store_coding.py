@@ -309,3 +309,13 @@ def test_renaming_a_document_does_not_copy_its_text_into_the_history(sample_db):
     assert len(row["changes"]) < 500
     history.undo(sample_db)
     assert get_document(sample_db, 1).title.startswith("Diplomacy Watch")
+
+
+def test_control_characters_never_reach_names_titles_or_coders(sample_db):
+    code_id = create_code(sample_db, "Evil\x1b[2J name\n")
+    assert find_code(sample_db, "Evil [2J name").id == code_id
+    rename_document(sample_db, 1, "Title\x07 with bell")
+    assert get_document(sample_db, 1).title == "Title with bell"
+    coding = apply_coding(sample_db, 1, code_id, *_passage(sample_db), "ada\x1b]52;c;x\x07")
+    assert "\x1b" not in codings_for_document(sample_db, 1)[0].coder
+    assert coding

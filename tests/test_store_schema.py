@@ -110,3 +110,38 @@ os._exit(9)  # like kill -9: nothing closed, nothing flushed by Python
     assert result.returncode == 9, result.stderr
     db = open_database(path)
     assert [c.code_name for c in codings_for_document(db, 1)] == ["Officials"]
+
+
+def test_an_action_waits_for_another_writer_instead_of_failing(sample_db, db_path):
+    """An import worker (another connection) holding the write lock for a
+    moment must not make a coding fail with "database is locked"."""
+    import sqlite3
+    import threading
+    import time
+
+    from store.codes import codebook, create_code
+
+    other = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE documents SET title = title WHERE id = 1")
+    threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+    started = time.perf_counter()
+    create_code(sample_db, "Officials")
+    assert time.perf_counter() - started >= 0.4
+    assert [c.name for c in codebook(sample_db)] == ["Officials"]
+    other.close()
+
+
+def test_another_programs_sqlite_file_is_refused_and_left_unchanged(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE documents (id INTEGER PRIMARY KEY, body TEXT)")
+    connection.commit()
+    connection.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a margin one; it was left unchanged"):
+        open_database(path)
+    assert path.read_bytes() == before
+    assert not (tmp_path / "other.db-wal").exists()

@@ -37,6 +37,8 @@ def open_store(settings: Settings):
     corpus; one named with --db/MARGIN_DB starts empty."""
     from store.db import open_database
 
+    if settings.db_path is not None and str(settings.db_path) in ("", "."):
+        raise StoreError("--db needs a file name")
     path = settings.database_path()
     is_default = settings.db_path is None
     is_new = not path.exists()

@@ -189,6 +189,12 @@ def run_command_line(argv: list[str]) -> None:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+    except click.UsageError as error:
+        # One line, like every other mistake; --help has the rest.
+        command = error.ctx.command_path if error.ctx else "margin"
+        message = " ".join(error.format_message().split())
+        click.echo(f"Error: {message} (see {command} --help)", err=True)
+        sys.exit(error.exit_code)
     except click.ClickException as error:
-        error.show()
+        click.echo(f"Error: {error.format_message()}", err=True)
         sys.exit(error.exit_code)

@@ -8,12 +8,14 @@ on every tab. One Static updated with a Text costs next to nothing.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
-KEY_STYLE = Style(bold=True)
+# Always on the right, whatever else has to give way: how to find every key.
+PINNED_ACTIONS = ("help", "command_palette")
 
 
 class KeyBar(Static):
@@ -29,26 +31,54 @@ class KeyBar(Static):
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self._show(self.screen)
+        self._show()
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
+    def on_resize(self) -> None:
+        self._show()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.is_mounted:
+            self.call_later(self._show)  # the theme's key colour
+
     def _bindings_changed(self, screen: Screen) -> None:
         if self.is_attached and screen is self.screen:
-            self._show(screen)
+            self._show()
 
-    def _show(self, screen: Screen) -> None:
-        key_colour = Style(color=self.app.theme_variables.get("footer-key-foreground", "#ffa62b"))
-        line = Text(no_wrap=True, overflow="ellipsis")
+    def _items(self) -> tuple[list[Text], list[Text]]:
+        key_colour = self.app.theme_variables.get("footer-key-foreground", "#ffa62b")
+        items: list[Text] = []
+        pinned: list[Text] = []
         seen: set[str] = set()
-        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
+            key_style = Style(bold=True, color=key_colour) if enabled else Style(dim=True)
+            item = Text.assemble(
+                (self.app.get_key_display(binding), key_style),
+                (" " + binding.description, Style(dim=not enabled)),
+            )
+            (pinned if binding.action in PINNED_ACTIONS else items).append(item)
+        return items, pinned
+
+    def _show(self) -> None:
+        items, pinned = self._items()
+        width = self.content_region.width or self.app.size.width
+        right = Text("  ").join(pinned)
+        room = width - cell_len(right.plain) - 2
+        line = Text()
+        for item in items:  # in order of importance; drop whole items that don't fit
+            needed = cell_len(item.plain) + (2 if line else 0)
+            if cell_len(line.plain) + needed > room:
+                break
             if line:
                 line.append("  ")
-            style = KEY_STYLE + key_colour if enabled else Style(dim=True)
-            line.append(self.app.get_key_display(binding), style)
-            line.append(" " + binding.description, Style(dim=not enabled))
+            line.append_text(item)
+        gap = max(1, width - cell_len(line.plain) - cell_len(right.plain))
+        line.append(" " * gap)
+        line.append_text(right)
         self.update(line, layout=False)

@@ -34,6 +34,7 @@ from tui.clipboard import citation, copy_text
 from tui.codebook import CodebookPane, CodebookTree, code_label
 from tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 from tui.reader_view import ReaderView
+from tui.wrapping import display_text
 
 
 def _recent_binding(number: int) -> Binding:
@@ -156,7 +157,7 @@ class ReaderScreen(CodebookPane, Screen):
             info.append(f" · {coding.coder or 'unknown'}", Style(dim=True))
             if coding.memo:
                 info.append(" · memo: ", Style(dim=True))
-                info.append(coding.memo.replace("\n", " ")[:80])
+                info.append(display_text(" ".join(coding.memo.split()))[:80])
         if not info and self.recent:
             info.append("recent codes: ", Style(dim=True))
             for number, code in enumerate(self.recent, start=1):

@@ -35,7 +35,7 @@ from store.textspans import (
     span_at,
     word_spans,
 )
-from tui.wrapping import WrappedText, wrap_text
+from tui.wrapping import WrappedText, display_text, wrap_text
 
 GUTTER_LANES = 4
 GUTTER_LABEL = 12
@@ -402,7 +402,7 @@ class ReaderView(ScrollView, can_focus=True):
             if len(starting) > 1:
                 label = f"{label} +{len(starting) - 1}"
         label_width = self._label_width
-        label = _fit(label, label_width) if label_width else ""
+        label = _fit(display_text(label), label_width) if label_width else ""
         label_style = base + components["reader--gutter-label"]
         if starting:
             label_style += self._colour_style(starting[0].colour)
@@ -446,6 +446,8 @@ class ReaderView(ScrollView, can_focus=True):
 
     def _set_cursor(self, offset: int, *, keep_goal: bool) -> None:
         offset = max(0, min(offset, max(0, len(self.text) - 1)))
+        if self.text:  # never inside a grapheme (an emoji's modifier, a combining mark)
+            offset = self.wrapped.grapheme_span(offset)[0]
         rows = {self.cursor_line()} | self._selection_lines()
         self.cursor = offset
         if not keep_goal:

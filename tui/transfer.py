@@ -20,7 +20,13 @@ from textual.widgets import Input, Label, ProgressBar, RichLog, Select, Switch
 from textual.worker import get_current_worker
 
 from store.db import open_database
-from store.documents import ImportResult, expand_paths, import_paths, import_sample_corpus
+from store.documents import (
+    ImportResult,
+    expand_paths,
+    import_paths,
+    import_sample_corpus,
+    sample_sources,
+)
 from store.errors import StoreError
 from store.export import FORMATS, coded_passages, render, write_atomically
 
@@ -90,7 +96,7 @@ class ImportScreen(_TransferScreen):
             return
         try:
             sources = list(expand_paths(paths))
-            total = len(sources) + (5 if sample else 0)
+            total = len(sources) + (len(sample_sources()) if sample else 0)
             self.app.call_from_thread(self._progress, 0, total)
             results: list[ImportResult] = []
             if sample:
@@ -104,6 +110,9 @@ class ImportScreen(_TransferScreen):
                 self.app.call_from_thread(self._report, result, len(results), total)
         finally:
             db.conn.close()
+        # The library behind this dialog (or in front, if it was closed
+        # meanwhile) shows what arrived.
+        self.app.call_from_thread(self.app.reload_screen)
         imported = sum(r.status == "imported" for r in results)
         skipped = sum(r.status == "duplicate" for r in results)
         refused = sum(r.status == "refused" for r in results)
@@ -112,7 +121,8 @@ class ImportScreen(_TransferScreen):
         self.app.call_from_thread(self.app.notify, summary, timeout=4)
 
     def _progress(self, done: int, total: int) -> None:
-        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
+        if self.is_attached:  # the dialog may have been closed while importing
+            self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
 
     def _report(self, result: ImportResult, done: int, total: int) -> None:
         colour = {"imported": "green", "duplicate": "yellow", "refused": "red"}[result.status]
@@ -121,7 +131,8 @@ class ImportScreen(_TransferScreen):
         self._progress(done, total)
 
     def _log(self, line: Text) -> None:
-        self.query_one("#log", RichLog).write(line)
+        if self.is_attached:
+            self.query_one("#log", RichLog).write(line)
 
 
 class ExportScreen(_TransferScreen):
@@ -169,7 +180,7 @@ class ExportScreen(_TransferScreen):
                 write_atomically(path, render(passages, export_format))
             finally:
                 db.conn.close()
-        except StoreError as error:
+        except Exception as error:  # a StoreError, or a bug: say so, never hang
             self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
             self.app.call_from_thread(self._progress, 0)
             return
@@ -179,8 +190,10 @@ class ExportScreen(_TransferScreen):
         self.app.call_from_thread(self.app.notify, message, timeout=4)
 
     def _progress(self, done: int | None) -> None:
-        self.query_one("#progress", ProgressBar).update(total=None if done is None else 1,
-                                                        progress=done or 0)
+        if self.is_attached:
+            self.query_one("#progress", ProgressBar).update(total=None if done is None else 1,
+                                                            progress=done or 0)
 
     def _log(self, line: Text) -> None:
-        self.query_one("#log", RichLog).write(line)
+        if self.is_attached:
+            self.query_one("#log", RichLog).write(line)
