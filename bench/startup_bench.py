@@ -40,7 +40,6 @@ from pathlib import Path
 import _paint
 from _paint import SIZE, clock_ns, emit, ms, rss_kb
 
-
 # ------------------------------------------------------------------- children
 
 

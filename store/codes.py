@@ -8,7 +8,6 @@ from __future__ import annotations
 import colorsys
 from dataclasses import dataclass, field
 
-
 from .db import Database
 from .errors import NotFound, StoreError
 from .history import ChangeLog, action

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from .codes import get_code
 from .db import Database
 from .errors import NotFound, QuoteMismatch, StoreError

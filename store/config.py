@@ -22,7 +22,6 @@ import platformdirs
 
 from .errors import StoreError
 
-
 APP_NAME = "margin"
 
 

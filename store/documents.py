@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-
 from .cleaning import clean_boilerplate, cleaning_report
 from .db import Database
 from .errors import NotFound, StoreError

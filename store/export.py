@@ -16,11 +16,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-
 from .codes import codebook, descendant_ids, find_code
 from .codings import verify_quote
-from .documents import find_document
 from .db import Database
+from .documents import find_document
 from .errors import NotFound, StoreError
 from .textspans import paragraph_number, paragraph_spans
 

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-
 from .db import Database
 from .errors import HistoryConflict, NotFound, StoreError
 from .util import now

@@ -74,7 +74,7 @@ async def test_open_select_code_see_undo_redo_export(project):
 async def test_sentence_and_paragraph_quick_keys_and_recent_code_keys(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        await _open_first_document(pilot)
         await pilot.press("}", "}")  # to the third paragraph
         await pilot.press("s", "c", *"Negotiations", "enter")
         await pilot.pause()

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import click
 
-from store.errors import StoreError
 from tui.cli import VERSION, Settings, open_store, run_app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -9,12 +11,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowDoesNotExist
 
 from store.codes import codebook
 from store.documents import DocumentSummary, list_documents, rename_document
 from store.errors import StoreError
-from tui.keybar import KeyBar
 from tui.codebook import CodebookPane, CodebookTree
+from tui.keybar import KeyBar
 from tui.modals import TextPrompt
 
 # Sortable columns: (key, heading, sort key, descending first).
@@ -109,10 +112,9 @@ class LibraryScreen(CodebookPane, Screen):
                 arrow = " ▼" if self.sort_descending else " ▲"
             table.columns[column_key].label = Text(heading + arrow)
         if selected is not None:
-            try:
+            # A document that is gone (none can be deleted today) keeps the top row.
+            with contextlib.suppress(RowDoesNotExist):
                 table.move_cursor(row=table.get_row_index(str(selected)))
-            except Exception:  # the document is gone (never, today): keep the top row
-                pass
 
     def _selected_id(self) -> int | None:
         table = self.query_one("#documents", DataTable)

@@ -28,10 +28,10 @@ from store.documents import Document, get_document, rename_document
 from store.errors import StoreError
 from store.history import history_stamp
 from store.textspans import paragraph_number
-from tui.keybar import KeyBar
 from tui.app import settle_memory
 from tui.clipboard import citation, copy_text
 from tui.codebook import CodebookPane, CodebookTree, code_label
+from tui.keybar import KeyBar
 from tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 from tui.reader_view import ReaderView
 from tui.wrapping import display_text

@@ -298,8 +298,7 @@ class ReaderView(ScrollView, can_focus=True):
         ):
             self._wrapped = None
             self._line_cache.clear()
-        self.wrapped
-        self._scroll_cursor_into_view()
+        self._scroll_cursor_into_view()  # re-wraps (self.wrapped) for the new width
 
     def cursor_line(self) -> int:
         return self.wrapped.line_of_offset(self.cursor)
