@@ -137,7 +137,7 @@ class ReaderView(ScrollView, can_focus=True):
         scrollbar-gutter: stable;
     }
     ReaderView > .reader--cursor { background: $foreground; color: $surface; }
-    ReaderView > .reader--selection { background: $accent 45%; }
+    ReaderView > .reader--selection { background: $panel-lighten-3; text-style: bold; }
     ReaderView > .reader--gutter { color: $foreground-muted; }
     ReaderView > .reader--gutter-label { color: $foreground-muted; text-style: italic; }
     """
