@@ -387,3 +387,55 @@ async def test_codebook_keys_create_nest_move_and_merge(project):
         await pilot.press("u")
         await pilot.pause()
         assert "Actors > Diplomats" in [c.path for c in codebook(app.db)]
+
+
+async def test_a_long_document_opens_in_two_steps_and_ends_up_whole(tmp_path):
+    """Over 200,000 characters, the first frame wraps only the beginning; the
+    whole text and every coding follow at once, and nothing is lost."""
+    from store.codes import create_code
+    from store.codings import apply_coding
+    from store.db import open_database
+    from store.documents import get_document
+
+    paragraph = "Field note {n}: the committee met again and nothing was decided. " * 6
+    text = "\n\n".join(paragraph.format(n=n) for n in range(800))
+    project = make_project(tmp_path / "long.db", sample=False, texts=[text])
+    db = open_database(project)
+    stored = get_document(db, 1).text
+    assert len(stored) > 200_000
+    code = create_code(db, "Late")
+    last = stored.rindex("Field note 799")
+    apply_coding(db, 1, code, last, last + len("Field note 799"), "ada")
+    early = create_code(db, "Early")
+    apply_coding(db, 1, early, 0, 10, "ada")
+    db.conn.close()
+
+    import tui.reader_view
+
+    wrapped_lengths = []
+    real_wrap = tui.reader_view.wrap_text
+
+    def spy(text, width):
+        wrapped_lengths.append(len(text))
+        return real_wrap(text, width)
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        tui.reader_view.wrap_text = spy
+        try:
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.pause()
+        finally:
+            tui.reader_view.wrap_text = real_wrap
+        assert wrapped_lengths[0] < 40_000 and wrapped_lengths[-1] == len(stored)
+        view = app.screen.query_one(ReaderView)
+        assert view._first_screens_end is None
+        assert len(view.index.codings) == 2
+        assert view.wrapped.text == stored
+        await pilot.press("G")
+        await pilot.pause()
+        rows = visible_rows(view)
+        assert any("Late" in row for row in rows)
+        assert view.cursor == len(stored) - 1

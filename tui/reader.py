@@ -36,6 +36,11 @@ from tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 from tui.reader_view import ReaderView
 from tui.wrapping import display_text
 
+# Documents longer than this (characters) open in two steps: the first
+# FIRST_SCREENS characters are wrapped and drawn, then the rest.
+LONG_DOCUMENT = 200_000
+FIRST_SCREENS = 30_000
+
 
 def _recent_binding(number: int) -> Binding:
     return Binding(
@@ -81,8 +86,20 @@ class ReaderScreen(CodebookPane, Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
+        text = self.document.text
+        # A long document paints its first screens first: wrapping a megabyte
+        # and reading thousands of codings can wait for the frame after.
+        self.first_screens_end: int | None = None
+        if len(text) > LONG_DOCUMENT and self.start_offset is None:
+            line_break = text.find("\n", FIRST_SCREENS)
+            self.first_screens_end = line_break if line_break > 0 else None
         with Horizontal(id="main"):
-            yield ReaderView(self.document.text, self._load_codings(), id="reader")
+            yield ReaderView(
+                text,
+                self._load_codings(starting_before=self.first_screens_end),
+                first_screens_end=self.first_screens_end,
+                id="reader",
+            )
             yield CodebookTree(id="codebook")
         yield Static(id="coding-info")
         yield Static(id="status-bar")
@@ -104,16 +121,24 @@ class ReaderScreen(CodebookPane, Screen):
         self._update_bars()
         self.call_after_refresh(settle_memory)
 
+    @on(ReaderView.FirstScreensDrawn)
+    def _finish_opening(self) -> None:
+        if self.first_screens_end is None:
+            return
+        self.first_screens_end = None
+        self.view.set_codings(self._load_codings())
+        self.view.finish_opening()
+
     def on_screen_resume(self) -> None:
         # Another screen (a second reader, the passages list) may have changed
         # codings or memos meanwhile: never act on what this one cached.
         if history_stamp(self.app.db) != self._stamp:
             self.reload()
 
-    def _load_codings(self) -> list[Coding]:
+    def _load_codings(self, starting_before: int | None = None) -> list[Coding]:
         self._stamp = history_stamp(self.app.db)
         try:
-            return codings_for_document(self.app.db, self.document_id)
+            return codings_for_document(self.app.db, self.document_id, starting_before)
         except StoreError as error:
             # Never show a shifted passage: say what is wrong, show the text alone.
             self.app.notify(str(error), severity="error", timeout=15)

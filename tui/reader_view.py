@@ -175,6 +175,13 @@ class ReaderView(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=False, repaint=False, init=False)
 
+    class FirstScreensDrawn(Message):
+        """A long document's beginning is on screen: time to load the rest."""
+
+        def __init__(self, view: ReaderView) -> None:
+            super().__init__()
+            self.view = view
+
     class CursorMoved(Message):
         """The cursor or the selection changed."""
 
@@ -182,9 +189,22 @@ class ReaderView(ScrollView, can_focus=True):
             super().__init__()
             self.view = view
 
-    def __init__(self, text: str, codings: list[Coding], *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        codings: list[Coding],
+        *,
+        first_screens_end: int | None = None,
+        id: str | None = None,
+    ) -> None:
+        """``first_screens_end``: for a long document, the first frame wraps
+        and draws only ``text[:first_screens_end]`` (a prefix ending at a line
+        break) and the codings passed for it; ``finish_opening()`` then wraps
+        the whole text, and any motion before that finishes it at once."""
         super().__init__(id=id)
         self.text = text
+        self._first_screens_end = first_screens_end
+        self._first_screens: WrappedText | None = None
         self.index = CodingIndex(codings)
         self.anchor: int | None = None
         # Paragraphs are cheap and needed at once (status bar); words and
@@ -281,6 +301,8 @@ class ReaderView(ScrollView, can_focus=True):
     def wrapped(self) -> WrappedText:
         """The text wrapped to the current width (re-wrapped on resize only:
         this is read many times per row, and measuring the widget is not free)."""
+        if self._first_screens_end is not None:
+            self.finish_opening()
         if self._wrapped is None:
             self._row_width = self.scrollable_content_region.width
             self._label_width = self.gutter_label_width
@@ -291,7 +313,39 @@ class ReaderView(ScrollView, can_focus=True):
             self.virtual_size = Size(width + self.gutter_width, len(self._wrapped.lines))
         return self._wrapped
 
+    def finish_opening(self) -> None:
+        """Wrap the whole text after a first frame drawn from its beginning."""
+        if self._first_screens_end is None:
+            return
+        self._first_screens_end = None
+        self._first_screens = None
+        self._wrapped = None
+        self._line_cache.clear()
+        self.wrapped
+        self.refresh()
+
+    def _drawing_wrap(self) -> WrappedText:
+        """What render_line draws from: the first screens of a long document
+        while it opens, else the whole wrapped text."""
+        if self._first_screens_end is None:
+            return self.wrapped
+        if self._first_screens is None:
+            # Handled once this frame is on the screen: messages wait until
+            # the compositor has drawn and written it.
+            self.post_message(self.FirstScreensDrawn(self))
+            self._row_width = self.scrollable_content_region.width
+            self._label_width = self.gutter_label_width
+            self._first_screens = wrap_text(self.text[: self._first_screens_end], self.text_width)
+            # The scrollbar's length, estimated until the whole text is wrapped.
+            rows = len(self._first_screens.lines) * len(self.text) // self._first_screens_end
+            self.virtual_size = Size(self._row_width, max(rows, len(self._first_screens.lines)))
+        return self._first_screens
+
     def on_resize(self, event: events.Resize) -> None:
+        if self._first_screens_end is not None:  # still opening: re-wrap the beginning only
+            self._first_screens = None
+            self._line_cache.clear()
+            return
         if self._wrapped is not None and (
             self.text_width != self._wrapped_width
             or self.scrollable_content_region.width != self._row_width
@@ -306,14 +360,14 @@ class ReaderView(ScrollView, can_focus=True):
     # ------------------------------------------------------------- rendering
 
     def render_line(self, y: int) -> Strip:
-        wrapped = self.wrapped
+        wrapped = self._drawing_wrap()
         line_index = self.scroll_offset.y + y
         width = self._row_width
         if line_index >= len(wrapped.lines):
             return Strip.blank(width, self._reader_styles()["base"])
         strip = self._line_cache.get(line_index)
         if strip is None:
-            strip = self._render_row(line_index, width)
+            strip = self._render_row(line_index, width, wrapped)
             self._line_cache[line_index] = strip
         return strip
 
@@ -327,9 +381,9 @@ class ReaderView(ScrollView, can_focus=True):
             self._resolved_styles["base"] = self.rich_style
         return self._resolved_styles
 
-    def _render_row(self, line_index: int, width: int) -> Strip:
+    def _render_row(self, line_index: int, width: int, wrapped: WrappedText) -> Strip:
         base = self._reader_styles()["base"]
-        line = self.wrapped.lines[line_index]
+        line = wrapped.lines[line_index]
         segments = self._gutter_segments(line.start, line.end, base)
         selection = self.selection
         cursor = self.cursor
@@ -339,7 +393,7 @@ class ReaderView(ScrollView, can_focus=True):
         cuts = {line.start, line.end}
         if selection:
             cuts.update(p for p in (selection.start, selection.end) if line.start < p < line.end)
-        cursor_end = self.wrapped.grapheme_span(cursor)[1] if cursor < len(self.text) else cursor
+        cursor_end = wrapped.grapheme_span(cursor)[1] if cursor < len(wrapped.text) else cursor
         if line.start <= cursor < line.end:
             cuts.update((cursor, min(cursor_end, line.end)))
         points = sorted(p for p in cuts if line.start <= p <= line.end)
@@ -350,10 +404,10 @@ class ReaderView(ScrollView, can_focus=True):
                     style += selection_style
                 if start == cursor:
                     style += cursor_style
-                segments.append(Segment(self.wrapped.display[start:end], style))
+                segments.append(Segment(wrapped.display[start:end], style))
         # The cursor on a newline, a space dropped at a wrap, or the end of the
         # text shows as a block just after the row's text.
-        if not line.start <= cursor < line.end and self.wrapped.line_of_offset(cursor) == line_index:
+        if not line.start <= cursor < line.end and wrapped.line_of_offset(cursor) == line_index:
             style = base + cursor_style
             if selection and selection.start <= cursor < selection.end:
                 style = base + selection_style + cursor_style
