@@ -33,9 +33,6 @@ class Coding:
     code_name: str = ""
     colour: str = ""
 
-    def covers(self, offset: int) -> bool:
-        return self.start <= offset < self.end
-
 
 def ensure_coder(db: Database, name: str) -> int:
     """The coder's id, creating the coder on first use."""

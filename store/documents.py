@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -70,10 +71,6 @@ class ImportResult:
     document_id: int | None = None
     title: str | None = None
 
-    @property
-    def failed(self) -> bool:
-        return self.status == "refused"
-
 
 def list_documents(db: Database) -> list[DocumentSummary]:
     rows = db.query(
@@ -112,12 +109,6 @@ def find_document(db: Database, reference: str) -> Document:
     raise NotFound(f"no document with id, uuid or title {reference!r}")
 
 
-def original_text(db: Database, document_id: int) -> str:
-    for row in db.query("SELECT original FROM documents WHERE id = ?", [document_id]):
-        return row["original"]
-    raise NotFound(f"document {document_id} does not exist")
-
-
 def rename_document(db: Database, document_id: int, title: str) -> None:
     title = one_line(title)
     if not title:
@@ -150,6 +141,7 @@ def import_text(
     if not text.strip():
         return ImportResult(source, "refused", "no text left after removing boilerplate")
     title = one_line(title or guess_title(text)) or "Untitled"
+    words = count_words(text)
     timestamp = now()
     try:
         with db.atomic():
@@ -162,15 +154,15 @@ def import_text(
                     "source_path": source,
                     "encoding": decoded.encoding,
                     "cleaned": int(clean),
-                    "word_count": count_words(text),
+                    "word_count": words,
                     "hash": digest,
                     "imported": timestamp,
                     "updated": timestamp,
                 }
             ).last_pk
-    except Exception as error:  # sqlite3 errors: disk full, locked, read-only…
+    except sqlite3.Error as error:  # disk full, locked, read-only…
         return ImportResult(source, "refused", f"could not save: {error}")
-    notes = [f"“{title}”", f"{count_words(text):,} words"]
+    notes = [f"“{title}”", f"{words:,} words"]
     if decoded.detected:
         notes.append(f"encoding detected as {decoded.encoding}")
     if clean:
@@ -218,9 +210,7 @@ def import_paths(
     for source, path in expand_paths(paths):
         try:
             if path is None:
-                data = (stdin or (lambda: sys.stdin.buffer.read()))()
-                decoded = decode_bytes(data)
-                decoded = DecodedText(normalise_text(decoded.text), decoded.encoding, decoded.detected)
+                decoded = decode_bytes((stdin or sys.stdin.buffer.read)())
             elif path.is_dir():
                 raise ImportRefused("no text or Markdown files in this directory")
             else:

@@ -141,11 +141,6 @@ def can_undo(db: Database) -> str | None:
     return row["label"] if row else None
 
 
-def can_redo(db: Database) -> str | None:
-    row = _next_row(db, undone=1)
-    return row["label"] if row else None
-
-
 def undo(db: Database) -> str | None:
     """Reverse the latest action; returns its label, or None if nothing to undo."""
     row = _next_row(db, undone=0)

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
+from rich.style import Style
+from rich.text import Text
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -169,16 +171,19 @@ class MarginApp(App):
             return
         handler(code)
 
-    def _run_store(self, function, *args, success: str | None = None):
+    def run_store(self, function, *args, success=None, **kwargs) -> bool:
+        """Run one store action on the app's database: report a failure as a
+        notification, else say ``success`` (a text, or a function of the
+        action's result) and reload the screen. True if it succeeded."""
         try:
-            result = function(self.db, *args)
+            result = function(self.db, *args, **kwargs)
         except (StoreError, sqlite3.Error) as error:
             self.report(error)
-            return None
+            return False
         if success:
-            self.notify(success, timeout=3)
+            self.notify(success(result) if callable(success) else success, timeout=3)
         self.reload_screen()
-        return result
+        return True
 
     def _code_passages(self, code: Code) -> None:
         from tui.passages import PassagesScreen
@@ -192,10 +197,10 @@ class MarginApp(App):
             if name and name.strip():
                 parent_id = parent.id if parent else None
                 if parent is None and ">" in name:
-                    self._run_store(codebook_store.ensure_code_path, name,
+                    self.run_store(codebook_store.ensure_code_path, name,
                                     success=f"Created {name.strip()}")
                 else:
-                    self._run_store(codebook_store.create_code, name, parent_id,
+                    self.run_store(codebook_store.create_code, name, parent_id,
                                     success=f"Created {name.strip()}")
 
         self.push_screen(TextPrompt(title, hint="A > B creates B under A"), create)
@@ -206,7 +211,7 @@ class MarginApp(App):
     def _code_rename(self, code: Code) -> None:
         def rename(name: str | None) -> None:
             if name and name.strip() and name.strip() != code.name:
-                self._run_store(codebook_store.rename_code, code.id, name,
+                self.run_store(codebook_store.rename_code, code.id, name,
                                 success=f"Renamed to {name.strip()}")
 
         self.push_screen(TextPrompt(f"Rename {code.path}", code.name), rename)
@@ -218,7 +223,7 @@ class MarginApp(App):
 
         def recolour(colour: str | None) -> None:
             if colour:
-                self._run_store(codebook_store.recolour_code, code.id, colour,
+                self.run_store(codebook_store.recolour_code, code.id, colour,
                                 success=f"Recoloured {code.name}")
 
         self.push_screen(
@@ -230,7 +235,7 @@ class MarginApp(App):
     def _code_describe(self, code: Code) -> None:
         def describe(text: str | None) -> None:
             if text is not None:
-                self._run_store(codebook_store.describe_code, code.id, text,
+                self.run_store(codebook_store.describe_code, code.id, text,
                                 success=f"Description of {code.name} saved")
 
         self.push_screen(MemoEditor(f"Description of {code.path}", code.description), describe)
@@ -238,12 +243,8 @@ class MarginApp(App):
     def _code_memo(self, code: Code) -> None:
         def save(text: str | None) -> None:
             if text is not None:
-                try:
-                    set_memo(self.db, text, self.coder, code_id=code.id)
-                except StoreError as error:
-                    self.report(error)
-                    return
-                self.notify(f"Memo of {code.name} saved", timeout=3)
+                self.run_store(set_memo, text, self.coder, code_id=code.id,
+                               success=f"Memo of {code.name} saved")
 
         self.push_screen(MemoEditor(f"Memo on code {code.path}",
                                     memo_text(self.db, code_id=code.id)), save)
@@ -258,14 +259,14 @@ class MarginApp(App):
         ]
 
     def _code_move(self, code: Code) -> None:
-        top = Choice("(top level)", _plain("(top level)"), TOP_LEVEL)
+        top = Choice("(top level)", Text("(top level)"), TOP_LEVEL)
         choices = [top] + self._other_codes(code, exclude_subtree=True)
 
         def move(target) -> None:
             if target is None:
                 return
             parent_id = None if target is TOP_LEVEL else target.id
-            self._run_store(codebook_store.move_code, code.id, parent_id,
+            self.run_store(codebook_store.move_code, code.id, parent_id,
                             success=f"Moved {code.name}")
 
         self.push_screen(FuzzyPicker(f"Move {code.path} under…", choices), move)
@@ -274,10 +275,11 @@ class MarginApp(App):
         def merge(target: Code | None) -> None:
             if target is None:
                 return
-            moved = self._run_store(codebook_store.merge_codes, code.id, target.id)
-            if moved is not None:
-                self.notify(f"Merged {code.name} into {target.name} ({moved} codings moved)",
-                            timeout=4)
+            self.run_store(
+                codebook_store.merge_codes, code.id, target.id,
+                success=lambda moved: f"Merged {code.name} into {target.name} "
+                                      f"({moved} codings moved)",
+            )
 
         self.push_screen(
             FuzzyPicker(f"Merge {code.path} into…", self._other_codes(code, exclude_subtree=True)),
@@ -292,7 +294,7 @@ class MarginApp(App):
 
         def delete(confirmed: bool | None) -> None:
             if confirmed:
-                self._run_store(codebook_store.delete_code, code.id,
+                self.run_store(codebook_store.delete_code, code.id,
                                 success=f"Deleted {code.name} (u undoes)")
 
         self.push_screen(
@@ -301,14 +303,5 @@ class MarginApp(App):
         )
 
 
-def _swatch(colour: str):
-    from rich.style import Style
-    from rich.text import Text
-
+def _swatch(colour: str) -> Text:
     return Text.assemble(("■■■ ", Style(color=colour)), colour)
-
-
-def _plain(text: str):
-    from rich.text import Text
-
-    return Text(text)

@@ -15,7 +15,6 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from store.codes import codebook
 from store.documents import DocumentSummary, list_documents, rename_document
-from store.errors import StoreError
 from tui.codebook import CodebookPane, CodebookTree
 from tui.keybar import KeyBar
 from tui.modals import TextPrompt
@@ -184,12 +183,7 @@ class LibraryScreen(CodebookPane, Screen):
 
         def rename(title: str | None) -> None:
             if title and title.strip() and title.strip() != current:
-                try:
-                    rename_document(self.app.db, document_id, title)
-                except StoreError as error:
-                    self.app.report(error)
-                    return
-                self.reload()
+                self.app.run_store(rename_document, document_id, title)
 
         self.app.push_screen(TextPrompt("Document title", current), rename)
 

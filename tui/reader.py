@@ -242,22 +242,17 @@ class ReaderScreen(CodebookPane, Screen):
     def _apply(self, value, selection) -> None:
         if value is None:
             return
-        db = self.app.db
-        try:
-            if isinstance(value, CreateNew):
-                code_id, _ = apply_new_code(db, self.document_id, value.name, selection.start,
-                                            selection.end, self.app.coder)
-                name = get_code(db, code_id).path
-            else:
-                apply_coding(db, self.document_id, value.id, selection.start, selection.end,
-                             self.app.coder)
-                name = value.path
-        except StoreError as error:
-            self.app.report(error)
-            return
-        self.view.clear_selection()
-        self.reload()
-        self.notify(f"Coded as {name}", timeout=2)
+        span = (self.document_id, selection.start, selection.end, self.app.coder)
+        if isinstance(value, CreateNew):
+            done = self.app.run_store(
+                lambda db: apply_new_code(db, span[0], value.name, *span[1:]),
+                success=lambda ids: f"Coded as {get_code(self.app.db, ids[0]).path}",
+            )
+        else:
+            done = self.app.run_store(lambda db: apply_coding(db, span[0], value.id, *span[1:]),
+                                      success=f"Coded as {value.path}")
+        if done:
+            self.view.clear_selection()
 
     def action_apply_recent(self, number: int) -> None:
         if number > len(self.recent):
@@ -294,13 +289,8 @@ class ReaderScreen(CodebookPane, Screen):
 
     def action_remove(self) -> None:
         def remove(coding: Coding) -> None:
-            try:
-                remove_coding(self.app.db, coding.id)
-            except StoreError as error:
-                self.app.report(error)
-                return
-            self.reload()
-            self.notify(f"Removed coding {coding.code_name} (u undoes)", timeout=3)
+            self.app.run_store(remove_coding, coding.id,
+                               success=f"Removed coding {coding.code_name} (u undoes)")
 
         self._with_coding_under_cursor("remove", remove)
 
@@ -318,14 +308,9 @@ class ReaderScreen(CodebookPane, Screen):
             coding, self.adjusting = self.adjusting, None
             if selection is None:
                 return
-            try:
-                change_boundaries(self.app.db, coding.id, selection.start, selection.end)
-            except StoreError as error:
-                self.app.report(error)
-                return
-            self.view.clear_selection()
-            self.reload()
-            self.notify(f"New boundaries for {coding.code_name}", timeout=2)
+            if self.app.run_store(change_boundaries, coding.id, selection.start, selection.end,
+                                  success=f"New boundaries for {coding.code_name}"):
+                self.view.clear_selection()
         elif self.view.selection is not None:
             self.action_code()
 
@@ -348,19 +333,15 @@ class ReaderScreen(CodebookPane, Screen):
 
                 def save(text: str | None) -> None:
                     if text is not None:
-                        self._store(set_coding_memo, coding.id, text)
+                        self.app.run_store(set_coding_memo, coding.id, text)
                 self.app.push_screen(MemoEditor(f"Memo on {coding.code_name}: "
                                                 f"“{_excerpt(coding.quote)}”", coding.memo), save)
                 return
 
             def save_document(text: str | None) -> None:
                 if text is not None:
-                    try:
-                        set_memo(db, text, self.app.coder, document_id=self.document_id)
-                    except StoreError as error:
-                        self.app.report(error)
-                        return
-                    self.notify("Document memo saved", timeout=2)
+                    self.app.run_store(set_memo, text, self.app.coder,
+                                       document_id=self.document_id, success="Document memo saved")
 
             self.app.push_screen(
                 MemoEditor(f"Memo on {self.document.title}",
@@ -369,14 +350,6 @@ class ReaderScreen(CodebookPane, Screen):
             )
 
         self._with_coding_under_cursor("annotate", edit, allow_none=True)
-
-    def _store(self, function, *args) -> None:
-        try:
-            function(self.app.db, *args)
-        except StoreError as error:
-            self.app.report(error)
-            return
-        self.reload()
 
     def action_copy(self) -> None:
         view = self.view
@@ -399,7 +372,7 @@ class ReaderScreen(CodebookPane, Screen):
     def action_rename(self) -> None:
         def rename(title: str | None) -> None:
             if title and title.strip() and title.strip() != self.document.title:
-                self._store(rename_document, self.document_id, title)
+                self.app.run_store(rename_document, self.document_id, title)
 
         self.app.push_screen(TextPrompt("Document title", self.document.title), rename)
 

@@ -22,7 +22,6 @@ from textual.cache import LRUCache
 from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -173,8 +172,6 @@ class ReaderView(ScrollView, can_focus=True):
                 tooltip="Move the cursor to the other end of the selection"),
     ]
 
-    cursor: reactive[int] = reactive(0, always_update=False, repaint=False, init=False)
-
     class FirstScreensDrawn(Message):
         """A long document's beginning is on screen: time to load the rest."""
 
@@ -206,6 +203,8 @@ class ReaderView(ScrollView, can_focus=True):
         self._first_screens_end = first_screens_end
         self._first_screens: WrappedText | None = None
         self.index = CodingIndex(codings)
+        # The cursor and the selection's other end, as offsets into the text.
+        self.cursor = 0
         self.anchor: int | None = None
         # Paragraphs are cheap and needed at once (status bar); words and
         # sentences cost ~0.1 s per MB, so they wait for the first motion.
@@ -213,12 +212,12 @@ class ReaderView(ScrollView, can_focus=True):
         self._word_spans: list[tuple[int, int]] | None = None
         self._sentence_spans: list[tuple[int, int]] | None = None
         self._wrapped: WrappedText | None = None
-        self._wrapped_width = -1
         self._row_width = 0
         self._label_width = GUTTER_LABEL
         self._colour_styles: dict[tuple[str, bool], Style] = {}
         self._line_cache: LRUCache[int, Strip] = LRUCache(1024)
-        self._style_cache: dict[tuple[tuple[int, ...], bool, bool], Style] = {}
+        # Tints by the set of codings covering a piece (cleared when codings change).
+        self._style_cache: dict[tuple[int, ...], Style] = {}
         self._resolved_styles: dict[str, Style] | None = None
         self._goal_cell: int | None = None
         self._mouse_selecting = False
@@ -257,7 +256,6 @@ class ReaderView(ScrollView, can_focus=True):
         self.index = CodingIndex(codings)
         self._line_cache.clear()
         self._style_cache.clear()
-        self._resolved_styles = None
         self.refresh()
         self.post_message(self.CursorMoved(self))
 
@@ -284,18 +282,20 @@ class ReaderView(ScrollView, can_focus=True):
 
     # -------------------------------------------------------------- geometry
 
-    @property
-    def gutter_label_width(self) -> int:
-        return GUTTER_LABEL if self.scrollable_content_region.width >= NARROW else 0
+    def _measure(self) -> int:
+        """Take the widget's width (once per wrap: measuring is not free and
+        rows are drawn often) and return the width left for the text."""
+        self._row_width = self.scrollable_content_region.width
+        self._label_width = GUTTER_LABEL if self._row_width >= NARROW else 0
+        return self.text_width
 
     @property
     def gutter_width(self) -> int:
-        label = self.gutter_label_width
-        return GUTTER_LANES + 1 + (label + 1 if label else 0)
+        return GUTTER_LANES + 1 + (self._label_width + 1 if self._label_width else 0)
 
     @property
     def text_width(self) -> int:
-        return max(1, self.scrollable_content_region.width - self.gutter_width)
+        return max(1, self._row_width - self.gutter_width)
 
     @property
     def wrapped(self) -> WrappedText:
@@ -304,13 +304,9 @@ class ReaderView(ScrollView, can_focus=True):
         if self._first_screens_end is not None:
             self.finish_opening()
         if self._wrapped is None:
-            self._row_width = self.scrollable_content_region.width
-            self._label_width = self.gutter_label_width
-            width = self.text_width
-            self._wrapped = wrap_text(self.text, width)
-            self._wrapped_width = width
+            self._wrapped = wrap_text(self.text, self._measure())
             self._line_cache.clear()
-            self.virtual_size = Size(width + self.gutter_width, len(self._wrapped.lines))
+            self.virtual_size = Size(self._row_width, len(self._wrapped.lines))
         return self._wrapped
 
     def finish_opening(self) -> None:
@@ -333,9 +329,7 @@ class ReaderView(ScrollView, can_focus=True):
             # Handled once this frame is on the screen: messages wait until
             # the compositor has drawn and written it.
             self.post_message(self.FirstScreensDrawn(self))
-            self._row_width = self.scrollable_content_region.width
-            self._label_width = self.gutter_label_width
-            self._first_screens = wrap_text(self.text[: self._first_screens_end], self.text_width)
+            self._first_screens = wrap_text(self.text[: self._first_screens_end], self._measure())
             # The scrollbar's length, estimated until the whole text is wrapped.
             rows = len(self._first_screens.lines) * len(self.text) // self._first_screens_end
             self.virtual_size = Size(self._row_width, max(rows, len(self._first_screens.lines)))
@@ -346,10 +340,7 @@ class ReaderView(ScrollView, can_focus=True):
             self._first_screens = None
             self._line_cache.clear()
             return
-        if self._wrapped is not None and (
-            self.text_width != self._wrapped_width
-            or self.scrollable_content_region.width != self._row_width
-        ):
+        if self._wrapped is not None and self.scrollable_content_region.width != self._row_width:
             self._wrapped = None
             self._line_cache.clear()
         self._scroll_cursor_into_view()  # re-wraps (self.wrapped) for the new width
@@ -382,12 +373,12 @@ class ReaderView(ScrollView, can_focus=True):
         return self._resolved_styles
 
     def _render_row(self, line_index: int, width: int, wrapped: WrappedText) -> Strip:
-        base = self._reader_styles()["base"]
+        components = self._reader_styles()
+        base = components["base"]
         line = wrapped.lines[line_index]
         segments = self._gutter_segments(line.start, line.end, base)
         selection = self.selection
         cursor = self.cursor
-        components = self._reader_styles()
         cursor_style = components["reader--cursor"]
         selection_style = components["reader--selection"]
         cuts = {line.start, line.end}
@@ -417,8 +408,7 @@ class ReaderView(ScrollView, can_focus=True):
     def _coding_style(self, active: tuple[int, ...]) -> Style:
         if not active:
             return Style()
-        key = (active, False, False)
-        style = self._style_cache.get(key)
+        style = self._style_cache.get(active)
         if style is None:
             colours = [Color.parse(self.index.by_id[i].colour) for i in active]
             mixed = colours[0]
@@ -427,7 +417,7 @@ class ReaderView(ScrollView, can_focus=True):
             background = self.styles.background if self.styles.background.a else Color(0, 0, 0)
             tint = background.blend(mixed, 0.42 if len(active) == 1 else 0.55)
             style = Style(bgcolor=tint.rich_color, underline=len(active) > 1)
-            self._style_cache[key] = style
+            self._style_cache[active] = style
         return style
 
     def _gutter_segments(self, start: int, end: int, base: Style) -> list[Segment]:
@@ -610,8 +600,7 @@ class ReaderView(ScrollView, can_focus=True):
     def _offset_at_point(self, x: int, y: int) -> int:
         wrapped = self.wrapped
         line = max(0, min(len(wrapped.lines) - 1, self.scroll_offset.y + y))
-        gutter = GUTTER_LANES + 1 + (self._label_width + 1 if self._label_width else 0)
-        return wrapped.offset_at(line, max(0, x - gutter))
+        return wrapped.offset_at(line, max(0, x - self.gutter_width))
 
     async def on_mouse_down(self, event: events.MouseDown) -> None:
         if event.button != 1:

@@ -51,8 +51,7 @@ class _TransferScreen(ModalScreen[None]):
     def action_close(self) -> None:
         for worker in self.workers:
             worker.cancel()
-        self.dismiss(None)
-        self.app.reload_screen()
+        self.dismiss(None)  # the library below reloads when it is shown again
 
 
 class ImportScreen(_TransferScreen):
