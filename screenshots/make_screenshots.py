@@ -24,6 +24,9 @@ SHOTS = {
     "code-picker": ["enter", "}", "}", "s", "c", "a", "i", "d"],
     "codebook-passages": ["tab", "down", "down", "down", "enter"],
     "help": ["enter", "question_mark"],
+    "entities": ["enter", "}", "}", "E"],
+    "entity-review": ["ctrl+p", *"review entities", "enter", *"NATO", "enter",
+                      "a", "a", "x", "a"],
 }
 
 

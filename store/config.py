@@ -8,6 +8,10 @@ a TOML file in the user config directory::
 
     [keys]                     # remap any binding by its id (see `?` in the app)
     "reader.code" = "c,enter"
+
+    [entities]
+    backend = "auto"           # auto (spaCy if installed, else rules), rules, spacy
+    code_template = "{label} > {name}"   # where reviewed mentions are coded
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class Config:
     coder: str | None = None
     keys: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    entity_backend: str = "auto"
+    entity_code_template: str = "{label} > {name}"
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -62,7 +68,19 @@ def load_config(path: Path | None = None) -> Config:
         raise StoreError(f"{path}: 'coder' must be a string")
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise StoreError(f'{path}: [keys] must map binding ids to key strings, e.g. "reader.code" = "c"')
-    return Config(coder=coder, keys=dict(keys), path=path)
+    entities = data.get("entities", {})
+    if not isinstance(entities, dict):
+        raise StoreError(f"{path}: [entities] must be a table")
+    backend = entities.get("backend", "auto")
+    if backend not in ("auto", "rules", "spacy"):
+        raise StoreError(f"{path}: [entities] backend must be auto, rules or spacy")
+    template = entities.get("code_template", "{label} > {name}")
+    if not isinstance(template, str) or "{name}" not in template:
+        raise StoreError(f'{path}: [entities] code_template must contain {{name}}, e.g. "{{label}} > {{name}}"')
+    return Config(
+        coder=coder, keys=dict(keys), path=path,
+        entity_backend=backend, entity_code_template=template,
+    )
 
 
 def resolve_coder(explicit: str | None, config: Config) -> str:
@@ -74,3 +92,13 @@ def resolve_coder(explicit: str | None, config: Config) -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers)
         return "unknown"
+
+
+def resolve_entity_backend(explicit: str | None, config: Config) -> str:
+    """--backend, else $MARGIN_ENTITY_BACKEND, else the config's [entities] backend."""
+    for candidate in (explicit, os.environ.get("MARGIN_ENTITY_BACKEND"), config.entity_backend):
+        if candidate:
+            if candidate not in ("auto", "rules", "spacy"):
+                raise StoreError(f"unknown entity backend {candidate!r}: use auto, rules or spacy")
+            return candidate
+    return "auto"

@@ -144,3 +144,51 @@ def _immutable_text(db: sqlite_utils.Database) -> None:
         )
 
 
+
+
+@migrations(name="0003_entities")
+def _entities(db: sqlite_utils.Database) -> None:
+    # What a recogniser found: derived data, replaced wholesale by a rebuild
+    # and never part of the undo history.
+    db["entities"].create(
+        {
+            "id": int,
+            "document_id": int,
+            "start": int,
+            "end": int,
+            "label": str,
+            "text": str,
+        },
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id")],
+        not_null={"document_id", "start", "end", "label", "text"},
+    )
+    db["entities"].create_index(["document_id", "start"])
+    db["entities"].create_index(["label", "text"])
+    # One row per document that has been through recognition (even if it had
+    # no entities), naming the backend and its version.
+    db["entity_runs"].create(
+        {"document_id": int, "backend": str, "version": str, "created": str},
+        pk="document_id",
+        foreign_keys=[("document_id", "documents", "id")],
+        not_null={"backend", "version", "created"},
+    )
+    # The researcher's decisions on mentions (accepted, rejected, relabelled),
+    # keyed by span rather than by entity row so that they survive a rebuild.
+    # Written by undoable actions, so undo takes them back with the codings.
+    db["entity_reviews"].create(
+        {
+            "id": int,
+            "document_id": int,
+            "start": int,
+            "end": int,
+            "label": str,
+            "decision": str,
+            "coder_id": int,
+            "created": str,
+        },
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id"), ("coder_id", "coders", "id")],
+        not_null={"document_id", "start", "end", "label", "decision", "created"},
+    )
+    db["entity_reviews"].create_index(["document_id", "start", "end"], unique=True)

@@ -33,3 +33,5 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("MARGIN_DB", raising=False)
     monkeypatch.delenv("MARGIN_CONFIG", raising=False)
+    # The fast, deterministic backend, unless a test asks for spaCy.
+    monkeypatch.setenv("MARGIN_ENTITY_BACKEND", "rules")

@@ -8,15 +8,24 @@ from store.codes import create_code
 from store.codings import apply_coding, set_coding_memo
 from store.db import open_database
 from store.documents import get_document, import_sample_corpus, import_text
+from store.entities.rules import RuleRecogniser
+from store.entities.storage import documents_needing_entities, recognise_documents
 from store.textio import DecodedText
 
 
-def make_project(path: Path, *, sample: bool = True, texts: list[str] = ()) -> Path:
+def make_project(
+    path: Path, *, sample: bool = True, texts: list[str] = (), entities: bool = True
+) -> Path:
+    """A database with the sample corpus and ``texts``; their entities are
+    recognised with the rules (as an import would), unless ``entities`` is
+    False (then the app recognises them in the background)."""
     db = open_database(path)
     if sample:
         import_sample_corpus(db)
     for text in texts:
         import_text(db, DecodedText(text, "utf-8", False), source="test", clean=False)
+    if entities:
+        recognise_documents(db, documents_needing_entities(db), RuleRecogniser())
     db.conn.close()
     return path
 

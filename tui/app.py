@@ -10,15 +10,18 @@ from pathlib import Path
 
 from rich.style import Style
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from store import codes as codebook_store
 from store import history
 from store.codes import Code
 from store.codings import memo_text, set_memo
+from store.config import Config, resolve_entity_backend
 from store.db import Database, open_database
 from store.errors import StoreError
 from tui.codebook import CodebookTree, code_label
@@ -57,6 +60,9 @@ class MarginApp(App):
         coder: str,
         keymap: dict[str, str] | None = None,
         db: Database | None = None,
+        *,
+        entity_backend: str | None = None,
+        entity_code_template: str = "{label} > {name}",
     ):
         """``db``, if given, is an open connection to ``db_path`` (the command
         line has one already); workers open their own from ``db_path``."""
@@ -65,6 +71,16 @@ class MarginApp(App):
         self.coder = coder
         self.user_keymap = keymap or {}
         self.db = db or open_database(self.db_path)
+        # $MARGIN_ENTITY_BACKEND, else auto: the command line passes the config's.
+        self.entity_backend = entity_backend or resolve_entity_backend(None, Config())
+        self.entity_code_template = entity_code_template
+
+    class EntitiesUpdated(Message):
+        """Recognition stored new entities for these documents."""
+
+        def __init__(self, document_ids: list[int]) -> None:
+            super().__init__()
+            self.document_ids = document_ids
 
     def on_mount(self) -> None:
         if self.user_keymap:
@@ -73,6 +89,9 @@ class MarginApp(App):
 
         self.push_screen(LibraryScreen())
         self.call_after_refresh(settle_memory)
+        # Documents never recognised (the sample corpus of a new database, or
+        # imports made with --no-entities) get their entities in the background.
+        self.call_after_refresh(self.recognise_pending)
 
     def on_unmount(self) -> None:
         self.db.conn.close()
@@ -96,6 +115,105 @@ class MarginApp(App):
         from tui.reader import ReaderScreen
 
         self.push_screen(ReaderScreen(document_id, offset=offset))
+
+    # ------------------------------------------------------------- entities
+
+    def recognise_pending(self) -> None:
+        from store.entities.storage import documents_needing_entities
+
+        if documents_needing_entities(self.db):
+            self._recognise_worker()
+
+    def rebuild_entities(self) -> None:
+        """Recognise every document again (with the configured backend)."""
+        from store.entities.storage import all_document_ids
+
+        self.notify("Recognising the entities of every document again…", timeout=3)
+        self._recognise_worker(all_document_ids(self.db), announce=True)
+
+    @work(thread=True, group="entities", exclusive=True, exit_on_error=False)
+    def _recognise_worker(
+        self, document_ids: list[int] | None = None, announce: bool = False
+    ) -> None:
+        """Recognise ``document_ids``, then every document that has no entities
+        yet, until none is left (documents imported meanwhile are picked up
+        too). Opening a document never waits for this: the reader shows the
+        entities when they arrive."""
+        from store.entities import get_recogniser
+        from store.entities.storage import documents_needing_entities, recognise_documents
+
+        worker = get_current_worker()
+        try:
+            db = open_database(self.db_path)
+        except StoreError as error:
+            self.call_from_thread(self.report, error)
+            return
+        try:
+            recogniser, notice = get_recogniser(self.entity_backend)
+            if notice:
+                self.call_from_thread(self.notify, notice, severity="warning", timeout=6)
+            pending = list(document_ids or []) or documents_needing_entities(db)
+            found = done = 0
+            while pending and not worker.is_cancelled:
+                for first in range(0, len(pending), 4):
+                    batch = pending[first:first + 4]
+                    summary = recognise_documents(db, batch, recogniser,
+                                                  cancelled=lambda: worker.is_cancelled)
+                    found, done = found + summary.entities, done + summary.documents
+                    self.post_message(self.EntitiesUpdated(batch))
+                    if worker.is_cancelled:
+                        return
+                pending = documents_needing_entities(db)
+            if announce:
+                self.call_from_thread(
+                    self.notify, f"{found:,} entities in {done} documents ({recogniser.name})",
+                    timeout=4)
+        except (StoreError, sqlite3.Error) as error:
+            self.call_from_thread(self.report, error)
+        finally:
+            db.conn.close()
+
+    def review_entities(self) -> None:
+        """Pick an entity (or a whole type) of the corpus, then review it."""
+        from store.entities import ALL_LABELS
+        from store.entities.storage import corpus_groups
+        from tui.entity_review import ReviewScreen
+        from tui.entity_styles import entity_style
+
+        groups = corpus_groups(self.db)
+        if not groups:
+            self.notify("No entities yet", severity="warning", timeout=3)
+            return
+        counts: dict[str, int] = {}
+        for group in groups:
+            counts[group.label] = counts.get(group.label, 0) + group.count
+        choices = [
+            Choice(f"{label} all", Text.assemble((label, entity_style(label)),
+                                                  (f"  every mention ({count})", Style(dim=True))),
+                   (label, None))
+            for label, count in sorted(counts.items(), key=lambda i: ALL_LABELS.index(i[0])
+                                       if i[0] in ALL_LABELS else len(ALL_LABELS))
+        ] + [
+            Choice(f"{group.canonical} {group.label}",
+                   Text.assemble((f"{group.label:<8} ", entity_style(group.label)),
+                                 group.canonical, (f"  {group.count}", Style(dim=True))),
+                   (group.label, group))
+            for group in sorted(groups, key=lambda g: -g.count)
+        ]
+
+        def review(choice) -> None:
+            if choice is not None:
+                self.push_screen(ReviewScreen(*choice))
+
+        self.push_screen(FuzzyPicker("Review which entity?", choices,
+                                     placeholder="Name or type, e.g. NATO or PERSON"), review)
+
+    @on(EntitiesUpdated)
+    def _entities_updated(self, message: EntitiesUpdated) -> None:
+        for screen in self.screen_stack:
+            update = getattr(screen, "entities_updated", None)
+            if update is not None:
+                update(message.document_ids)
 
     # ------------------------------------------------------------ undo/redo
 
@@ -154,6 +272,10 @@ class MarginApp(App):
                             lambda: self.push_screen(ImportScreen(sample=True)))
         yield SystemCommand("Export coded passages", "Write CSV, JSONL or Markdown",
                             lambda: self.push_screen(ExportScreen()))
+        yield SystemCommand("Review entities", "Pick an entity or a type, review its mentions "
+                            "in all documents and code them", self.review_entities)
+        yield SystemCommand("Recognise entities again", "Rebuild every document's entities "
+                            f"with the {self.entity_backend} backend", self.rebuild_entities)
 
     def _run_from_palette(self, action: str, node) -> None:
         self.call_later(self.run_action, action, node)

@@ -17,7 +17,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.config import default_database_path, load_config, resolve_coder
+from store.config import (
+    default_database_path,
+    load_config,
+    resolve_coder,
+    resolve_entity_backend,
+)
 from store.errors import StoreError
 
 VERSION = "0.1.0"
@@ -65,6 +70,8 @@ def run_app(settings: Settings) -> None:
         coder=resolve_coder(settings.coder, config),
         keymap=config.keys,
         db=db,
+        entity_backend=resolve_entity_backend(None, config),
+        entity_code_template=config.entity_code_template,
     )
     app.run()
 

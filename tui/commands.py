@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from store.errors import NotFound, StoreError
 from tui.cli import VERSION, Settings, open_store, run_app
 
 
@@ -87,9 +88,15 @@ def documents_command(context, db_path, coder, as_json):
     "--clean/--no-clean", default=False, show_default=True,
     help="Remove web boilerplate (share buttons, teasers, newsletter footers).",
 )
+@click.option(
+    "--entities/--no-entities", "recognise", default=True, show_default=True,
+    help="Recognise named entities in the imported documents.",
+)
+@click.option("--backend", type=click.Choice(["auto", "rules", "spacy"]), default=None,
+              help="Entity recogniser (default: config, else auto).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
 @click.pass_context
-def import_command(context, db_path, coder, paths, sample, clean, as_json):
+def import_command(context, db_path, coder, paths, sample, clean, recognise, backend, as_json):
     """Import text and Markdown files, directories (recursively) or - for stdin.
 
     Binary, empty and unreadable files are refused with a reason; the rest of
@@ -114,8 +121,43 @@ def import_command(context, db_path, coder, paths, sample, clean, as_json):
             f"{counts['refused']} refused",
             err=True,
         )
+    imported = [r.document_id for r in results if r.status == "imported"]
+    if recognise and imported:
+        _recognise(db, imported, backend)
     if counts["refused"]:
         sys.exit(1)
+
+
+def _recogniser(backend: str | None):
+    """The entity recogniser the options and config ask for (notices on stderr)."""
+    from store.config import load_config, resolve_entity_backend
+    from store.entities import get_recogniser
+
+    recogniser, notice = get_recogniser(resolve_entity_backend(backend, load_config()))
+    if notice:
+        click.echo(f"note: {notice}", err=True)
+    return recogniser
+
+
+def _recognise(db, document_ids: list[int], backend: str | None) -> None:
+    """Recognise and store entities, with progress on stderr for big batches."""
+    from store.entities.storage import recognise_documents
+
+    recogniser = _recogniser(backend)
+    show = len(document_ids) > 8 and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if show:
+            click.echo(f"\rrecognising entities: {done}/{total}", err=True, nl=False)
+
+    summary = recognise_documents(db, document_ids, recogniser, progress)
+    if show:
+        click.echo("", err=True)
+    click.echo(
+        f"{summary.entities:,} entities in {summary.documents} documents "
+        f"({summary.backend}, {summary.seconds:.1f} s)",
+        err=True,
+    )
 
 
 def _report_import(result, as_json: bool) -> None:
@@ -179,6 +221,80 @@ def export_command(context, db_path, coder, export_format, codes, documents, out
         return
     write_atomically(output, content)
     click.echo(f"wrote {output}", err=True)
+
+
+@cli.command("entities")
+@_db_options
+@click.argument("sources", nargs=-1)
+@click.option("--backend", type=click.Choice(["auto", "rules", "spacy"]), default=None,
+              help="Recogniser: rules, spacy, or auto (spaCy if installed). Default: config.")
+@click.option("--rebuild", is_flag=True,
+              help="Recompute and store the entities of the given documents (all if none given).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per source.")
+@click.pass_context
+def entities_command(context, db_path, coder, sources, backend, rebuild, as_json):
+    """Named entities of files (PATH) or stored documents (DOC_ID or title).
+
+    For a file, offsets are into its text after decoding and line-ending
+    normalisation (the text an import would store). A stored document shows
+    its stored entities, or recomputes them when --backend is given.
+    """
+    from store.documents import find_document
+    from store.entities.storage import all_document_ids, entities_for_document
+    from store.textio import ImportRefused, read_text_file
+
+    db = None
+
+    def database():
+        nonlocal db
+        if db is None:
+            db = open_store(_settings(context, db_path, coder))
+        return db
+
+    if rebuild:
+        ids = [find_document(database(), s).id for s in sources] or all_document_ids(database())
+        if not ids:
+            raise click.ClickException("no documents to recognise")
+        _recognise(database(), ids, backend)
+        return
+    if not sources:
+        raise click.UsageError("give PATH or DOC_ID..., or --rebuild")
+    recogniser = None
+    failed = False
+    for source in sources:
+        path = Path(source)
+        try:
+            if source != "-" and path.is_file():
+                text = read_text_file(path).text
+                recogniser = recogniser or _recogniser(backend)
+                spans = [s.as_dict() for s in recogniser.recognise(text)]
+            else:
+                document = find_document(database(), source)
+                if backend is not None:
+                    recogniser = recogniser or _recogniser(backend)
+                    spans = [s.as_dict() for s in recogniser.recognise(document.text)]
+                else:
+                    spans = [
+                        {"start": e.start, "end": e.end, "label": e.label, "text": e.text}
+                        for e in entities_for_document(database(), document.id)
+                    ]
+        except NotFound:
+            click.echo(f"Error: {source}: no such file, and no document with that id or title",
+                       err=True)
+            failed = True
+            continue
+        except (ImportRefused, StoreError) as error:
+            click.echo(f"Error: {source}: {error}", err=True)
+            failed = True
+            continue
+        if as_json:
+            click.echo(json.dumps({"source": source, "entities": spans}, ensure_ascii=False))
+            continue
+        click.echo(f"{source}: {len(spans)} entities")
+        for span in spans:
+            click.echo(f"{span['start']:>8}-{span['end']:<8} {span['label']:<11} {span['text']}")
+    if failed:
+        sys.exit(1)
 
 
 def run_command_line(argv: list[str]) -> None:

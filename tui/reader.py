@@ -25,12 +25,16 @@ from store.codings import (
     set_memo,
 )
 from store.documents import Document, get_document, rename_document
+from store.entities.grouping import group_mentions
+from store.entities.storage import StoredEntity, entities_for_document
 from store.errors import StoreError
 from store.history import history_stamp
 from store.textspans import paragraph_number
 from tui.app import settle_memory
 from tui.clipboard import citation, copy_text
 from tui.codebook import CodebookPane, CodebookTree, code_label
+from tui.entity_panel import EntityPanel
+from tui.entity_styles import NOT_HIGHLIGHTED, entity_style, legend
 from tui.keybar import KeyBar
 from tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 from tui.reader_view import ReaderView
@@ -68,6 +72,10 @@ class ReaderScreen(CodebookPane, Screen):
                 tooltip="Edit the document's title"),
         Binding("tab", "toggle_focus", "Codebook", id="reader.focus_codebook",
                 tooltip="Move between the text and the codebook"),
+        Binding("e", "toggle_entities", "Entities", id="reader.entities",
+                tooltip="Show or hide the named-entity highlights (] and [ jump between them)"),
+        Binding("E", "entity_panel", "Entity list", show=False, id="reader.entity_panel",
+                tooltip="The document's entities by type: Enter finds mentions, r reviews"),
         Binding("escape", "back", "Back", id="reader.back",
                 tooltip="Clear the selection, cancel adjusting, or go back to the library"),
         *[_recent_binding(n) for n in range(1, 10)],
@@ -83,6 +91,7 @@ class ReaderScreen(CodebookPane, Screen):
         self.code_paths: dict[int, str] = {}
         self._bar_texts: dict[str, str] = {}
         self._stamp: tuple = ()  # history_stamp() when the data was last read
+        self.entities: list[StoredEntity] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -93,6 +102,7 @@ class ReaderScreen(CodebookPane, Screen):
         if len(text) > LONG_DOCUMENT and self.start_offset is None:
             line_break = text.find("\n", FIRST_SCREENS)
             self.first_screens_end = line_break if line_break > 0 else None
+        yield Static(id="entity-legend")
         with Horizontal(id="main"):
             yield ReaderView(
                 text,
@@ -101,6 +111,7 @@ class ReaderScreen(CodebookPane, Screen):
                 id="reader",
             )
             yield CodebookTree(id="codebook")
+            yield EntityPanel(id="entity-panel")
         yield Static(id="coding-info")
         yield Static(id="status-bar")
         yield KeyBar()
@@ -114,6 +125,8 @@ class ReaderScreen(CodebookPane, Screen):
     def on_mount(self) -> None:
         self._show_title()
         self._refresh_codebook()
+        self.query_one("#entity-panel", EntityPanel).display = False
+        self._load_entities()
         view = self.view
         view.focus()
         if self.start_offset is not None:
@@ -149,9 +162,90 @@ class ReaderScreen(CodebookPane, Screen):
         self._stamp = history_stamp(self.app.db)
         self.document = get_document(self.app.db, self.document_id)
         self.view.set_codings(self._load_codings())
+        self._load_entities()  # a review may have corrected labels
         self._show_title()
         self._refresh_codebook()
         self._update_bars()
+
+    # ------------------------------------------------------------ entities
+
+    def _load_entities(self) -> None:
+        """Entities are read whole: they are small beside the text (a 1 MB
+        document has some 20,000), and recognition may not have run yet."""
+        entities = [e for e in entities_for_document(self.app.db, self.document_id)
+                    if e.label not in NOT_HIGHLIGHTED]
+        self.entities = entities
+        self.view.set_entities(entities)
+        panel = self.query_one("#entity-panel", EntityPanel)
+        if panel.display:
+            panel.show_groups(group_mentions(e.as_mention() for e in entities))
+        self._show_legend()
+
+    def entities_updated(self, document_ids: list[int]) -> None:
+        """Called by the app when background recognition stored entities."""
+        if self.document_id in document_ids and self.is_attached:
+            self._load_entities()
+
+    def _show_legend(self) -> None:
+        legend_bar = self.query_one("#entity-legend", Static)
+        counts: dict[str, int] = {}
+        for entity in self.entities:
+            counts[entity.label] = counts.get(entity.label, 0) + 1
+        legend_bar.display = bool(counts) and self.view.show_entities
+        if legend_bar.display:
+            legend_bar.update(Text.assemble(("entities  ", Style(dim=True)), legend(counts)))
+
+    def action_toggle_entities(self) -> None:
+        shown = self.view.toggle_entities()
+        self._show_legend()
+        if not self.entities:
+            self.notify("No entities in this document (yet)", severity="warning", timeout=2)
+        elif not shown:
+            self.notify("Entity highlights hidden (e shows them)", timeout=2)
+
+    def action_entity_panel(self) -> None:
+        panel = self.query_one("#entity-panel", EntityPanel)
+        codebook_tree = self.query_one("#codebook", CodebookTree)
+        if panel.display:
+            self._close_entity_panel()
+            return
+        panel.show_groups(group_mentions(e.as_mention() for e in self.entities))
+        panel.display = True
+        codebook_tree.display = False
+        panel.focus()
+
+    def on_resize(self) -> None:
+        if self.query_one("#entity-panel", EntityPanel).display:
+            return  # the entity panel has the codebook's place while it is open
+        super().on_resize()
+
+    @on(EntityPanel.Closed)
+    def _close_entity_panel(self) -> None:
+        self.query_one("#entity-panel", EntityPanel).display = False
+        self.view.focus()
+        self.on_resize()  # the codebook comes back if there is room
+
+    @on(EntityPanel.MentionRequested)
+    def _next_mention(self, message: EntityPanel.MentionRequested) -> None:
+        """Each Enter on an entity goes to its next mention, after the cursor,
+        wrapping around; the panel keeps the focus for the next Enter."""
+        mentions = sorted(message.group.mentions, key=lambda m: m.start)
+        if not mentions:
+            return
+        if not self.view.show_entities:
+            self.action_toggle_entities()
+        cursor = self.view.cursor
+        following = [m for m in mentions if m.start > cursor]
+        mention = following[0] if following else mentions[0]
+        number = mentions.index(mention) + 1
+        self.view.move_cursor_to(mention.start, center=True)
+        self.notify(f"{message.group.canonical}: mention {number} of {len(mentions)}", timeout=2)
+
+    @on(EntityPanel.ReviewRequested)
+    def _review(self, message: EntityPanel.ReviewRequested) -> None:
+        from tui.entity_review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(message.label, message.group))
 
     def _refresh_codebook(self) -> None:
         codes = codebook(self.app.db)
@@ -202,6 +296,13 @@ class ReaderScreen(CodebookPane, Screen):
         elif view.selection is not None:
             status.append(" VISUAL ", Style(reverse=True, bold=True))
             status.append(f" {len(view.selection):,} characters selected  ")
+        entity = view.entity_at(view.cursor)
+        if entity is not None:
+            status.append(entity.label, entity_style(entity.label))
+            status.append(f" {display_text(entity.text)}")
+            if entity.decision:
+                status.append(f" ({entity.decision})", Style(dim=True))
+            status.append(" · ", Style(dim=True))
         status.append(f"para. {paragraph}/{total} · {percent}%")
         status.append("   coder: ", Style(dim=True))
         status.append(self.app.coder)

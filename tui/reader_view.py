@@ -26,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.codings import Coding
+from store.entities.storage import StoredEntity
 from store.textspans import (
     next_start,
     paragraph_spans,
@@ -34,6 +35,7 @@ from store.textspans import (
     span_at,
     word_spans,
 )
+from tui.entity_styles import entity_style
 from tui.wrapping import WrappedText, display_text, wrap_text
 
 GUTTER_LANES = 4
@@ -119,6 +121,50 @@ class CodingIndex:
         return sorted((self.by_id[i] for i in ids), key=lambda c: (self.lanes[c.id], c.start))
 
 
+class EntityIndex:
+    """The document's entity mentions, for drawing, the status line and jumps.
+
+    Mentions never overlap (a backend's contract; overlapping ones are
+    dropped here rather than drawn wrongly), so bisecting the starts finds
+    the mention at an offset.
+    """
+
+    def __init__(self, entities: list[StoredEntity]):
+        kept: list[StoredEntity] = []
+        for entity in sorted(entities, key=lambda e: (e.start, -e.end)):
+            if not kept or entity.start >= kept[-1].end:
+                kept.append(entity)
+        self.entities = kept
+        self.starts = [entity.start for entity in kept]
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def at(self, offset: int) -> StoredEntity | None:
+        index = bisect.bisect_right(self.starts, offset) - 1
+        if index >= 0 and offset < self.entities[index].end:
+            return self.entities[index]
+        return None
+
+    def in_range(self, start: int, end: int) -> list[StoredEntity]:
+        """Mentions overlapping [start, end), in text order."""
+        first = max(0, bisect.bisect_right(self.starts, start) - 1)
+        last = bisect.bisect_left(self.starts, end)
+        return [e for e in self.entities[first:last] if e.end > start]
+
+    def next_start(self, offset: int) -> int | None:
+        index = bisect.bisect_right(self.starts, offset)
+        return self.starts[index] if index < len(self.starts) else None
+
+    def previous_start(self, offset: int) -> int | None:
+        # From inside a mention, "previous" is the one before it, as with words.
+        index = bisect.bisect_left(self.starts, offset) - 1
+        current = self.at(offset)
+        if current is not None and current.start < offset:
+            return current.start
+        return self.starts[index] if index >= 0 else None
+
+
 class ReaderView(ScrollView, can_focus=True):
     """A document with a cursor, a selection, coded passages and a gutter."""
 
@@ -170,6 +216,11 @@ class ReaderView(ScrollView, can_focus=True):
                 tooltip="Select the paragraph under the cursor"),
         Binding("o", "swap_ends", "Other end", show=False, id="reader.swap_ends",
                 tooltip="Move the cursor to the other end of the selection"),
+        Binding("]", "move('entity')", "Next entity", show=False, id="reader.next_entity",
+                tooltip="Move to the next highlighted named entity"),
+        Binding("[", "move('entity_back')", "Previous entity", show=False,
+                id="reader.previous_entity",
+                tooltip="Move to the previous highlighted named entity"),
     ]
 
     class FirstScreensDrawn(Message):
@@ -203,6 +254,8 @@ class ReaderView(ScrollView, can_focus=True):
         self._first_screens_end = first_screens_end
         self._first_screens: WrappedText | None = None
         self.index = CodingIndex(codings)
+        self.entities = EntityIndex([])
+        self.show_entities = True
         # The cursor and the selection's other end, as offsets into the text.
         self.cursor = 0
         self.anchor: int | None = None
@@ -258,6 +311,22 @@ class ReaderView(ScrollView, can_focus=True):
         self._style_cache.clear()
         self.refresh()
         self.post_message(self.CursorMoved(self))
+
+    def set_entities(self, entities: list[StoredEntity]) -> None:
+        self.entities = EntityIndex(entities)
+        self._line_cache.clear()
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
+
+    def entity_at(self, offset: int) -> StoredEntity | None:
+        return self.entities.at(offset) if self.show_entities else None
+
+    def toggle_entities(self) -> bool:
+        self.show_entities = not self.show_entities
+        self._line_cache.clear()
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
+        return self.show_entities
 
     def select_range(self, start: int, end: int) -> None:
         """Select text[start:end] with the cursor at its end."""
@@ -387,10 +456,18 @@ class ReaderView(ScrollView, can_focus=True):
         cursor_end = wrapped.grapheme_span(cursor)[1] if cursor < len(wrapped.text) else cursor
         if line.start <= cursor < line.end:
             cuts.update((cursor, min(cursor_end, line.end)))
+        entities = self.entities
+        drawn_entities = self.show_entities and len(entities) > 0
+        if drawn_entities:
+            for entity in entities.in_range(line.start, line.end):
+                cuts.update(p for p in (entity.start, entity.end) if line.start < p < line.end)
         points = sorted(p for p in cuts if line.start <= p <= line.end)
         for piece_start, piece_end in zip(points, points[1:]):
+            entity = entities.at(piece_start) if drawn_entities else None
             for start, end, active in self.index.pieces(piece_start, piece_end):
                 style = base + self._coding_style(active)
+                if entity is not None:
+                    style += entity_style(entity.label)
                 if selection and selection.start <= start < selection.end:
                     style += selection_style
                 if start == cursor:
@@ -544,6 +621,15 @@ class ReaderView(ScrollView, can_focus=True):
             target = 0
         elif motion == "bottom":
             target = text_end
+        elif motion in ("entity", "entity_back"):
+            if not self.show_entities:
+                return
+            entities = self.entities
+            target = (entities.next_start(cursor) if motion == "entity"
+                      else entities.previous_start(cursor))
+            if target is None:
+                self.app.bell()
+                return
         if target is None:
             # No further word/sentence/paragraph: go to the end in that direction.
             target = 0 if motion.endswith("_back") else text_end

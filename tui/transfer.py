@@ -107,6 +107,9 @@ class ImportScreen(_TransferScreen):
                     break
                 results.append(result)
                 self.app.call_from_thread(self._report, result, len(results), total)
+            imported_ids = [r.document_id for r in results if r.status == "imported"]
+            if imported_ids and not worker.is_cancelled:
+                self._recognise(db, imported_ids, worker)
         finally:
             db.conn.close()
         # The library behind this dialog (or in front, if it was closed
@@ -118,6 +121,31 @@ class ImportScreen(_TransferScreen):
         summary = f"{imported} imported, {skipped} skipped as duplicates, {refused} refused"
         self.app.call_from_thread(self._log, Text(summary, Style(bold=True)))
         self.app.call_from_thread(self.app.notify, summary, timeout=4)
+
+    def _recognise(self, db, document_ids: list[int], worker) -> None:
+        """Named entities of the new documents, with progress (still in the worker)."""
+        from store.entities import get_recogniser
+        from store.entities.storage import recognise_documents
+
+        recogniser, notice = get_recogniser(self.app.entity_backend)
+        if notice:
+            self.app.call_from_thread(self._log, Text(notice, Style(color="yellow")))
+        self.app.call_from_thread(
+            self._log, Text(f"Recognising entities ({recogniser.name})…", Style(dim=True)))
+        self.app.call_from_thread(self._progress, 0, len(document_ids))
+        try:
+            summary = recognise_documents(
+                db, document_ids, recogniser,
+                progress=lambda done, total: self.app.call_from_thread(self._progress, done, total),
+                cancelled=lambda: worker.is_cancelled,
+            )
+        except StoreError as error:
+            self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
+            return
+        self.app.post_message(self.app.EntitiesUpdated(document_ids))
+        self.app.call_from_thread(self._log, Text(
+            f"{summary.entities:,} entities in {summary.documents} documents "
+            f"({summary.seconds:.1f} s)", Style(dim=True)))
 
     def _progress(self, done: int, total: int) -> None:
         if self.is_attached:  # the dialog may have been closed while importing

@@ -1,0 +1,392 @@
+"""Entities in the database: recognition results, review decisions, and
+turning reviewed mentions into codings.
+
+Recognition output (``entities``, ``entity_runs``) is derived data: a rebuild
+replaces it and it is not part of the undo history. What the researcher
+decides about a mention (``entity_reviews``: accepted, rejected, relabelled)
+is keyed by the mention's span, so it survives a rebuild, and it is written in
+the same undoable action as the codings it produced.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from ..codes import ensure_code_path
+from ..codings import ensure_coder
+from ..db import Database
+from ..errors import NotFound, StoreError
+from ..history import action, writing
+from ..textspans import paragraph_spans, sentence_spans, span_at
+from ..util import new_uuid, now
+from . import ALL_LABELS, EntitySpan, Recogniser
+from .grouping import EntityGroup, Mention, group_mentions
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+SCOPES = ("word", "sentence", "paragraph")
+DEFAULT_CODE_TEMPLATE = "{label} > {name}"
+
+# Documents are recognised and stored this many at a time, so that progress
+# shows and a crash loses at most one batch of (re-computable) work.
+_BATCH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntity:
+    """A mention as the reader shows it: the recogniser's span with the
+    researcher's label correction and decision applied."""
+
+    document_id: int
+    start: int
+    end: int
+    label: str
+    text: str
+    decision: str | None = None  # None (not reviewed), "accepted" or "rejected"
+
+    def as_mention(self) -> Mention:
+        return Mention(self.document_id, self.start, self.end, self.label, self.text)
+
+
+@dataclass
+class RecognitionSummary:
+    documents: int
+    entities: int
+    seconds: float
+    backend: str
+    version: str
+
+
+# ------------------------------------------------------------- recognition
+
+
+def documents_needing_entities(db: Database) -> list[int]:
+    """Documents that have never been through recognition (e.g. just imported)."""
+    rows = db.query(
+        "SELECT id FROM documents WHERE id NOT IN (SELECT document_id FROM entity_runs) ORDER BY id"
+    )
+    return [row["id"] for row in rows]
+
+
+def all_document_ids(db: Database) -> list[int]:
+    return [row["id"] for row in db.query("SELECT id FROM documents ORDER BY id")]
+
+
+def store_entities(
+    db: Database, document_id: int, spans: Sequence[EntitySpan], backend: str, version: str
+) -> int:
+    """Replace a document's entities with ``spans`` (one transaction).
+
+    Every span is checked against the document text: a backend that returned
+    shifted offsets is a bug that must not reach the reader.
+    """
+    rows = list(db.query("SELECT text FROM documents WHERE id = ?", [document_id]))
+    if not rows:
+        raise NotFound(f"document {document_id} does not exist")
+    text = rows[0]["text"]
+    for span in spans:
+        if not (0 <= span.start < span.end <= len(text)) or text[span.start:span.end] != span.text:
+            raise StoreError(
+                f"{backend} returned entity {span.text!r} at {span.start}-{span.end}, "
+                f"which does not match document {document_id}'s text"
+            )
+    with writing(db):
+        db.execute("DELETE FROM entities WHERE document_id = ?", [document_id])
+        db.conn.executemany(
+            'INSERT INTO entities (document_id, start, "end", label, text) VALUES (?, ?, ?, ?, ?)',
+            [(document_id, s.start, s.end, s.label, s.text) for s in spans],
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO entity_runs (document_id, backend, version, created) "
+            "VALUES (?, ?, ?, ?)",
+            [document_id, backend, version, now()],
+        )
+    return len(spans)
+
+
+def recognise_documents(
+    db: Database,
+    document_ids: Iterable[int],
+    recogniser: Recogniser,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> RecognitionSummary:
+    """Recognise and store the entities of each document.
+
+    ``progress(done, total)`` is called after each batch; ``cancelled()`` is
+    checked between batches (a worker that is asked to stop stops there).
+    """
+    ids = list(document_ids)
+    started = time.perf_counter()
+    found = 0
+    done = 0
+    for first in range(0, len(ids), _BATCH):
+        if cancelled and cancelled():
+            break
+        batch = ids[first:first + _BATCH]
+        texts = {
+            row["id"]: row["text"]
+            for row in db.query(
+                f"SELECT id, text FROM documents WHERE id IN ({','.join('?' * len(batch))})", batch
+            )
+        }
+        present = [document_id for document_id in batch if document_id in texts]
+        results = recogniser.recognise_many(texts[document_id] for document_id in present)
+        for document_id, spans in zip(present, results):
+            found += store_entities(db, document_id, spans, recogniser.name, recogniser.version)
+        done += len(batch)
+        if progress:
+            progress(done, len(ids))
+    return RecognitionSummary(
+        done, found, time.perf_counter() - started, recogniser.name, recogniser.version
+    )
+
+
+def entity_runs(db: Database) -> dict[tuple[str, str], int]:
+    """How many documents each (backend, version) recognised."""
+    return {
+        (row["backend"], row["version"]): row["n"]
+        for row in db.query(
+            "SELECT backend, version, COUNT(*) AS n FROM entity_runs GROUP BY backend, version"
+        )
+    }
+
+
+# ------------------------------------------------------------------ reading
+
+_ENTITY_SELECT = """
+    SELECT e.document_id, e.start, e."end", COALESCE(r.label, e.label) AS label, e.text,
+           r.decision
+    FROM entities e
+    LEFT JOIN entity_reviews r
+      ON r.document_id = e.document_id AND r.start = e.start AND r."end" = e."end"
+"""
+
+
+def _stored(row: dict) -> StoredEntity:
+    return StoredEntity(
+        row["document_id"], row["start"], row["end"], row["label"], row["text"], row["decision"]
+    )
+
+
+def entities_for_document(db: Database, document_id: int) -> list[StoredEntity]:
+    """A document's mentions in text order, with review corrections applied."""
+    rows = db.query(_ENTITY_SELECT + " WHERE e.document_id = ? ORDER BY e.start", [document_id])
+    return [_stored(row) for row in rows]
+
+
+def corpus_entities(db: Database, label: str | None = None) -> list[StoredEntity]:
+    """Every mention in the corpus (optionally of one label, after corrections)."""
+    sql = _ENTITY_SELECT
+    params: list[object] = []
+    if label is not None:
+        sql += " WHERE COALESCE(r.label, e.label) = ?"
+        params.append(label)
+    rows = db.query(sql + " ORDER BY e.document_id, e.start", params)
+    return [_stored(row) for row in rows]
+
+
+def corpus_groups(db: Database, label: str | None = None) -> list[EntityGroup]:
+    """The corpus's mentions grouped into real-world entities."""
+    return group_mentions(entity.as_mention() for entity in corpus_entities(db, label))
+
+
+def document_groups(db: Database, document_id: int) -> list[EntityGroup]:
+    return group_mentions(entity.as_mention() for entity in entities_for_document(db, document_id))
+
+
+# ----------------------------------------------------- review and coding
+
+
+@dataclass(frozen=True, slots=True)
+class MentionDecision:
+    """What the researcher decided about one mention in the review screen."""
+
+    mention: Mention
+    decision: str  # "accepted" or "rejected"
+    label: str  # possibly corrected
+    name: str  # the entity's name for the code ("Vladimir Putin")
+
+
+@dataclass
+class ReviewResult:
+    accepted: int
+    rejected: int
+    codings: int
+    already_coded: int
+    codes: list[str]
+
+
+def code_path_for(template: str, label: str, name: str) -> str:
+    """The code an accepted mention goes under, e.g. "PERSON > Vladimir Putin".
+
+    ``template`` uses ``{label}`` and ``{name}``; a ">" inside a name would
+    split the path, so it is replaced.
+    """
+    safe_name = " ".join(name.replace(">", "›").split()) or "?"
+    try:
+        path = template.format(label=label, name=safe_name)
+    except (KeyError, IndexError, ValueError) as error:
+        raise StoreError(
+            f"bad entity code template {template!r} ({error}): use {{label}} and {{name}}"
+        ) from None
+    if not path.replace(">", "").strip():
+        raise StoreError(f"entity code template {template!r} gives an empty code name")
+    return path
+
+
+def scope_spans(text: str, scope: str) -> list[tuple[int, int]] | None:
+    """The units of ``text`` a scope codes (None for "word": the mention itself)."""
+    if scope == "word":
+        return None
+    if scope not in SCOPES:
+        raise StoreError(f"unknown scope {scope!r}: use word, sentence or paragraph")
+    return list(paragraph_spans(text) if scope == "paragraph" else sentence_spans(text))
+
+
+def scope_span(
+    text: str, start: int, end: int, scope: str, units: Sequence[tuple[int, int]] | None = None
+) -> tuple[int, int]:
+    """The passage a mention is coded as: the mention itself ("word"), or the
+    sentence or paragraph around it (``units``: scope_spans(text, scope))."""
+    if scope == "word":
+        return start, end
+    spans = units if units is not None else scope_spans(text, scope)
+    around = span_at(spans, start, text=text)
+    if around is None:
+        return start, end
+    return min(around[0], start), max(around[1], end)
+
+
+def apply_review(
+    db: Database,
+    decisions: Sequence[MentionDecision],
+    *,
+    scope: str,
+    coder: str,
+    template: str = DEFAULT_CODE_TEMPLATE,
+) -> ReviewResult:
+    """Record every decision and code every accepted mention: one undoable action.
+
+    Accepted mentions become codings under ``template`` (one code per entity);
+    mentions of one code falling in the same passage (two in a sentence, at
+    sentence scope) give one coding; passages already coded with that code
+    are counted, not coded twice.
+    """
+    if scope not in SCOPES:
+        raise StoreError(f"unknown scope {scope!r}: use word, sentence or paragraph")
+    for decision in decisions:
+        if decision.decision not in (ACCEPTED, REJECTED):
+            raise StoreError(f"unknown decision {decision.decision!r}")
+        if decision.label not in ALL_LABELS:
+            raise StoreError(f"unknown entity label {decision.label!r}")
+    texts: dict[int, str] = {}
+    units: dict[int, list[tuple[int, int]] | None] = {}
+    paths = {
+        d: code_path_for(template, d.label, d.name) for d in decisions if d.decision == ACCEPTED
+    }
+    coder_id = ensure_coder(db, coder)
+    timestamp = now()
+    accepted = sum(1 for d in decisions if d.decision == ACCEPTED)
+    label = f"Code {accepted} entity mention{'s' if accepted != 1 else ''}"
+    codings = already = 0
+    with action(db, label) as log:
+        code_ids: dict[str, int] = {}
+        seen: set[tuple[int, int, int, int]] = set()
+        for decision in decisions:
+            mention = decision.mention
+            _record_decision(db, log, decision, coder_id, timestamp)
+            if decision.decision != ACCEPTED:
+                continue
+            path = paths[decision]
+            if path not in code_ids:
+                code_ids[path] = ensure_code_path(db, path)
+            code_id = code_ids[path]
+            if mention.document_id not in texts:
+                texts[mention.document_id] = _document_text(db, mention.document_id)
+                units[mention.document_id] = scope_spans(texts[mention.document_id], scope)
+            text = texts[mention.document_id]
+            if text[mention.start:mention.end] != mention.text:
+                raise StoreError(
+                    f"entity {mention.text!r} at {mention.start}-{mention.end} no longer "
+                    f"matches document {mention.document_id}; rebuild the entities"
+                )
+            start, end = scope_span(
+                text, mention.start, mention.end, scope, units[mention.document_id])
+            key = (mention.document_id, code_id, start, end)
+            if key in seen:
+                continue
+            seen.add(key)
+            if db.execute(
+                'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND start = ? '
+                'AND "end" = ?',
+                [mention.document_id, code_id, start, end],
+            ).fetchone():
+                already += 1
+                continue
+            log.insert(
+                "codings",
+                {
+                    "uuid": new_uuid(),
+                    "document_id": mention.document_id,
+                    "code_id": code_id,
+                    "start": start,
+                    "end": end,
+                    "quote": text[start:end],
+                    "memo": "",
+                    "coder_id": coder_id,
+                    "created": timestamp,
+                    "updated": timestamp,
+                },
+            )
+            codings += 1
+    return ReviewResult(
+        accepted, len(decisions) - accepted, codings, already, sorted(set(paths.values()))
+    )
+
+
+def _record_decision(db: Database, log, decision: MentionDecision, coder_id: int, timestamp: str):
+    mention = decision.mention
+    values = {"label": decision.label, "decision": decision.decision, "coder_id": coder_id,
+              "created": timestamp}
+    existing = db.execute(
+        'SELECT id FROM entity_reviews WHERE document_id = ? AND start = ? AND "end" = ?',
+        [mention.document_id, mention.start, mention.end],
+    ).fetchone()
+    if existing:
+        log.update("entity_reviews", existing[0], values)
+    else:
+        log.insert(
+            "entity_reviews",
+            {"document_id": mention.document_id, "start": mention.start, "end": mention.end,
+             **values},
+        )
+
+
+def _document_text(db: Database, document_id: int) -> str:
+    for row in db.query("SELECT text FROM documents WHERE id = ?", [document_id]):
+        return row["text"]
+    raise NotFound(f"document {document_id} does not exist")
+
+
+def context_of(
+    text: str,
+    start: int,
+    end: int,
+    width: int = 160,
+    sentences: Sequence[tuple[int, int]] | None = None,
+) -> tuple[str, int, int]:
+    """The sentence around a mention (cut to about ``width`` characters around
+    it) and the mention's offsets within that snippet. Pass ``sentences``
+    (sentence_spans(text)) when asking for many mentions of one text."""
+    spans = sentences if sentences is not None else sentence_spans(text)
+    around = span_at(spans, start, text=text) or (start, end)
+    left, right = min(around[0], start), max(around[1], end)
+    if right - left > width:
+        room = max(width - (end - start), 0)
+        left = max(left, start - room // 2)
+        right = min(right, end + room - (start - left))
+    return text[left:right], start - left, end - left
+

@@ -1,0 +1,187 @@
+"""Entities in the app: highlights, jumps, the entity panel, review → code → undo."""
+
+from __future__ import annotations
+
+import pytest
+from rich.color import Color as RichColor
+
+from store.codes import codebook
+from store.db import open_database
+from store.entities.storage import (
+    corpus_entities,
+    documents_needing_entities,
+    entities_for_document,
+)
+from store.export import coded_passages
+from tests.helpers import make_project
+from tui.app import MarginApp
+from tui.entity_panel import EntityPanel
+from tui.entity_review import ReviewScreen
+from tui.entity_styles import ENTITY_COLOURS
+from tui.modals import Confirm
+from tui.reader import ReaderScreen
+from tui.reader_view import ReaderView
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "project.db")
+
+
+async def _open_diplomacy_watch(pilot) -> ReaderView:
+    await pilot.pause()
+    await pilot.press("enter")  # the library's first document
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, ReaderScreen)
+    assert screen.document.title.startswith("Diplomacy Watch")
+    return screen.query_one(ReaderView)
+
+
+def styles_of(view: ReaderView, needle: str) -> list:
+    """The rich styles the reader draws the first visible ``needle`` with."""
+    for y in range(view.size.height):
+        strip = view.render_line(y)
+        index = strip.text.find(needle)
+        if index < 0:
+            continue
+        styles, position = [], 0
+        for segment in strip:
+            end = position + len(segment.text)
+            if position < index + len(needle) and end > index:
+                styles.append(segment.style)
+            position = end
+        return styles
+    raise AssertionError(f"{needle!r} is not on screen")
+
+
+def _colour(hex_colour: str) -> RichColor:
+    return RichColor.parse(hex_colour)
+
+
+async def test_entities_are_highlighted_in_their_type_colour_and_e_hides_them(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_diplomacy_watch(pilot)
+        [nato] = {(s.color, s.underline) for s in styles_of(view, "NATO")}
+        assert nato == (_colour(ENTITY_COLOURS["ORG"]), True)
+        [kyiv] = {(s.color, s.underline) for s in styles_of(view, "Kyiv")}
+        assert kyiv == (_colour(ENTITY_COLOURS["GPE"]), True)
+        legend = str(app.screen.query_one("#entity-legend").render())
+        assert "ORG" in legend and "GPE" in legend
+
+        await pilot.press("e")
+        await pilot.pause()
+        assert not any(s.underline for s in styles_of(view, "NATO"))
+        assert not app.screen.query_one("#entity-legend").display
+        await pilot.press("e")
+        await pilot.pause()
+        assert all(s.underline for s in styles_of(view, "NATO"))
+
+
+async def test_bracket_keys_jump_between_entities_and_the_status_line_names_them(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_diplomacy_watch(pilot)
+        entities = entities_for_document(app.db, app.screen.document_id)
+        first_after_top = next(e for e in entities if e.start > 0)
+        await pilot.press("]")
+        await pilot.pause()
+        assert view.cursor == first_after_top.start
+        status = str(app.screen.query_one("#status-bar").render())
+        assert f"{first_after_top.label} {first_after_top.text}" in status
+        await pilot.press("]", "]", "[")
+        await pilot.pause()
+        second = next(e for e in entities if e.start > first_after_top.start)
+        assert view.cursor == second.start
+
+
+async def test_entity_panel_counts_mentions_and_enter_cycles_through_them(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_diplomacy_watch(pilot)
+        await pilot.press("E")
+        await pilot.pause()
+        panel = app.screen.query_one(EntityPanel)
+        assert panel.display and panel.has_focus
+        assert not app.screen.query_one("#codebook").display
+        nato_mentions = sorted(e.start for e in entities_for_document(app.db, 1)
+                               if e.text == "NATO")
+        assert len(nato_mentions) >= 2
+        branches = {str(node.label).split()[0]: node for node in panel.root.children}
+        assert {"PERSON", "ORG", "GPE", "MONEY", "DATE"} <= set(branches)
+        nato = next(node for node in branches["ORG"].children
+                    if str(node.label).startswith("NATO"))
+        assert str(nato.label) == f"NATO  {len(nato_mentions)}"
+        panel.move_cursor(nato)
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert view.cursor == nato_mentions[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert view.cursor == nato_mentions[1]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not panel.display and view.has_focus
+
+
+async def test_review_accept_all_codes_every_mention_and_undo_removes_them_all(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_diplomacy_watch(pilot)
+        await pilot.press("E")
+        await pilot.pause()
+        panel = app.screen.query_one(EntityPanel)
+        nato = next(node for branch in panel.root.children for node in branch.children
+                    if str(node.label).startswith("NATO  "))
+        panel.move_cursor(nato)
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        corpus_nato = [e for e in corpus_entities(app.db, "ORG") if e.text == "NATO"]
+        assert len(review.rows) == len(corpus_nato)
+        assert len({e.document_id for e in corpus_nato}) >= 2  # across the corpus
+
+        await pilot.press("x")  # reject the first mention
+        await pilot.press("A")  # accept all the others
+        await pilot.press("s", "s")  # sentence → paragraph → word: the mention itself
+        assert review.scope == "word"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+
+        [code] = [c for c in codebook(app.db) if c.path == "ORG > NATO"]
+        passages = coded_passages(app.db, codes=["ORG > NATO"])
+        assert len(passages) == len(corpus_nato) - 1
+        assert {p.quote for p in passages} == {"NATO"}
+        assert code.coding_count == len(corpus_nato) - 1
+
+        await pilot.press("u")
+        await pilot.pause()
+        assert coded_passages(app.db) == []
+        assert [c.path for c in codebook(app.db)] == []
+        assert all(e.decision is None for e in corpus_entities(app.db, "ORG"))
+
+
+async def test_new_documents_get_their_entities_in_the_background(tmp_path):
+    project = make_project(tmp_path / "fresh.db", entities=False)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_diplomacy_watch(pilot)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if len(view.entities):
+                break
+        assert len(view.entities) > 20
+        db = open_database(project)
+        assert documents_needing_entities(db) == []
+        db.conn.close()
+        assert all(s.underline for s in styles_of(view, "NATO"))

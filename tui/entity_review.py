@@ -1,0 +1,333 @@
+"""Review an entity's mentions across the corpus, then code the accepted ones.
+
+ATLAS.ti's "Named Entity Recognition" workflow, keyboard-first: every mention
+of one entity (or of a whole type) with its sentence; accept or reject each or
+all, fix a wrong label, choose the scope (the mention itself, its sentence or
+its paragraph), and Enter codes the accepted mentions under a code such as
+``PERSON > Vladimir Putin``. The whole batch is one undoable action, and the
+decisions are remembered: a rejected mention is shown as rejected next time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from store.entities import ALL_LABELS, LABEL_DESCRIPTIONS
+from store.entities.grouping import EntityGroup, Mention
+from store.entities.storage import (
+    ACCEPTED,
+    REJECTED,
+    SCOPES,
+    MentionDecision,
+    apply_review,
+    code_path_for,
+    context_of,
+    corpus_entities,
+    corpus_groups,
+)
+from store.errors import StoreError
+from store.textspans import sentence_spans
+from tui.entity_styles import entity_style
+from tui.keybar import KeyBar
+from tui.modals import Choice, Confirm, FuzzyPicker
+from tui.wrapping import display_text
+
+_MARKS = {None: ("·", Style(dim=True)), ACCEPTED: ("✓", Style(color="green", bold=True)),
+          REJECTED: ("✗", Style(color="red", bold=True))}
+# Columns other than the context: mark, type, entity, document, and padding.
+_FIXED_WIDTH = 1 + 8 + 20 + 20 + 2 * 5
+
+
+@dataclass
+class ReviewRow:
+    mention: Mention
+    name: str  # the entity's display name, used for its code
+    label: str  # the label to code under (the researcher may correct it)
+    decision: str | None  # None until accepted or rejected
+    left: str  # the sentence before the mention
+    right: str  # and after it
+    title: str
+
+
+class ReviewScreen(Screen):
+    BINDINGS = [
+        Binding("a", "decide('accepted')", "Accept", id="review.accept",
+                tooltip="Accept the mention (and move to the next)"),
+        Binding("x", "decide('rejected')", "Reject", id="review.reject",
+                tooltip="Reject the mention (and move to the next)"),
+        Binding("space", "toggle", "Toggle", show=False, id="review.toggle",
+                tooltip="Switch the mention between accepted and rejected"),
+        Binding("A", "decide_all('accepted')", "Accept all", id="review.accept_all",
+                tooltip="Accept every mention not yet decided"),
+        Binding("X", "decide_all('rejected')", "Reject all", show=False,
+                id="review.reject_all", tooltip="Reject every mention not yet decided"),
+        Binding("l", "relabel", "Label", id="review.relabel",
+                tooltip="Correct the entity type of the mention"),
+        Binding("s", "scope", "Scope", id="review.scope",
+                tooltip="Code the mention itself, its sentence or its paragraph"),
+        Binding("o", "open", "Open", id="review.open",
+                tooltip="Open the mention in the reader"),
+        # priority: the table would take Enter for itself.
+        Binding("enter", "apply", "Code accepted", id="review.apply", priority=True,
+                tooltip="Code the accepted mentions (one undoable action)"),
+        Binding("j", "cursor(1)", "Down", show=False, id="review.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="review.up"),
+        Binding("escape", "back", "Back", id="review.back"),
+    ]
+
+    DEFAULT_CSS = """
+    ReviewScreen #review-settings { height: 1; padding: 0 1; background: $boost; }
+    ReviewScreen #mentions { height: 1fr; }
+    """
+
+    def __init__(self, label: str, group: EntityGroup | None, scope: str = "sentence") -> None:
+        """Review ``group`` (an entity as grouped in one document: its
+        corpus-wide group is found by its mentions) or, if None, every
+        mention of type ``label``."""
+        super().__init__()
+        self.label = label
+        self.group = group
+        self.scope = scope
+        self.rows: list[ReviewRow] = []
+        self.subject = group.canonical if group else label
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title-bar")
+        yield Static(id="review-settings")
+        yield DataTable(id="mentions", cursor_type="row", zebra_stripes=True)
+        yield Static(id="status-bar")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#mentions", DataTable)
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("Type", key="label", width=8)
+        table.add_column("Entity", key="name", width=20)
+        table.add_column("Document", key="document", width=20)
+        # A concordance: every mention at the same column, its sentence around it.
+        self.context_width = max(40, self.app.size.width - _FIXED_WIDTH - 2)
+        table.add_column("In context", key="context", width=self.context_width)
+        try:
+            self.rows = self._load_rows()
+        except StoreError as error:
+            self.app.report(error)
+            self.app.pop_screen()
+            return
+        for index, row in enumerate(self.rows):
+            table.add_row(*self._cells(row), key=str(index))
+        table.focus()
+        self._show_header()
+
+    # --------------------------------------------------------------- data
+
+    def _load_rows(self) -> list[ReviewRow]:
+        db = self.app.db
+        groups = corpus_groups(db, self.label)
+        if self.group is not None:
+            wanted = {(m.document_id, m.start) for m in self.group.mentions}
+            groups = [g for g in groups
+                      if any((m.document_id, m.start) in wanted for m in g.mentions)]
+        decisions = {(e.document_id, e.start, e.end): e.decision
+                     for e in corpus_entities(db, self.label)}
+        titles = {row["id"]: row["title"] for row in db.query("SELECT id, title FROM documents")}
+        texts: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+        rows: list[ReviewRow] = []
+        for group in groups:
+            for mention in sorted(group.mentions, key=lambda m: (m.document_id, m.start)):
+                if mention.document_id not in texts:
+                    text = next(iter(db.query("SELECT text FROM documents WHERE id = ?",
+                                              [mention.document_id])))["text"]
+                    texts[mention.document_id] = (text, sentence_spans(text))
+                text, sentences = texts[mention.document_id]
+                snippet, start, end = context_of(text, mention.start, mention.end,
+                                                 self.context_width * 2, sentences)
+                rows.append(ReviewRow(
+                    mention, group.canonical, mention.label,
+                    decisions.get((mention.document_id, mention.start, mention.end)),
+                    _flat(snippet[:start]), _flat(snippet[end:]),
+                    titles.get(mention.document_id, "?"),
+                ))
+        return rows
+
+    def _cells(self, row: ReviewRow) -> tuple:
+        mark, mark_style = _MARKS[row.decision]
+        return (
+            Text(mark, mark_style),
+            Text(row.label, entity_style(row.label)),
+            Text(display_text(row.name), no_wrap=True, overflow="ellipsis"),
+            Text(display_text(row.title), no_wrap=True, overflow="ellipsis", style="dim"),
+            self._concordance(row),
+        )
+
+    def _concordance(self, row: ReviewRow) -> Text:
+        """The mention at a fixed column, with as much of its sentence on each
+        side as fits."""
+        left_width = self.context_width * 2 // 5
+        left = row.left[-left_width:] if len(row.left) > left_width else row.left
+        if len(left) < len(row.left):
+            left = "…" + left[1:]
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(left.rjust(left_width), Style(dim=True))
+        line.append(_flat(row.mention.text), Style(bold=True, reverse=True))
+        line.append(row.right)
+        line.truncate(self.context_width, overflow="ellipsis")
+        return line
+
+    # ------------------------------------------------------------- header
+
+    def _show_header(self) -> None:
+        rows = self.rows
+        documents = len({row.mention.document_id for row in rows})
+        title = Text.assemble(
+            ("Review ", Style(bold=True)),
+            (self.label, entity_style(self.label) + Style(bold=True)),
+        )
+        if self.group is not None:
+            title.append(" › ")
+            title.append(display_text(self.subject), Style(bold=True))
+        title.append(f"  {len(rows)} mention{'s' * (len(rows) != 1)} in {documents} "
+                     f"document{'s' * (documents != 1)}", Style(dim=True))
+        self.query_one("#title-bar", Static).update(title)
+        accepted = sum(row.decision == ACCEPTED for row in rows)
+        rejected = sum(row.decision == REJECTED for row in rows)
+        settings = Text.assemble(
+            ("scope ", Style(dim=True)), (self.scope, Style(bold=True)),
+            ("   code ", Style(dim=True)), self._code_preview(),
+        )
+        self.query_one("#review-settings", Static).update(settings)
+        status = Text.assemble(
+            (f"✓ {accepted} accepted", Style(color="green")), "  ",
+            (f"✗ {rejected} rejected", Style(color="red")), "  ",
+            (f"· {len(rows) - accepted - rejected} to decide", Style(dim=True)),
+        )
+        self.query_one("#status-bar", Static).update(status)
+
+    def _code_preview(self) -> Text:
+        template = self.app.entity_code_template
+        paths = sorted({code_path_for(template, row.label, row.name)
+                        for row in self.rows if row.decision == ACCEPTED})
+        if not paths and self.rows:
+            row = self.rows[self._cursor_index()]
+            paths = [code_path_for(template, row.label, row.name)]
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        return Text(display_text(shown))
+
+    # ------------------------------------------------------------ actions
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#mentions", DataTable)
+
+    def _cursor_index(self) -> int:
+        return max(0, min(self.table.cursor_row, len(self.rows) - 1))
+
+    def _redraw(self, index: int) -> None:
+        for column, cell in enumerate(self._cells(self.rows[index])):
+            self.table.update_cell_at(Coordinate(index, column), cell)
+
+    def action_cursor(self, step: int) -> None:
+        self.table.move_cursor(row=self.table.cursor_row + step)
+
+    def action_decide(self, decision: str) -> None:
+        if not self.rows:
+            return
+        index = self._cursor_index()
+        self.rows[index].decision = decision
+        self._redraw(index)
+        self.table.move_cursor(row=min(index + 1, len(self.rows) - 1))
+        self._show_header()
+
+    def action_toggle(self) -> None:
+        if not self.rows:
+            return
+        index = self._cursor_index()
+        row = self.rows[index]
+        row.decision = REJECTED if row.decision == ACCEPTED else ACCEPTED
+        self._redraw(index)
+        self._show_header()
+
+    def action_decide_all(self, decision: str) -> None:
+        for index, row in enumerate(self.rows):
+            if row.decision is None:
+                row.decision = decision
+                self._redraw(index)
+        self._show_header()
+
+    def action_relabel(self) -> None:
+        if not self.rows:
+            return
+        index = self._cursor_index()
+        row = self.rows[index]
+        choices = [
+            Choice(f"{label} {LABEL_DESCRIPTIONS[label]}",
+                   Text.assemble((label, entity_style(label)),
+                                 (f"  {LABEL_DESCRIPTIONS[label]}", Style(dim=True))), label)
+            for label in ALL_LABELS
+        ]
+
+        def relabel(label: str | None) -> None:
+            if label:
+                row.label = label
+                self._redraw(index)
+                self._show_header()
+
+        self.app.push_screen(
+            FuzzyPicker(f"Type of “{display_text(row.mention.text)}”", choices), relabel
+        )
+
+    def action_scope(self) -> None:
+        self.scope = SCOPES[(SCOPES.index(self.scope) + 1) % len(SCOPES)]
+        self._show_header()
+
+    def action_open(self) -> None:
+        if self.rows:
+            mention = self.rows[self._cursor_index()].mention
+            self.app.open_document(mention.document_id, mention.start)
+
+    def action_apply(self) -> None:
+        decided = [row for row in self.rows if row.decision is not None]
+        accepted = [row for row in decided if row.decision == ACCEPTED]
+        if not decided:
+            self.notify("Accept (a, A for all) or reject (x) mentions first",
+                        severity="warning", timeout=3)
+            return
+        decisions = [MentionDecision(row.mention, row.decision, row.label, row.name)
+                     for row in decided]
+
+        def apply(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            self.app.run_store(
+                apply_review, decisions, scope=self.scope, coder=self.app.coder,
+                template=self.app.entity_code_template,
+                success=lambda result: (
+                    f"Coded {result.codings} passage{'s' * (result.codings != 1)} from "
+                    f"{result.accepted} mention{'s' * (result.accepted != 1)}"
+                    + (f" ({result.already_coded} already coded)" if result.already_coded else "")
+                    + " · u undoes"
+                ),
+            )
+            self.app.pop_screen()
+
+        preview = self._code_preview().plain
+        question = (f"Code {len(accepted)} accepted mention{'s' * (len(accepted) != 1)} "
+                    f"at {self.scope} scope under {preview}")
+        if len(decided) > len(accepted):
+            question += f", and remember {len(decided) - len(accepted)} rejected"
+        self.app.push_screen(Confirm(question + "? (one undoable action)"), apply)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _flat(text: str) -> str:
+    """One line, safe to draw (a context may cross a line break)."""
+    return display_text(text.replace("\n", " "))
