@@ -178,3 +178,71 @@ def test_an_empty_db_option_asks_for_a_file_name(tmp_path):
         result = margin(*args)
         assert result.returncode == 1
         assert result.stderr.decode().strip() == "Error: --db needs a file name"
+
+
+# ------------------------------------------------------------------ entities
+
+NEWS = (
+    "Russian President Vladimir Putin met NATO officials in Kyiv on Dec. 2.\r\n"
+    "Putin offered $725 million, about 40% of the request.\r\n"
+)
+
+
+def test_entities_of_a_file_as_json_lines_with_offsets_into_the_normalised_text(tmp_path):
+    path = tmp_path / "news.txt"
+    path.write_bytes(NEWS.encode("utf-8"))
+    result = margin("entities", str(path), "--json", "--backend", "rules")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.decode().splitlines()
+    record = json.loads(line)
+    assert record["source"] == str(path)
+    text = NEWS.replace("\r\n", "\n")  # what an import stores
+    found = {(e["text"], e["label"]) for e in record["entities"]}
+    assert {("Vladimir Putin", "PERSON"), ("NATO", "ORG"), ("Kyiv", "GPE"),
+            ("$725 million", "MONEY"), ("40%", "PERCENT")} <= found
+    for entity in record["entities"]:
+        assert text[entity["start"]:entity["end"]] == entity["text"]
+        assert set(entity) == {"start", "end", "label", "text"}
+
+
+def test_entities_of_stored_documents_and_a_rebuild(tmp_path):
+    db = str(tmp_path / "p.db")
+    path = tmp_path / "news.txt"
+    path.write_text(NEWS, encoding="utf-8")
+    imported = margin("--db", db, "import", str(path))
+    assert imported.returncode == 0, imported.stderr
+    assert "entities in 1 documents (rules" in imported.stderr.decode()
+    stored = margin("--db", db, "entities", "1", "--json")
+    assert stored.returncode == 0, stored.stderr
+    record = json.loads(stored.stdout)
+    assert record["source"] == "1"
+    assert ("Kyiv", "GPE") in {(e["text"], e["label"]) for e in record["entities"]}
+    rebuilt = margin("--db", db, "entities", "--rebuild", "--backend", "rules")
+    assert rebuilt.returncode == 0 and "entities in 1 documents" in rebuilt.stderr.decode()
+    table = margin("--db", db, "entities", "1").stdout.decode()
+    assert table.splitlines()[0].startswith("1: ")
+    assert any(line.split()[1:3] == ["GPE", "Kyiv"] for line in table.splitlines()[1:])
+
+
+def test_entities_refuses_missing_and_binary_sources_with_one_line_each(tmp_path):
+    binary = tmp_path / "image.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    good = tmp_path / "news.txt"
+    good.write_text(NEWS, encoding="utf-8")
+    result = margin("--db", str(tmp_path / "p.db"), "entities", str(tmp_path / "nope.txt"),
+                    str(binary), str(good), "--json", "--backend", "rules")
+    assert result.returncode == 1
+    errors = result.stderr.decode().splitlines()
+    assert len(errors) == 2 and "Traceback" not in result.stderr.decode()
+    assert "nope.txt: no such file" in errors[0]
+    assert "PNG" in errors[1]
+    assert json.loads(result.stdout)["source"] == str(good)  # the rest still ran
+
+
+def test_import_with_no_entities_leaves_them_for_later(tmp_path):
+    db = str(tmp_path / "p.db")
+    path = tmp_path / "news.txt"
+    path.write_text(NEWS, encoding="utf-8")
+    result = margin("--db", db, "import", "--no-entities", str(path))
+    assert result.returncode == 0 and "entities" not in result.stderr.decode()
+    assert json.loads(margin("--db", db, "entities", "1", "--json").stdout)["entities"] == []
