@@ -62,10 +62,14 @@ class Gazetteers:
     fac_keywords: frozenset[str]
     #: Words that end the name of a law or treaty ("Act", "Treaty").
     law_keywords: frozenset[str]
+    #: Words that end the name of an event ("Festival", "Olympics").
+    event_keywords: frozenset[str]
     #: Given names (first names) from many languages.
     given_names: frozenset[str]
     #: Surnames of public figures often named alone ("Putin", "Macron").
     known_people: frozenset[str]
+    #: Family names written first ("Xi Jinping", "Lee Jae-myung").
+    surname_first: frozenset[str]
     #: Capitalised words that are not names on their own (sentence starts,
     #: headline words): function words, common adverbs, interjections.
     common_words: frozenset[str]
@@ -98,8 +102,10 @@ WORD_FILES: tuple[str, ...] = (
     "loc_keywords.txt",
     "fac_keywords.txt",
     "law_keywords.txt",
+    "event_keywords.txt",
     "given_names.txt",
     "people.txt",
+    "surname_first.txt",
     "common_words.txt",
 )
 
@@ -136,8 +142,10 @@ def load() -> Gazetteers:
         loc_keywords=_words("loc_keywords.txt"),
         fac_keywords=_words("fac_keywords.txt"),
         law_keywords=_words("law_keywords.txt"),
+        event_keywords=_words("event_keywords.txt"),
         given_names=_words("given_names.txt"),
         known_people=_words("people.txt"),
+        surname_first=_words("surname_first.txt"),
         common_words=_words("common_words.txt"),
         digest=_digest(),
     )

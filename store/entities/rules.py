@@ -21,6 +21,12 @@ How a document is read:
 4. Full names found anywhere in the document lend their surnames to later
    (and earlier) lone mentions: "Vladimir Putin" makes "Putin" a PERSON.
 
+Speed (a few hundred thousand words a second) comes from scanning the text
+only with expressions that start with a character class, which ``re`` skips
+through in C: the start of every capitalised word, digits and currency signs,
+a few date words. The costlier expressions and the Python logic run only from
+those positions.
+
 Offsets are Python string indices into the text given; every span's text is
 ``text[start:end]``, spans are sorted and never overlap.
 """
@@ -28,6 +34,7 @@ Offsets are Python string indices into the text given; every span's text is
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,7 +46,7 @@ from store.entities.gazetteers import Gazetteers, load
 RULES_VERSION = 1
 
 # --------------------------------------------------------------------------
-# Character classes and the two scanning expressions
+# Character classes and the scanning expressions
 
 
 @cache
@@ -123,7 +130,7 @@ _SEASON = r"(?:spring|summer|autumn|fall|winter)"
 _ANCHOR = r"(?:[Tt]his|[Ll]ast|[Nn]ext|[Pp]ast|[Cc]oming|[Pp]revious|[Ff]ollowing)"
 _EDGE = r"(?:[Ee]arly|[Mm]id|[Ll]ate)"
 _AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_MAGNITUDE = r"(?:million|billion|trillion|thousand|bn|mn|tn|m|b|k)"
+_MAGNITUDE = r"(?:million|billion|trillion|thousand|crore|lakh|bn|mn|tn|m|b|k)"
 _CURRENCY_SYMBOL = (
     r"(?:(?:US|U\.S\.|A|AU|C|CA|NZ|HK|S)?[$€£¥₹₽₴]|(?:USD|EUR|GBP|CAD|AUD|CHF|JPY|CNY)[ \u00a0]?)"
 )
@@ -223,28 +230,56 @@ def _alternation(words: Iterable[str]) -> str:
     return f"(?:{body})?" if ends else body
 
 
-_TRIGGER_WORDS = (
+# Capitalised words that may start a DATE or MONEY (checked at capital starts).
+_CAPITAL_TRIGGER_WORDS = (
     "January February March April May June July August September October November December "
     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday "
-    "this last next past coming previous following This Last Next Past Coming Previous "
-    "Following early mid late earlier later Early Mid Late Earlier Later "
-    "first second third fourth final a an several "
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
-    "eighty ninety hundred "
-    "spring summer autumn fall winter today yesterday tomorrow weekend quarter century "
+    "This Last Next Past Coming Previous Following Early Mid Late Earlier Later "
     "Christmas Easter Thanksgiving Ramadan Hanukkah Passover Diwali Eid New Election "
     "Independence Victory Memorial Labor Labour Veterans Inauguration Valentine's Boxing "
-    "Armistice Remembrance Lunar USD EUR GBP CAD AUD CHF JPY CNY"
+    "Armistice Remembrance Lunar USD EUR GBP CAD AUD CHF JPY CNY US AU CA NZ HK"
 ).split()
+# Lower-case words that may start a DATE.
+_TRIGGER_WORDS = (
+    "this last next past coming previous following early mid late earlier later "
+    "spring summer autumn fall winter today yesterday tomorrow weekend quarter century"
+).split()
+
+
+# Words that start a DATE or PERCENT only before a unit: "a week", "three years",
+# "five percent", "the first quarter". Triggering on them only there keeps the
+# frequent "a" and "one" from costing a full match attempt each.
+_COUNT_WORDS = (
+    "a an several first second third fourth final "
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred"
+).split()
+_UNIT_AHEAD = (
+    r"(?=(?:-[a-z]+)?[ \u00a0-](?:(?:few|couple[ \u00a0]of|several)[ \u00a0])?"
+    r"(?:day|week|month|year|decade|centur|fortnight|per[ \u00a0]?cent|percent|quarter|half))"
+)
+
+
+@cache
+def _capital_start_regex() -> re.Pattern[str]:
+    """The first letter of every capitalised word (not inside a word, an e-mail, a path)."""
+    return re.compile(rf"[{_upper_class()}](?<![\w'’@#/.].)")
+
+
+@cache
+def _capital_trigger_regex() -> re.Pattern[str]:
+    """At a capital start: may a DATE, MONEY or party tag begin here?"""
+    return re.compile(rf"{_alternation(_CAPITAL_TRIGGER_WORDS)}\b|[RDI]-[A-Z]")
 
 
 @cache
 def _trigger_regex() -> re.Pattern[str]:
-    """Where a MONEY/PERCENT/DATE match may start: see RuleRecogniser._numbers."""
+    """Where a MONEY/PERCENT/DATE match may start, capitalised words aside."""
     return re.compile(
-        r"\d[\d,.]*|[$€£¥₹₽₴(]|['’]\d0s|(?<![\w-])[RDI]-[A-Z]"
+        r"\d[\d,.]*|[$€£¥₹₽₴(]|['’]\d0s"
+        rf"|(?<![\w.]){_alternation(_COUNT_WORDS)}\b{_UNIT_AHEAD}"
         rf"|(?<![\w.]){_alternation(_TRIGGER_WORDS)}\b"
     )
 
@@ -266,16 +301,28 @@ _APPOSITIVE = re.compile(
     r"|,[ \u00a0]+(?:a|an|the)[ \u00a0]+(?:[\w-]+[ \u00a0]+){0,3}?"
     r"(?P<gpe>city|town|village|province|region|district|municipality|port|capital)\b"
 )
+# Lower-case nouns right before an unknown name that make it an organisation
+# ("startup Northvolt", "tech giant Nvidia", "broadcaster ZDF").
+_ORG_CUE_BEFORE = frozenset(
+    "company firm startup start-up carmaker automaker chipmaker retailer airline carrier "
+    "lender insurer broadcaster newspaper publisher conglomerate manufacturer brand label "
+    "giant outlet regulator watchdog agency ministry club band militia group insurgents "
+    "developer operator supplier maker producer exchange bank".split()
+)
+# "a construction firm, Midwest Paving," / "the town of Aurora": cues further back.
+_ORG_BEFORE = re.compile(
+    r"\b(?:company|firm|startup|group|organisation|organization|charity|agency|"
+    r"consultancy|bank|fund|nonprofit|non-profit|outlet)(?: called| named)?,?[ \u00a0]+$"
+)
+_GPE_BEFORE = re.compile(
+    r"\b(?:city|town|village|port|province|district|municipality|suburb|county) of[ \u00a0]+$"
+)
 # Units after which "a year"/"a day" is a rate ("$2 billion a year"), not a DATE.
 _RATE_BEFORE = frozenset(
     {"million", "billion", "trillion", "thousand", "once", "twice", "times", "percent", "cent"}
 )
 _COMPASS = frozenset(
     {"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central"}
-)
-_FUNCTION_WORDS = frozenset(
-    "a an the and or nor but of in on at to for from with by as vs via into onto over after "
-    "amid about up its his her their our your is are be than versus".split()
 )
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z]+")
 # A lower-case word that is not a function word: its presence shows ordinary prose.
@@ -291,7 +338,16 @@ _SKIP_BEFORE = " \t\u00a0\"“‘'(«[*•–—-"
 _DETERMINERS = frozenset({"The", "A", "An"})
 # Words that open the name of a natural feature: "Mount Everest", "Lake Chad".
 _LOC_PREFIX = frozenset({"Mount", "Mt.", "Lake", "Cape"})
-_SKIP_PREFIX = frozenset({"Project", "Operation"})
+_SKIP_PREFIX = frozenset({"Project", "Operation", "Hurricane", "Typhoon", "Cyclone", "Storm"})
+# Surname prefixes written with an inner capital: "McDonald", "DeSantis", "LaGuardia".
+_NAME_PREFIXES = frozenset("Mc Mac De Di Da La Le Du Van Von Fitz St".split())
+# Second halves of hyphenated adjectives built on a name ("NATO-style", "Kyiv-based").
+_COMPOUND_SUFFIXES = frozenset(
+    "style like led era run made held born wide owned era centric friendly bound type "
+    "class level linked allied aligned backed based brokered funded controlled occupied "
+    "speaking leaning inspired sponsored dominated focused registered flagged affiliated "
+    "american european sceptic skeptic phile phobe phobia phobic mania ism ist ists".split()
+)
 # Prefixes of hyphenated adjectives that are one word, not two names ("Inter-American").
 _HYPHEN_PREFIXES = frozenset(
     "Inter Pan Trans Anti Pro Non Post Pre Neo Ex Sub Afro Anglo Franco Sino Indo Euro Russo "
@@ -330,6 +386,7 @@ def _tables() -> _Tables:
         | gaz.loc_keywords
         | gaz.fac_keywords
         | gaz.law_keywords
+        | gaz.event_keywords
         | _LOC_PREFIX,
         version=f"rules-{RULES_VERSION}-{gaz.digest}",
     )
@@ -367,6 +424,7 @@ class _Doc:
     fixed: list[tuple[int, int]] = field(default_factory=list)  # number/date spans, sorted
     spans: list[EntitySpan] = field(default_factory=list)
     people: set[str] = field(default_factory=set)  # surnames and full names seen as PERSON
+    guessed: set[str] = field(default_factory=set)  # the same, from a guess with no cue
     pending: list[tuple[list[_Token], bool]] = field(default_factory=list)  # (run, strict)
     headline_cache: dict[int, bool] = field(default_factory=dict)
     _lower: set[str] | None = None
@@ -389,6 +447,18 @@ class _Doc:
             self._lower = set(_LOWER_WORD.findall(self.text))
         return self._lower
 
+    def used_as_word(self, word: str) -> bool:
+        """Does ``word`` (or its singular) occur in lower case in this document?
+
+        "Challenges" next to "challenge", "Diplomacy" next to "diplomacy": a
+        capitalised word the text also uses as an ordinary word is not a name.
+        """
+        lower = word.lower()
+        words = self.lower_words()
+        if lower in words:
+            return True
+        return lower.endswith("s") and (lower[:-1] in words or lower[:-2] in words)
+
     def add(self, start: int, end: int, label: str) -> None:
         self.spans.append(EntitySpan(start, end, label, self.text[start:end]))
 
@@ -407,13 +477,26 @@ class RuleRecogniser:
         _name_regex()
         _number_regex()
         _trigger_regex()
+        _capital_start_regex()
+        _capital_trigger_regex()
         self.version = self._tables.version
 
     def recognise(self, text: str) -> list[EntitySpan]:
         doc = _Doc(text, self._tables)
-        self._numbers(doc)
-        for match in _name_regex().finditer(text):
-            self._name_run(doc, match.start(), match.end())
+        # Every capitalised word start, found in one fast pass (the expression
+        # begins with a character class, which ``re`` scans for in C); the
+        # fuller expressions then run only from these positions.
+        capitals = [m.start() for m in _capital_start_regex().finditer(text)]
+        self._numbers(doc, capitals)
+        name = _name_regex()
+        last_end = 0
+        for position in capitals:
+            if position < last_end:
+                continue  # inside the previous run
+            match = name.match(text, position)
+            if match is not None:
+                last_end = match.end()
+                self._name_run(doc, position, last_end)
         self._resolve_pending(doc)
         return _without_overlaps(doc.spans)
 
@@ -423,7 +506,7 @@ class RuleRecogniser:
 
     # -- numbers and dates -------------------------------------------------
 
-    def _numbers(self, doc: _Doc) -> None:
+    def _numbers(self, doc: _Doc, capitals: list[int]) -> None:
         """MONEY, PERCENT, DATE and party tags.
 
         The full expression is tried only where a cheap trigger (a digit, a
@@ -432,9 +515,13 @@ class RuleRecogniser:
         """
         text = doc.text
         full = _number_regex()
+        capital_trigger = _capital_trigger_regex()
+        triggers = heapq.merge(
+            (m.start() for m in _trigger_regex().finditer(text)),
+            (p for p in capitals if capital_trigger.match(text, p)),
+        )
         last_end = 0
-        for trigger in _trigger_regex().finditer(text):
-            position = trigger.start()
+        for position in triggers:
             if position < last_end:
                 continue
             match = None
@@ -538,6 +625,11 @@ class RuleRecogniser:
                     offset += len(part) + 1
                 return out
             return [_Token(start, start + len(word), word, True, possessive)]
+        # "Jae-myung", "Jong-un": a lower-case part that is no English compound
+        # suffix belongs to the name, which stays whole.
+        tail = parts[-1].lower()
+        if parts[1:] and not (tail in _COMPOUND_SUFFIXES or tail.endswith(("ed", "ing"))):
+            return [_Token(start, start + len(word), word, True, possessive)]
         # A capitalised head with lower-case suffixes: keep the leading capitalised parts.
         keep = []
         for part in parts:
@@ -554,16 +646,20 @@ class RuleRecogniser:
     def _segment(self, doc: _Doc, tokens: list[_Token], run_start: int) -> None:
         gaz = self._tables.gaz
         n = len(tokens)
-        strict = self._is_headline(doc, run_start)
+        # Whether the run sits in a title-case headline is worked out only when
+        # it matters (a keyword phrase, an unknown name, a sentence start).
+        strict: bool | None = None
         i = 0
         before = _word_before(doc.text, tokens[0].start)
         # A lower-case role noun right before the run ("spokesman Dmitry Peskov").
         after_title = before in gaz.role_words
-        strict_first = strict
-        if not strict and _sentence_initial(doc.text, tokens[0].start):
-            i, role = self._skip_initial(doc, tokens)
-            after_title = after_title or role
-            strict_first = i == 0 and not self._has_evidence(tokens, 0)
+        strict_first = False  # the run's first word is suspect (headline, sentence start)
+        if _sentence_initial(doc.text, tokens[0].start):
+            strict = strict_first = self._is_headline(doc, run_start)
+            if not strict:
+                i, role = self._skip_initial(doc, tokens)
+                after_title = after_title or role
+                strict_first = i == 0 and not self._has_evidence(tokens, 0)
         while i < n:
             token = tokens[i]
             if not token.cap:
@@ -584,9 +680,11 @@ class RuleRecogniser:
                 i = self._unknown_end(tokens, i + 1)
                 after_title = False
                 continue
-            if not strict:
-                found = self._keyword_phrase(tokens, i)
-                if found is not None:
+            found = self._keyword_phrase(tokens, i)
+            if found is not None:
+                if strict is None:
+                    strict = self._is_headline(doc, run_start)
+                if not strict:  # in a headline every word is capitalised
                     end, label = found
                     self._emit(doc, tokens, i, end, label)
                     i = end
@@ -609,7 +707,9 @@ class RuleRecogniser:
                 i += 1
                 continue
             end = self._unknown_end(tokens, i)
-            self._classify(doc, tokens[i:end], after_title, strict or (strict_first and i == 0))
+            if strict is None:
+                strict = self._is_headline(doc, run_start)
+            self._classify(doc, tokens[i:end], after_title, strict, strict_first and i == 0)
             after_title = False
             i = end
 
@@ -639,9 +739,13 @@ class RuleRecogniser:
                 i += 1
                 role = True
                 continue
-            if lower in doc.lower_words() and not (
+            if doc.used_as_word(word) and not (
                 word in gaz.given_names and i + 1 < len(tokens) and tokens[i + 1].cap
             ):
+                # "Cook added …" after "Tim Cook": the word is also a common noun,
+                # so it is a PERSON only if the document names such a person.
+                if _looks_like_name(word):
+                    doc.pending.append((tokens[i : i + 1], True))
                 i += 1
                 continue
             return i, role
@@ -673,6 +777,17 @@ class RuleRecogniser:
             and tokens[nxt].cap
             and self._gazetteer(tokens, nxt, False) is None
             and tokens[nxt].text not in gaz.org_keywords
+        )
+
+    def _surname_place(self, tokens: list[_Token], i: int, j: int, match: tuple[int, str]) -> bool:
+        """ "Tom Lancaster", "Charlotte Church": a one-word place right after a given
+        name, ending the run, is that person's surname."""
+        return (
+            j == i + 1
+            and match[0] == j + 1
+            and match[1] in ("GPE", "LOC")
+            and tokens[i].text in self._tables.gaz.given_names
+            and (j + 1 == len(tokens) or not tokens[j + 1].cap or tokens[j].brk)
         )
 
     def _compass_place(
@@ -749,6 +864,7 @@ class RuleRecogniser:
             (gaz.loc_keywords, "LOC"),
             (gaz.fac_keywords, "FAC"),
             (gaz.law_keywords, "LAW"),
+            (gaz.event_keywords, "EVENT"),
         ):
             end = self._keyword_end(tokens, i, keywords)
             if end is None:
@@ -886,6 +1002,7 @@ class RuleRecogniser:
                 match is not None
                 and match[1] != "PERSON"
                 and not self._given_name_first(tokens, j, match[0])
+                and not self._surname_place(tokens, i, j, match)
             ):
                 break
             j += 1
@@ -895,22 +1012,44 @@ class RuleRecogniser:
 
     # -- classification ----------------------------------------------------------
 
-    def _classify(self, doc: _Doc, run: list[_Token], cue: bool, strict: bool) -> None:
-        """Label an unknown capitalised stretch, or leave it for after the whole document."""
+    def _classify(
+        self, doc: _Doc, run: list[_Token], cue: bool, strict: bool, initial: bool
+    ) -> None:
+        """Label an unknown capitalised stretch, or leave it for after the whole document.
+
+        ``strict``: in a title-case headline, where capitals prove nothing.
+        ``initial``: first in a sentence, where a lone capitalised word proves nothing.
+        """
         gaz = self._tables.gaz
         first, last = run[0].text, run[-1].text
         if len(run) == 1 and first in gaz.common_words:
             return  # "I", "AI", "However": never a name alone
-        if cue or (len(run) > 1 and first in gaz.given_names) or run[0].person_hint:
+        if (
+            cue
+            or (len(run) > 1 and (first in gaz.given_names or _capitals_given_name(run, gaz)))
+            or run[0].person_hint
+        ):
             self._person(doc, run)
             return
         if last in gaz.known_people or _key(run, 0, len(run)) in gaz.known_people:
             self._person(doc, run)
             return
+        if not strict:
+            org = self._org_before(doc.text, run[0].start)
+            if org is None and len(run) == 1 and _camel_case(first):
+                org = "ORG"  # "NetBlocks", "SoftBank": brand names, not people
+            if org is not None:
+                self._emit(doc, run, 0, len(run), org)
+                return
         if _SPEECH_AFTER.match(doc.text, run[-1].end):
             self._person(doc, run)
             return
-        if not strict and len(run) == 1 and _is_acronym(first) and first not in gaz.common_words:
+        if (
+            not strict
+            and len(run) == 1
+            and _is_acronym(first)
+            and not (initial and (len(first) > 4 or doc.used_as_word(first)))
+        ):
             self._emit(doc, run, 0, 1, "ORG")
             return
         if not strict:
@@ -924,11 +1063,23 @@ class RuleRecogniser:
             not strict
             and 2 <= len(run) <= 3
             and all(_looks_like_name(t.text) and t.text not in gaz.common_words for t in run)
-            and not any(t.text.lower() in doc.lower_words() for t in run)
+            and not any(doc.used_as_word(t.text) for t in run)
         ):
-            self._person(doc, run)
+            self._person(doc, run, guessed=True)
             return
-        doc.pending.append((run, strict))
+        doc.pending.append((run, strict or initial))
+
+    @staticmethod
+    def _org_before(text: str, start: int) -> str | None:
+        """ORG or GPE from the words before an unknown name, else None."""
+        if _word_before(text, start) in _ORG_CUE_BEFORE:
+            return "ORG"
+        before = text[max(0, start - 40) : start]
+        if _ORG_BEFORE.search(before):
+            return "ORG"
+        if _GPE_BEFORE.search(before):
+            return "GPE"
+        return None
 
     def _resolve_pending(self, doc: _Doc) -> None:
         """Lone capitalised words: a PERSON if the document named them in full elsewhere."""
@@ -936,7 +1087,13 @@ class RuleRecogniser:
         text = doc.text
         for run, strict in doc.pending:
             words = [t.text for t in run]
-            if words[-1] in doc.people or " ".join(words) in doc.people:
+            # A name guessed without any cue lends its surname only outside
+            # headlines and sentence starts, where capitals mean something.
+            if (
+                words[-1] in doc.people
+                or " ".join(words) in doc.people
+                or (not strict and (words[-1] in doc.guessed or " ".join(words) in doc.guessed))
+            ):
                 self._emit(doc, run, 0, len(run), "PERSON")
                 continue
             if strict or len(run) != 1 or words[0] in gaz.common_words:
@@ -948,19 +1105,23 @@ class RuleRecogniser:
             if (
                 before in _PLACE_BEFORE
                 and _looks_like_name(words[0])
-                and words[0].lower() not in doc.lower_words()
+                and not doc.used_as_word(words[0])
             ):
                 self._emit(doc, run, 0, 1, "GPE")
 
-    def _person(self, doc: _Doc, run: list[_Token]) -> None:
-        self._remember_person(doc, run)
+    def _person(self, doc: _Doc, run: list[_Token], guessed: bool = False) -> None:
+        self._remember_person(doc, run, guessed)
         self._emit(doc, run, 0, len(run), "PERSON")
 
-    def _remember_person(self, doc: _Doc, run: list[_Token]) -> None:
+    def _remember_person(self, doc: _Doc, run: list[_Token], guessed: bool = False) -> None:
+        """Teach the document a person's full name and surname, for lone mentions."""
         words = [t.text for t in run if t.cap]
         if words:
-            doc.people.add(" ".join(words))
-            doc.people.add(words[-1])
+            known = doc.guessed if guessed else doc.people
+            known.add(" ".join(words))
+            known.add(words[-1])
+            if len(words) > 1 and words[0] in self._tables.gaz.surname_first:
+                known.add(words[0])  # "Lee Jae-myung" … "Lee said"
 
     def _emit(self, doc: _Doc, tokens: list[_Token], i: int, j: int, label: str) -> None:
         doc.add(tokens[i].start, tokens[j - 1].end, label)
@@ -992,6 +1153,24 @@ class RuleRecogniser:
 
 def _key(tokens: list[_Token], i: int, j: int) -> str:
     return " ".join(t.text for t in tokens[i:j])
+
+
+def _capitals_given_name(run: list[_Token], gaz: Gazetteers) -> bool:
+    """ "JOHN SMITH:" (a transcript's speaker label): a given name in capitals."""
+    first = run[0].text
+    return (
+        first.isupper() and first.title() in gaz.given_names and all(t.text.isupper() for t in run)
+    )
+
+
+def _camel_case(word: str) -> bool:
+    """ "NetBlocks", "SoftBank", "TikTok" (not "McDonald", "DeSantis", "LeBron")."""
+    if not word[:1].isupper() or not word.isalpha():
+        return False
+    for k in range(2, len(word)):
+        if word[k].isupper() and word[k - 1].islower():
+            return word[:k] not in _NAME_PREFIXES
+    return False
 
 
 def _is_acronym(word: str) -> bool:

