@@ -19,6 +19,7 @@ from store.entities import (  # noqa: E402
 )
 from store.entities.spacy_backend import (  # noqa: E402
     SpacyRecogniser,
+    fill_from_rules,
     postprocess,
     split_long_text,
 )
@@ -440,3 +441,18 @@ def test_postprocess_runs_without_gazetteers(monkeypatch):
     fixed = postprocess(spans, text)
     assert pairs(fixed)[0] == ("Kremlin", "ORG")
     assert_exact(fixed, text)
+
+
+def test_places_the_model_missed_entirely_are_filled_in_from_the_rules():
+    text = "Kyiv and Moscow both hinted at talks, Ukrainian officials said in Kyiv."
+    moscow = text.index("Moscow")
+    model_spans = [EntitySpan(moscow, moscow + 6, "GPE", "Moscow")]
+    filled = fill_from_rules(model_spans, text)
+    assert [(s.text, s.label, s.start) for s in filled] == [
+        ("Kyiv", "GPE", 0), ("Moscow", "GPE", moscow),
+        ("Ukrainian", "NORP", text.index("Ukrainian")), ("Kyiv", "GPE", text.rindex("Kyiv")),
+    ]
+    # Where the model has any span, even a different one, the model wins.
+    overlapping = [EntitySpan(0, 15, "ORG", "Kyiv and Moscow")]
+    assert fill_from_rules(overlapping, text)[0] == overlapping[0]
+    assert all(s.start >= 15 for s in fill_from_rules(overlapping, text)[1:])

@@ -44,3 +44,16 @@ def test_code_picker(snap_compare, project):
 def test_help_screen(snap_compare, project):
     app = MarginApp(project, "ada")
     assert snap_compare(app, press=["enter", "question_mark"], terminal_size=SIZE)
+
+
+def test_reader_with_entities_and_the_entity_panel(snap_compare, project):
+    app = MarginApp(project, "ada")
+    # Entities in their type colours beside the codings; E lists them by type.
+    assert snap_compare(app, press=["enter", "}", "}", "]", "E"], terminal_size=SIZE)
+
+
+def test_entity_review(snap_compare, project):
+    app = MarginApp(project, "ada")
+    # From the command palette: review NATO across the corpus; two accepted, one rejected.
+    keys = ["ctrl+p", *"review entities", "enter", *"NATO", "enter", "a", "a", "x"]
+    assert snap_compare(app, press=keys, terminal_size=SIZE)

