@@ -126,7 +126,9 @@ class ReaderScreen(CodebookPane, Screen):
         self._show_title()
         self._refresh_codebook()
         self.query_one("#entity-panel", EntityPanel).display = False
-        self._load_entities()
+        if self.first_screens_end is None:
+            self._load_entities()
+        # else a long document: its entities come with the rest of its codings.
         view = self.view
         view.focus()
         if self.start_offset is not None:
@@ -140,6 +142,7 @@ class ReaderScreen(CodebookPane, Screen):
             return
         self.first_screens_end = None
         self.view.set_codings(self._load_codings())
+        self._load_entities()
         self.view.finish_opening()
 
     def on_screen_resume(self) -> None:

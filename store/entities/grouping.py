@@ -54,9 +54,6 @@ from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from store.entities import ALL_LABELS
 
 ALIASES_PATH = Path(__file__).resolve().parent / "data" / "aliases.tsv"
@@ -318,6 +315,8 @@ def spelling_variants(a: str, b: str) -> bool:
     # A swap of neighbours counts as two edits, so it is checked first.
     if shorter >= _MIN_TRANSPOSED_TOKEN and _is_transposition(a, b):
         return True
+    from rapidfuzz.distance import Levenshtein  # on first use: the reader imports this module
+
     limit = 1 if shorter < 8 else 2
     if Levenshtein.distance(a, b, score_cutoff=limit) > limit:
         return False
@@ -365,6 +364,9 @@ def _token_representatives(tokens: Iterable[str]) -> dict[str, str]:
     for token in sorted(set(tokens)):
         if len(token) >= _MIN_FUZZY_TOKEN and token.isalpha():
             blocks[(token[0], len(token))].append(token)
+    from rapidfuzz import process  # on first use: the reader imports this module
+    from rapidfuzz.distance import Levenshtein
+
     sets = _UnionFind()
     for (letter, length), block in blocks.items():
         longer = blocks.get((letter, length + 1), [])
