@@ -36,6 +36,9 @@ def settle_memory() -> None:
     gc.enable()
 
 
+# Seconds after start-up before documents without entities are recognised.
+RECOGNITION_DELAY = 0.8
+
 # The move picker's answer for "no parent"; None means the picker was cancelled.
 TOP_LEVEL = "top level"
 
@@ -90,8 +93,10 @@ class MarginApp(App):
         self.push_screen(LibraryScreen())
         self.call_after_refresh(settle_memory)
         # Documents never recognised (the sample corpus of a new database, or
-        # imports made with --no-entities) get their entities in the background.
-        self.call_after_refresh(self.recognise_pending)
+        # imports made with --no-entities) get their entities in the background,
+        # a moment after the first frame: importing spaCy in a thread holds the
+        # interpreter for most of a second and would delay that frame.
+        self.set_timer(RECOGNITION_DELAY, self.recognise_pending)
 
     def on_unmount(self) -> None:
         self.db.conn.close()
