@@ -75,12 +75,27 @@ def load_config(path: Path | None = None) -> Config:
     if backend not in ("auto", "rules", "spacy"):
         raise StoreError(f"{path}: [entities] backend must be auto, rules or spacy")
     template = entities.get("code_template", "{label} > {name}")
-    if not isinstance(template, str) or "{name}" not in template:
-        raise StoreError(f'{path}: [entities] code_template must contain {{name}}, e.g. "{{label}} > {{name}}"')
+    check_code_template(template, path)
     return Config(
         coder=coder, keys=dict(keys), path=path,
         entity_backend=backend, entity_code_template=template,
     )
+
+
+def check_code_template(template: object, where: Path | str = "config") -> None:
+    """A code template uses {name} and optionally {label}, and nothing else."""
+    example = '"{label} > {name}"'
+    if not isinstance(template, str) or "{name}" not in template:
+        raise StoreError(f"{where}: [entities] code_template must contain {{name}}, e.g. {example}")
+    try:
+        filled = template.format(label="PERSON", name="Ada Lovelace")
+    except (KeyError, IndexError, ValueError) as error:
+        raise StoreError(
+            f"{where}: [entities] code_template {template!r} is not valid ({error}): "
+            f"use {{label}} and {{name}}, e.g. {example}"
+        ) from None
+    if not filled.replace(">", "").strip():
+        raise StoreError(f"{where}: [entities] code_template {template!r} gives an empty code")
 
 
 def resolve_coder(explicit: str | None, config: Config) -> str:

@@ -80,3 +80,12 @@ def make_demo_project(path: Path) -> Path:
                    "Biden administration request to include $24 billion in additional Ukraine aid")
     db.conn.close()
     return path
+
+
+async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
+    """Pause until ``condition()`` holds (workers report back), or fail."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the app never reached the expected state")

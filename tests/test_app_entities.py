@@ -6,19 +6,21 @@ import pytest
 from rich.color import Color as RichColor
 
 from store.codes import codebook
+from store.config import load_config
 from store.db import open_database
 from store.entities.storage import (
     corpus_entities,
     documents_needing_entities,
     entities_for_document,
 )
+from store.errors import StoreError
 from store.export import coded_passages
-from tests.helpers import make_project
+from tests.helpers import make_project, wait_for
 from tui.app import MarginApp
 from tui.entity_panel import EntityPanel
 from tui.entity_review import ReviewScreen
 from tui.entity_styles import ENTITY_COLOURS
-from tui.modals import Confirm
+from tui.modals import Confirm, FuzzyPicker
 from tui.reader import ReaderScreen
 from tui.reader_view import ReaderView
 
@@ -140,9 +142,9 @@ async def test_review_accept_all_codes_every_mention_and_undo_removes_them_all(p
         panel.move_cursor(nato)
         await pilot.pause()
         await pilot.press("r")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen)
+                       and not app.screen.loading)
         review = app.screen
-        assert isinstance(review, ReviewScreen)
         corpus_nato = [e for e in corpus_entities(app.db, "ORG") if e.text == "NATO"]
         assert len(review.rows) == len(corpus_nato)
         assert len({e.document_id for e in corpus_nato}) >= 2  # across the corpus
@@ -185,3 +187,80 @@ async def test_new_documents_get_their_entities_in_the_background(tmp_path):
         assert documents_needing_entities(db) == []
         db.conn.close()
         assert all(s.underline for s in styles_of(view, "NATO"))
+
+
+async def _review_nato(pilot) -> ReviewScreen:
+    await pilot.press("ctrl+p", *"review entities", "enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, FuzzyPicker))
+    await pilot.press(*"NATO", "enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReviewScreen)
+                   and not pilot.app.screen.loading)
+    return pilot.app.screen
+
+
+async def test_rejected_mentions_disappear_from_the_reader_and_undo_brings_them_back(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_diplomacy_watch(pilot)
+        headline_nato = next(e for e in view.entities.entities if e.text == "NATO")
+        review = await _review_nato(pilot)
+        first = review.rows[0].mention
+        assert (first.document_id, first.start) == (1, headline_nato.start)
+        await pilot.press("x", "enter", "y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        assert view.entities.at(headline_nato.start) is None
+        assert not any(s.underline for s in styles_of(view, "NATO"))
+        assert coded_passages(app.db) == []  # rejected: nothing coded
+
+        review = await _review_nato(pilot)
+        assert review.rows[0].decision == "rejected"  # remembered
+        await pilot.press("u")  # undo while the review is open: it reads again
+        await wait_for(pilot, lambda: not review.loading and review.rows[0].decision is None)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert view.entities.at(headline_nato.start) is not None
+
+
+async def test_a_corrected_type_is_kept_without_coding(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_diplomacy_watch(pilot)
+        review = await _review_nato(pilot)
+        mention = review.rows[0].mention
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        await pilot.press(*"GPE", "enter")
+        await wait_for(pilot, lambda: app.screen is review)
+        assert review.rows[0].label == "GPE" and review.rows[0].decision is None
+        await pilot.press("enter", "y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        corrected = next(e for e in entities_for_document(app.db, mention.document_id)
+                         if e.start == mention.start)
+        assert (corrected.label, corrected.decision) == ("GPE", "corrected")
+        assert coded_passages(app.db) == []
+
+
+async def test_a_failed_apply_keeps_the_decisions_on_screen(project, monkeypatch):
+    import tui.entity_review
+
+    def locked(*args, **kwargs):
+        raise StoreError("could not save (database is locked); nothing was changed")
+
+    monkeypatch.setattr(tui.entity_review, "apply_review", locked)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_diplomacy_watch(pilot)
+        review = await _review_nato(pilot)
+        await pilot.press("A", "enter", "y")
+        await pilot.pause()
+        assert app.screen is review
+        assert all(row.decision == "accepted" for row in review.rows)
+
+
+def test_a_broken_code_template_is_refused_when_the_config_is_read(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[entities]\ncode_template = "{label} > {name} ({kind})"\n')
+    with pytest.raises(StoreError, match="code_template"):
+        load_config(config)
+    config.write_text('[entities]\ncode_template = "Entities > {label} > {name}"\n')
+    assert load_config(config).entity_code_template == "Entities > {label} > {name}"

@@ -8,6 +8,8 @@ import sys
 import pytest
 
 from store.codings import codings_for_document
+from store.documents import list_documents
+from store.entities.storage import documents_needing_entities, entities_for_document
 from tests.helpers import make_demo_project, make_project
 from tui.app import MarginApp
 from tui.help import HelpScreen
@@ -26,7 +28,7 @@ async def test_import_from_the_app_reports_each_file_and_fills_the_library(tmp_p
     project = make_project(tmp_path / "p.db", sample=False)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "a.txt").write_text("Interview A\n\nWe met at the station.")
+    (corpus / "a.txt").write_text("Interview A\n\nWe met Angela Merkel at the station in Berlin.")
     (corpus / "b.md").write_text("# Interview B\n\nShe spoke first.")
     (corpus / "c.txt").write_bytes(b"\x00\x01\x02binary")
     app = MarginApp(project, "ada")
@@ -41,6 +43,12 @@ async def test_import_from_the_app_reports_each_file_and_fills_the_library(tmp_p
         log = "\n".join(str(line.text) for line in app.screen.query_one("#log").lines)
         assert "2 imported, 0 skipped as duplicates, 1 refused" in log
         assert "c.txt" in log and "binary file (contains NUL bytes)" in log
+        # The new documents' entities were recognised in the same worker.
+        assert "Recognising entities (rules)" in log
+        assert documents_needing_entities(app.db) == []
+        [interview_a] = [d for d in list_documents(app.db) if d.title == "Interview A"]
+        assert {(e.text, e.label) for e in entities_for_document(app.db, interview_a.id)} >= {
+            ("Angela Merkel", "PERSON"), ("Berlin", "GPE")}
         await pilot.press("escape")
         await pilot.pause()
         table = app.screen.query_one("#documents")

@@ -245,4 +245,23 @@ def test_import_with_no_entities_leaves_them_for_later(tmp_path):
     path.write_text(NEWS, encoding="utf-8")
     result = margin("--db", db, "import", "--no-entities", str(path))
     assert result.returncode == 0 and "entities" not in result.stderr.decode()
-    assert json.loads(margin("--db", db, "entities", "1", "--json").stdout)["entities"] == []
+    stored = margin("--db", db, "entities", "1", "--json")
+    assert json.loads(stored.stdout)["entities"] == []
+    assert "has not been through recognition yet" in stored.stderr.decode()
+    rebuilt = margin("--db", db, "entities", "--rebuild", "--json")
+    summary = json.loads(rebuilt.stdout)
+    assert summary["documents"] == 1 and summary["entities"] >= 5
+    assert summary["backend"] == "rules"
+    again = margin("--db", db, "entities", "1", "--json")
+    assert len(json.loads(again.stdout)["entities"]) == summary["entities"]
+    assert again.stderr == b""
+
+
+def test_entities_of_standard_input():
+    result = margin("entities", "-", "--json", stdin=NEWS.encode("utf-16"))
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    text = NEWS.replace("\r\n", "\n")
+    assert record["source"] == "-"
+    assert {e["text"] for e in record["entities"]} >= {"Vladimir Putin", "Kyiv"}
+    assert all(text[e["start"]:e["end"]] == e["text"] for e in record["entities"])

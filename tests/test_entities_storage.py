@@ -48,7 +48,7 @@ class NameFinder:
         return [EntitySpan(m.start(), m.end(), self.known[m.group()], m.group())
                 for m in self.pattern.finditer(text)]
 
-    def recognise_many(self, texts):
+    def recognise_many(self, texts, cancelled=None):
         for text in texts:
             yield self.recognise(text)
 

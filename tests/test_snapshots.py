@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import make_demo_project
+from tests.helpers import make_demo_project, wait_for
 from tui.app import MarginApp
+from tui.entity_review import ReviewScreen
+from tui.modals import FuzzyPicker
 
 SIZE = (120, 36)
 
@@ -54,6 +56,15 @@ def test_reader_with_entities_and_the_entity_panel(snap_compare, project):
 
 def test_entity_review(snap_compare, project):
     app = MarginApp(project, "ada")
-    # From the command palette: review NATO across the corpus; two accepted, one rejected.
-    keys = ["ctrl+p", *"review entities", "enter", *"NATO", "enter", "a", "a", "x"]
-    assert snap_compare(app, press=keys, terminal_size=SIZE)
+
+    async def review_nato(pilot) -> None:
+        # From the command palette: review NATO across the corpus; two
+        # accepted, one rejected.
+        await pilot.press("ctrl+p", *"review entities", "enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, FuzzyPicker))
+        await pilot.press(*"NATO", "enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReviewScreen)
+                       and not pilot.app.screen.loading)
+        await pilot.press("a", "a", "x")
+
+    assert snap_compare(app, run_before=review_nato, terminal_size=SIZE)

@@ -99,6 +99,9 @@ class MarginApp(App):
         self.set_timer(RECOGNITION_DELAY, self.recognise_pending)
 
     def on_unmount(self) -> None:
+        # Background recognition stops at its next check instead of keeping
+        # the process alive after the app has closed.
+        self.workers.cancel_group(self, "entities")
         self.db.conn.close()
 
     # ------------------------------------------------------------ helpers
@@ -179,25 +182,43 @@ class MarginApp(App):
             db.conn.close()
 
     def review_entities(self) -> None:
-        """Pick an entity (or a whole type) of the corpus, then review it."""
-        from store.entities import ALL_LABELS
+        """Pick an entity (or a whole type) of the corpus, then review it.
+        Grouping a big corpus's mentions takes a while: it runs in a worker."""
+        self.notify("Gathering the corpus's entities…", timeout=2)
+        self._gather_entities_worker()
+
+    @work(thread=True, group="gather-entities", exclusive=True, exit_on_error=False)
+    def _gather_entities_worker(self) -> None:
         from store.entities.storage import corpus_groups
+
+        try:
+            db = open_database(self.db_path)
+            try:
+                groups = corpus_groups(db)
+            finally:
+                db.conn.close()
+        except (StoreError, sqlite3.Error) as error:
+            self.call_from_thread(self.report, error)
+            return
+        self.call_from_thread(self._pick_entity, groups)
+
+    def _pick_entity(self, groups) -> None:
+        from store.entities import ALL_LABELS
         from tui.entity_review import ReviewScreen
         from tui.entity_styles import entity_style
 
-        groups = corpus_groups(self.db)
         if not groups:
             self.notify("No entities yet", severity="warning", timeout=3)
             return
         counts: dict[str, int] = {}
         for group in groups:
             counts[group.label] = counts.get(group.label, 0) + group.count
+        order = {label: index for index, label in enumerate(ALL_LABELS)}
         choices = [
             Choice(f"{label} all", Text.assemble((label, entity_style(label)),
                                                   (f"  every mention ({count})", Style(dim=True))),
                    (label, None))
-            for label, count in sorted(counts.items(), key=lambda i: ALL_LABELS.index(i[0])
-                                       if i[0] in ALL_LABELS else len(ALL_LABELS))
+            for label, count in sorted(counts.items(), key=lambda i: order.get(i[0], len(order)))
         ] + [
             Choice(f"{group.canonical} {group.label}",
                    Text.assemble((f"{group.label:<8} ", entity_style(group.label)),

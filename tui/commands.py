@@ -139,7 +139,7 @@ def _recogniser(backend: str | None):
     return recogniser
 
 
-def _recognise(db, document_ids: list[int], backend: str | None) -> None:
+def _recognise(db, document_ids: list[int], backend: str | None):
     """Recognise and store entities, with progress on stderr for big batches."""
     from store.entities.storage import recognise_documents
 
@@ -158,6 +158,7 @@ def _recognise(db, document_ids: list[int], backend: str | None) -> None:
         f"({summary.backend}, {summary.seconds:.1f} s)",
         err=True,
     )
+    return summary
 
 
 def _report_import(result, as_json: bool) -> None:
@@ -233,15 +234,20 @@ def export_command(context, db_path, coder, export_format, codes, documents, out
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per source.")
 @click.pass_context
 def entities_command(context, db_path, coder, sources, backend, rebuild, as_json):
-    """Named entities of files (PATH) or stored documents (DOC_ID or title).
+    """Named entities of files (PATH, or - for standard input) or stored
+    documents (DOC_ID, uuid or title).
 
     For a file, offsets are into its text after decoding and line-ending
     normalisation (the text an import would store). A stored document shows
     its stored entities, or recomputes them when --backend is given.
     """
     from store.documents import find_document
-    from store.entities.storage import all_document_ids, entities_for_document
-    from store.textio import ImportRefused, read_text_file
+    from store.entities.storage import (
+        all_document_ids,
+        documents_needing_entities,
+        entities_for_document,
+    )
+    from store.textio import ImportRefused, decode_bytes, normalise_text, read_text_file
 
     db = None
 
@@ -255,7 +261,10 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
         ids = [find_document(database(), s).id for s in sources] or all_document_ids(database())
         if not ids:
             raise click.ClickException("no documents to recognise")
-        _recognise(database(), ids, backend)
+        summary = _recognise(database(), ids, backend)
+        if as_json:
+            click.echo(json.dumps({"documents": summary.documents, "entities": summary.entities,
+                                   "backend": summary.backend, "version": summary.version}))
         return
     if not sources:
         raise click.UsageError("give PATH or DOC_ID..., or --rebuild")
@@ -264,8 +273,11 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
     for source in sources:
         path = Path(source)
         try:
-            if source != "-" and path.is_file():
-                text = read_text_file(path).text
+            if source == "-" or path.is_file():
+                if source == "-":
+                    text = normalise_text(decode_bytes(sys.stdin.buffer.read()).text)
+                else:
+                    text = read_text_file(path).text
                 recogniser = recogniser or _recogniser(backend)
                 spans = [s.as_dict() for s in recogniser.recognise(text)]
             else:
@@ -278,6 +290,10 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
                         {"start": e.start, "end": e.end, "label": e.label, "text": e.text}
                         for e in entities_for_document(database(), document.id)
                     ]
+                    if document.id in documents_needing_entities(database()):
+                        click.echo(f"note: document {document.id} has not been through "
+                                   f"recognition yet: margin entities --rebuild {document.id}",
+                                   err=True)
         except NotFound:
             click.echo(f"Error: {source}: no such file, and no document with that id or title",
                        err=True)

@@ -10,20 +10,25 @@ decisions are remembered: a rejected mention is shown as rejected next time.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
+from store.db import open_database
 from store.entities import ALL_LABELS, LABEL_DESCRIPTIONS
 from store.entities.grouping import EntityGroup, Mention
 from store.entities.storage import (
     ACCEPTED,
+    CORRECTED,
     REJECTED,
     SCOPES,
     MentionDecision,
@@ -34,6 +39,7 @@ from store.entities.storage import (
     corpus_groups,
 )
 from store.errors import StoreError
+from store.history import history_stamp
 from store.textspans import sentence_spans
 from tui.entity_styles import entity_style
 from tui.keybar import KeyBar
@@ -41,7 +47,8 @@ from tui.modals import Choice, Confirm, FuzzyPicker
 from tui.wrapping import display_text
 
 _MARKS = {None: ("·", Style(dim=True)), ACCEPTED: ("✓", Style(color="green", bold=True)),
-          REJECTED: ("✗", Style(color="red", bold=True))}
+          REJECTED: ("✗", Style(color="red", bold=True)),
+          CORRECTED: ("·", Style(dim=True))}
 # Columns other than the context: mark, type, entity, document, and padding.
 _FIXED_WIDTH = 1 + 8 + 20 + 20 + 2 * 5
 
@@ -50,8 +57,9 @@ _FIXED_WIDTH = 1 + 8 + 20 + 20 + 2 * 5
 class ReviewRow:
     mention: Mention
     name: str  # the entity's display name, used for its code
+    found_label: str  # as recognised (and corrected before)
     label: str  # the label to code under (the researcher may correct it)
-    decision: str | None  # None until accepted or rejected
+    decision: str | None  # None until accepted or rejected (or "corrected")
     left: str  # the sentence before the mention
     right: str  # and after it
     title: str
@@ -98,6 +106,8 @@ class ReviewScreen(Screen):
         self.scope = scope
         self.rows: list[ReviewRow] = []
         self.subject = group.canonical if group else label
+        self.loading = True
+        self._stamp: tuple = ()
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -115,21 +125,60 @@ class ReviewScreen(Screen):
         # A concordance: every mention at the same column, its sentence around it.
         self.context_width = max(40, self.app.size.width - _FIXED_WIDTH - 2)
         table.add_column("In context", key="context", width=self.context_width)
-        try:
-            self.rows = self._load_rows()
-        except StoreError as error:
-            self.app.report(error)
-            self.app.pop_screen()
-            return
-        for index, row in enumerate(self.rows):
-            table.add_row(*self._cells(row), key=str(index))
         table.focus()
-        self._show_header()
+        self.reload()
 
     # --------------------------------------------------------------- data
 
-    def _load_rows(self) -> list[ReviewRow]:
-        db = self.app.db
+    def reload(self) -> None:
+        """Read the mentions and their stored decisions again (on opening, and
+        after an undo or redo), in a worker: a big corpus takes a while."""
+        self.loading = True
+        self._stamp = history_stamp(self.app.db)
+        self.query_one("#title-bar", Static).update(
+            Text(f"Gathering the mentions of {display_text(self.subject)}…", Style(dim=True)))
+        self._load_worker()
+
+    def on_screen_resume(self) -> None:
+        if history_stamp(self.app.db) != self._stamp:
+            self.reload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _load_worker(self) -> None:
+        try:
+            db = open_database(self.app.db_path)
+        except StoreError as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        try:
+            rows = self._load_rows(db)
+        except (StoreError, sqlite3.Error) as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        finally:
+            db.conn.close()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_rows, rows)
+
+    def _failed(self, error: Exception) -> None:
+        self.app.report(error)
+        if self.is_current:
+            self.app.pop_screen()
+
+    def _show_rows(self, rows: list[ReviewRow]) -> None:
+        table = self.table
+        cursor = table.cursor_row
+        table.clear()
+        self.rows = rows
+        for index, row in enumerate(rows):
+            table.add_row(*self._cells(row), key=str(index))
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+        self.loading = False
+        self._show_header()
+
+    def _load_rows(self, db) -> list[ReviewRow]:
+        """The review's rows (runs in the worker, on its own connection)."""
         groups = corpus_groups(db, self.label)
         if self.group is not None:
             wanted = {(m.document_id, m.start) for m in self.group.mentions}
@@ -150,8 +199,9 @@ class ReviewScreen(Screen):
                 snippet, start, end = context_of(text, mention.start, mention.end,
                                                  self.context_width * 2, sentences)
                 rows.append(ReviewRow(
-                    mention, group.canonical, mention.label,
-                    decisions.get((mention.document_id, mention.start, mention.end)),
+                    mention, group.canonical, mention.label, mention.label,
+                    _undecided_if_corrected(
+                        decisions.get((mention.document_id, mention.start, mention.end))),
                     _flat(snippet[:start]), _flat(snippet[end:]),
                     titles.get(mention.document_id, "?"),
                 ))
@@ -212,11 +262,14 @@ class ReviewScreen(Screen):
 
     def _code_preview(self) -> Text:
         template = self.app.entity_code_template
-        paths = sorted({code_path_for(template, row.label, row.name)
-                        for row in self.rows if row.decision == ACCEPTED})
-        if not paths and self.rows:
-            row = self.rows[self._cursor_index()]
-            paths = [code_path_for(template, row.label, row.name)]
+        try:
+            paths = sorted({code_path_for(template, row.label, row.name)
+                            for row in self.rows if row.decision == ACCEPTED})
+            if not paths and self.rows:
+                row = self.rows[self._cursor_index()]
+                paths = [code_path_for(template, row.label, row.name)]
+        except StoreError as error:
+            return Text(str(error), Style(color="red"))
         shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         return Text(display_text(shown))
 
@@ -293,19 +346,26 @@ class ReviewScreen(Screen):
             self.app.open_document(mention.document_id, mention.start)
 
     def action_apply(self) -> None:
-        decided = [row for row in self.rows if row.decision is not None]
-        accepted = [row for row in decided if row.decision == ACCEPTED]
-        if not decided:
-            self.notify("Accept (a, A for all) or reject (x) mentions first",
-                        severity="warning", timeout=3)
+        if self.loading:
             return
-        decisions = [MentionDecision(row.mention, row.decision, row.label, row.name)
-                     for row in decided]
+        decisions = []
+        for row in self.rows:
+            if row.decision is not None:
+                decisions.append(MentionDecision(row.mention, row.decision, row.label, row.name))
+            elif row.label != row.found_label:
+                # A corrected type is worth keeping even if not coded.
+                decisions.append(MentionDecision(row.mention, CORRECTED, row.label, row.name))
+        accepted = [d for d in decisions if d.decision == ACCEPTED]
+        rejected = [d for d in decisions if d.decision == REJECTED]
+        if not decisions:
+            self.app.notify("Accept (a, A for all) or reject (x) mentions first",
+                            severity="warning", timeout=3)
+            return
 
         def apply(confirmed: bool | None) -> None:
             if not confirmed:
                 return
-            self.app.run_store(
+            done = self.app.run_store(
                 apply_review, decisions, scope=self.scope, coder=self.app.coder,
                 template=self.app.entity_code_template,
                 success=lambda result: (
@@ -315,13 +375,16 @@ class ReviewScreen(Screen):
                     + " · u undoes"
                 ),
             )
-            self.app.pop_screen()
+            if done:  # else the decisions stay on screen, to try again
+                self.app.pop_screen()
 
         preview = self._code_preview().plain
         question = (f"Code {len(accepted)} accepted mention{'s' * (len(accepted) != 1)} "
                     f"at {self.scope} scope under {preview}")
-        if len(decided) > len(accepted):
-            question += f", and remember {len(decided) - len(accepted)} rejected"
+        if rejected:
+            question += f", and remember {len(rejected)} rejected"
+        if len(decisions) > len(accepted) + len(rejected):
+            question += f", and {len(decisions) - len(accepted) - len(rejected)} corrected types"
         self.app.push_screen(Confirm(question + "? (one undoable action)"), apply)
 
     def action_back(self) -> None:
@@ -331,3 +394,8 @@ class ReviewScreen(Screen):
 def _flat(text: str) -> str:
     """One line, safe to draw (a context may cross a line break)."""
     return display_text(text.replace("\n", " "))
+
+
+def _undecided_if_corrected(decision: str | None) -> str | None:
+    """A mention whose type was only corrected is still to be decided."""
+    return None if decision == CORRECTED else decision

@@ -169,7 +169,7 @@ class LibraryScreen(CodebookPane, Screen):
         self._fill_table()
         heading = next(c[1] for c in COLUMNS if c[0] == column)
         order = "descending" if self.sort_descending else "ascending"
-        self.notify(f"Sorted by {heading.lower()}, {order}", timeout=2)
+        self.app.notify(f"Sorted by {heading.lower()}, {order}", timeout=2)
 
     def action_reverse(self) -> None:
         self.sort_descending = not self.sort_descending

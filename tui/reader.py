@@ -26,7 +26,7 @@ from store.codings import (
 )
 from store.documents import Document, get_document, rename_document
 from store.entities.grouping import group_mentions
-from store.entities.storage import StoredEntity, entities_for_document
+from store.entities.storage import REJECTED, StoredEntity, entities_for_document
 from store.errors import StoreError
 from store.history import history_stamp
 from store.textspans import paragraph_number
@@ -175,8 +175,9 @@ class ReaderScreen(CodebookPane, Screen):
     def _load_entities(self) -> None:
         """Entities are read whole: they are small beside the text (a 1 MB
         document has some 20,000), and recognition may not have run yet."""
+        # A rejected mention was judged not to be that entity: not shown.
         entities = [e for e in entities_for_document(self.app.db, self.document_id)
-                    if e.label not in NOT_HIGHLIGHTED]
+                    if e.label not in NOT_HIGHLIGHTED and e.decision != REJECTED]
         self.entities = entities
         self.view.set_entities(entities)
         panel = self.query_one("#entity-panel", EntityPanel)
@@ -202,9 +203,9 @@ class ReaderScreen(CodebookPane, Screen):
         shown = self.view.toggle_entities()
         self._show_legend()
         if not self.entities:
-            self.notify("No entities in this document (yet)", severity="warning", timeout=2)
+            self.app.notify("No entities in this document (yet)", severity="warning", timeout=2)
         elif not shown:
-            self.notify("Entity highlights hidden (e shows them)", timeout=2)
+            self.app.notify("Entity highlights hidden (e shows them)", timeout=2)
 
     def action_entity_panel(self) -> None:
         panel = self.query_one("#entity-panel", EntityPanel)
@@ -242,7 +243,7 @@ class ReaderScreen(CodebookPane, Screen):
         mention = following[0] if following else mentions[0]
         number = mentions.index(mention) + 1
         self.view.move_cursor_to(mention.start, center=True)
-        self.notify(f"{message.group.canonical}: mention {number} of {len(mentions)}", timeout=2)
+        self.app.notify(f"{message.group.canonical}: mention {number} of {len(mentions)}", timeout=2)
 
     @on(EntityPanel.ReviewRequested)
     def _review(self, message: EntityPanel.ReviewRequested) -> None:
@@ -326,7 +327,7 @@ class ReaderScreen(CodebookPane, Screen):
     def action_code(self) -> None:
         selection = self.view.selection
         if selection is None:
-            self.notify("Select a passage first: v and motions, s sentence, p paragraph",
+            self.app.notify("Select a passage first: v and motions, s sentence, p paragraph",
                         severity="warning", timeout=3)
             return
         choices = [
@@ -360,10 +361,10 @@ class ReaderScreen(CodebookPane, Screen):
 
     def action_apply_recent(self, number: int) -> None:
         if number > len(self.recent):
-            self.notify(f"No recent code {number} yet", severity="warning", timeout=2)
+            self.app.notify(f"No recent code {number} yet", severity="warning", timeout=2)
             return
         if self.view.selection is None:
-            self.notify("Select a passage first", severity="warning", timeout=2)
+            self.app.notify("Select a passage first", severity="warning", timeout=2)
             return
         self._apply(self.recent[number - 1], self.view.selection)
 
@@ -374,7 +375,7 @@ class ReaderScreen(CodebookPane, Screen):
             if allow_none:
                 callback(None)
             else:
-                self.notify("No coding under the cursor", severity="warning", timeout=2)
+                self.app.notify("No coding under the cursor", severity="warning", timeout=2)
             return
         if len(codings) == 1:
             callback(codings[0])
@@ -463,7 +464,7 @@ class ReaderScreen(CodebookPane, Screen):
         else:
             codings = view.codings_at(view.cursor)
             if not codings:
-                self.notify("Nothing to copy: select a passage or move onto a coding",
+                self.app.notify("Nothing to copy: select a passage or move onto a coding",
                             severity="warning", timeout=3)
                 return
             # The innermost coding is the passage the reader is looking at.
@@ -471,7 +472,7 @@ class ReaderScreen(CodebookPane, Screen):
             start, end = coding.start, coding.end
         text = citation(self.document.text[start:end], self.document.title, view.paragraphs, start)
         where = copy_text(self.app, text)
-        self.notify(f"Copied {end - start:,} characters with citation to the {where}", timeout=3)
+        self.app.notify(f"Copied {end - start:,} characters with citation to the {where}", timeout=3)
 
     def action_rename(self) -> None:
         def rename(title: str | None) -> None:

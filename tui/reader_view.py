@@ -623,6 +623,7 @@ class ReaderView(ScrollView, can_focus=True):
             target = text_end
         elif motion in ("entity", "entity_back"):
             if not self.show_entities:
+                self.app.bell()  # hidden entities are not jumped to (e shows them)
                 return
             entities = self.entities
             target = (entities.next_start(cursor) if motion == "entity"

@@ -81,7 +81,7 @@ class ImportScreen(_TransferScreen):
     def _start(self, event: Input.Submitted) -> None:
         paths = event.value.split()
         if not paths:
-            self.notify("Give a file or a folder to import", severity="warning", timeout=3)
+            self.app.notify("Give a file or a folder to import", severity="warning", timeout=3)
             return
         self.run_import(paths, sample=False, clean=self.query_one("#clean", Switch).value)
 
@@ -112,6 +112,9 @@ class ImportScreen(_TransferScreen):
                 self._recognise(db, imported_ids, worker)
         finally:
             db.conn.close()
+            # Whatever this dialog did not recognise (it was closed, it
+            # failed) the app recognises in the background.
+            self.app.call_from_thread(self.app.recognise_pending)
         # The library behind this dialog (or in front, if it was closed
         # meanwhile) shows what arrived.
         self.app.call_from_thread(self.app.reload_screen)
@@ -193,7 +196,7 @@ class ExportScreen(_TransferScreen):
         code = self.query_one("#code", Input).value.strip()
         value = self.query_one("#path", Input).value.strip()
         if not value:
-            self.notify("Give a file name to write", severity="warning", timeout=3)
+            self.app.notify("Give a file name to write", severity="warning", timeout=3)
             return
         self.run_export(export_format, code, Path(value).expanduser())
 

@@ -19,7 +19,7 @@ falls back to the rules, saying why. Heavy imports happen only on first use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -99,8 +99,11 @@ class Recogniser(Protocol):
         """Entities of one text, sorted by start, non-overlapping."""
         ...
 
-    def recognise_many(self, texts: Iterable[str]) -> Iterator[list[EntitySpan]]:
-        """Entities of each text in turn (spaCy batches them)."""
+    def recognise_many(
+        self, texts: Iterable[str], cancelled: Callable[[], bool] | None = None
+    ) -> Iterator[list[EntitySpan]]:
+        """Entities of each text in turn (spaCy batches them); stops early,
+        yielding nothing more, once ``cancelled()`` is true."""
         ...
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -500,8 +500,12 @@ class RuleRecogniser:
         self._resolve_pending(doc)
         return _without_overlaps(doc.spans)
 
-    def recognise_many(self, texts: Iterable[str]) -> Iterator[list[EntitySpan]]:
+    def recognise_many(
+        self, texts: Iterable[str], cancelled: Callable[[], bool] | None = None
+    ) -> Iterator[list[EntitySpan]]:
         for text in texts:
+            if cancelled is not None and cancelled():
+                return
             yield self.recognise(text)
 
     # -- numbers and dates -------------------------------------------------

@@ -168,15 +168,21 @@ class SpacyRecogniser:
     def recognise(self, text: str) -> list[EntitySpan]:
         return next(self.recognise_many([text]))
 
-    def recognise_many(self, texts: Iterable[str]) -> Iterator[list[EntitySpan]]:
+    def recognise_many(
+        self, texts: Iterable[str], cancelled: Callable[[], bool] | None = None
+    ) -> Iterator[list[EntitySpan]]:
         """Entities of each text in order, batching the texts through ``nlp.pipe``.
 
         Long texts are split into paragraph-aligned pieces; the pieces' spans
         are shifted back into the whole text before post-processing, which
-        needs the whole document (names seen elsewhere in it).
+        needs the whole document (names seen elsewhere in it). ``cancelled``
+        is asked between batches (about a second of work each): a worker
+        asked to stop, or an app quitting, does not wait for a long document.
         """
         pending: list[EntitySpan] = []
         for batch in _batched(self._pieces(texts)):
+            if cancelled is not None and cancelled():
+                return
             with self._run_lock:
                 docs = list(self.nlp.pipe((piece for piece, _ in batch), batch_size=len(batch)))
             for doc, (_, (offset, whole, last)) in zip(docs, batch):

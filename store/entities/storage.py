@@ -26,6 +26,8 @@ from .grouping import EntityGroup, Mention, group_mentions
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
+# The type was corrected, nothing decided or coded (yet).
+CORRECTED = "corrected"
 SCOPES = ("word", "sentence", "paragraph")
 DEFAULT_CODE_TEMPLATE = "{label} > {name}"
 
@@ -44,7 +46,7 @@ class StoredEntity:
     end: int
     label: str
     text: str
-    decision: str | None = None  # None (not reviewed), "accepted" or "rejected"
+    decision: str | None = None  # None (not reviewed), "accepted", "rejected", "corrected"
 
     def as_mention(self) -> Mention:
         return Mention(self.document_id, self.start, self.end, self.label, self.text)
@@ -133,10 +135,11 @@ def recognise_documents(
             )
         }
         present = [document_id for document_id in batch if document_id in texts]
-        results = recogniser.recognise_many(texts[document_id] for document_id in present)
+        results = recogniser.recognise_many(
+            (texts[document_id] for document_id in present), cancelled=cancelled)
         for document_id, spans in zip(present, results):
             found += store_entities(db, document_id, spans, recogniser.name, recogniser.version)
-        done += len(batch)
+            done += 1
         if progress:
             progress(done, len(ids))
     return RecognitionSummary(
@@ -205,7 +208,7 @@ class MentionDecision:
     """What the researcher decided about one mention in the review screen."""
 
     mention: Mention
-    decision: str  # "accepted" or "rejected"
+    decision: str  # "accepted", "rejected" or "corrected" (type fixed, not coded)
     label: str  # possibly corrected
     name: str  # the entity's name for the code ("Vladimir Putin")
 
@@ -278,7 +281,7 @@ def apply_review(
     if scope not in SCOPES:
         raise StoreError(f"unknown scope {scope!r}: use word, sentence or paragraph")
     for decision in decisions:
-        if decision.decision not in (ACCEPTED, REJECTED):
+        if decision.decision not in (ACCEPTED, REJECTED, CORRECTED):
             raise StoreError(f"unknown decision {decision.decision!r}")
         if decision.label not in ALL_LABELS:
             raise StoreError(f"unknown entity label {decision.label!r}")
@@ -290,7 +293,9 @@ def apply_review(
     coder_id = ensure_coder(db, coder)
     timestamp = now()
     accepted = sum(1 for d in decisions if d.decision == ACCEPTED)
-    label = f"Code {accepted} entity mention{'s' if accepted != 1 else ''}"
+    rejected = sum(1 for d in decisions if d.decision == REJECTED)
+    label = (f"Code {accepted} entity mention{'s' if accepted != 1 else ''}" if accepted
+             else f"Review {len(decisions)} entity mention{'s' if len(decisions) != 1 else ''}")
     codings = already = 0
     with action(db, label) as log:
         code_ids: dict[str, int] = {}
@@ -342,9 +347,7 @@ def apply_review(
                 },
             )
             codings += 1
-    return ReviewResult(
-        accepted, len(decisions) - accepted, codings, already, sorted(set(paths.values()))
-    )
+    return ReviewResult(accepted, rejected, codings, already, sorted(set(paths.values())))
 
 
 def _record_decision(db: Database, log, decision: MentionDecision, coder_id: int, timestamp: str):
