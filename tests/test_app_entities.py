@@ -264,3 +264,20 @@ def test_a_broken_code_template_is_refused_when_the_config_is_read(tmp_path):
         load_config(config)
     config.write_text('[entities]\ncode_template = "Entities > {label} > {name}"\n')
     assert load_config(config).entity_code_template == "Entities > {label} > {name}"
+
+
+async def test_asking_for_spacy_without_a_model_says_so_and_uses_the_rules(tmp_path, monkeypatch):
+    from store.entities import spacy_backend
+
+    monkeypatch.setattr(spacy_backend.SpacyRecogniser, "_cached", None)
+    monkeypatch.setattr(spacy_backend, "MODEL_PACKAGES", ("margin_no_such_model",))
+    project = make_project(tmp_path / "fresh.db", entities=False)
+    app = MarginApp(project, "ada", entity_backend="spacy")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: any("python -m spacy download en_core_web_sm" in n.message
+                                          for n in app._notifications))
+        await wait_for(pilot, lambda: not documents_needing_entities(app.db))
+        db = open_database(project)
+        backends = {row["backend"] for row in db.query("SELECT backend FROM entity_runs")}
+        db.conn.close()
+        assert backends == {"rules"}
