@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from store.entities.gazetteers import (
 )
 from store.entities.rules import RuleRecogniser
 from store.entities.scoring import gold_documents, parse_markup, score
+from store.textio import read_text_file
 
 DATA = Path(__file__).parent / "data" / "entities"
 
@@ -397,3 +399,50 @@ def test_seed_gold_set(rules: RuleRecogniser) -> None:
         pytest.skip("no gold set")
     f1 = _f1(rules, [d.text for d in documents], [list(d.entities) for d in documents])
     assert f1 >= 0.93
+
+
+# --------------------------------------------------------------------------
+# Time linear in the length of a run, a line and a document
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+# Long runs of capitalised words with no punctuation to end them. Each took
+# seconds (time quadratic in the run's length) before the per-run indexes of
+# rules._Run: rescanning to the end of the run for a keyword, a title's
+# modifiers ("Foreign Foreign …") or "of …" groups at every word.
+PATHOLOGICAL = {
+    "connector runs": "Aa of Bb " * 10_000,
+    "acronyms": "ABC " * 20_000,
+    "capitalised connector": "Of " * 20_000,
+    "one line of capitalised words": " ".join(
+        f"W{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(50_000)
+    ),
+    "title modifiers": "Deputy " * 20_000,
+    "keyword then of-groups": "Xx Bank" + " of Yy" * 15_000,
+    "keyword groups joined by and": "Bank of Xx and Yy " * 6_000,
+    "dotted abbreviations": "U.S. " * 20_000,
+    "hyphenated names": "Russia-Ukraine " * 10_000,
+    "possessives": "Putin's " * 20_000,
+}
+
+
+def _seconds(recogniser: RuleRecogniser, text: str) -> float:
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        recogniser.recognise(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_long_capitalised_runs_take_linear_time(rules: RuleRecogniser, name: str) -> None:
+    """No worse than 20 times ordinary prose of the same size (about 2-5 times, measured)."""
+    text = PATHOLOGICAL[name]
+    seeds = "\n\n".join(
+        read_text_file(path).text for path in sorted(SEEDS.glob("*.txt"))
+    )
+    if not seeds:
+        pytest.skip("no seed texts")
+    prose = (seeds * (len(text) // len(seeds) + 1))[: len(text)]
+    assert _seconds(rules, text) < 20 * _seconds(rules, prose)

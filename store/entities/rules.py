@@ -406,6 +406,46 @@ class _Token:
     person_hint: bool = False  # hyphened to a known person: "Witkoff-Dimitriev"
 
 
+class _Run(list):  # list[_Token]
+    """The tokens of one capitalised run, with indexes over them built on first use.
+
+    Several rules look from a word towards the end of its stretch of
+    capitalised words: is there a keyword further on, where does this string of
+    title modifiers end, how far do "of …" groups extend. Asked afresh at every
+    word, that is quadratic in the length of the run, and a run has no bound
+    short of the document ("Aa of Bb Aa of Bb …", a line of capitals, a list of
+    names). Each index is a table over the whole run, filled once in linear
+    time, that answers such a question for any starting word in constant time.
+    """
+
+    __slots__ = (
+        "last_keyword",
+        "cap_end",
+        "modifier_end",
+        "modifier_group_end",
+        "stretch_end",
+        "keyword_before",
+        "extended",
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: Index of the last word of the run that is any keyword (-1 if none).
+        self.last_keyword: int | None = None
+        #: [k]: end of the capitalised words from k, a possessive/hyphen break included.
+        self.cap_end: list[int] | None = None
+        #: [k]: end of the title modifiers from k, stopping before a break.
+        self.modifier_end: list[int] | None = None
+        #: [k]: end of the title modifiers from k, a break included.
+        self.modifier_group_end: list[int] | None = None
+        #: [i]: end of the capitalised phrase from i that may end in a keyword.
+        self.stretch_end: list[int] | None = None
+        #: label -> [k]: last index before k holding one of that label's keywords.
+        self.keyword_before: dict[str, list[int]] | None = None
+        #: end -> end extended over "of …" groups (see RuleRecogniser._extend_of).
+        self.extended: dict[tuple[int, bool], int] | None = None
+
+
 def _split_possessive(text: str) -> tuple[str, bool]:
     """ "Zelensky’s" -> ("Zelensky", True); "Americans'" -> ("Americans", True)."""
     if len(text) > 2 and text[-2] in "'’" and text[-1] in "sS":
@@ -585,10 +625,10 @@ class RuleRecogniser:
             if tokens:
                 self._segment(doc, tokens, piece_start)
 
-    def _tokens(self, text: str, start: int, end: int) -> list[_Token]:
+    def _tokens(self, text: str, start: int, end: int) -> _Run:
         """Words of a run; possessives and hyphenated compounds split off."""
         gaz = self._tables.gaz
-        tokens: list[_Token] = []
+        tokens = _Run()
         chunk = text[start:end]
         if " " not in chunk and "\u00a0" not in chunk:
             pieces: Iterable[tuple[int, str]] = ((start, chunk),)
@@ -647,7 +687,7 @@ class RuleRecogniser:
 
     # -- segmentation ------------------------------------------------------------
 
-    def _segment(self, doc: _Doc, tokens: list[_Token], run_start: int) -> None:
+    def _segment(self, doc: _Doc, tokens: _Run, run_start: int) -> None:
         gaz = self._tables.gaz
         n = len(tokens)
         # Whether the run sits in a title-case headline is worked out only when
@@ -717,7 +757,7 @@ class RuleRecogniser:
             after_title = False
             i = end
 
-    def _skip_initial(self, doc: _Doc, tokens: list[_Token]) -> tuple[int, bool]:
+    def _skip_initial(self, doc: _Doc, tokens: _Run) -> tuple[int, bool]:
         """Leading common words of a sentence-initial run, and whether one was a role noun.
 
         "However Putin" -> skip "However"; "Analyst Patrick Moorhead" -> skip
@@ -755,7 +795,7 @@ class RuleRecogniser:
             return i, role
         return i, role
 
-    def _has_evidence(self, tokens: list[_Token], i: int) -> bool:
+    def _has_evidence(self, tokens: _Run, i: int) -> bool:
         """Does a table say the run at ``i`` is a name (not just a capitalised word)?"""
         gaz = self._tables.gaz
         word = tokens[i].text
@@ -807,7 +847,7 @@ class RuleRecogniser:
             return nxt[0], "GPE"
         return None
 
-    def _title_end(self, tokens: list[_Token], i: int) -> int | None:
+    def _title_end(self, tokens: _Run, i: int) -> int | None:
         """End of a title starting at ``i`` ("Foreign Minister", "Minister of Foreign Affairs")."""
         tables = self._tables
         gaz = tables.gaz
@@ -823,11 +863,8 @@ class RuleRecogniser:
                     best = j
                     break
         # Composed: modifiers then a head word.
-        j = i
-        while (
-            j < n and tokens[j].cap and tokens[j].text in gaz.title_modifiers and not tokens[j].brk
-        ):
-            j += 1
+        modifier_end, modifier_group_end = self._modifier_ends(tokens)
+        j = modifier_end[i]
         if j < n and tokens[j].cap and tokens[j].text in gaz.titles and j + 1 > (best or 0):
             best = j + 1
         if best is None:
@@ -837,11 +874,7 @@ class RuleRecogniser:
             k = best + 1
             if k < n and tokens[k].text == "the":
                 k += 1
-            m = k
-            while m < n and tokens[m].cap and tokens[m].text in gaz.title_modifiers:
-                m += 1
-                if tokens[m - 1].brk:
-                    break
+            m = modifier_group_end[k]
             if m > k:
                 best = m
         # A title word before an organisation keyword is part of a name
@@ -853,16 +886,54 @@ class RuleRecogniser:
             return None
         return best
 
-    def _keyword_phrase(self, tokens: list[_Token], i: int) -> tuple[int, str] | None:
+    def _modifier_ends(self, tokens: _Run) -> tuple[list[int], list[int]]:
+        """The run's two title-modifier indexes (see :class:`_Run`), built on first use."""
+        if tokens.modifier_end is None or tokens.modifier_group_end is None:
+            modifiers = self._tables.gaz.title_modifiers
+            n = len(tokens)
+            stop = [n] * (n + 1)  # modifiers from k, stopping before a break
+            group = [n] * (n + 1)  # modifiers from k, a break included
+            for k in range(n - 1, -1, -1):
+                token = tokens[k]
+                if token.cap and token.text in modifiers:
+                    stop[k] = k if token.brk else stop[k + 1]
+                    group[k] = k + 1 if token.brk else group[k + 1]
+                else:
+                    stop[k] = group[k] = k
+            tokens.modifier_end, tokens.modifier_group_end = stop, group
+        return tokens.modifier_end, tokens.modifier_group_end
+
+    @staticmethod
+    def _cap_end(tokens: _Run) -> list[int]:
+        """[k]: end of the capitalised words from k, the first one with a break included."""
+        if tokens.cap_end is None:
+            n = len(tokens)
+            ends = [n] * (n + 1)
+            for k in range(n - 1, -1, -1):
+                token = tokens[k]
+                if not token.cap:
+                    ends[k] = k
+                else:
+                    ends[k] = k + 1 if token.brk else ends[k + 1]
+            tokens.cap_end = ends
+        return tokens.cap_end
+
+    def _keyword_phrase(self, tokens: _Run, i: int) -> tuple[int, str] | None:
         """An organisation, location or facility named by its keyword, as (end, label).
 
         "European Commission", "Bank of England" (ORG); "Bristol Bay", "Gulf of
         Mexico", "Mount Everest" (LOC); "Emirates Stadium" (FAC, not scored).
         """
         gaz = self._tables.gaz
-        any_keyword = self._tables.any_keyword
-        if not any(t.text in any_keyword for t in tokens[i:]):
-            return None
+        if tokens.last_keyword is None:
+            any_keyword = self._tables.any_keyword
+            last = -1
+            for k, token in enumerate(tokens):
+                if token.text in any_keyword:
+                    last = k
+            tokens.last_keyword = last
+        if i > tokens.last_keyword:
+            return None  # no keyword from here to the end of the run
         for keywords, label in (
             (gaz.org_keywords, "ORG"),
             (gaz.loc_keywords, "LOC"),
@@ -870,7 +941,7 @@ class RuleRecogniser:
             (gaz.law_keywords, "LAW"),
             (gaz.event_keywords, "EVENT"),
         ):
-            end = self._keyword_end(tokens, i, keywords)
+            end = self._keyword_end(tokens, i, keywords, label)
             if end is None:
                 continue
             # "Black Sea Fleet", "Sea Baby": a place or building keyword must end
@@ -880,26 +951,31 @@ class RuleRecogniser:
             return end, label
         if tokens[i].text in _LOC_PREFIX and i + 1 < len(tokens) and tokens[i + 1].cap:
             if not tokens[i].brk and self._gazetteer(tokens, i, False) is None:
-                end = i + 2
-                while end < len(tokens) and tokens[end].cap and not tokens[end - 1].brk:
-                    end += 1
+                end = i + 2 if tokens[i + 1].brk else self._cap_end(tokens)[i + 2]
                 return end, "LOC"
         return None
 
-    def _keyword_end(self, tokens: list[_Token], i: int, keywords: frozenset[str]) -> int | None:
-        """End of a capitalised phrase from ``i`` ending in a keyword, or headed by one + "of"."""
-        n = len(tokens)
-        last_kw = None
-        j = i
-        while j < n and tokens[j].cap:
-            if j > i and self._title_end(tokens, j) is not None:
-                break
-            if tokens[j].text in keywords:
-                last_kw = j
-            j += 1
-            if tokens[j - 1].brk:
-                break
-        if last_kw is None:
+    def _keyword_end(
+        self, tokens: _Run, i: int, keywords: frozenset[str], label: str
+    ) -> int | None:
+        """End of a capitalised phrase from ``i`` ending in a keyword, or headed by one + "of".
+
+        The phrase runs over capitalised words up to a title (after its first
+        word) or through a possessive or hyphen break; its last keyword ends it.
+        """
+        stretch_end = tokens.stretch_end
+        if stretch_end is None:
+            stretch_end = tokens.stretch_end = self._stretch_ends(tokens)
+        if tokens.keyword_before is None:
+            tokens.keyword_before = {}
+        before = tokens.keyword_before.get(label)
+        if before is None:
+            before = [-1] * (len(tokens) + 1)
+            for k, token in enumerate(tokens):
+                before[k + 1] = k if token.text in keywords else before[k]
+            tokens.keyword_before[label] = before
+        last_kw = before[stretch_end[i]]
+        if last_kw < i:
             return None
         end = last_kw + 1
         extended = self._extend_of(tokens, end)
@@ -910,43 +986,79 @@ class RuleRecogniser:
             return None  # "West Bank", "Ivory Coast", "Rhode Island": the gazetteer knows
         return extended
 
-    def _extend_of(self, tokens: list[_Token], end: int) -> int:
+    def _stretch_ends(self, tokens: _Run) -> list[int]:
+        """[i]: end of the capitalised words from ``i`` that :meth:`_keyword_end` reads.
+
+        They stop before a title that is not the first word, or after a word
+        with a possessive or hyphen break.
+        """
+        n = len(tokens)
+        ends = [n] * (n + 1)
+        barrier = n  # first index after i: not capitalised, or a title
+        breaking = n  # first index from i with a break (n: none)
+        for k in range(n - 1, -1, -1):
+            token = tokens[k]
+            if token.brk:
+                breaking = k
+            if not token.cap:
+                ends[k] = k
+                barrier = k
+                continue
+            ends[k] = min(barrier, breaking + 1)
+            if self._title_end(tokens, k) is not None:
+                barrier = k
+        return ends
+
+    def _extend_of(self, tokens: _Run, end: int, grouped: bool = False) -> int:
         """Extend a name over "of/for/on (the) Capitalised …" groups, then "and …".
 
         "Institute for the Study of War", "Centers for Disease Control and
         Prevention"; "and" joins only after such a group, and never a known
         place, nationality or person ("Ministry of Defence and Ukraine").
+
+        ``grouped``: a group was already taken (so "and" may join). Answers are
+        kept in the run, so that a chain of groups is followed only once.
         """
-        gaz = self._tables.gaz
-        n = len(tokens)
-        grouped = False
-        while end < n and not tokens[end - 1].brk:
-            word = tokens[end].text
-            if word in ("of", "for", "on") or (grouped and word == "and"):
-                k = end + 1
-                if k < n and tokens[k].text == "the":
-                    k += 1
-                if (
-                    word == "and"
-                    and k < n
-                    and (
-                        tokens[k].text in gaz.known_people
-                        or self._gazetteer(tokens, k, False) is not None
-                    )
-                ):
-                    break
-                m = k
-                while m < n and tokens[m].cap:
-                    m += 1
-                    if tokens[m - 1].brk:
-                        break
-                if m == k:
-                    break
-                end = m
-                grouped = True
-                continue
-            break
+        memo = tokens.extended
+        if memo is None:
+            memo = tokens.extended = {}
+        chain: list[tuple[int, bool]] = []
+        while True:
+            known = memo.get((end, grouped))
+            if known is not None:
+                end = known
+                break
+            chain.append((end, grouped))
+            nxt = self._of_group_end(tokens, end, grouped)
+            if nxt is None:
+                break
+            end, grouped = nxt, True
+        for key in chain:
+            memo[key] = end
         return end
+
+    def _of_group_end(self, tokens: _Run, end: int, grouped: bool) -> int | None:
+        """End of the "of/for/on (the) Capitalised …" group at ``end``, if any."""
+        n = len(tokens)
+        if end >= n or tokens[end - 1].brk:
+            return None
+        word = tokens[end].text
+        if not (word in ("of", "for", "on") or (grouped and word == "and")):
+            return None
+        k = end + 1
+        if k < n and tokens[k].text == "the":
+            k += 1
+        if (
+            word == "and"
+            and k < n
+            and (
+                tokens[k].text in self._tables.gaz.known_people
+                or self._gazetteer(tokens, k, False) is not None
+            )
+        ):
+            return None
+        m = self._cap_end(tokens)[k]
+        return None if m == k else m
 
     def _gazetteer(self, tokens: list[_Token], i: int, the_before: bool) -> tuple[int, str] | None:
         """Longest gazetteer entry starting at ``i``: (end, label).
@@ -982,7 +1094,7 @@ class RuleRecogniser:
                 return j, label
         return None
 
-    def _unknown_end(self, tokens: list[_Token], i: int) -> int:
+    def _unknown_end(self, tokens: _Run, i: int) -> int:
         """End of a stretch of capitalised words that no table knows."""
         n = len(tokens)
         j = i + 1

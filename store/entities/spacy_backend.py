@@ -703,12 +703,16 @@ def reduce_headline_spans(spans: list[EntitySpan], text: str) -> list[EntitySpan
     out: list[EntitySpan] = []
     headline_cache: dict[int, bool] = {}
     for span in spans:
-        line_start = text.rfind("\n", 0, span.start) + 1
-        if line_start not in headline_cache:
-            headline_cache[line_start] = _is_headline(text, line_start)
+        line_start = _headline_line_start(text, span.start)
+        if line_start is None:
+            headline = False
+        else:
+            if line_start not in headline_cache:
+                headline_cache[line_start] = _is_headline(text, line_start)
+            headline = headline_cache[line_start]
         if (
             span.label not in NAME_LABELS
-            or not headline_cache[line_start]
+            or not headline
             or _known_label(span.text, people) is not None
         ):
             out.append(span)
@@ -724,11 +728,30 @@ def reduce_headline_spans(spans: list[EntitySpan], text: str) -> list[EntitySpan
     return out
 
 
+# A longer line is never a headline. Lines are read no further than this, so
+# that asking about every span of a long line costs time linear in the text.
+_HEADLINE_MAX_CHARS = 200
+
+
+def _headline_line_start(text: str, position: int) -> int | None:
+    """Start of the line holding ``position``, or None if that line is too long
+    to be a headline (found without reading further back than that)."""
+    low = max(0, position - _HEADLINE_MAX_CHARS - 1)
+    newline = text.rfind("\n", low, position)
+    if newline < 0 and low > 0:
+        return None  # the line runs over more than _HEADLINE_MAX_CHARS before position
+    return newline + 1
+
+
 def _is_headline(text: str, line_start: int) -> bool:
     """Whether the line starting at ``line_start`` is in title case (or capitals)."""
-    line_end = text.find("\n", line_start)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    if len(line) > 200 or "/" in line or "©" in line:  # photo credits are not headlines
+    line_end = text.find("\n", line_start, line_start + _HEADLINE_MAX_CHARS + 1)
+    if line_end < 0:
+        line_end = len(text)
+    if line_end - line_start > _HEADLINE_MAX_CHARS:
+        return False
+    line = text[line_start:line_end]
+    if "/" in line or "©" in line:  # photo credits are not headlines
         return False
     words = [w for w in _ALPHA_WORD.findall(line) if w.lower() not in _HEADLINE_SMALL_WORDS]
     if len(words) < 3:
@@ -1162,8 +1185,8 @@ def _inside_longer_name(text: str, start: int, end: int, common: frozenset[str])
         if word[:1].isupper() and word not in common and word.lower() not in common:
             if is_title is not None and is_title(word):
                 continue
-            line_start = text.rfind("\n", 0, start) + 1
-            return not _is_headline(text, line_start)
+            line_start = _headline_line_start(text, start)
+            return line_start is None or not _is_headline(text, line_start)
     return False
 
 
