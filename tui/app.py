@@ -205,8 +205,10 @@ class MarginApp(App):
     def _pick_entity(self, groups) -> None:
         from store.entities import ALL_LABELS
         from tui.entity_review import ReviewScreen
-        from tui.entity_styles import entity_style
+        from tui.entity_styles import NOT_HIGHLIGHTED, entity_style
 
+        # Bare numbers are not shown in the reader: not offered for review either.
+        groups = [group for group in groups if group.label not in NOT_HIGHLIGHTED]
         if not groups:
             self.notify("No entities yet", severity="warning", timeout=3)
             return
