@@ -129,7 +129,10 @@ class MarginApp(App):
     def recognise_pending(self) -> None:
         from store.entities.storage import documents_needing_entities
 
-        if documents_needing_entities(self.db):
+        running = any(w.group == "entities" and w.is_running for w in self.workers)
+        # A running worker looks for more documents before it stops; starting
+        # another would cancel it (a rebuild half done).
+        if not running and documents_needing_entities(self.db):
             self._recognise_worker()
 
     def rebuild_entities(self) -> None:

@@ -218,6 +218,12 @@ class ReaderScreen(CodebookPane, Screen):
         codebook_tree.display = False
         panel.focus()
 
+    def action_toggle_focus(self) -> None:
+        # Tab goes to the codebook: the entity panel gives it its place back.
+        if self.query_one("#entity-panel", EntityPanel).display:
+            self.query_one("#entity-panel", EntityPanel).display = False
+        super().action_toggle_focus()
+
     def on_resize(self) -> None:
         if self.query_one("#entity-panel", EntityPanel).display:
             return  # the entity panel has the codebook's place while it is open
@@ -328,7 +334,7 @@ class ReaderScreen(CodebookPane, Screen):
         selection = self.view.selection
         if selection is None:
             self.app.notify("Select a passage first: v and motions, s sentence, p paragraph",
-                        severity="warning", timeout=3)
+                            severity="warning", timeout=3)
             return
         choices = [
             Choice(code.path, code_label(code, with_path=True), code)
@@ -465,7 +471,7 @@ class ReaderScreen(CodebookPane, Screen):
             codings = view.codings_at(view.cursor)
             if not codings:
                 self.app.notify("Nothing to copy: select a passage or move onto a coding",
-                            severity="warning", timeout=3)
+                                severity="warning", timeout=3)
                 return
             # The innermost coding is the passage the reader is looking at.
             coding = min(codings, key=lambda c: c.end - c.start)
