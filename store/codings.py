@@ -119,20 +119,26 @@ def apply_coding(
     timestamp = now()
     with action(db, f"Code passage as {code.name}") as log:
         return log.insert(
-            "codings",
-            {
-                "uuid": new_uuid(),
-                "document_id": document_id,
-                "code_id": code_id,
-                "start": start,
-                "end": end,
-                "quote": text[start:end],
-                "memo": "",
-                "coder_id": coder_id,
-                "created": timestamp,
-                "updated": timestamp,
-            },
+            "codings", new_coding_row(document_id, code_id, text, start, end, coder_id, timestamp)
         )
+
+
+def new_coding_row(
+    document_id: int, code_id: int, text: str, start: int, end: int, coder_id: int, timestamp: str
+) -> dict:
+    """The row of a new coding of ``text[start:end]`` (its quote stored with it)."""
+    return {
+        "uuid": new_uuid(),
+        "document_id": document_id,
+        "code_id": code_id,
+        "start": start,
+        "end": end,
+        "quote": text[start:end],
+        "memo": "",
+        "coder_id": coder_id,
+        "created": timestamp,
+        "updated": timestamp,
+    }
 
 
 def remove_coding(db: Database, coding_id: int) -> None:

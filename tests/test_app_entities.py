@@ -178,14 +178,10 @@ async def test_new_documents_get_their_entities_in_the_background(tmp_path):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
         view = await _open_diplomacy_watch(pilot)
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if len(view.entities):
-                break
-        assert len(view.entities) > 20
-        db = open_database(project)
-        assert documents_needing_entities(db) == []
-        db.conn.close()
+        assert len(view.entities) == 0  # the document opened without waiting
+        await wait_for(pilot, lambda: len(view.entities) > 20, timeout=30)
+        # The rest of the corpus follows, batch by batch.
+        await wait_for(pilot, lambda: documents_needing_entities(app.db) == [], timeout=30)
         assert all(s.underline for s in styles_of(view, "NATO"))
 
 

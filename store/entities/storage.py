@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..codes import ensure_code_path
-from ..codings import ensure_coder
+from ..codings import ensure_coder, new_coding_row
 from ..db import Database
 from ..errors import NotFound, StoreError
 from ..history import action, writing
 from ..textspans import paragraph_spans, sentence_spans, span_at
-from ..util import new_uuid, now
+from ..util import now
 from . import ALL_LABELS, EntitySpan, Recogniser
 from .grouping import EntityGroup, Mention, group_mentions
 
@@ -331,21 +331,8 @@ def apply_review(
             ).fetchone():
                 already += 1
                 continue
-            log.insert(
-                "codings",
-                {
-                    "uuid": new_uuid(),
-                    "document_id": mention.document_id,
-                    "code_id": code_id,
-                    "start": start,
-                    "end": end,
-                    "quote": text[start:end],
-                    "memo": "",
-                    "coder_id": coder_id,
-                    "created": timestamp,
-                    "updated": timestamp,
-                },
-            )
+            log.insert("codings", new_coding_row(
+                mention.document_id, code_id, text, start, end, coder_id, timestamp))
             codings += 1
     return ReviewResult(accepted, rejected, codings, already, sorted(set(paths.values())))
 
