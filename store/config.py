@@ -5,6 +5,7 @@ The default database lives in the platform's user data directory (on Linux
 a TOML file in the user config directory::
 
     coder = "Ada"              # name recorded on every coding
+    citation_style = "plain"   # copied passages: plain, markdown or apa
 
     [keys]                     # remap any binding by its id (see `?` in the app)
     "reader.code" = "c,enter"
@@ -46,6 +47,7 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     entity_backend: str = "auto"
+    citation_style: str = "plain"
     entity_code_template: str = "{label} > {name}"
 
 
@@ -76,9 +78,12 @@ def load_config(path: Path | None = None) -> Config:
         raise StoreError(f"{path}: [entities] backend must be auto, rules or spacy")
     template = entities.get("code_template", "{label} > {name}")
     check_code_template(template, path)
+    citation_style = data.get("citation_style", "plain")
+    if citation_style not in ("plain", "markdown", "apa"):
+        raise StoreError(f"{path}: citation_style must be plain, markdown or apa")
     return Config(
         coder=coder, keys=dict(keys), path=path,
-        entity_backend=backend, entity_code_template=template,
+        entity_backend=backend, entity_code_template=template, citation_style=citation_style,
     )
 
 

@@ -66,6 +66,7 @@ class MarginApp(App):
         *,
         entity_backend: str | None = None,
         entity_code_template: str = "{label} > {name}",
+        citation_style: str = "plain",
     ):
         """``db``, if given, is an open connection to ``db_path`` (the command
         line has one already); workers open their own from ``db_path``."""
@@ -77,6 +78,7 @@ class MarginApp(App):
         # $MARGIN_ENTITY_BACKEND, else auto: the command line passes the config's.
         self.entity_backend = entity_backend or resolve_entity_backend(None, Config())
         self.entity_code_template = entity_code_template
+        self.citation_style = citation_style
 
     class EntitiesUpdated(Message):
         """Recognition stored new entities for these documents."""

@@ -72,6 +72,7 @@ def run_app(settings: Settings) -> None:
         db=db,
         entity_backend=resolve_entity_backend(None, config),
         entity_code_template=config.entity_code_template,
+        citation_style=config.citation_style,
     )
     app.run()
 

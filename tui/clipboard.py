@@ -1,28 +1,30 @@
 """Copying passages with their citation.
 
-pyperclip reaches the system clipboard where there is one; where there is
-none (a server over SSH, a bare console) the text goes to the terminal as an
-OSC 52 sequence (``App.copy_to_clipboard``), which most terminals honour.
+pyperclip reaches the system clipboard where there is one. Over SSH, or where
+there is none (a bare console), the text goes to the terminal as an OSC 52
+sequence (``App.copy_to_clipboard``), which most terminals honour: over SSH
+the "system" clipboard would be the server's, not the researcher's.
 """
 
 from __future__ import annotations
 
+import os
+
 import pyperclip
 from textual.app import App
 
-from store.textspans import paragraph_number
 
-
-def citation(quote: str, title: str, paragraphs: list[tuple[int, int]], start: int) -> str:
-    """“passage” — Title, para. N"""
-    return f"“{quote.strip()}” — {title}, para. {paragraph_number(paragraphs, start)}"
+def over_ssh() -> bool:
+    return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
 
 
 def copy_text(app: App, text: str) -> str:
     """Copy text; returns where it went, for the notification."""
-    try:
-        pyperclip.copy(text)
-        return "system clipboard"
-    except pyperclip.PyperclipException:
-        app.copy_to_clipboard(text)
-        return "terminal clipboard (OSC 52)"
+    if not over_ssh():
+        try:
+            pyperclip.copy(text)
+            return "system clipboard"
+        except pyperclip.PyperclipException:
+            pass
+    app.copy_to_clipboard(text)
+    return "terminal clipboard (OSC 52)"

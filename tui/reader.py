@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
 
+from store.citations import citable_passage, format_citation
 from store.codes import Code, codebook, get_code, recently_used_codes
 from store.codings import (
     Coding,
@@ -31,7 +32,7 @@ from store.errors import StoreError
 from store.history import history_stamp
 from store.textspans import paragraph_number
 from tui.app import settle_memory
-from tui.clipboard import citation, copy_text
+from tui.clipboard import copy_text
 from tui.codebook import CodebookPane, CodebookTree, code_label
 from tui.entity_panel import EntityPanel
 from tui.entity_styles import NOT_HIGHLIGHTED, entity_style, legend
@@ -476,7 +477,8 @@ class ReaderScreen(CodebookPane, Screen):
             # The innermost coding is the passage the reader is looking at.
             coding = min(codings, key=lambda c: c.end - c.start)
             start, end = coding.start, coding.end
-        text = citation(self.document.text[start:end], self.document.title, view.paragraphs, start)
+        text = format_citation(citable_passage(self.app.db, self.document_id, start, end),
+                               self.app.citation_style)
         where = copy_text(self.app, text)
         self.app.notify(f"Copied {end - start:,} characters with citation to the {where}", timeout=3)
 
