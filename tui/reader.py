@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -38,7 +40,7 @@ from tui.entity_panel import EntityPanel
 from tui.entity_styles import NOT_HIGHLIGHTED, entity_style, legend
 from tui.keybar import KeyBar
 from tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
-from tui.reader_view import ReaderView
+from tui.reader_view import Match, ReaderView
 from tui.wrapping import display_text
 
 # Documents longer than this (characters) open in two steps: the first
@@ -77,6 +79,10 @@ class ReaderScreen(CodebookPane, Screen):
                 tooltip="Show or hide the named-entity highlights (] and [ jump between them)"),
         Binding("E", "entity_panel", "Entity list", show=False, id="reader.entity_panel",
                 tooltip="The document's entities by type: Enter finds mentions, r reviews"),
+        Binding("f", "find", "Find", id="reader.find",
+                tooltip="Find text in this document (n next, N previous)"),
+        Binding("n", "find_next(1)", "Next match", show=False, id="reader.find_next"),
+        Binding("N", "find_next(-1)", "Previous match", show=False, id="reader.find_previous"),
         Binding("escape", "back", "Back", id="reader.back",
                 tooltip="Clear the selection, cancel adjusting, or go back to the library"),
         *[_recent_binding(n) for n in range(1, 10)],
@@ -93,6 +99,7 @@ class ReaderScreen(CodebookPane, Screen):
         self._bar_texts: dict[str, str] = {}
         self._stamp: tuple = ()  # history_stamp() when the data was last read
         self.entities: list[StoredEntity] = []
+        self.find_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -170,6 +177,48 @@ class ReaderScreen(CodebookPane, Screen):
         self._show_title()
         self._refresh_codebook()
         self._update_bars()
+
+    # ---------------------------------------------------------------- find
+
+    def action_find(self) -> None:
+        def find(text: str | None) -> None:
+            if text is not None and text.strip():
+                self.find(text)
+
+        self.app.push_screen(TextPrompt("Find in this document", self.find_text,
+                                        hint="Case and line breaks are ignored; "
+                                             "n and N move between the matches"), find)
+
+    def find(self, text: str) -> int:
+        """Highlight every match of ``text`` and go to the first one after the
+        cursor; returns how many there are."""
+        self.find_text = text
+        words = [re.escape(word) for word in text.split()]
+        pattern = re.compile(r"\s+".join(words), re.IGNORECASE)
+        matches = [Match(m.start(), m.end()) for m in pattern.finditer(self.document.text)
+                   if m.end() > m.start()]
+        self.view.set_matches(matches)
+        if not matches:
+            self.app.notify(f"No match for “{text}”", severity="warning", timeout=3)
+            self._update_bars()
+            return 0
+        self.action_find_next(1, from_cursor=True)
+        return len(matches)
+
+    def action_find_next(self, step: int, from_cursor: bool = False) -> None:
+        matches = self.view.matches.entities
+        if not matches:
+            if self.find_text:
+                self.find(self.find_text)
+            return
+        cursor = self.view.cursor
+        if step > 0:
+            after = [m for m in matches if m.start > cursor or (from_cursor and m.start == cursor)]
+            target = after[0] if after else matches[0]
+        else:
+            before = [m for m in matches if m.start < cursor]
+            target = before[-1] if before else matches[-1]
+        self.view.move_cursor_to(target.start, center=True)
 
     # ------------------------------------------------------------ entities
 
@@ -314,6 +363,11 @@ class ReaderScreen(CodebookPane, Screen):
             if entity.decision:
                 status.append(f" ({entity.decision})", Style(dim=True))
             status.append(" · ", Style(dim=True))
+        if len(view.matches):
+            found = view.matches.entities
+            current = next((n for n, m in enumerate(found, 1) if m.start == view.cursor), None)
+            status.append(f"“{display_text(self.find_text)}” ", Style(bold=True))
+            status.append(f"{current or '–'}/{len(found)} · ", Style(dim=True))
         status.append(f"para. {paragraph}/{total} · {percent}%")
         status.append("   coder: ", Style(dim=True))
         status.append(self.app.coder)
@@ -433,6 +487,9 @@ class ReaderScreen(CodebookPane, Screen):
             self._update_bars()
         elif self.view.selection is not None:
             self.view.clear_selection()
+        elif len(self.view.matches):
+            self.view.set_matches([])
+            self._update_bars()
         else:
             self.app.pop_screen()
 

@@ -121,15 +121,23 @@ class CodingIndex:
         return sorted((self.by_id[i] for i in ids), key=lambda c: (self.lanes[c.id], c.start))
 
 
-class EntityIndex:
-    """The document's entity mentions, for drawing, the status line and jumps.
+@dataclass(frozen=True)
+class Match:
+    """A hit of find-in-document."""
 
-    Mentions never overlap (a backend's contract; overlapping ones are
-    dropped here rather than drawn wrongly), so bisecting the starts finds
-    the mention at an offset.
+    start: int
+    end: int
+
+
+class SpanIndex:
+    """Non-overlapping spans (entity mentions, find hits) for drawing, the
+    status line and jumps.
+
+    Overlapping spans are dropped here rather than drawn wrongly (backends
+    promise none), so bisecting the starts finds the span at an offset.
     """
 
-    def __init__(self, entities: list[StoredEntity]):
+    def __init__(self, entities: list):
         kept: list[StoredEntity] = []
         for entity in sorted(entities, key=lambda e: (e.start, -e.end)):
             if not kept or entity.start >= kept[-1].end:
@@ -140,13 +148,13 @@ class EntityIndex:
     def __len__(self) -> int:
         return len(self.entities)
 
-    def at(self, offset: int) -> StoredEntity | None:
+    def at(self, offset: int):
         index = bisect.bisect_right(self.starts, offset) - 1
         if index >= 0 and offset < self.entities[index].end:
             return self.entities[index]
         return None
 
-    def in_range(self, start: int, end: int) -> list[StoredEntity]:
+    def in_range(self, start: int, end: int) -> list:
         """Mentions overlapping [start, end), in text order."""
         first = max(0, bisect.bisect_right(self.starts, start) - 1)
         last = bisect.bisect_left(self.starts, end)
@@ -173,6 +181,7 @@ class ReaderView(ScrollView, can_focus=True):
         "reader--selection",
         "reader--gutter",
         "reader--gutter-label",
+        "reader--match",
     }
 
     DEFAULT_CSS = """
@@ -185,6 +194,7 @@ class ReaderView(ScrollView, can_focus=True):
     ReaderView > .reader--selection { background: $panel-lighten-3; text-style: bold; }
     ReaderView > .reader--gutter { color: $foreground-muted; }
     ReaderView > .reader--gutter-label { color: $foreground-muted; text-style: italic; }
+    ReaderView > .reader--match { background: $warning-darken-1; color: $background; }
     """
 
     BINDINGS = [
@@ -254,7 +264,8 @@ class ReaderView(ScrollView, can_focus=True):
         self._first_screens_end = first_screens_end
         self._first_screens: WrappedText | None = None
         self.index = CodingIndex(codings)
-        self.entities = EntityIndex([])
+        self.entities = SpanIndex([])
+        self.matches = SpanIndex([])
         self.show_entities = True
         # The cursor and the selection's other end, as offsets into the text.
         self.cursor = 0
@@ -312,8 +323,13 @@ class ReaderView(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.CursorMoved(self))
 
+    def set_matches(self, matches: list[Match]) -> None:
+        self.matches = SpanIndex(matches)
+        self._line_cache.clear()
+        self.refresh()
+
     def set_entities(self, entities: list[StoredEntity]) -> None:
-        self.entities = EntityIndex(entities)
+        self.entities = SpanIndex(entities)
         self._line_cache.clear()
         self.refresh()
         self.post_message(self.CursorMoved(self))
@@ -461,13 +477,21 @@ class ReaderView(ScrollView, can_focus=True):
         if drawn_entities:
             for entity in entities.in_range(line.start, line.end):
                 cuts.update(p for p in (entity.start, entity.end) if line.start < p < line.end)
+        matches = self.matches
+        if len(matches):
+            for match in matches.in_range(line.start, line.end):
+                cuts.update(p for p in (match.start, match.end) if line.start < p < line.end)
+        match_style = components["reader--match"]
         points = sorted(p for p in cuts if line.start <= p <= line.end)
         for piece_start, piece_end in zip(points, points[1:]):
             entity = entities.at(piece_start) if drawn_entities else None
+            found = len(matches) > 0 and matches.at(piece_start) is not None
             for start, end, active in self.index.pieces(piece_start, piece_end):
                 style = base + self._coding_style(active)
                 if entity is not None:
                     style += entity_style(entity.label)
+                if found:
+                    style += match_style
                 if selection and selection.start <= start < selection.end:
                     style += selection_style
                 if start == cursor:

@@ -1,0 +1,119 @@
+"""Search in the app: find in the document, and search across everything."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import make_project, wait_for
+from tui.app import MarginApp
+from tui.modals import TextPrompt
+from tui.reader import ReaderScreen
+from tui.reader_view import ReaderView
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "project.db")
+
+
+async def _open_first_document(pilot) -> ReaderView:
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ReaderScreen)
+    return pilot.app.screen.query_one(ReaderView)
+
+
+async def test_find_in_the_document_highlights_every_match_and_n_moves_between_them(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        text = app.screen.document.text
+        expected = [m.start() for m in re.finditer(r"nato\s+membership", text, re.I)]
+        assert len(expected) >= 3
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press(*"nato Membership", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        assert [m.start for m in view.matches.entities] == expected
+        assert view.cursor == expected[0]
+        status = str(app.screen.query_one("#status-bar").render())
+        assert f"1/{len(expected)}" in status
+        await pilot.press("n")
+        assert view.cursor == expected[1]
+        await pilot.press("N", "N")  # back to the first, then around to the last
+        assert view.cursor == expected[-1]
+        # The matches are drawn in the match colour.
+        row = view.wrapped.line_of_offset(view.cursor) - view.scroll_offset.y
+        strip = view.render_line(row)
+        assert any(segment.style and segment.style.bgcolor is not None
+                   and "membership" in segment.text.lower() for segment in strip)
+        await pilot.press("escape")
+        assert len(view.matches) == 0 and isinstance(app.screen, ReaderScreen)
+
+
+async def test_find_with_no_match_says_so(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        assert app.screen.find("zzz no such phrase") == 0
+        assert len(view.matches) == 0
+        await wait_for(pilot, lambda: any("No match" in n.message for n in app._notifications))
+
+
+async def test_full_text_hits_then_code_all_hits_then_undo(project):
+    from store.codes import codebook
+    from store.export import coded_passages
+    from store.fulltext import search_documents
+    from tui.fulltext_screen import FullTextScreen
+    from tui.modals import Confirm, FuzzyPicker
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FullTextScreen))
+        screen = app.screen
+        await pilot.press(*'"security guarantees"')
+        expected = search_documents(app.db, '"security guarantees"')
+        assert len(expected) >= 3
+        await wait_for(pilot, lambda: len(screen.hits) == len(expected))
+        # Stemmed, as FTS matches: "security guarantee" too.
+        assert {hit.text.lower() for hit in screen.hits} <= {"security guarantees",
+                                                             "security guarantee"}
+        await pilot.press("tab", "s")  # to the hits; sentence → paragraph scope
+        assert screen.scope == "paragraph"
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        await pilot.press(*"Guarantees", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is screen)
+        passages = coded_passages(app.db, codes=["Guarantees"])
+        documents = {hit.document_id for hit in expected}
+        assert {p.document_id for p in passages} == documents
+        assert all("security guarantee" in p.quote.lower() for p in passages)
+        assert all(p.quote.count("\n\n") == 0 for p in passages)  # whole paragraphs, one each
+        await pilot.press("u")
+        await pilot.pause()
+        assert coded_passages(app.db) == []
+        assert codebook(app.db) == []
+
+
+async def test_a_malformed_full_text_query_gives_a_message_not_an_error(project):
+    from tui.fulltext_screen import FullTextScreen
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FullTextScreen))
+        await pilot.press(*'"unbalanced AND (')
+        await wait_for(pilot, lambda: str(app.screen.query_one("#status-bar").render()).strip())
+        status = str(app.screen.query_one("#status-bar").render())
+        assert "quote" in status.lower() or "parenthes" in status.lower(), status
+        assert isinstance(app.screen, FullTextScreen)
