@@ -55,6 +55,10 @@ class MarginApp(App):
         Binding("ctrl+r", "redo", "Redo", id="app.redo", tooltip="Redo the last undone action"),
         Binding("ctrl+p", "command_palette", "Commands", id="app.commands",
                 tooltip="Every action by name"),
+        Binding("slash", "search", "Search", id="app.search",
+                tooltip="Search passages, memos, codes, titles and entities as you type"),
+        Binding("ctrl+f", "full_text", "Full text", id="app.full_text",
+                tooltip="Full-text search of the documents; code all hits"),
     ]
 
     def __init__(
@@ -79,6 +83,8 @@ class MarginApp(App):
         self.entity_backend = entity_backend or resolve_entity_backend(None, Config())
         self.entity_code_template = entity_code_template
         self.citation_style = citation_style
+        # The search index, built on the first search and kept in step after.
+        self.search_corpus = None
 
     class EntitiesUpdated(Message):
         """Recognition stored new entities for these documents."""
@@ -267,6 +273,18 @@ class MarginApp(App):
             return
         self.notify(f"{verb}: {label}", timeout=3)
         self.reload_screen()
+
+    def action_search(self) -> None:
+        from tui.search import SearchScreen
+
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen())
+
+    def action_full_text(self) -> None:
+        from tui.fulltext_screen import FullTextScreen
+
+        if not isinstance(self.screen, FullTextScreen):
+            self.push_screen(FullTextScreen())
 
     def action_help(self) -> None:
         from tui.help import HelpScreen
