@@ -118,7 +118,9 @@ async def test_help_lists_every_reader_key_with_its_id(tmp_path):
 def test_store_never_imports_textual():
     code = (
         "import sys, store.db, store.documents, store.codes, store.codings, store.export, "
-        "store.history, store.config; "
+        "store.history, store.config, store.citations, store.search, store.search_index, "
+        "store.fulltext, store.entities.storage, store.entities.rules, "
+        "store.entities.spacy_backend, store.entities.grouping, store.entities.scoring; "
         "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -117,3 +117,63 @@ async def test_a_malformed_full_text_query_gives_a_message_not_an_error(project)
         status = str(app.screen.query_one("#status-bar").render())
         assert "quote" in status.lower() or "parenthes" in status.lower(), status
         assert isinstance(app.screen, FullTextScreen)
+
+
+async def test_search_as_you_type_then_enter_opens_the_passage_in_the_reader(tmp_path):
+    from store.codings import get_coding
+    from tests.helpers import make_demo_project
+    from tui.search import SearchScreen
+
+    project = make_demo_project(tmp_path / "demo.db")
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        await pilot.press(*"throw oil on teh fire")  # misspelled, as remembered
+        await wait_for(pilot, lambda: screen.results and "throw oil" in screen.results[0].text)
+        top = screen.results[0]
+        assert top.kind == "passage" and top.codes == ("Escalation",)
+        rendered = str(screen.query_one("#results").get_option_at_index(0).prompt)
+        assert "Escalation" in rendered and "Diplomacy Watch" in rendered
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        view = app.screen.query_one(ReaderView)
+        assert view.cursor == top.start
+        assert [c.code_name for c in view.codings_at(view.cursor)] == ["Escalation"]
+        assert get_coding  # imported for the reader's data
+
+
+async def test_stale_searches_are_cancelled_and_only_the_latest_is_shown(tmp_path, monkeypatch):
+    import time
+
+    from store.search import SearchCorpus
+    from tests.helpers import make_demo_project
+    from tui.search import SearchScreen
+
+    seen: list[tuple[str, bool]] = []
+    real_search = SearchCorpus.search
+
+    def slow_search(self, db, text, limit=50, cancelled=None, kinds=None):
+        if text != "zelensky":  # an older keystroke: slow, until cancelled
+            for _ in range(100):
+                if cancelled():
+                    break
+                time.sleep(0.01)
+        seen.append((text, cancelled()))
+        return real_search(self, db, text, limit, cancelled, kinds)
+
+    monkeypatch.setattr(SearchCorpus, "search", slow_search)
+    project = make_demo_project(tmp_path / "demo.db")
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        await pilot.press(*"zelensky")
+        await wait_for(pilot, lambda: screen.results and "Zelensky" in screen.results[0].text)
+        await app.workers.wait_for_complete()
+    stale = [cancelled for text, cancelled in seen if text not in ("", "zelensky")]
+    assert stale and all(stale)  # every older search was told to stop
+    assert ("zelensky", False) in seen

@@ -11,7 +11,9 @@ import pytest
 from tests.helpers import make_demo_project, wait_for
 from tui.app import MarginApp
 from tui.entity_review import ReviewScreen
+from tui.fulltext_screen import FullTextScreen
 from tui.modals import FuzzyPicker
+from tui.search import SearchScreen
 
 SIZE = (120, 36)
 
@@ -68,3 +70,33 @@ def test_entity_review(snap_compare, project):
         await pilot.press("a", "a", "x")
 
     assert snap_compare(app, run_before=review_nato, terminal_size=SIZE)
+
+
+def test_search_results(snap_compare, project, monkeypatch):
+    monkeypatch.setattr(SearchScreen, "show_timing", False)  # milliseconds vary
+    app = MarginApp(project, "ada")
+
+    async def search(pilot) -> None:
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, SearchScreen))
+        await pilot.press(*"sulivan adviser")
+        await wait_for(pilot, lambda: pilot.app.screen.results
+                       and pilot.app.screen.query_one("#query").value == "sulivan adviser"
+                       and "Sullivan" in pilot.app.screen.results[0].text)
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, run_before=search, terminal_size=SIZE)
+
+
+def test_full_text_hit_list(snap_compare, project):
+    app = MarginApp(project, "ada")
+
+    async def search(pilot) -> None:
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, FullTextScreen))
+        await pilot.press(*'"security guarantees" OR ceasefire')
+        await wait_for(pilot, lambda: len(pilot.app.screen.hits) > 10)
+        await pilot.press("tab")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, run_before=search, terminal_size=SIZE)

@@ -313,6 +313,44 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
         sys.exit(1)
 
 
+@cli.command("search")
+@_db_options
+@click.argument("query")
+@click.option("--kind", "kinds", multiple=True,
+              type=click.Choice(["passage", "memo", "code", "document", "entity"]),
+              help="Only results of this kind (repeatable).")
+@click.option("--code", "codes", multiple=True,
+              help="Only passages and memos coded with this code (or beneath it).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per result.")
+@click.pass_context
+def search_command(context, db_path, coder, query, kinds, codes, limit, as_json):
+    """Fuzzy search of coded passages, memos, codes, titles and entity names.
+
+    QUERY may carry filters: code:NAME doc:TITLE coder:NAME kind:KIND.
+    Typos, word order and partial phrases are tolerated.
+    """
+    from store.search import SearchCorpus
+
+    db = open_store(_settings(context, db_path, coder))
+    text = " ".join([query, *(f'code:"{code}"' for code in codes)])
+    corpus = SearchCorpus()
+    corpus.load(db)
+    results = corpus.search(db, text, limit, kinds=set(kinds) or None)
+    if as_json:
+        for result in results:
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    if not results:
+        click.echo("No results.", err=True)
+        return
+    for result in results:
+        where = f"  {result.document_title}" if result.document_title else ""
+        codes_shown = f"  [{', '.join(result.codes)}]" if result.codes else ""
+        click.echo(f"{result.score:5.1f}  {result.kind:<8}{where}{codes_shown}")
+        click.echo(f"       {' '.join(result.text.split())[:200]}")
+
+
 def run_command_line(argv: list[str]) -> None:
     """Run the click command line; user mistakes exit with one line."""
     try:

@@ -1,0 +1,335 @@
+"""Search everything coded or written, as you type (`/` anywhere).
+
+Each keystroke starts a search in a worker; a newer keystroke cancels the
+older search, so the screen never waits. Results show their kind, codes,
+document and the matching part of the text. Enter opens a result; in the list,
+space marks results, `y` copies the marked (or highlighted) ones with their
+citations, `w` writes them to a file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from store.citations import citable_passage, format_citation, join_citations
+from store.db import open_database
+from store.errors import StoreError
+from store.export import write_atomically
+from store.search import (
+    SearchCorpus,
+    SearchResult,
+    complete_filter,
+    filter_being_typed,
+)
+from tui.clipboard import copy_text
+from tui.keybar import KeyBar
+from tui.modals import TextPrompt
+from tui.wrapping import display_text
+
+RESULTS = 50
+_KIND_STYLES = {
+    "passage": Style(color="#7ee787", bold=True),
+    "memo": Style(color="#d2a8ff", bold=True),
+    "code": Style(color="#ffa657", bold=True),
+    "document": Style(color="#79c0ff", bold=True),
+    "entity": Style(color="#e3c26c", bold=True),
+}
+_MATCH = Style(bold=True, reverse=True)
+_SNIPPET = 108  # one line of a 120-column terminal
+
+
+class SearchScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="search.back"),
+        Binding("down", "move(1)", "Next", show=False, id="search.next"),
+        Binding("up", "move(-1)", "Previous", show=False, id="search.previous"),
+        Binding("tab", "tab", "Complete/results", id="search.tab",
+                tooltip="Complete the filter being typed, else move between query and results"),
+        Binding("space", "mark", "Mark", id="search.mark",
+                tooltip="Mark the result (to copy or write several)"),
+        Binding("y", "copy", "Copy", id="search.copy",
+                tooltip="Copy the marked results (or the highlighted one) with citations"),
+        Binding("w", "write", "Write", id="search.write",
+                tooltip="Write the marked results (or all shown) to a Markdown or JSONL file"),
+    ]
+
+    DEFAULT_CSS = """
+    SearchScreen #query { margin: 0 1; }
+    SearchScreen #completions { height: 1; padding: 0 2; color: $foreground-muted; }
+    SearchScreen #results { height: 1fr; }
+    """
+
+    #: How long the search took, in the status line (snapshot tests turn it off).
+    show_timing = True
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial = query
+        self.results: list[SearchResult] = []
+        self.marked: set = set()
+        self.completions: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Search passages, memos, codes, titles and entities", Style(bold=True)),
+                     id="title-bar")
+        yield Input(value=self.initial, id="query",
+                    placeholder="Type a half-remembered phrase · filters: code: doc: coder: kind:")
+        yield Static(id="completions")
+        yield OptionList(id="results")
+        yield Static(id="status-bar")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#query", Input).focus()
+        self._search(self.initial)
+
+    @property
+    def corpus(self) -> SearchCorpus:
+        corpus = getattr(self.app, "search_corpus", None)
+        if corpus is None:
+            corpus = self.app.search_corpus = SearchCorpus()
+        return corpus
+
+    # ------------------------------------------------------------- search
+
+    @on(Input.Changed, "#query")
+    def _typed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+        self._show_completions(event.value)
+
+    def _search(self, text: str) -> None:
+        if not self.corpus.loaded:
+            self._status(Text("Indexing the project…", Style(dim=True)))
+        self._search_worker(text)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search_worker(self, text: str) -> None:
+        worker = get_current_worker()
+        started = time.perf_counter()
+        try:
+            db = open_database(self.app.db_path)
+            try:
+                corpus = self.corpus
+                corpus.refresh(db)
+                if worker.is_cancelled:
+                    return
+                results = corpus.search(db, text, RESULTS, cancelled=lambda: worker.is_cancelled)
+            finally:
+                db.conn.close()
+        except (StoreError, sqlite3.Error) as error:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._status, Text(str(error), Style(color="red")))
+            return
+        if not worker.is_cancelled:
+            elapsed = time.perf_counter() - started
+            self.app.call_from_thread(self._show_results, text, results, elapsed)
+
+    def _show_results(self, text: str, results: list[SearchResult], elapsed: float) -> None:
+        if self.query_one("#query", Input).value != text:
+            return  # a newer search is on its way
+        self.results = results
+        options = self.query_one("#results", OptionList)
+        options.clear_options()
+        for result in results:
+            options.add_option(Option(self._result_prompt(result)))
+        if results:
+            options.highlighted = 0
+        items = len(self.corpus.items)
+        self._status(Text.assemble(
+            (f"{len(results)} result{'s' * (len(results) != 1)}", Style(bold=True)),
+            (f" of {items:,} items" + (f" · {elapsed * 1000:.0f} ms" if self.show_timing else ""),
+             Style(dim=True)),
+            ("   enter opens · tab to the list: space marks, y copies, w writes", Style(dim=True)),
+        ))
+
+    def _result_prompt(self, result: SearchResult) -> Text:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("● " if result.key in self.marked else "  ", Style(color="yellow", bold=True))
+        kind = result.kind if not result.label else f"{result.kind}·{result.label.lower()}"
+        line.append(f"{kind:<16}", _KIND_STYLES.get(result.kind, Style()))
+        if result.codes:
+            line.append(display_text(", ".join(result.codes)), Style(italic=True))
+            line.append("  ")
+        if result.document_title:
+            line.append(display_text(result.document_title), Style(dim=True))
+        line.append("\n    ")
+        line.append_text(_snippet(result))
+        return line
+
+    def _status(self, text: Text) -> None:
+        self.query_one("#status-bar", Static).update(text)
+
+    # -------------------------------------------------------- completion
+
+    def _show_completions(self, text: str) -> None:
+        typing = filter_being_typed(text)
+        self.completions = []
+        if typing is not None:
+            try:
+                self.completions = complete_filter(self.app.db, *typing)
+            except StoreError:
+                self.completions = []
+        line = Text()
+        if self.completions:
+            line.append(f"{typing[0]}: ", Style(bold=True))
+            line.append("  ·  ".join(display_text(c) for c in self.completions))
+            line.append("   (tab completes)", Style(dim=True))
+        self.query_one("#completions", Static).update(line)
+
+    def action_tab(self) -> None:
+        query = self.query_one("#query", Input)
+        typing = filter_being_typed(query.value)
+        if query.has_focus and typing is not None and self.completions:
+            name, partial = typing
+            head = query.value[: len(query.value) - len(partial)].rstrip('"')
+            choice = self.completions[0]
+            value = f'"{choice}"' if " " in choice else choice
+            query.value = f"{head}{value} "
+            query.cursor_position = len(query.value)
+            return
+        results = self.query_one("#results", OptionList)
+        (query if results.has_focus else results).focus()
+
+    # ------------------------------------------------------------ actions
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#results", OptionList)
+        if options.option_count:
+            options.action_cursor_down() if step > 0 else options.action_cursor_up()
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        self._open(self.query_one("#results", OptionList).highlighted)
+
+    @on(OptionList.OptionSelected, "#results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._open(event.option_index)
+
+    def _open(self, index: int | None) -> None:
+        if index is None or not 0 <= index < len(self.results):
+            return
+        result = self.results[index]
+        if result.kind in ("code",) or (result.kind == "memo" and result.label == "code"):
+            from tui.passages import PassagesScreen
+
+            code_id = self.corpus.items[result.key].code_ids[0]
+            self.app.push_screen(PassagesScreen(code_id))
+        elif result.document_id is not None:
+            self.app.open_document(result.document_id, result.start or 0)
+
+    def _chosen(self) -> list[SearchResult]:
+        marked = [r for r in self.results if r.key in self.marked]
+        if marked:
+            return marked
+        index = self.query_one("#results", OptionList).highlighted
+        return [self.results[index]] if index is not None and index < len(self.results) else []
+
+    def action_mark(self) -> None:
+        options = self.query_one("#results", OptionList)
+        index = options.highlighted
+        if index is None or index >= len(self.results):
+            return
+        key = self.results[index].key
+        self.marked.symmetric_difference_update({key})
+        options.replace_option_prompt_at_index(index, self._result_prompt(self.results[index]))
+        options.action_cursor_down()
+
+    def _citations(self, results: list[SearchResult]) -> list[str]:
+        texts = []
+        for result in results:
+            if result.kind == "passage" and result.document_id is not None:
+                citable = citable_passage(self.app.db, result.document_id, result.start,
+                                          result.end)
+                texts.append(format_citation(citable, self.app.citation_style))
+            else:
+                where = f" — {result.document_title}" if result.document_title else ""
+                texts.append(f"{result.kind}: {' '.join(result.text.split())}{where}")
+        return texts
+
+    def action_copy(self) -> None:
+        chosen = self._chosen()
+        if not chosen:
+            self.app.notify("Nothing to copy", severity="warning", timeout=2)
+            return
+        try:
+            text = join_citations(self._citations(chosen))
+        except StoreError as error:
+            self.app.report(error)
+            return
+        where = copy_text(self.app, text)
+        self.app.notify(f"Copied {len(chosen)} result{'s' * (len(chosen) != 1)} with "
+                        f"citations to the {where}", timeout=3)
+
+    def action_write(self) -> None:
+        chosen = [r for r in self.results if r.key in self.marked] or list(self.results)
+        if not chosen:
+            self.app.notify("No results to write", severity="warning", timeout=2)
+            return
+
+        def write(path: str | None) -> None:
+            if not path or not path.strip():
+                return
+            target = Path(path.strip()).expanduser()
+            try:
+                if target.suffix.lower() == ".jsonl":
+                    import json
+
+                    content = "".join(json.dumps(r.as_dict(), ensure_ascii=False) + "\n"
+                                      for r in chosen)
+                else:
+                    content = join_citations(self._citations(chosen)) + "\n"
+                write_atomically(target, content)
+            except (StoreError, OSError) as error:
+                self.app.report(StoreError(f"cannot write {target}: {error}"))
+                return
+            self.app.notify(f"Wrote {len(chosen)} results to {target}", timeout=3)
+
+        self.app.push_screen(TextPrompt(f"Write {len(chosen)} results to (.md or .jsonl)",
+                                        "search-results.md"), write)
+
+    def action_back(self) -> None:
+        query = self.query_one("#query", Input)
+        if self.query_one("#results", OptionList).has_focus:
+            query.focus()
+        else:
+            self.app.pop_screen()
+
+
+def _snippet(result: SearchResult) -> Text:
+    """The text around its first match, the matching parts highlighted."""
+    text = result.text
+    spans = sorted(result.spans)
+    first = spans[0][0] if spans else 0
+    left = max(0, min(first - 60, len(text) - _SNIPPET))
+    right = min(len(text), left + _SNIPPET)
+    snippet = Text(no_wrap=True, overflow="ellipsis")
+    if left:
+        snippet.append("…", Style(dim=True))
+    position = left
+    for start, end in spans:
+        start, end = max(start, position), min(end, right)
+        if start >= end:
+            continue
+        snippet.append(_flat(text[position:start]))
+        snippet.append(_flat(text[start:end]), _MATCH)
+        position = end
+    snippet.append(_flat(text[position:right]))
+    if right < len(text):
+        snippet.append("…", Style(dim=True))
+    return snippet
+
+
+def _flat(text: str) -> str:
+    return display_text(text.replace("\n", " "))
