@@ -132,7 +132,9 @@ def writing(db: Database) -> Iterator[None]:
 def history_stamp(db: Database) -> tuple:
     """Changes whenever an action is done, undone or redone: a screen that
     cached data compares stamps to know whether to read it again."""
-    return tuple(db.execute("SELECT MAX(id), COUNT(*), SUM(undone) FROM history").fetchone())
+    # MAX(created): an undone action dropped by a new one leaves its id to it.
+    return tuple(db.execute(
+        "SELECT MAX(id), COUNT(*), SUM(undone), MAX(created) FROM history").fetchone())
 
 
 def can_undo(db: Database) -> str | None:

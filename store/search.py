@@ -182,7 +182,8 @@ class SearchCorpus:
     def __init__(self) -> None:
         self.index = SearchIndex()
         self.items: dict[Hashable, SearchItem] = {}
-        self._history: dict[int, int] = {}  # history id -> undone, as last applied
+        self._history: dict[int, tuple] = {}  # history id -> state, as last applied
+        self._rows_of_action: dict[int, set[tuple[str, int]]] = {}  # history id -> rows
         self._documents_seen = (0, 0)
         self._entities_seen: tuple = ()
         self.loaded = False
@@ -198,7 +199,11 @@ class SearchCorpus:
             items.update(self._codes(db))
             items.update(self._documents(db))
             items.update(self._entities(db))
-            self._history = self._history_state(db)
+            self._history = {}
+            self._rows_of_action = {}
+            history = self._history_state(db)
+            self._touched_rows(db, history)  # remembers the rows of every action
+            self._history = history
             self._documents_seen = self._document_state(db)
             self._entities_seen = self._entity_state(db)
         self.items = items
@@ -231,8 +236,11 @@ class SearchCorpus:
                 changed = True
         return changed
 
-    def _history_state(self, db: Database) -> dict[int, int]:
-        return {row["id"]: row["undone"] for row in db.query("SELECT id, undone FROM history")}
+    def _history_state(self, db: Database) -> dict[int, tuple]:
+        # SQLite reuses the id of an action dropped from the history, so the
+        # state of a row is its flag together with what identifies the action.
+        return {row["id"]: (row["undone"], row["created"], row["label"])
+                for row in db.query("SELECT id, undone, created, label FROM history")}
 
     def _document_state(self, db: Database) -> tuple:
         return tuple(db.execute("SELECT COUNT(*), MAX(id) FROM documents").fetchone())
@@ -241,18 +249,25 @@ class SearchCorpus:
         return tuple(db.execute(
             "SELECT COUNT(*), MAX(created) FROM entity_runs").fetchone())
 
-    def _touched_rows(self, db: Database, history: dict[int, int]) -> set[tuple[str, int]]:
+    def _touched_rows(self, db: Database, history: dict[int, tuple]) -> set[tuple[str, int]]:
         """(table, row id) of every row an action, undo or redo changed since
         the last refresh."""
         changed_ids = [hid for hid, undone in history.items() if self._history.get(hid) != undone]
         touched: set[tuple[str, int]] = set()
+        # An action undone and then dropped from the history (a new action
+        # clears the redo list) before this refresh: its rows changed too.
+        for hid, state in self._history.items():
+            if history.get(hid, (None,))[1:] != state[1:]:  # gone, or another action now
+                touched |= self._rows_of_action.pop(hid, set())
         for first in range(0, len(changed_ids), 500):
             chunk = changed_ids[first:first + 500]
             rows = db.query(
-                f"SELECT changes FROM history WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+                f"SELECT id, changes FROM history WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk)
             for row in rows:
+                rows_of_action: set[tuple[str, int]] = set()
                 for change in json.loads(row["changes"]):
-                    touched.add((change["table"], change["id"]))
+                    rows_of_action.add((change["table"], change["id"]))
                     if change["table"] != "codings":
                         continue
                     # Inserts and deletes carry the whole row; updates only the
@@ -263,7 +278,9 @@ class SearchCorpus:
                         found = db.execute("SELECT document_id FROM codings WHERE id = ?",
                                            [change["id"]]).fetchone()
                         documents = {found[0]} if found else set()
-                    touched |= {("documents_passages", d) for d in documents}
+                    rows_of_action |= {("documents_passages", d) for d in documents}
+                self._rows_of_action[row["id"]] = rows_of_action
+                touched |= rows_of_action
         return touched
 
     def _reload_rows(self, db: Database, touched: set[tuple[str, int]]) -> None:

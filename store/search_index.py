@@ -195,16 +195,31 @@ class SearchIndex:
 
     def add_many(self, items: Iterable[tuple[Hashable, str]]) -> None:
         """Index many ``(key, text)`` pairs; a big batch rebuilds the index in one pass."""
-        items = list(items)
-        if len(items) <= max(1000, len(self._id_of) // 8):
-            for key, text in items:
+        new_keys: list[Hashable] = []
+        new_texts: list[str] = []
+        for key, text in items:
+            new_keys.append(key)
+            new_texts.append(text)
+        if len(new_keys) <= max(1000, len(self._id_of) // 8):
+            for key, text in zip(new_keys, new_texts):
                 self.add(key, text)
             return
-        entries = self._live_entries()
-        for key, text in items:
-            entries.pop(key, None)  # a re-added key counts as new (insertion order)
-            entries[key] = (*_process(text), text if _has_marks(text) else None)
-        self._rebuild(entries)
+        keys, texts, leads, marked = self._live_columns()
+        position = {key: i for i, key in enumerate(keys)}
+        for key, raw in zip(new_keys, new_texts):
+            old = position.get(key)
+            if old is not None:  # replaced: the old text is dropped
+                texts[old] = None
+                marked.pop(old, None)
+            position[key] = len(keys)
+            processed, lead = _process(raw)
+            if _has_marks(raw):
+                marked[len(keys)] = raw
+            keys.append(key)
+            texts.append(processed)
+            leads.append(lead)
+        del position, new_keys, new_texts
+        self._rebuild(keys, texts, leads, marked)
 
     def remove(self, key: Hashable) -> None:
         """Forget ``key``; an unknown key is ignored."""
@@ -218,14 +233,18 @@ class SearchIndex:
 
     def compact(self) -> None:
         """Rebuild the length-sorted base from every live passage (drops holes and delta)."""
-        self._rebuild(self._live_entries())
+        self._rebuild(*self._live_columns())
 
-    def _live_entries(self) -> dict[Hashable, tuple[str, int, str | None]]:
-        texts, leads, marked = self._texts, self._leads, self._marked
-        return {
-            key: (texts[doc], leads[doc], marked.get(doc))
-            for doc, key in self._keys.items()
-        }
+    def _live_columns(self) -> tuple[list, list[str | None], array, dict[int, str]]:
+        """Keys, processed texts, leads and marked originals of the live passages."""
+        docs = list(self._keys)
+        marked = {i: self._marked[doc] for i, doc in enumerate(docs) if doc in self._marked}
+        return (
+            [self._keys[doc] for doc in docs],
+            [self._texts[doc] for doc in docs],
+            array("I", [self._leads[doc] for doc in docs]),
+            marked,
+        )
 
     @property
     def needs_compaction(self) -> bool:
@@ -236,27 +255,30 @@ class SearchIndex:
             self._holes > 1000 and self._holes > total // 4
         )
 
-    def _rebuild(self, entries: dict[Hashable, tuple[str, int, str | None]]) -> None:
-        keys = list(entries)
-        values = list(entries.values())
-        order = sorted(range(len(values)), key=lambda i: len(values[i][0]))
-        texts = [values[i][0] for i in order]
-        self._keys = dict(enumerate([keys[i] for i in order]))
-        self._texts = dict(enumerate(texts))
-        self._lengths = array("I", [len(text) for text in texts])
-        self._leads = array("I", [values[i][1] for i in order])
-        self._id_of = {key: doc for doc, key in self._keys.items()}
-        self._marked = {
-            doc: values[i][2] for doc, i in enumerate(order) if values[i][2] is not None
-        }
-        self._base = len(texts)
+    def _rebuild(
+        self, keys: list, texts: list[str | None], leads: array, marked: dict[int, str]
+    ) -> None:
+        """Index ``texts`` (None: skipped) with ids in order of length."""
+        order = sorted(
+            (i for i, text in enumerate(texts) if text is not None), key=lambda i: len(texts[i])
+        )
+        sorted_texts: list[str] = [texts[i] for i in order]  # type: ignore[misc]
+        ids = list(range(len(order)))  # one int object per id, shared by the maps
+        self._keys = dict(zip(ids, [keys[i] for i in order]))
+        self._texts = dict(zip(ids, sorted_texts))
+        self._id_of = dict(zip(self._keys.values(), ids))
+        self._lengths = array("I", [len(text) for text in sorted_texts])
+        self._leads = array("I", [leads[i] for i in order])
+        self._marked = {doc: marked[i] for doc, i in enumerate(order) if i in marked}
+        self._base = len(order)
         self._holes = 0
+        del keys[:], texts[:], order, ids
         self._postings = {}  # free the old lists before building the new ones
         # Straight into arrays: lists first would cost 2x the time and leave a
         # fragmented heap (RSS) behind.
         postings: dict[str, array] = {}
         get = postings.get
-        for doc, text in enumerate(texts):
+        for doc, text in enumerate(sorted_texts):
             for word in set(text.split()):
                 posting = get(word)
                 if posting is None:

@@ -142,3 +142,17 @@ def test_command_line_search_as_json(tmp_path):
     assert document_text[records[0]["start"]:records[0]["end"]] == records[0]["text"]
     bad = margin("--db", str(path), "search", "x kind:banana")
     assert bad.returncode == 1 and bad.stderr.decode().startswith("Error: unknown kind")
+
+
+def test_an_undone_action_dropped_from_the_history_before_a_refresh_still_counts(project):
+    corpus = SearchCorpus()
+    signals = create_code(project, "Signals")
+    phrase = "Kyiv and Moscow both hinted this week"
+    _code(project, signals, phrase)
+    corpus.load(project)
+    assert _top(corpus, project, "kyiv moscow hinted", {"passage"}).text == phrase
+    undo(project)  # the coding goes…
+    create_code(project, "Other")  # …and a new action drops the undone one from the history
+    corpus.refresh(project)
+    assert all(r.text != phrase for r in corpus.search(project, "kyiv moscow hinted", 10,
+                                                        kinds={"passage"}))
