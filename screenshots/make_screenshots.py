@@ -27,6 +27,8 @@ SHOTS = {
     "entities": ["enter", "}", "}", "E"],
     "entity-review": ["ctrl+p", *"review entities", "enter", *"NATO", "enter",
                       "a", "a", "x", "a"],
+    "search": ["slash", *"throw oil on teh fire"],
+    "full-text": ["ctrl+f", *'"security guarantees" OR ceasefire', "tab"],
 }
 
 
@@ -36,6 +38,8 @@ async def shoot(name: str, keys: list[str], project: Path) -> None:
         await pilot.pause()
         for key in keys:
             await pilot.press(key)
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()  # searches and the review load in workers
         await pilot.pause(0.3)
         app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
     print(f"screenshots/{name}.svg")
