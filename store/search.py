@@ -18,13 +18,14 @@ of every item and keeps it in step with the database cheaply: actions (coding,
 uncoding, renaming, memos) and their undo/redo are read from the ``history``
 table, new documents by their ids, entities by their recognition runs. It is
 not thread-safe: one search or refresh at a time (the app runs them in one
-exclusive worker).
+exclusive worker, and holds :attr:`SearchCorpus.lock` around each use).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
@@ -187,6 +188,9 @@ class SearchCorpus:
         self._documents_seen = (0, 0)
         self._entities_seen: tuple = ()
         self.loaded = False
+        # Held by whoever refreshes or searches: a search cancelled by a newer
+        # keystroke may still be running when the next one starts.
+        self.lock = threading.Lock()
 
     # ------------------------------------------------------------- loading
 

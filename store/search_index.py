@@ -71,6 +71,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from heapq import nlargest
 from itertools import repeat
 
@@ -367,7 +368,7 @@ class SearchIndex:
                     # ("secru" -> "security", "secret").
                     start = bisect_left(vocab, near)
                     if start < len(vocab) and vocab[start].startswith(near):
-                        for word in self._completions(near)[:MAX_VARIANTS // 8]:
+                        for word in self._completions(near)[: MAX_VARIANTS // 8]:
                             offer(word, _W_FUZZY_PREFIX)
             if n >= 8 and not typing:
                 # A finished long word: also two edits away (cached, so once per word).
@@ -381,7 +382,9 @@ class SearchIndex:
             for word in self._sorted_vocab():
                 if token in word:
                     offer(word, _W_FUZZY)
-        variants = sorted(found.items(), key=lambda item: (-item[1], -len(postings[item[0]]), item[0]))
+        variants = sorted(
+            found.items(), key=lambda item: (-item[1], -len(postings[item[0]]), item[0])
+        )
         variants = variants[:MAX_VARIANTS]
         self._expansions[cache_key] = variants
         while len(self._expansions) > 512:
@@ -732,7 +735,7 @@ def _merge(
         start, end = start + lead, end + lead
         if original is not None:
             # A highlight that ends on a base letter covers its combining marks.
-            while end < len(original) and unicodedata.combining(original[end]):
+            while end < len(original) and _is_mark(original[end]):
                 end += 1
         result.append((start, end))
     return tuple(result)
@@ -769,4 +772,27 @@ def _never() -> bool:
 
 
 def _has_marks(text: str) -> bool:
-    return not text.isascii() and any(unicodedata.combining(ch) for ch in text)
+    """Whether ``text`` has combining marks (Unicode category M*)."""
+    if text.isascii():
+        return False
+    return any(_is_mark(char) for char in set(text) if char >= "\u0300")
+
+
+@lru_cache(maxsize=4096)
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char)[0] == "M"
+
+
+def _one_edit(token: str, alphabet: str) -> set[str]:
+    """Strings one deletion, transposition, substitution or insertion away from ``token``."""
+    n = len(token)
+    out = {token[:i] + token[i + 1 :] for i in range(n)}
+    out.update(token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(n - 1))
+    for i in range(n + 1):
+        head, tail = token[:i], token[i:]
+        out.update(head + char + tail for char in alphabet)
+        if i < n:
+            rest = token[i + 1 :]
+            out.update(head + char + rest for char in alphabet)
+    out.discard(token)
+    return out

@@ -93,6 +93,7 @@ class SearchScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
+        _ = self.corpus  # made here, on the UI thread, before any worker uses it
         self._search(self.initial)
 
     @property
@@ -122,10 +123,14 @@ class SearchScreen(Screen):
             db = open_database(self.app.db_path)
             try:
                 corpus = self.corpus
-                corpus.refresh(db)
-                if worker.is_cancelled:
-                    return
-                results = corpus.search(db, text, RESULTS, cancelled=lambda: worker.is_cancelled)
+                with corpus.lock:
+                    if worker.is_cancelled:
+                        return
+                    corpus.refresh(db)
+                    if worker.is_cancelled:
+                        return
+                    results = corpus.search(db, text, RESULTS,
+                                            cancelled=lambda: worker.is_cancelled)
             finally:
                 db.conn.close()
         except (StoreError, sqlite3.Error) as error:
