@@ -256,7 +256,9 @@ def run_size(size: int, seed: int, brute_single: int) -> None:
         f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms"
     )
     slowest = sorted(worst.items(), key=lambda item: -item[1])[:5]
-    print("  slowest queries (worst prefix): " + ", ".join(f"{q!r} {ms:.0f} ms" for q, ms in slowest))
+    print(
+        "  slowest queries (worst prefix): " + ", ".join(f"{q!r} {ms:.0f} ms" for q, ms in slowest)
+    )
 
     # Brute force and agreement.
     processed = [default_process(p) for p in passages]
@@ -286,8 +288,17 @@ def run_size(size: int, seed: int, brute_single: int) -> None:
         overlap = len({k for k, _ in mine} & {k for k, _ in brute}) / max(1, len(brute))
         agreements.append(agreement)
         overlaps.append(overlap)
-        rows.append((query, agreement, overlap, brute[0][1] if brute else 0, brute[-1][1] if brute else 0,
-                     mine[0][1] if mine else 0, mine[-1][1] if mine else 0))
+        rows.append(
+            (
+                query,
+                agreement,
+                overlap,
+                brute[0][1] if brute else 0,
+                brute[-1][1] if brute else 0,
+                mine[0][1] if mine else 0,
+                mine[-1][1] if mine else 0,
+            )
+        )
     print(
         f"brute force: process.extract {statistics.mean(single_times):.2f} s per query "
         f"(mean of {len(single_times)}; one core); cdist workers=-1 "
@@ -315,7 +326,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--brute-single", type=int, default=3,
+        "--brute-single",
+        type=int,
+        default=3,
         help="queries timed with single-threaded process.extract (all use cdist for agreement)",
     )
     args = parser.parse_args()

@@ -105,7 +105,9 @@ def test_a_removed_passage_never_appears(index):
 
 def test_a_replaced_text_is_found_by_its_new_words_not_its_old(index):
     index.add("target", "Zaporizhzhia reactor inspections resumed after the blackout.")
-    assert len([k for k in keys(index.search("zaporizhzhia reactor", limit=5)) if k == "target"]) == 1
+    assert (
+        len([k for k in keys(index.search("zaporizhzhia reactor", limit=5)) if k == "target"]) == 1
+    )
     assert "target" not in keys(index.search("allies discussed security guarantees", limit=200))
     assert index.search("zaporizhzhia reactor")[0].key == "target"
 
