@@ -41,6 +41,7 @@ from store.entities.storage import (
 from store.errors import StoreError
 from store.history import history_stamp
 from store.textspans import sentence_spans
+from tui.concordance import concordance_line
 from tui.entity_styles import entity_style
 from tui.keybar import KeyBar
 from tui.modals import Choice, Confirm, FuzzyPicker
@@ -202,7 +203,7 @@ class ReviewScreen(Screen):
                     mention, group.canonical, mention.label, mention.label,
                     _undecided_if_corrected(
                         decisions.get((mention.document_id, mention.start, mention.end))),
-                    _flat(snippet[:start]), _flat(snippet[end:]),
+                    snippet[:start], snippet[end:],
                     titles.get(mention.document_id, "?"),
                 ))
         return rows
@@ -218,18 +219,7 @@ class ReviewScreen(Screen):
         )
 
     def _concordance(self, row: ReviewRow) -> Text:
-        """The mention at a fixed column, with as much of its sentence on each
-        side as fits."""
-        left_width = self.context_width * 2 // 5
-        left = row.left[-left_width:] if len(row.left) > left_width else row.left
-        if len(left) < len(row.left):
-            left = "…" + left[1:]
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(left.rjust(left_width), Style(dim=True))
-        line.append(_flat(row.mention.text), Style(bold=True, reverse=True))
-        line.append(row.right)
-        line.truncate(self.context_width, overflow="ellipsis")
-        return line
+        return concordance_line(row.left, row.mention.text, row.right, self.context_width)
 
     # ------------------------------------------------------------- header
 
@@ -389,11 +379,6 @@ class ReviewScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-def _flat(text: str) -> str:
-    """One line, safe to draw (a context may cross a line break)."""
-    return display_text(text.replace("\n", " "))
 
 
 def _undecided_if_corrected(decision: str | None) -> str | None:

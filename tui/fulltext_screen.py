@@ -26,6 +26,7 @@ from store.errors import StoreError
 from store.fulltext import FtsHit, code_hits, context, preview_code_hits, search_documents
 from store.textspans import sentence_spans
 from tui.codebook import code_label
+from tui.concordance import concordance_line
 from tui.keybar import KeyBar
 from tui.modals import Choice, Confirm, CreateNew, FuzzyPicker
 from tui.wrapping import display_text
@@ -135,16 +136,8 @@ class FullTextScreen(Screen):
 
     def _concordance(self, text: str, hit: FtsHit, sentences) -> Text:
         snippet, start, end = context(text, hit.start, hit.end, self.context_width * 2, sentences)
-        left_width = self.context_width * 2 // 5
-        left = _flat(snippet[:start])
-        if len(left) > left_width:
-            left = "…" + left[-(left_width - 1):]
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(left.rjust(left_width), Style(dim=True))
-        line.append(_flat(snippet[start:end]), Style(bold=True, reverse=True))
-        line.append(_flat(snippet[end:]))
-        line.truncate(self.context_width, overflow="ellipsis")
-        return line
+        return concordance_line(snippet[:start], snippet[start:end], snippet[end:],
+                                self.context_width)
 
     def _status(self, text: Text) -> None:
         self.query_one("#status-bar", Static).update(text)
@@ -219,10 +212,6 @@ class FullTextScreen(Screen):
             self.query_one("#fts-query", Input).focus()
         else:
             self.app.pop_screen()
-
-
-def _flat(text: str) -> str:
-    return display_text(text.replace("\n", " "))
 
 
 def _excerpt(text: str, limit: int = 60) -> str:

@@ -34,6 +34,7 @@ from store.search import (
     filter_being_typed,
 )
 from tui.clipboard import copy_text
+from tui.concordance import MATCH_STYLE, flat
 from tui.keybar import KeyBar
 from tui.modals import TextPrompt
 from tui.wrapping import display_text
@@ -46,7 +47,6 @@ _KIND_STYLES = {
     "document": Style(color="#79c0ff", bold=True),
     "entity": Style(color="#e3c26c", bold=True),
 }
-_MATCH = Style(bold=True, reverse=True)
 _SNIPPET = 108  # one line of a 120-column terminal
 
 
@@ -327,14 +327,10 @@ def _snippet(result: SearchResult) -> Text:
         start, end = max(start, position), min(end, right)
         if start >= end:
             continue
-        snippet.append(_flat(text[position:start]))
-        snippet.append(_flat(text[start:end]), _MATCH)
+        snippet.append(flat(text[position:start]))
+        snippet.append(flat(text[start:end]), MATCH_STYLE)
         position = end
-    snippet.append(_flat(text[position:right]))
+    snippet.append(flat(text[position:right]))
     if right < len(text):
         snippet.append("…", Style(dim=True))
     return snippet
-
-
-def _flat(text: str) -> str:
-    return display_text(text.replace("\n", " "))
