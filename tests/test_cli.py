@@ -265,3 +265,22 @@ def test_entities_of_standard_input():
     assert record["source"] == "-"
     assert {e["text"] for e in record["entities"]} >= {"Vladimir Putin", "Kyiv"}
     assert all(text[e["start"]:e["end"]] == e["text"] for e in record["entities"])
+
+
+def test_export_a_refi_qda_project_and_codebook(tmp_path):
+    import zipfile
+
+    from tests.helpers import make_demo_project
+
+    db = str(make_demo_project(tmp_path / "demo.db"))
+    project = tmp_path / "project.qdpx"
+    result = margin("--db", db, "export", "--format", "qdpx", "-o", str(project))
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(project) as archive:
+        names = archive.namelist()
+    assert names[0] == "project.qde" and sum(n.startswith("sources/") for n in names) == 5
+    codebook = tmp_path / "codebook.qdc"
+    assert margin("--db", db, "export", "--format", "qdc", "-o", str(codebook)).returncode == 0
+    assert b"US aid" in codebook.read_bytes()
+    missing = margin("--db", db, "export", "--format", "qdpx")
+    assert missing.returncode == 2 and "give -o FILE" in missing.stderr.decode()

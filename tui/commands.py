@@ -203,8 +203,10 @@ def codes_command(context, db_path, coder, as_json):
 
 @cli.command("export")
 @_db_options
-@click.option("--format", "export_format", type=click.Choice(["csv", "jsonl", "md"]),
-              required=True, help="Output format.")
+@click.option("--format", "export_format",
+              type=click.Choice(["csv", "jsonl", "md", "qdpx", "qdc"]), required=True,
+              help="Output format: coded passages (csv, jsonl, md), a REFI-QDA project "
+                   "(qdpx, with -o) or codebook (qdc, with -o).")
 @click.option("--code", "codes", multiple=True, help="Only this code (and codes beneath it).")
 @click.option("--document", "documents", multiple=True,
               help="Only this document (id, uuid or title).")
@@ -212,10 +214,22 @@ def codes_command(context, db_path, coder, as_json):
               help="Write to FILE instead of standard output.")
 @click.pass_context
 def export_command(context, db_path, coder, export_format, codes, documents, output):
-    """Export coded passages, one record per coding."""
+    """Export coded passages, one record per coding; or the whole project
+    (REFI-QDA .qdpx) or the codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA…"""
     from store.export import coded_passages, render, write_atomically
 
     db = open_store(_settings(context, db_path, coder))
+    if export_format in ("qdpx", "qdc"):
+        from store.refi_export import export_qdc, export_qdpx
+
+        if output is None:
+            raise click.UsageError(f"--format {export_format} writes a file: give -o FILE")
+        if codes or documents:
+            raise click.UsageError(f"--format {export_format} exports everything: "
+                                   "--code and --document do not apply")
+        (export_qdpx if export_format == "qdpx" else export_qdc)(db, output)
+        click.echo(f"wrote {output}", err=True)
+        return
     content = render(coded_passages(db, codes, documents), export_format)
     if output is None:
         click.echo(content, nl=False)

@@ -1,0 +1,317 @@
+"""REFI-QDA export: a whole project as QDPX, the codebook alone as QDC.
+
+The formats are those of the REFI-QDA standard (www.qdasoftware.org), read by
+NVivo, ATLAS.ti, MAXQDA and QualCoder:
+
+- ``export_qdpx(db, path)`` writes a zip holding ``project.qde`` (XML in the
+  ``urn:QDA-XML:project:1.0`` namespace, valid against Project.xsd) and each
+  document's text as ``sources/<guid>.txt`` (UTF-8, exactly the stored text,
+  so that code-point offsets mean the same thing on both sides).
+- ``export_qdc(db, path)`` writes the codebook (``urn:QDA-XML:codebook:1.0``,
+  valid against Codebook.xsd).
+
+GUIDs are the UUIDs stored in the database; where the database has none (the
+``Coding`` inside a selection, or a stored id that is not a UUID) a stable one
+is derived with uuid5, so exporting twice gives byte-identical files: fixed
+order, only stored timestamps, fixed zip entry dates.
+
+Memos are REFI ``Note`` elements (in ``Project/Notes``, the memo's text as
+``PlainTextContent``), keeping the memo's GUID, author and date, and are
+referenced by a ``NoteRef``: a coding's memo from its ``PlainTextSelection``,
+a document's memo from its ``TextSource``, a code's memo from its ``Code``.
+A code's description is the ``Description`` of its ``Code``. A QDC codebook
+has no notes, so code memos are not part of it.
+
+Every passage is checked against its document's text before anything is
+written (QuoteMismatch, a StoreError, names the document and offsets).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from .codes import Code, codebook
+from .codings import verify_quote
+from .db import Database
+from .errors import StoreError
+
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+ORIGIN = "margin"
+
+# Derived GUIDs live in their own namespace, so they never collide with the
+# random (version 4) UUIDs the database stores.
+_GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://margin.invalid/refi-qda")
+_GUID_PATTERN = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+_COLOUR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
+# Zip entries carry this date (the earliest a zip can hold), never "now".
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# Characters XML 1.0 cannot carry at all, not even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def derived_guid(kind: str, key: str) -> str:
+    """A stable GUID for something the database has no UUID for."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, f"{kind}:{key}"))
+
+
+def _guid(value: str | None, kind: str, key: object) -> str:
+    if value and _GUID_PATTERN.fullmatch(value.strip()):
+        return value.strip().lower()
+    return derived_guid(kind, str(value or key))
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _colour(colour: str | None) -> str | None:
+    value = (colour or "").strip()
+    if len(value) == 4 and value.startswith("#"):
+        value = "#" + "".join(ch * 2 for ch in value[1:])
+    return value.upper() if _COLOUR_PATTERN.fullmatch(value) else None
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _coders(db: Database) -> dict[int, tuple[str, str]]:
+    return {
+        row["id"]: (_guid(row["uuid"], "coder", row["id"]), row["name"])
+        for row in db.query("SELECT id, uuid, name FROM coders ORDER BY id")
+    }
+
+
+def _memos(db: Database, column: str) -> dict[int, dict]:
+    return {
+        row[column]: row
+        for row in db.query(
+            f"SELECT id, uuid, {column}, text, coder_id, created FROM memos "
+            f"WHERE {column} IS NOT NULL ORDER BY id"
+        )
+        if (row["text"] or "").strip()
+    }
+
+
+# ---------------------------------------------------------------- building
+
+
+def _code_element(parent: ET.Element, ns: str, code: Code,
+                  note_for: Callable[[Code], str | None] | None) -> None:
+    element = ET.SubElement(parent, f"{{{ns}}}Code")
+    element.set("guid", _guid(code.uuid, "code", code.id))
+    element.set("name", _xml_text(code.name))
+    element.set("isCodable", "true")
+    colour = _colour(code.colour)
+    if colour:
+        element.set("color", colour)
+    if code.description.strip():
+        ET.SubElement(element, f"{{{ns}}}Description").text = _xml_text(code.description)
+    if note_for is not None:
+        note_guid = note_for(code)
+        if note_guid:
+            ET.SubElement(element, f"{{{ns}}}NoteRef").set("targetGUID", note_guid)
+    for child in code.children:
+        _code_element(element, ns, child, note_for)
+
+
+def _codes_element(parent: ET.Element, ns: str, roots: list[Code],
+                   note_for: Callable[[Code], str | None] | None = None) -> None:
+    codes = ET.SubElement(parent, f"{{{ns}}}Codes")
+    for code in roots:
+        _code_element(codes, ns, code, note_for)
+
+
+def _roots(codes: list[Code]) -> list[Code]:
+    ids = {code.id for code in codes}
+    return [code for code in codes if not code.parent_id or code.parent_id not in ids]
+
+
+def _serialise(root: ET.Element, ns: str) -> bytes:
+    ET.register_namespace("", ns)
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+
+
+def codebook_xml(db: Database) -> bytes:
+    """The codebook as a QDC document (Codebook.xsd)."""
+    with db.snapshot():
+        codes = codebook(db)
+    if not codes:
+        raise StoreError("the codebook is empty: a REFI-QDA codebook needs at least one code")
+    root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": ORIGIN})
+    _codes_element(root, CODEBOOK_NS, _roots(codes))
+    return _serialise(root, CODEBOOK_NS)
+
+
+def project_files(db: Database, name: str = "margin") -> list[tuple[str, bytes]]:
+    """The entries of a QDPX zip, in order: ``project.qde`` then the sources."""
+    with db.snapshot():  # the whole project as of one moment
+        return _project_files(db, name)
+
+
+def _project_files(db: Database, name: str) -> list[tuple[str, bytes]]:
+    ns = PROJECT_NS
+    coders = _coders(db)
+    codes = codebook(db)
+    code_guids = {code.id: _guid(code.uuid, "code", code.id) for code in codes}
+    document_memos = _memos(db, "document_id")
+    code_memos = _memos(db, "code_id")
+
+    notes: list[ET.Element] = []
+
+    def note(guid: str, title: str, text: str, coder_id: int | None,
+             created: str | None) -> str:
+        element = ET.Element(f"{{{ns}}}Note")
+        element.set("guid", guid)
+        element.set("name", _xml_text(title))
+        if coder_id in coders:
+            element.set("creatingUser", coders[coder_id][0])
+        if created:
+            element.set("creationDateTime", created)
+        ET.SubElement(element, f"{{{ns}}}PlainTextContent").text = _xml_text(text)
+        notes.append(element)
+        return guid
+
+    def memo_note(memo: dict | None, title: str) -> str | None:
+        if memo is None:
+            return None
+        return note(_guid(memo["uuid"], "memo", memo["id"]), title, memo["text"],
+                    memo["coder_id"], memo["created"])
+
+    root = ET.Element(f"{{{ns}}}Project", {"name": _xml_text(name), "origin": ORIGIN})
+
+    if coders:
+        users = ET.SubElement(root, f"{{{ns}}}Users")
+        for guid, coder_name in coders.values():
+            ET.SubElement(users, f"{{{ns}}}User", {"guid": guid, "name": _xml_text(coder_name)})
+
+    if codes:
+        book = ET.SubElement(root, f"{{{ns}}}CodeBook")
+        _codes_element(book, ns, _roots(codes),
+                       lambda code: memo_note(code_memos.get(code.id), f"Memo: {code.name}"))
+
+    files: list[tuple[str, bytes]] = []
+    documents = list(db.query(
+        "SELECT id, uuid, title, text, imported FROM documents ORDER BY id"))
+    if documents:
+        sources = ET.SubElement(root, f"{{{ns}}}Sources")
+    for document in documents:
+        guid = _guid(document["uuid"], "document", document["id"])
+        text = document["text"]
+        source = ET.SubElement(sources, f"{{{ns}}}TextSource")
+        source.set("guid", guid)
+        source.set("name", _xml_text(document["title"]))
+        source.set("plainTextPath", f"internal://{guid}.txt")
+        if document["imported"]:
+            source.set("creationDateTime", document["imported"])
+        files.append((f"sources/{guid}.txt", text.encode("utf-8")))
+        rows = db.query(
+            """SELECT id, uuid, code_id, start, "end", quote, memo, coder_id, created
+               FROM codings WHERE document_id = ? ORDER BY start, "end", id""",
+            [document["id"]],
+        )
+        for row in rows:
+            verify_quote(document["title"], text, row["start"], row["end"], row["quote"])
+            selection_guid = _guid(row["uuid"], "coding", row["id"])
+            selection = ET.SubElement(source, f"{{{ns}}}PlainTextSelection")
+            selection.set("guid", selection_guid)
+            selection.set("startPosition", str(row["start"]))
+            selection.set("endPosition", str(row["end"]))
+            user = coders.get(row["coder_id"])
+            if user:
+                selection.set("creatingUser", user[0])
+            if row["created"]:
+                selection.set("creationDateTime", row["created"])
+            coding = ET.SubElement(selection, f"{{{ns}}}Coding")
+            coding.set("guid", derived_guid("coding", selection_guid))
+            if user:
+                coding.set("creatingUser", user[0])
+            if row["created"]:
+                coding.set("creationDateTime", row["created"])
+            ET.SubElement(coding, f"{{{ns}}}CodeRef", {"targetGUID": code_guids[row["code_id"]]})
+            if (row["memo"] or "").strip():
+                note_guid = note(derived_guid("coding-memo", selection_guid),
+                                 f"Memo: {document['title']} {row['start']}-{row['end']}",
+                                 row["memo"], row["coder_id"], row["created"])
+                ET.SubElement(selection, f"{{{ns}}}NoteRef", {"targetGUID": note_guid})
+        document_note = memo_note(document_memos.get(document["id"]),
+                                  f"Memo: {document['title']}")
+        if document_note:
+            ET.SubElement(source, f"{{{ns}}}NoteRef", {"targetGUID": document_note})
+
+    if notes:
+        ET.SubElement(root, f"{{{ns}}}Notes").extend(notes)
+
+    return [("project.qde", _serialise(root, ns)), *files]
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write_atomically(path: Path, write: Callable[[object], None]) -> None:
+    """Write through a temporary file in the same folder and rename it into
+    place, so a failure never leaves a half-written file behind."""
+    path = Path(path)
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise StoreError(f"folder {folder} does not exist")
+    if path.is_dir():
+        raise StoreError(f"cannot write {path}: it is a directory")
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "wb", dir=folder, delete=False, prefix=".margin-", suffix=".tmp")
+    except OSError as error:
+        raise StoreError(f"cannot write in {folder}: {error.strerror or error}") from None
+    temporary = Path(handle.name)
+    try:
+        with handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def qdpx_bytes_writer(entries: list[tuple[str, bytes]]) -> Callable[[object], None]:
+    def write(handle) -> None:
+        with zipfile.ZipFile(handle, "w") as archive:
+            for name, data in entries:
+                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, data)
+    return write
+
+
+def export_qdpx(db: Database, path: str | Path, name: str | None = None) -> Path:
+    """Write the project (codebook, documents, codings, memos) as a REFI-QDA
+    project file; ``name`` defaults to the file's name without ``.qdpx``."""
+    path = Path(path)
+    entries = project_files(db, name or path.stem or "margin")
+    _write_atomically(path, qdpx_bytes_writer(entries))
+    return path
+
+
+def export_qdc(db: Database, path: str | Path) -> Path:
+    """Write the codebook as a REFI-QDA codebook file."""
+    path = Path(path)
+    content = codebook_xml(db)
+    _write_atomically(path, lambda handle: handle.write(content))
+    return path
