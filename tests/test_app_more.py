@@ -75,6 +75,29 @@ async def test_export_from_the_app_writes_the_file(tmp_path):
     assert "## US aid" in content and "> House Speaker Mike Johnson told reporters" in content
 
 
+async def test_export_a_refi_qda_project_from_the_app(tmp_path):
+    import zipfile
+
+    project = make_demo_project(tmp_path / "p.db")
+    target = tmp_path / "project.qdpx"
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("E")
+        await pilot.pause()
+        app.screen.query_one("#format").value = "qdpx"
+        await pilot.pause()
+        assert app.screen.query_one("#path").value.endswith(".qdpx")
+        app.screen.query_one("#path").value = str(target)
+        app.screen.query_one("#path").focus()
+        await pilot.press("enter")
+        await _wait_for_workers(app, pilot)
+        log = "\n".join(str(line.text) for line in app.screen.query_one("#log").lines)
+        assert "Wrote the QDPX file" in log and target.name in log
+    with zipfile.ZipFile(target) as archive:
+        assert b"US aid" in archive.read("project.qde")
+
+
 async def test_keys_can_be_remapped_by_binding_id(tmp_path):
     project = make_project(tmp_path / "p.db")
     app = MarginApp(project, "ada", keymap={"reader.code": "K", "reader.visual": "V"})

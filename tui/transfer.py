@@ -170,8 +170,10 @@ class ExportScreen(_TransferScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Export coded passages", classes="title")
-            yield Select([(f.upper() if f != "md" else "Markdown", f) for f in FORMATS],
+            yield Label("Export coded passages or the project", classes="title")
+            yield Select([(f.upper() if f != "md" else "Markdown", f) for f in FORMATS]
+                         + [("REFI-QDA project (.qdpx)", "qdpx"),
+                            ("REFI-QDA codebook (.qdc)", "qdc")],
                          value="csv", allow_blank=False, id="format")
             yield Input(placeholder="Only this code (and codes beneath it) — optional", id="code")
             yield Input(value=str(Path.cwd() / "coded-passages.csv"), id="path")
@@ -206,15 +208,25 @@ class ExportScreen(_TransferScreen):
         try:
             db = open_database(self.app.db_path)
             try:
-                passages = coded_passages(db, codes=[code] if code else [])
-                write_atomically(path, render(passages, export_format))
+                if export_format in ("qdpx", "qdc"):
+                    from store.refi_export import export_qdc, export_qdpx
+
+                    if code:
+                        raise StoreError("a REFI-QDA export holds everything: "
+                                         "leave the code filter empty")
+                    (export_qdpx if export_format == "qdpx" else export_qdc)(db, path)
+                    passages = None
+                else:
+                    passages = coded_passages(db, codes=[code] if code else [])
+                    write_atomically(path, render(passages, export_format))
             finally:
                 db.conn.close()
         except Exception as error:  # a StoreError, or a bug: say so, never hang
             self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
             self.app.call_from_thread(self._progress, 0)
             return
-        message = f"Wrote {len(passages)} passages to {path}"
+        message = (f"Wrote {len(passages)} passages to {path}" if passages is not None
+                   else f"Wrote the {export_format.upper()} file {path}")
         self.app.call_from_thread(self._progress, 1)
         self.app.call_from_thread(self._log, Text(message, Style(bold=True)))
         self.app.call_from_thread(self.app.notify, message, timeout=4)
