@@ -2,7 +2,8 @@
 
 A document's ``text`` never changes after import: codings point into it by
 code-point offsets. ``original`` keeps the decoded source before boilerplate
-cleaning, so cleaning never loses anything of the source.
+cleaning (or, for a transcript, the WebVTT/SubRip source of its readable
+text), so nothing of the source is ever lost.
 """
 
 from __future__ import annotations
@@ -29,11 +30,14 @@ from .textio import (
     read_text_file,
 )
 from .titles import guess_title
+from .transcripts import parse_transcript, transcript_to_text
 from .util import new_uuid, now, one_line
 
 # File types `margin import` reads from directories; named files of any
 # extension are tried (and refused if binary).
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+# Interview transcripts, stored as readable text (see store/transcripts.py).
+TRANSCRIPT_SUFFIXES = {".vtt", ".srt"}
 
 
 @dataclass
@@ -125,10 +129,14 @@ def import_text(
     source: str,
     clean: bool,
     title: str | None = None,
+    readable: str | None = None,
 ) -> ImportResult:
     """Store one decoded text as a new document (one transaction).
 
     Text seen before (same original after decoding) is reported and skipped.
+    ``readable``, when given, is stored as the text instead of the (cleaned)
+    decoded text, which is still kept as ``original``: a transcript's
+    readable rendering of its WebVTT or SubRip source.  It is not cleaned.
     """
     original = normalise_text(decoded.text)
     digest = hashlib.sha256(original.encode("utf-8")).hexdigest()
@@ -137,7 +145,10 @@ def import_text(
             source, "duplicate", f"already imported as #{row['id']} “{row['title']}”; skipped",
             row["id"], row["title"],
         )
-    text = clean_boilerplate(original) if clean else original
+    if readable is not None:
+        text, clean = normalise_text(readable), False
+    else:
+        text = clean_boilerplate(original) if clean else original
     if not text.strip():
         return ImportResult(source, "refused", "no text left after removing boilerplate")
     title = one_line(title or guess_title(text)) or "Untitled"
@@ -173,8 +184,9 @@ def import_text(
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
-    """Each argument as files to import: directories recursively (text and
-    Markdown files only, hidden ones skipped), "-" as standard input."""
+    """Each argument as files to import: directories recursively (text,
+    Markdown and transcript files only, hidden ones skipped), "-" as standard
+    input."""
     for argument in paths:
         if argument == "-":
             yield "-", None
@@ -185,7 +197,7 @@ def expand_paths(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() in TEXT_SUFFIXES
+                and p.suffix.lower() in TEXT_SUFFIXES | TRANSCRIPT_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
@@ -206,8 +218,12 @@ def import_paths(
     """Import each path, one transaction per document; yields a result each.
 
     A refused file (binary, empty, unreadable…) never stops the batch.
+    A ``.vtt`` or ``.srt`` file is stored as a readable transcript titled by
+    its WebVTT header text or else its file name (see store/transcripts.py).
     """
     for source, path in expand_paths(paths):
+        readable = title = None
+        skipped = 0
         try:
             if path is None:
                 decoded = decode_bytes((stdin or sys.stdin.buffer.read)())
@@ -215,11 +231,21 @@ def import_paths(
                 raise ImportRefused("no text or Markdown files in this directory")
             else:
                 decoded = read_text_file(path)
+                if path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+                    transcript = parse_transcript(decoded.text, path.suffix)
+                    readable = transcript_to_text(transcript)
+                    title = transcript.title or path.stem
+                    skipped = transcript.skipped
         except ImportRefused as refusal:
             yield ImportResult(source, "refused", str(refusal))
             continue
         source_path = "<stdin>" if path is None else os.path.abspath(path)
-        yield import_text(db, decoded, source=source_path, clean=clean)
+        result = import_text(
+            db, decoded, source=source_path, clean=clean, title=title, readable=readable
+        )
+        if skipped and result.status == "imported":
+            result.message += f", {skipped} cues with broken timing skipped"
+        yield result
 
 
 def sample_sources() -> list[tuple[str, bytes]]:
