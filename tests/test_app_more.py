@@ -98,6 +98,27 @@ async def test_export_a_refi_qda_project_from_the_app(tmp_path):
         assert b"US aid" in archive.read("project.qde")
 
 
+async def test_import_a_refi_qda_project_from_the_app(tmp_path):
+    from store.db import open_database
+    from store.refi_export import export_qdpx
+
+    demo = open_database(make_demo_project(tmp_path / "demo.db"))
+    archive = export_qdpx(demo, tmp_path / "demo.qdpx")
+    demo.conn.close()
+    project = make_project(tmp_path / "empty.db", sample=False)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#paths").value = str(archive)
+        await pilot.press("enter")
+        await _wait_for_workers(app, pilot)
+        log = "\n".join(str(line.text) for line in app.screen.query_one("#log").lines)
+        assert "documents 5 added" in log and "codings 4 added" in log
+    assert len(list_documents(open_database(project))) == 5
+
+
 async def test_keys_can_be_remapped_by_binding_id(tmp_path):
     project = make_project(tmp_path / "p.db")
     app = MarginApp(project, "ada", keymap={"reader.code": "K", "reader.visual": "V"})

@@ -284,3 +284,25 @@ def test_export_a_refi_qda_project_and_codebook(tmp_path):
     assert b"US aid" in codebook.read_bytes()
     missing = margin("--db", db, "export", "--format", "qdpx")
     assert missing.returncode == 2 and "give -o FILE" in missing.stderr.decode()
+
+
+def test_export_then_import_a_refi_qda_project_into_an_empty_database(tmp_path):
+    from tests.helpers import make_demo_project
+
+    source = str(make_demo_project(tmp_path / "demo.db"))
+    project = tmp_path / "project.qdpx"
+    assert margin("--db", source, "export", "--format", "qdpx", "-o", str(project)).returncode == 0
+    target = str(tmp_path / "empty.db")
+    result = margin("--db", target, "import", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "documents 5 added" in result.stdout.decode()
+    before = margin("--db", source, "export", "--format", "jsonl").stdout.decode().splitlines()
+    after = margin("--db", target, "export", "--format", "jsonl").stdout.decode().splitlines()
+    key = ("document_uuid", "code", "start", "end", "quote", "memo", "coder", "uuid")
+    assert [tuple(json.loads(r)[k] for k in key) for r in after] == [
+        tuple(json.loads(r)[k] for k in key) for r in before]
+    broken = tmp_path / "broken.qdpx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    refused = margin("--db", target, "import", str(broken))
+    assert refused.returncode == 1 and "refused" in refused.stderr.decode()
+    assert "Traceback" not in refused.stderr.decode()

@@ -97,7 +97,8 @@ def documents_command(context, db_path, coder, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
 @click.pass_context
 def import_command(context, db_path, coder, paths, sample, clean, recognise, backend, as_json):
-    """Import text and Markdown files, directories (recursively) or - for stdin.
+    """Import text, Markdown and transcript (.vtt, .srt) files, directories
+    (recursively), - for stdin, or REFI-QDA projects (.qdpx) and codebooks (.qdc).
 
     Binary, empty and unreadable files are refused with a reason; the rest of
     the batch is still imported. Exits with 1 if anything was refused.
@@ -107,6 +108,17 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
     if not paths and not sample:
         raise click.UsageError("give PATH... to import, - for standard input, or --sample")
     db = open_store(_settings(context, db_path, coder))
+    projects = [p for p in paths if Path(p).suffix.lower() in (".qdpx", ".qdc")]
+    if projects:
+        paths = tuple(p for p in paths if p not in projects)
+        _import_refi(db, projects)
+        if recognise and not paths and not sample:
+            from store.entities.storage import documents_needing_entities
+
+            pending = documents_needing_entities(db)
+            if pending:
+                _recognise(db, pending, backend)
+            return
     results = list(import_sample_corpus(db)) if sample else []
     for result in results:
         _report_import(result, as_json)
@@ -125,6 +137,30 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
     if recognise and imported:
         _recognise(db, imported, backend)
     if counts["refused"]:
+        sys.exit(1)
+
+
+def _import_refi(db, paths: list[str]) -> None:
+    """REFI-QDA projects (.qdpx) and codebooks (.qdc): each one transaction,
+    reported in one line, with every coding that could not be placed."""
+    from store.refi_import import import_qdc, import_qdpx
+
+    failed = False
+    for path in paths:
+        importer = import_qdpx if Path(path).suffix.lower() == ".qdpx" else import_qdc
+        try:
+            report = importer(db, path)
+        except StoreError as error:
+            click.echo(f"refused   {path}: {error}", err=True)
+            failed = True
+            continue
+        click.echo(f"imported  {path}: {report.summary()}")
+        for unplaced in report.unplaced:
+            click.echo(f"  not placed: {unplaced.document} {unplaced.start}-{unplaced.end}: "
+                       f"{unplaced.reason}", err=True)
+        for conflict in report.conflicts:
+            click.echo(f"  conflict: {conflict}", err=True)
+    if failed:
         sys.exit(1)
 
 

@@ -64,7 +64,8 @@ class ImportScreen(_TransferScreen):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Import documents", classes="title")
-            yield Input(placeholder="Files or folders, separated by spaces (~ works)", id="paths")
+            yield Input(placeholder="Files, folders or .qdpx/.qdc projects, separated by spaces "
+                                    "(~ works)", id="paths")
             with Horizontal():
                 yield Label("Remove web boilerplate")
                 yield Switch(value=False, id="clean")
@@ -94,6 +95,10 @@ class ImportScreen(_TransferScreen):
             self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
             return
         try:
+            projects = [p for p in paths if Path(p).suffix.lower() in (".qdpx", ".qdc")]
+            paths = [p for p in paths if p not in projects]
+            for project in projects:
+                self._import_project(db, project)
             sources = list(expand_paths(paths))
             total = len(sources) + (len(sample_sources()) if sample else 0)
             self.app.call_from_thread(self._progress, 0, total)
@@ -124,6 +129,25 @@ class ImportScreen(_TransferScreen):
         summary = f"{imported} imported, {skipped} skipped as duplicates, {refused} refused"
         self.app.call_from_thread(self._log, Text(summary, Style(bold=True)))
         self.app.call_from_thread(self.app.notify, summary, timeout=4)
+
+    def _import_project(self, db, path: str) -> None:
+        """A REFI-QDA project or codebook: one transaction, one summary line,
+        and a line for every coding that could not be placed."""
+        from store.refi_import import import_qdc, import_qdpx
+
+        importer = import_qdpx if path.lower().endswith(".qdpx") else import_qdc
+        try:
+            report = importer(db, Path(path).expanduser())
+        except StoreError as error:
+            self.app.call_from_thread(self._log, Text.assemble(
+                ("refused   ", Style(color="red")), path, (f": {error}", Style(dim=True))))
+            return
+        self.app.call_from_thread(self._log, Text.assemble(
+            ("imported  ", Style(color="green")), path, (f": {report.summary()}", Style(dim=True))))
+        for unplaced in report.unplaced:
+            self.app.call_from_thread(self._log, Text(
+                f"  not placed: {unplaced.document} {unplaced.start}-{unplaced.end}: "
+                f"{unplaced.reason}", Style(color="yellow")))
 
     def _recognise(self, db, document_ids: list[int], worker) -> None:
         """Named entities of the new documents, with progress (still in the worker)."""

@@ -1,0 +1,662 @@
+"""REFI-QDA import: a QDPX project or a QDC codebook into a margin database.
+
+- ``import_qdpx(db, path)`` reads ``project.qde`` and its sources: Users become
+  coders, the CodeBook codes, TextSources documents, PlainTextSelections
+  codings, and the Notes referenced by NoteRefs memos (of codings, documents
+  and codes, as ``store.refi_export`` writes them). GUIDs are kept as UUIDs.
+- ``import_qdc(db, path)`` merges a codebook into ours.
+
+Offsets from other tools are not uniform (``\\r\\n`` as one or two characters,
+UTF-16 code units, a BOM counted or not). For each source the importer tries
+each interpretation and keeps the one under which the selections' ``name``
+attributes match their passages, else the one placing every selection on
+sensible bounds. A selection that cannot be placed is listed in the report
+with its reason and skipped, never shifted.
+
+The whole import is ONE transaction (``writing(db)``): a failure leaves the
+database untouched. It is not recorded in the undo history (imports are not
+user actions on existing data); undoing means deleting what was imported.
+
+Zip safety: absolute or ``..`` entry names, symlinks, nested archives, too
+many entries, too many bytes or a suspicious compression ratio, DOCTYPEs and
+malformed XML are refused with a one-line StoreError; nothing is extracted to
+disk. ``absolute://`` and ``relative://`` source paths may read files from
+disk, as the standard intends (a project whose sources live beside it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+import unicodedata
+import uuid as uuid_module
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree as ET
+
+from .codes import PATH_SEPARATOR, next_colour, normalise_colour
+from .db import Database
+from .errors import StoreError
+from .history import writing
+from .refi_export import ORIGIN, derived_guid
+from .textio import count_words
+from .util import new_uuid, now, one_line
+
+MAX_ENTRIES = 10_000
+MAX_TOTAL_BYTES = 2 * 1024**3
+MAX_RATIO = 200
+# Below this size a high ratio is harmless (a short run of spaces compresses well).
+RATIO_FLOOR = 1024 * 1024
+ARCHIVE_SUFFIXES = (".zip", ".qdpx", ".qdc", ".jar", ".gz", ".tgz", ".bz2", ".xz",
+                    ".7z", ".rar", ".tar", ".zst")
+ARCHIVE_MAGIC = (b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"BZh", b"\xfd7zXZ")
+
+
+@dataclass
+class UnplacedCoding:
+    document: str
+    start: int
+    end: int
+    reason: str
+
+
+@dataclass
+class RefiImportReport:
+    documents_added: int = 0
+    documents_reused: int = 0
+    codes_added: int = 0
+    codes_reused: int = 0
+    codings_added: int = 0
+    codings_skipped: int = 0  # identical to an existing coding
+    memos_added: int = 0
+    coders_added: int = 0
+    unplaced: list[UnplacedCoding] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    skipped_sources: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [
+            f"documents {self.documents_added} added, {self.documents_reused} reused",
+            f"codes {self.codes_added} added, {self.codes_reused} already present",
+            f"codings {self.codings_added} added, {self.codings_skipped} duplicates skipped",
+            f"{self.memos_added} memos",
+        ]
+        if self.unplaced:
+            parts.append(f"{len(self.unplaced)} codings could not be placed")
+        if self.conflicts:
+            parts.append(f"{len(self.conflicts)} conflicts (ours kept)")
+        if self.skipped_sources:
+            parts.append(f"{len(self.skipped_sources)} non-text sources skipped")
+        return "; ".join(parts)
+
+
+# ---------------------------------------------------------------- XML helpers
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(element: ET.Element | None, name: str) -> list[ET.Element]:
+    if element is None:
+        return []
+    return [child for child in element if _local(child.tag) == name]
+
+
+def _child(element: ET.Element | None, name: str) -> ET.Element | None:
+    found = _children(element, name)
+    return found[0] if found else None
+
+
+def _guid(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip().strip("{}")
+    try:
+        return str(uuid_module.UUID(value))
+    except ValueError:
+        return value.lower() or None
+
+
+def _parse_xml(data: bytes, what: str) -> ET.Element:
+    head = data[:4096]
+    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in data.upper():
+        raise StoreError(f"{what}: DTDs and entities are not allowed in REFI-QDA files")
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as error:
+        line, column = error.position
+        raise StoreError(f"{what} is not well-formed XML (line {line}, column {column})") from None
+
+
+# ---------------------------------------------------------------- zip safety
+
+
+class _SafeZip:
+    """A zip whose entries were checked before any is read."""
+
+    def __init__(self, path: Path):
+        try:
+            self.archive = zipfile.ZipFile(path)
+        except FileNotFoundError:
+            raise StoreError(f"{path} does not exist") from None
+        except (zipfile.BadZipFile, OSError) as error:
+            raise StoreError(f"{path} is not a REFI-QDA project (zip): {error}") from None
+        self.path = path
+        try:
+            self._check()
+        except BaseException:
+            self.archive.close()
+            raise
+
+    def _check(self) -> None:
+        infos = self.archive.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise StoreError(f"{self.path.name} has {len(infos):,} entries (limit {MAX_ENTRIES:,})")
+        total = 0
+        self.names: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            name = info.filename
+            parts = name.replace("\\", "/").split("/")
+            if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
+                raise StoreError(f"{self.path.name}: unsafe entry name {name!r}")
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise StoreError(f"{self.path.name}: entry {name!r} is a symbolic link")
+            if info.is_dir():
+                continue
+            if name.lower().endswith(ARCHIVE_SUFFIXES):
+                raise StoreError(f"{self.path.name}: nested archive {name!r} is not allowed")
+            total += info.file_size
+            if total > MAX_TOTAL_BYTES:
+                raise StoreError(f"{self.path.name} is too big uncompressed (over 2 GB)")
+            if info.file_size > RATIO_FLOOR and \
+                    info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise StoreError(
+                    f"{self.path.name}: entry {name!r} is compressed suspiciously well "
+                    f"(a zip bomb?)")
+            self.names[name] = info
+
+    def find(self, name: str) -> str | None:
+        if name in self.names:
+            return name
+        lowered = name.lower()
+        for candidate in self.names:
+            if candidate.lower() == lowered:
+                return candidate
+        return None
+
+    def read(self, name: str) -> bytes:
+        info = self.names[name]
+        with self.archive.open(info) as handle:
+            data = handle.read(info.file_size + 1)
+        if len(data) != info.file_size:
+            raise StoreError(f"{self.path.name}: entry {name!r} is not the size it claims")
+        if data[:6].startswith(ARCHIVE_MAGIC):
+            raise StoreError(f"{self.path.name}: nested archive {name!r} is not allowed")
+        return data
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+# ---------------------------------------------------------------- text and offsets
+
+
+def _decode(data: bytes, what: str) -> str:
+    """Decoded text, a BOM kept as U+FEFF and line endings as they are
+    (offsets may count them); ``_normalise`` makes the stored text."""
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")  # drops the BOM itself
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StoreError(f"source {what} is not UTF-8 text ({error.reason} at byte "
+                         f"{error.start})") from None
+
+
+def _normalise(raw: str) -> tuple[str, list[int]]:
+    """The text with BOM dropped and line endings ``\\n``, and for each index
+    of ``raw`` (and its end) the index it becomes in that text."""
+    out: list[str] = []
+    mapping: list[int] = []
+    length = len(raw)
+    for index, char in enumerate(raw):
+        mapping.append(len(out))
+        if index == 0 and char == "\ufeff":
+            continue
+        if char == "\r":
+            if index + 1 < length and raw[index + 1] == "\n":
+                continue
+            out.append("\n")
+            continue
+        out.append(char)
+    mapping.append(len(out))
+    return "".join(out), mapping
+
+
+@dataclass
+class _Interpretation:
+    label: str
+    units: list[int | None]  # unit offset -> raw index (None: inside a character)
+
+
+def _interpretations(raw: str) -> list[_Interpretation]:
+    has_bom = raw.startswith("\ufeff")
+    has_cr = "\r" in raw
+    has_astral = any(ord(char) > 0xFFFF for char in raw)
+    found: list[_Interpretation] = []
+    seen: set[tuple] = set()
+    for collapse in (True, False):
+        for drop_bom in (True, False):
+            for utf16 in (False, True):
+                if (not collapse and not has_cr) or (not drop_bom and not has_bom) or \
+                        (utf16 and not has_astral):
+                    continue
+                units: list[int | None] = []
+                for index, char in enumerate(raw):
+                    if index == 0 and char == "\ufeff" and drop_bom:
+                        continue
+                    if collapse and char == "\r" and raw[index + 1:index + 2] == "\n":
+                        continue
+                    units.append(index)
+                    if utf16 and ord(char) > 0xFFFF:
+                        units.append(None)
+                units.append(len(raw))
+                key = tuple(units)
+                if key in seen:
+                    continue
+                seen.add(key)
+                label = ", ".join(filter(None, [
+                    "UTF-16 units" if utf16 else "code points",
+                    ("CRLF as one" if collapse else "CRLF as two") if has_cr else "",
+                    ("BOM not counted" if drop_bom else "BOM counted") if has_bom else "",
+                ]))
+                found.append(_Interpretation(label, units))
+    return found
+
+
+def _same_passage(name: str, quote: str) -> bool:
+    wanted = unicodedata.normalize("NFC", name.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    got = unicodedata.normalize("NFC", quote).strip()
+    if not wanted:
+        return False
+    if wanted == got:
+        return True
+    for ellipsis in ("…", "..."):
+        if wanted.endswith(ellipsis) and len(wanted) > 8:
+            return got.startswith(wanted[: -len(ellipsis)].rstrip())
+    return False
+
+
+def _at_boundary(text: str, index: int) -> bool:
+    if index <= 0 or index >= len(text):
+        return True
+    return not (text[index - 1].isalnum() and text[index].isalnum())
+
+
+@dataclass
+class _Selection:
+    element: ET.Element
+    start: int
+    end: int
+    name: str | None
+
+
+def _place(raw: str, text_mapping: list[int], text: str, selections: list[_Selection],
+           code_points_only: bool = False) -> tuple[list[tuple[int, int] | str], str]:
+    """Each selection's (start, end) in ``text`` or the reason it cannot be placed.
+
+    ``code_points_only``: the file is margin's own (code points of the stored
+    text, by construction), so no other interpretation is tried: guessing by
+    word bounds could misplace a passage that ends inside a word."""
+    best: tuple | None = None
+    candidates = _interpretations(raw)
+    if code_points_only:
+        candidates = candidates[:1]
+    for order, interpretation in enumerate(candidates):
+        units = interpretation.units
+        placed: list[tuple[int, int] | str] = []
+        matches = valid = bounds = 0
+        for selection in selections:
+            start, end = selection.start, selection.end
+            if not (0 <= start <= end < len(units)):
+                placed.append(f"offsets outside the text ({interpretation.label})")
+                continue
+            raw_start, raw_end = units[start], units[end]
+            if raw_start is None or raw_end is None:
+                placed.append(f"offsets split a character ({interpretation.label})")
+                continue
+            start_index, end_index = text_mapping[raw_start], text_mapping[raw_end]
+            end_index = min(end_index, len(text))
+            start_index = min(start_index, end_index)
+            valid += 1
+            bounds += _at_boundary(text, start_index) + _at_boundary(text, end_index)
+            if selection.name and _same_passage(selection.name, text[start_index:end_index]):
+                matches += 1
+            placed.append((start_index, end_index))
+        score = (matches, valid, bounds, -order)
+        if best is None or score > best[0]:
+            best = (score, placed, interpretation.label)
+    assert best is not None
+    (matches, _, _, _), placed, label = best
+    if matches:  # names are quotes in this file: every one must match
+        for index, selection in enumerate(selections):
+            where = placed[index]
+            if isinstance(where, tuple) and selection.name and \
+                    not _same_passage(selection.name, text[where[0]:where[1]]):
+                placed[index] = f"its name does not match the passage ({label})"
+    return placed, label
+
+
+# ---------------------------------------------------------------- the import
+
+
+class _Importer:
+    def __init__(self, db: Database, report: RefiImportReport, ours: bool = False):
+        self.db = db
+        self.ours = ours
+        self.report = report
+        self.timestamp = now()
+        self.coders: dict[str, int] = {}
+        self.codes: dict[str, int] = {}
+        self.notes: dict[str, ET.Element] = {}
+
+    # coders
+    def user(self, guid: str, name: str) -> int:
+        name = one_line(name) or f"user {guid[:8]}"
+        for row in self.db.query("SELECT id FROM coders WHERE uuid = ?", [guid]):
+            self.coders[guid] = row["id"]
+            return row["id"]
+        for row in self.db.query("SELECT id FROM coders WHERE name = ?", [name]):
+            self.coders[guid] = row["id"]
+            return row["id"]
+        coder_id = self.db["coders"].insert(
+            {"uuid": guid, "name": name, "created": self.timestamp}).last_pk
+        self.coders[guid] = coder_id
+        self.report.coders_added += 1
+        return coder_id
+
+    def coder_for(self, guid_text: str | None) -> int | None:
+        guid = _guid(guid_text)
+        if guid is None:
+            return None
+        if guid not in self.coders:
+            self.user(guid, "")
+        return self.coders[guid]
+
+    # codes
+    def code_tree(self, parent_element: ET.Element, parent_id: int | None, prefix: str,
+                  with_notes: bool) -> None:
+        for element in _children(parent_element, "Code"):
+            code_id, path = self.code(element, parent_id, prefix, with_notes)
+            self.code_tree(element, code_id, path + PATH_SEPARATOR, with_notes)
+
+    def code(self, element: ET.Element, parent_id: int | None, prefix: str,
+             with_notes: bool) -> tuple[int, str]:
+        guid = _guid(element.get("guid")) or new_uuid()
+        name = one_line(element.get("name") or "") or "Unnamed code"
+        for row in self.db.query("SELECT id, name FROM codes WHERE uuid = ?", [guid]):
+            if row["name"] != name:
+                self.report.conflicts.append(
+                    f"code {guid}: ours is named {row['name']!r}, theirs {name!r}; ours kept")
+            self.codes[guid] = row["id"]
+            self.report.codes_reused += 1
+            return row["id"], prefix + row["name"]
+        sibling = self.db.query(
+            "SELECT id, name FROM codes WHERE parent_id IS ? AND lower(name) = lower(?)",
+            [parent_id, name])
+        for row in sibling:
+            self.codes[guid] = row["id"]
+            self.report.codes_reused += 1
+            return row["id"], prefix + row["name"]
+        colour_value = element.get("color") or ""
+        try:
+            colour = normalise_colour(colour_value) if colour_value else next_colour(self.db)
+        except StoreError:
+            colour = next_colour(self.db)
+        description = _child(element, "Description")
+        code_id = self.db["codes"].insert({
+            "uuid": guid, "parent_id": parent_id, "name": name, "colour": colour,
+            "description": (description.text or "") if description is not None else "",
+            "created": self.timestamp, "updated": self.timestamp,
+        }).last_pk
+        self.codes[guid] = code_id
+        self.report.codes_added += 1
+        if with_notes:
+            for ref in _children(element, "NoteRef"):
+                self.memo(ref, "code_id", code_id)
+        return code_id, prefix + name
+
+    # memos
+    def note_text(self, ref: ET.Element) -> tuple[str, ET.Element] | None:
+        note = self.notes.get(_guid(ref.get("targetGUID")) or "")
+        if note is None:
+            return None
+        content = _child(note, "PlainTextContent")
+        text = (content.text or "") if content is not None else ""
+        return (text, note) if text.strip() else None
+
+    def memo(self, ref: ET.Element, column: str, target_id: int) -> None:
+        found = self.note_text(ref)
+        if found is None:
+            return
+        text, note = found
+        if list(self.db.query(f"SELECT id FROM memos WHERE {column} = ?", [target_id])):
+            self.report.conflicts.append(f"{column[:-3]} {target_id} already has a memo; ours kept")
+            return
+        guid = _guid(note.get("guid")) or new_uuid()
+        if list(self.db.query("SELECT id FROM memos WHERE uuid = ?", [guid])):
+            guid = new_uuid()
+        created = note.get("creationDateTime") or self.timestamp
+        self.db["memos"].insert({
+            "uuid": guid, column: target_id, "text": text,
+            "coder_id": self.coder_for(note.get("creatingUser")),
+            "created": created, "updated": created,
+        })
+        self.report.memos_added += 1
+
+    # documents and codings
+    def document(self, element: ET.Element, raw: str, source_label: str) -> None:
+        full, mapping = _normalise(raw)
+        title = one_line(element.get("name") or "") or "Untitled"
+        selections = []
+        for selection in _children(element, "PlainTextSelection"):
+            try:
+                start = int(selection.get("startPosition", ""))
+                end = int(selection.get("endPosition", ""))
+            except ValueError:
+                self.report.unplaced.append(UnplacedCoding(
+                    title, -1, -1, "startPosition/endPosition are not integers"))
+                continue
+            selections.append(_Selection(selection, start, end, selection.get("name")))
+        placed, _ = _place(raw, mapping, full, selections, code_points_only=self.ours)
+        # Trailing whitespace is dropped (as any import does) unless a passage needs it.
+        text = full.rstrip()
+        if any(isinstance(p, tuple) and p[1] > len(text) for p in placed):
+            text = full
+        document_id = self.stored_document(element, text, title, source_label)
+        for selection, where in zip(selections, placed):
+            if isinstance(where, str):
+                self.report.unplaced.append(
+                    UnplacedCoding(title, selection.start, selection.end, where))
+                continue
+            self.codings(selection.element, document_id, text, *where)
+        for ref in _children(element, "NoteRef"):
+            self.memo(ref, "document_id", document_id)
+
+    def stored_document(self, element: ET.Element, text: str, title: str,
+                        source_label: str) -> int:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        for row in self.db.query("SELECT id FROM documents WHERE hash = ? OR text = ?",
+                                 [digest, text]):
+            self.report.documents_reused += 1
+            return row["id"]
+        guid = _guid(element.get("guid")) or new_uuid()
+        if list(self.db.query("SELECT id FROM documents WHERE uuid = ?", [guid])):
+            guid = new_uuid()
+        imported = element.get("creationDateTime") or self.timestamp
+        document_id = self.db["documents"].insert({
+            "uuid": guid, "title": title, "text": text, "original": text,
+            "source_path": source_label, "encoding": "utf-8", "cleaned": 0,
+            "word_count": count_words(text), "hash": digest,
+            "imported": imported, "updated": imported,
+        }).last_pk
+        self.report.documents_added += 1
+        return document_id
+
+    def codings(self, selection: ET.Element, document_id: int, text: str,
+                start: int, end: int) -> None:
+        selection_guid = _guid(selection.get("guid")) or new_uuid()
+        memo = ""
+        for ref in _children(selection, "NoteRef"):
+            found = self.note_text(ref)
+            if found:
+                memo = found[0] if not memo else memo + "\n\n" + found[0]
+        for number, coding in enumerate(_children(selection, "Coding")):
+            code_ref = _child(coding, "CodeRef")
+            code_id = self.codes.get(_guid(code_ref.get("targetGUID")) or "") \
+                if code_ref is not None else None
+            title = self.db.execute(
+                "SELECT title FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+            if code_id is None:
+                self.report.unplaced.append(UnplacedCoding(
+                    title, start, end, "its CodeRef names no code of the codebook"))
+                continue
+            if start >= end:
+                self.report.unplaced.append(UnplacedCoding(title, start, end, "empty passage"))
+                continue
+            duplicate = self.db.execute(
+                'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND start = ? '
+                'AND "end" = ?', [document_id, code_id, start, end]).fetchone()
+            if duplicate:
+                self.report.codings_skipped += 1
+                continue
+            guid = selection_guid if number == 0 else derived_guid(
+                "coding", f"{selection_guid}:{number}")
+            if self.db.execute("SELECT 1 FROM codings WHERE uuid = ?", [guid]).fetchone():
+                guid = new_uuid()
+            created = (selection.get("creationDateTime") or coding.get("creationDateTime")
+                       or self.timestamp)
+            user = selection.get("creatingUser") or coding.get("creatingUser")
+            self.db["codings"].insert({
+                "uuid": guid, "document_id": document_id, "code_id": code_id,
+                "start": start, "end": end, "quote": text[start:end], "memo": memo,
+                "coder_id": self.coder_for(user), "created": created, "updated": created,
+            })
+            self.report.codings_added += 1
+
+
+def _source_bytes(source: ET.Element, archive: _SafeZip, base_path: str | None,
+                  project: Path) -> tuple[bytes, str]:
+    reference = (source.get("plainTextPath") or "").strip()
+    name = source.get("name") or reference
+    label = f"{project.name}: {name}"
+    if not reference:
+        raise StoreError(f"source {name!r} has neither PlainTextContent nor plainTextPath")
+
+    def from_zip(candidates: list[str]) -> bytes | None:
+        for candidate in candidates:
+            found = archive.find(candidate.lstrip("/"))
+            if found:
+                return archive.read(found)
+        return None
+
+    def from_disk(path: Path) -> bytes | None:
+        try:
+            return path.read_bytes() if path.is_file() else None
+        except OSError:
+            return None
+
+    data: bytes | None = None
+    if reference.startswith("internal://"):
+        file = reference[len("internal://"):]
+        data = from_zip([f"sources/{file}", f"Sources/{file}", file])
+    elif reference.startswith("relative://"):
+        relative = reference[len("relative://"):]
+        base = (base_path or "").removeprefix("file://")
+        joined = str(PurePosixPath(base.replace("\\", "/")) / relative) if base else relative
+        data = from_zip([relative, f"sources/{relative}", f"Sources/{relative}"])
+        if data is None:
+            data = from_disk(Path(joined)) if base else None
+            if data is None:
+                data = from_disk(project.parent / relative)
+    elif reference.startswith("absolute://"):
+        data = from_disk(Path(reference[len("absolute://"):]))
+    elif "://" not in reference:
+        data = from_zip([f"sources/{reference}", f"Sources/{reference}", reference])
+    if data is None:
+        raise StoreError(f"source {name!r}: {reference} is missing; nothing was imported")
+    return data, label
+
+
+def import_qdpx(db: Database, path: str | Path) -> RefiImportReport:
+    """Import a REFI-QDA project (one transaction; see the module's notes)."""
+    path = Path(path)
+    archive = _SafeZip(path)
+    try:
+        project_name = archive.find("project.qde")
+        if project_name is None:
+            candidates = [n for n in archive.names if n.lower().endswith(".qde")]
+            if len(candidates) != 1:
+                raise StoreError(f"{path.name} has no project.qde: not a REFI-QDA project")
+            project_name = candidates[0]
+        root = _parse_xml(archive.read(project_name), f"{path.name}: {project_name}")
+        if _local(root.tag) != "Project":
+            raise StoreError(f"{path.name}: project.qde does not hold a REFI-QDA Project")
+        # Read every source before writing anything.
+        texts: list[tuple[ET.Element, str, str]] = []
+        skipped: list[str] = []
+        sources = _child(root, "Sources")
+        for source in (list(sources) if sources is not None else []):
+            if _local(source.tag) != "TextSource":
+                skipped.append(f"{_local(source.tag)} {source.get('name') or ''}".strip())
+                continue
+            inline = _child(source, "PlainTextContent")
+            if inline is not None and inline.text is not None:
+                texts.append((source, inline.text, f"{path.name}: {source.get('name') or ''}"))
+                continue
+            data, label = _source_bytes(source, archive, root.get("basePath"), path)
+            texts.append((source, _decode(data, repr(source.get("name") or label)), label))
+    finally:
+        archive.close()
+
+    report = RefiImportReport(skipped_sources=skipped)
+    importer = _Importer(db, report, ours=root.get("origin") == ORIGIN)
+    for note in _children(_child(root, "Notes"), "Note"):
+        guid = _guid(note.get("guid"))
+        if guid:
+            importer.notes[guid] = note
+    with writing(db):
+        for user in _children(_child(root, "Users"), "User"):
+            guid = _guid(user.get("guid"))
+            if guid:
+                importer.user(guid, user.get("name") or "")
+        book = _child(root, "CodeBook")
+        importer.code_tree(_child(book, "Codes"), None, "", with_notes=True)
+        for source, raw, label in texts:
+            importer.document(source, raw, label)
+    return report
+
+
+def import_qdc(db: Database, path: str | Path) -> RefiImportReport:
+    """Merge a REFI-QDA codebook into ours: codes matched by GUID, else by path
+    (case-insensitive); a GUID we have under another name is a conflict and
+    ours is kept. One transaction."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise StoreError(f"cannot read {path}: {error.strerror or error}") from None
+    root = _parse_xml(data, path.name)
+    if _local(root.tag) != "CodeBook":
+        raise StoreError(f"{path.name} does not hold a REFI-QDA CodeBook")
+    report = RefiImportReport()
+    importer = _Importer(db, report)
+    with writing(db):
+        importer.code_tree(_child(root, "Codes"), None, "", with_notes=False)
+    return report
+
+
+__all__ = ["RefiImportReport", "UnplacedCoding", "import_qdc", "import_qdpx"]

@@ -1,0 +1,380 @@
+"""REFI-QDA import: our own exports round-trip; other tools' offset
+conventions are detected; hostile zips are refused with the database unchanged."""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from store.codes import codebook, create_code, describe_code
+from store.codings import apply_coding, set_memo
+from store.db import open_database
+from store.documents import import_text
+from store.errors import StoreError
+from store.refi_export import export_qdc, export_qdpx
+from store.refi_import import import_qdc, import_qdpx
+from store.textio import DecodedText
+from tests.helpers import make_demo_project
+
+CODE_GUID = "11111111-1111-4111-8111-111111111111"
+USER_GUID = "22222222-2222-4222-8222-222222222222"
+
+
+def _code_id(db, name):
+    return next(code.id for code in codebook(db) if code.name == name)
+
+
+def _codings(db) -> list[tuple]:
+    return sorted(db.execute(
+        """SELECT d.title, c.start, c."end", c.quote, codes.name, coders.name, c.memo, c.uuid
+           FROM codings c JOIN documents d ON d.id = c.document_id
+           JOIN codes ON codes.id = c.code_id LEFT JOIN coders ON coders.id = c.coder_id"""
+    ).fetchall())
+
+
+def _code_tree(db) -> list[tuple]:
+    return [(c.path, c.colour.lower(), c.description, c.uuid) for c in codebook(db)]
+
+
+def _dump(db) -> list:
+    return [
+        (table, db.execute(f"SELECT * FROM [{table}] ORDER BY rowid").fetchall())
+        for table in ("coders", "documents", "codes", "codings", "memos", "history")
+    ]
+
+
+@pytest.fixture
+def demo(tmp_path):
+    db = open_database(make_demo_project(tmp_path / "p.db"))
+    set_memo(db, "The first article frames the aid debate.", "bob", document_id=1)
+    set_memo(db, "People who act, not institutions.", "ada", code_id=_code_id(db, "Actors"))
+    describe_code(db, _code_id(db, "US aid"), "Money & <weapons> sent to Ukraine")
+    yield db
+    db.conn.close()
+
+
+@pytest.fixture
+def empty(tmp_path):
+    db = open_database(tmp_path / "empty.db")
+    yield db
+    db.conn.close()
+
+
+def test_round_trip_keeps_everything_and_exports_identically(demo, empty, tmp_path):
+    first = export_qdpx(demo, tmp_path / "project.qdpx")
+    report = import_qdpx(empty, first)
+
+    assert report.unplaced == [] and report.conflicts == []
+    assert report.codings_added == len(_codings(demo)) == 4
+    assert report.memos_added == 2
+    assert sorted(r[0] for r in demo.execute("SELECT text FROM documents").fetchall()) == \
+        sorted(r[0] for r in empty.execute("SELECT text FROM documents").fetchall())
+    assert _code_tree(empty) == _code_tree(demo)
+    assert _codings(empty) == _codings(demo)
+    memos = "SELECT m.uuid, m.text, coders.name FROM memos m " \
+            "LEFT JOIN coders ON coders.id = m.coder_id ORDER BY m.uuid"
+    assert empty.execute(memos).fetchall() == demo.execute(memos).fetchall()
+    documents = demo.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    assert report.documents_added == documents
+    assert report.summary().startswith(f"documents {documents} added, 0 reused")
+
+    (tmp_path / "again").mkdir()
+    second = export_qdpx(empty, tmp_path / "again" / "project.qdpx")
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
+        assert a.read("project.qde") == b.read("project.qde")
+        assert a.namelist() == b.namelist()
+
+
+def test_reimporting_reuses_documents_and_skips_identical_codings(demo, tmp_path):
+    before = _codings(demo)
+    report = import_qdpx(demo, export_qdpx(demo, tmp_path / "project.qdpx"))
+    assert report.documents_added == 0 and report.documents_reused >= 1
+    assert report.codes_added == 0 and report.codings_added == 0
+    assert report.codings_skipped == 4
+    assert _codings(demo) == before
+
+
+def test_import_is_not_in_the_undo_history(demo, empty, tmp_path):
+    import_qdpx(empty, export_qdpx(demo, tmp_path / "project.qdpx"))
+    assert empty.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 0
+
+
+# ---------------------------------------------------------------- hand-written projects
+
+
+def _project(sources: str, *, base_path: str | None = None, users: bool = True) -> bytes:
+    base = f' basePath="{base_path}"' if base_path else ""
+    user = f'<Users><User guid="{USER_GUID}" name="zoe"/></Users>' if users else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<Project xmlns="urn:QDA-XML:project:1.0" name="t" origin="other"{base}>'
+        f'{user}<CodeBook><Codes><Code guid="{CODE_GUID}" name="Theme" isCodable="true" '
+        f'color="#AA0000"/></Codes></CodeBook><Sources>{sources}</Sources></Project>'
+    ).encode("utf-8")
+
+
+def _selection(start: int, end: int, number: int = 1, name: str | None = None) -> str:
+    named = f' name="{name}"' if name is not None else ""
+    return (
+        f'<PlainTextSelection guid="33333333-3333-4333-8333-33333333333{number}"{named} '
+        f'startPosition="{start}" endPosition="{end}" creatingUser="{USER_GUID}" '
+        f'creationDateTime="2024-01-02T03:04:05Z"><Coding guid="44444444-4444-4444-8444-'
+        f'44444444444{number}"><CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>'
+    )
+
+
+def _source(path: str, selections: str, name: str = "Doc") -> str:
+    return (f'<TextSource guid="55555555-5555-4555-8555-555555555555" name="{name}" '
+            f'plainTextPath="{path}">{selections}</TextSource>')
+
+
+def _zip(path: Path, entries: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _quotes(db) -> list[str]:
+    return [row[3] for row in _codings(db)]
+
+
+def test_inline_plain_text_content(empty, tmp_path):
+    source = ('<TextSource guid="55555555-5555-4555-8555-555555555555" name="Inline">'
+              '<PlainTextContent>Hello brave new world</PlainTextContent>'
+              f'{_selection(6, 11)}</TextSource>')
+    report = import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": _project(source)}))
+    assert report.documents_added == 1 and report.codings_added == 1
+    rows = _codings(empty)
+    assert rows[0][:6] == ("Inline", 6, 11, "brave", "Theme", "zoe")
+    assert rows[0][7] == "33333333-3333-4333-8333-333333333331"
+
+
+def test_relative_path_against_base_path_on_disk(empty, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "interview.txt").write_bytes(b"We met at dawn.")
+    qde = _project(_source("relative://interview.txt", _selection(10, 14)),
+                   base_path=str(folder))
+    import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde}))
+    assert _quotes(empty) == ["dawn"]
+
+
+def test_bare_file_name_and_capital_sources_folder(empty, tmp_path):
+    qde = _project(_source("notes.txt", _selection(0, 5)))
+    import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde,
+                                                  "Sources/notes.txt": b"Quiet morning"}))
+    assert _quotes(empty) == ["Quiet"]
+
+
+def test_internal_under_capital_sources(empty, tmp_path):
+    qde = _project(_source("internal://x.txt", _selection(6, 13)))
+    import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde,
+                                                  "Sources/x.txt": b"Quiet morning"}))
+    assert _quotes(empty) == ["morning"]
+
+
+def test_crlf_offsets_counted_as_two(empty, tmp_path):
+    raw = "First line\r\nSecond line\r\nThird line here".encode()
+    # "Third" starts at 25 counting \r\n as two, 23 counting it as one.
+    qde = _project(_source("internal://c.txt", _selection(25, 30) + _selection(12, 18, 2)))
+    report = import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde,
+                                                          "sources/c.txt": raw}))
+    assert report.unplaced == []
+    text = empty.execute("SELECT text FROM documents").fetchone()[0]
+    assert "\r" not in text
+    assert sorted(_quotes(empty)) == ["Second", "Third"]
+
+
+def test_crlf_offsets_counted_as_one_with_names(empty, tmp_path):
+    raw = "First line\r\nSecond line\r\nThird line here".encode()
+    qde = _project(_source("internal://c.txt", _selection(23, 28, name="Third")))
+    import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde, "sources/c.txt": raw}))
+    assert _quotes(empty) == ["Third"]
+
+
+def test_utf16_offsets_on_text_with_emoji(empty, tmp_path):
+    text = "I 😀 love 🎉 the party"
+    start16 = len(text[:text.index("party")].encode("utf-16-le")) // 2
+    qde = _project(_source("internal://e.txt",
+                           _selection(start16, start16 + 5, name="party")))
+    import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde,
+                                                  "sources/e.txt": text.encode()}))
+    assert _quotes(empty) == ["party"]
+
+
+def test_bom_counted_in_offsets(empty, tmp_path):
+    raw = "\ufeffAlpha beta gamma".encode()
+    # A tool that counts the BOM puts "beta" at 7-11.
+    qde = _project(_source("internal://b.txt", _selection(7, 11, name="beta")))
+    import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde, "sources/b.txt": raw}))
+    assert _quotes(empty) == ["beta"]
+    assert not empty.execute("SELECT text FROM documents").fetchone()[0].startswith("\ufeff")
+
+
+def test_unplaceable_coding_is_reported_not_shifted(empty, tmp_path):
+    qde = _project(_source("internal://x.txt",
+                           _selection(0, 5, name="Quiet") + _selection(50, 60, 2)))
+    report = import_qdpx(empty, _zip(tmp_path / "a.qdpx", {
+        "project.qde": qde, "sources/x.txt": b"Quiet morning"}))
+    assert _quotes(empty) == ["Quiet"]
+    assert len(report.unplaced) == 1
+    assert (report.unplaced[0].start, report.unplaced[0].end) == (50, 60)
+    assert "outside" in report.unplaced[0].reason
+    assert "could not be placed" in report.summary()
+
+
+def test_existing_document_text_is_reused(empty, tmp_path):
+    import_text(empty, DecodedText("Quiet morning", "utf-8", False), source="t", clean=False)
+    qde = _project(_source("internal://x.txt", _selection(0, 5)))
+    report = import_qdpx(empty, _zip(tmp_path / "a.qdpx", {
+        "project.qde": qde, "sources/x.txt": b"Quiet morning"}))
+    assert report.documents_reused == 1 and report.documents_added == 0
+    assert empty.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
+
+
+# ---------------------------------------------------------------- hostile zips
+
+
+def _symlink_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", _project(_source("internal://x.txt", "")))
+        info = zipfile.ZipInfo("sources/x.txt")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, "/etc/passwd")
+    return path
+
+
+GOOD_QDE = _project(_source("internal://x.txt", _selection(0, 5)))
+
+HOSTILE = {
+    "dotdot": lambda p: _zip(p, {"project.qde": GOOD_QDE, "sources/x.txt": b"Quiet",
+                                 "../evil.txt": b"x"}),
+    "absolute": lambda p: _zip(p, {"project.qde": GOOD_QDE, "sources/x.txt": b"Quiet",
+                                   "/tmp/evil.txt": b"x"}),
+    "symlink": _symlink_zip,
+    "bomb": lambda p: _zip(p, {"project.qde": GOOD_QDE, "sources/x.txt": b"Quiet",
+                               "sources/big.txt": b"\0" * (20 * 1024 * 1024)}),
+    "nested": lambda p: _zip(p, {"project.qde": GOOD_QDE, "sources/x.txt": b"Quiet",
+                                 "inner.zip": b"PK\x03\x04"}),
+    "malformed": lambda p: _zip(p, {"project.qde": b"<Project>\n<Users></Project>",
+                                    "sources/x.txt": b"Quiet"}),
+    "doctype": lambda p: _zip(p, {"project.qde": b'<!DOCTYPE x [<!ENTITY a "aaaa">]><Project/>'}),
+    "missing_source": lambda p: _zip(p, {"project.qde": GOOD_QDE}),
+    "missing_project": lambda p: _zip(p, {"sources/x.txt": b"Quiet"}),
+    "not_a_zip": lambda p: (p.write_bytes(b"hello"), p)[1],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_archives_are_refused_and_change_nothing(demo, tmp_path, kind):
+    path = HOSTILE[kind](tmp_path / f"{kind}.qdpx")
+    before = _dump(demo)
+    with pytest.raises(StoreError) as error:
+        import_qdpx(demo, path)
+    assert "\n" not in str(error.value)
+    assert _dump(demo) == before
+    if kind == "malformed":
+        assert "line 2" in str(error.value)
+
+
+def test_failure_midway_rolls_back(empty, tmp_path, monkeypatch):
+    from store import refi_import
+
+    def explode(self, *args):
+        raise StoreError("boom")
+
+    monkeypatch.setattr(refi_import._Importer, "codings", explode)
+    qde = _project(_source("internal://x.txt", _selection(0, 5)))
+    before = _dump(empty)
+    with pytest.raises(StoreError):
+        import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde,
+                                                      "sources/x.txt": b"Quiet"}))
+    assert _dump(empty) == before
+
+
+# ---------------------------------------------------------------- QDC
+
+
+def test_qdc_merge_by_guid_and_path_with_conflicts(demo, empty, tmp_path):
+    qdc = export_qdc(demo, tmp_path / "book.qdc")
+    report = import_qdc(empty, qdc)
+    assert report.codes_added == len(codebook(demo))
+    assert [c[:3] for c in _code_tree(empty)] == [c[:3] for c in _code_tree(demo)]
+
+    again = import_qdc(empty, qdc)
+    assert again.codes_added == 0 and again.codes_reused == len(codebook(demo))
+
+    # Same GUID, different name: ours kept, reported. Same path, other GUID: reused.
+    other = open_database(tmp_path / "other.db")
+    escalation = create_code(other, "escalation")  # differs only by case
+    create_code(other, "New idea", colour="#123456")
+    doc = import_text(other, DecodedText("x y", "utf-8", False), source="t", clean=False)
+    apply_coding(other, doc.document_id, escalation, 0, 1, "ada")
+    actors_uuid = next(c.uuid for c in codebook(empty) if c.name == "Actors")
+    other.execute("UPDATE codes SET uuid = ? WHERE name = 'New idea'", [actors_uuid])
+    report = import_qdc(empty, export_qdc(other, tmp_path / "other.qdc"))
+    other.conn.close()
+    assert report.codes_added == 0 and report.codes_reused == 2
+    assert len(report.conflicts) == 1 and "Actors" in report.conflicts[0]
+    assert sorted(c.name for c in codebook(empty)) == sorted(c.name for c in codebook(demo))
+
+
+def test_qdc_malformed_is_refused(empty, tmp_path):
+    path = tmp_path / "bad.qdc"
+    path.write_bytes(b"<CodeBook><Codes>")
+    with pytest.raises(StoreError, match="line 1"):
+        import_qdc(empty, path)
+
+
+# ---------------------------------------------------------------- property
+
+
+_words = st.text(
+    alphabet=st.sampled_from(list("abc xyz\n") + ["é", "😀", "漢", "字", "🎉", "ß"]),
+    min_size=1, max_size=60,
+).filter(lambda t: t.strip())
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(_words, min_size=1, max_size=3, unique_by=lambda t: t.rstrip()),
+       spans=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), st.floats(0, 1),
+                                st.floats(0, 1)), max_size=8))
+def test_random_projects_round_trip(tmp_path_factory, texts, spans):
+    folder = tmp_path_factory.mktemp("prop")
+    db = open_database(folder / "a.db")
+    documents = []
+    for text in texts:
+        result = import_text(db, DecodedText(text, "utf-8", False), source="t", clean=False)
+        if result.document_id:
+            documents.append(result.document_id)
+    root = create_code(db, "Root")
+    codes = [root, create_code(db, "Child 漢", parent_id=root),
+             create_code(db, "Other 😀")]
+    for doc_index, code_index, a, b in spans:
+        document_id = documents[doc_index % len(documents)]
+        text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+        start, end = sorted((int(a * len(text)), int(b * len(text))))
+        if start == end:
+            continue
+        try:
+            apply_coding(db, document_id, codes[code_index], start, end, "ada")
+        except StoreError:
+            continue  # refused by the store (e.g. an identical coding)
+    path = export_qdpx(db, folder / "p.qdpx")
+    target = open_database(folder / "b.db")
+    report = import_qdpx(target, path)
+    assert report.unplaced == []
+    assert _codings(target) == _codings(db)
+    for row in target.execute(
+            'SELECT d.text, c.start, c."end", c.quote FROM codings c '
+            'JOIN documents d ON d.id = c.document_id'):
+        assert row[0][row[1]:row[2]] == row[3]
+    db.conn.close()
+    target.conn.close()
