@@ -22,7 +22,12 @@ from typing import Any
 from .errors import StoreError
 
 # The migrations of store/schema.py, in order (a test keeps the two in step).
-MIGRATION_NAMES = ("0001_core_schema", "0002_immutable_document_text", "0003_entities")
+MIGRATION_NAMES = (
+    "0001_core_schema",
+    "0002_immutable_document_text",
+    "0003_entities",
+    "0004_document_metadata",
+)
 MIGRATION_SET = "margin"
 
 

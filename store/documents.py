@@ -130,6 +130,8 @@ def import_text(
     clean: bool,
     title: str | None = None,
     readable: str | None = None,
+    author: str | None = None,
+    published: str | None = None,
 ) -> ImportResult:
     """Store one decoded text as a new document (one transaction).
 
@@ -169,6 +171,8 @@ def import_text(
                     "hash": digest,
                     "imported": timestamp,
                     "updated": timestamp,
+                    "author": one_line(author) or None if author else None,
+                    "published": published or None,
                 }
             ).last_pk
     except sqlite3.Error as error:  # disk full, locked, read-only…

@@ -192,3 +192,11 @@ def _entities(db: sqlite_utils.Database) -> None:
         not_null={"document_id", "start", "end", "label", "decision", "created"},
     )
     db["entity_reviews"].create_index(["document_id", "start", "end"], unique=True)
+
+
+@migrations(name="0004_document_metadata")
+def _document_metadata(db: sqlite_utils.Database) -> None:
+    # What the source format says about a document, where it says it: the
+    # author and the publication date (ISO text), shown in the library.
+    db["documents"].add_column("author", str)
+    db["documents"].add_column("published", str)

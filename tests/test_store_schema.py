@@ -11,7 +11,7 @@ from store.errors import StoreError
 
 
 def test_new_database_records_its_migrations_and_uses_wal(db, db_path):
-    assert schema_version(db) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities"]
+    assert schema_version(db) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata"]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert {"documents", "codes", "codings", "coders", "memos", "history"} <= set(db.table_names())
@@ -21,7 +21,7 @@ def test_new_database_records_its_migrations_and_uses_wal(db, db_path):
 def test_reopening_applies_no_migration_twice(db, db_path):
     db.conn.close()
     again = open_database(db_path)
-    assert schema_version(again) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities"]
+    assert schema_version(again) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata"]
     again.conn.close()
 
 
