@@ -20,6 +20,7 @@ from pathlib import Path
 from .cleaning import clean_boilerplate, cleaning_report
 from .db import Database
 from .errors import NotFound, StoreError
+from .formats import FORMAT_SUFFIXES, extract
 from .history import action
 from .textio import (
     DecodedText,
@@ -27,6 +28,7 @@ from .textio import (
     count_words,
     decode_bytes,
     normalise_text,
+    read_file_bytes,
     read_text_file,
 )
 from .titles import guess_title
@@ -38,6 +40,8 @@ from .util import new_uuid, now, one_line
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 # Interview transcripts, stored as readable text (see store/transcripts.py).
 TRANSCRIPT_SUFFIXES = {".vtt", ".srt"}
+# HTML, DOCX, PDF and EPUB: text extracted by store/formats.py (the formats extra).
+IMPORT_SUFFIXES = TEXT_SUFFIXES | TRANSCRIPT_SUFFIXES | FORMAT_SUFFIXES
 
 
 @dataclass
@@ -65,6 +69,25 @@ class DocumentSummary:
     word_count: int
     coding_count: int
     imported: str
+    author: str | None = None
+    published: str | None = None
+
+    @property
+    def date(self) -> str:
+        """The publication date where the source gave one, else the import date."""
+        return (self.published or self.imported or "")[:10]
+
+    @property
+    def source(self) -> str:
+        """Who or where the document comes from, for the library: the author,
+        else the file's name."""
+        if self.author:
+            return self.author
+        if not self.source_path or self.source_path.startswith("<"):
+            return ""
+        if self.source_path.startswith("sample:"):
+            return "sample article"
+        return os.path.basename(self.source_path)
 
 
 @dataclass
@@ -78,7 +101,8 @@ class ImportResult:
 
 def list_documents(db: Database) -> list[DocumentSummary]:
     rows = db.query(
-        """SELECT d.id, d.uuid, d.title, d.source_path, d.word_count, d.imported,
+        """SELECT d.id, d.uuid, d.title, d.source_path, d.word_count, d.imported, d.author,
+                  d.published,
                   (SELECT COUNT(*) FROM codings c WHERE c.document_id = d.id) AS coding_count
            FROM documents d ORDER BY d.id"""
     )
@@ -189,8 +213,8 @@ def import_text(
 
 def expand_paths(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
     """Each argument as files to import: directories recursively (text,
-    Markdown and transcript files only, hidden ones skipped), "-" as standard
-    input."""
+    Markdown, transcript, HTML, DOCX, PDF and EPUB files only, hidden ones
+    skipped), "-" as standard input."""
     for argument in paths:
         if argument == "-":
             yield "-", None
@@ -201,7 +225,7 @@ def expand_paths(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() in TEXT_SUFFIXES | TRANSCRIPT_SUFFIXES
+                and p.suffix.lower() in IMPORT_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
@@ -224,15 +248,30 @@ def import_paths(
     A refused file (binary, empty, unreadable…) never stops the batch.
     A ``.vtt`` or ``.srt`` file is stored as a readable transcript titled by
     its WebVTT header text or else its file name (see store/transcripts.py).
+    HTML, DOCX, PDF and EPUB files are stored as their extracted text, with
+    the title, author and date the file gives (see store/formats.py).
     """
     for source, path in expand_paths(paths):
-        readable = title = None
+        readable = title = author = published = None
         skipped = 0
+        warnings: tuple[str, ...] = ()
         try:
             if path is None:
                 decoded = decode_bytes((stdin or sys.stdin.buffer.read)())
             elif path.is_dir():
                 raise ImportRefused("no text or Markdown files in this directory")
+            elif path.suffix.lower() in FORMAT_SUFFIXES:
+                extracted = extract(read_file_bytes(path), path.suffix)
+                title, author, published = extracted.title, extracted.author, extracted.published
+                warnings = extracted.warnings
+                if extracted.source is not None:
+                    # HTML is text: its source is the original, like a transcript's.
+                    decoded = DecodedText(extracted.source, extracted.encoding or "utf-8", False)
+                    readable = extracted.text
+                else:
+                    # A binary format has no decoded text: what was decoded from
+                    # it is the extracted text, so that is the original too.
+                    decoded = DecodedText(extracted.text, extracted.encoding or "", False)
             else:
                 decoded = read_text_file(path)
                 if path.suffix.lower() in TRANSCRIPT_SUFFIXES:
@@ -245,10 +284,13 @@ def import_paths(
             continue
         source_path = "<stdin>" if path is None else os.path.abspath(path)
         result = import_text(
-            db, decoded, source=source_path, clean=clean, title=title, readable=readable
+            db, decoded, source=source_path, clean=clean, title=title, readable=readable,
+            author=author, published=published,
         )
         if skipped and result.status == "imported":
             result.message += f", {skipped} cues with broken timing skipped"
+        if warnings and result.status == "imported":
+            result.message += "".join(f", {warning}" for warning in warnings)
         yield result
 
 

@@ -23,9 +23,11 @@ from tui.modals import TextPrompt
 COLUMNS = [
     ("id", "#", lambda d: d.id, False),
     ("title", "Title", lambda d: d.title.casefold(), False),
+    ("source", "Source", lambda d: d.source.casefold(), False),
     ("words", "Words", lambda d: d.word_count, True),
     ("codings", "Codings", lambda d: d.coding_count, True),
-    ("imported", "Imported", lambda d: d.imported, True),
+    # The publication date where the format carries one, else the import date.
+    ("date", "Date", lambda d: d.date, True),
 ]
 
 
@@ -91,7 +93,7 @@ class LibraryScreen(CodebookPane, Screen):
         table.clear(columns=True)
         # Numbers keep their natural width; the title takes the rest, so every
         # column stays on screen however long the titles are.
-        fixed = {"id": 4, "words": 8, "codings": 7, "imported": 10}
+        fixed = {"id": 4, "source": 16, "words": 8, "codings": 7, "date": 10}
         padding = 2 * table.cell_padding * len(COLUMNS) + 2
         title_width = max(16, table.size.width - sum(fixed.values()) - padding)
         for key, heading, _sort, _desc in COLUMNS:
@@ -100,9 +102,10 @@ class LibraryScreen(CodebookPane, Screen):
             table.add_row(
                 Text(str(document.id), justify="right"),
                 Text(document.title, no_wrap=True, overflow="ellipsis"),
+                Text(document.source, no_wrap=True, overflow="ellipsis", style="dim"),
                 Text(f"{document.word_count:,}", justify="right"),
                 Text(str(document.coding_count), justify="right"),
-                Text(document.imported[:10]),
+                Text(document.date, style="" if document.published else "dim"),
                 key=str(document.id),
             )
         for column_key, heading, _sort, _desc in COLUMNS:
