@@ -236,6 +236,15 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise ImportRefused("invalid file name") from None
 
 
+def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A regular file's bytes, undecoded (for formats with their own
+    extractor, see store/formats.py); ``ImportRefused`` if unreadable."""
+    data = _read_bytes(path)
+    if not data:
+        raise ImportRefused("empty file")
+    return data
+
+
 def read_text_file(path: str | os.PathLike[str]) -> DecodedText:
     """Read and decode a file for import; the text is normalised.
 
