@@ -97,7 +97,7 @@ def documents_command(context, db_path, coder, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
 @click.pass_context
 def import_command(context, db_path, coder, paths, sample, clean, recognise, backend, as_json):
-    """Import text, Markdown and transcript (.vtt, .srt) files, directories
+    """Import text, Markdown, HTML, DOCX, PDF, EPUB and transcript (.vtt, .srt) files, directories
     (recursively), - for stdin, or REFI-QDA projects (.qdpx) and codebooks (.qdc).
 
     Binary, empty and unreadable files are refused with a reason; the rest of
