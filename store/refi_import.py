@@ -27,10 +27,12 @@ disk, as the standard intends (a project whose sources live beside it).
 from __future__ import annotations
 
 import hashlib
+import re
 import stat
 import unicodedata
 import uuid as uuid_module
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
@@ -109,10 +111,16 @@ def _child(element: ET.Element | None, name: str) -> ET.Element | None:
     return found[0] if found else None
 
 
+_CANONICAL_GUID = re.compile(
+    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _guid(value: str | None) -> str | None:
     if not value:
         return None
     value = value.strip().strip("{}")
+    if _CANONICAL_GUID.fullmatch(value):
+        return value.lower()  # what str(UUID(value)) gives, without parsing it
     try:
         return str(uuid_module.UUID(value))
     except ValueError:
@@ -216,9 +224,11 @@ def _decode(data: bytes, what: str) -> str:
                          f"{error.start})") from None
 
 
-def _normalise(raw: str) -> tuple[str, list[int]]:
+def _normalise(raw: str) -> tuple[str, Sequence[int]]:
     """The text with BOM dropped and line endings ``\\n``, and for each index
     of ``raw`` (and its end) the index it becomes in that text."""
+    if "\r" not in raw and not raw.startswith("\ufeff"):
+        return raw, range(len(raw) + 1)  # nothing to change: the identity
     out: list[str] = []
     mapping: list[int] = []
     length = len(raw)
@@ -236,35 +246,61 @@ def _normalise(raw: str) -> tuple[str, list[int]]:
     return "".join(out), mapping
 
 
-@dataclass
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 class _Interpretation:
-    label: str
-    units: list[int | None]  # unit offset -> raw index (None: inside a character)
+    """One reading of a source's offsets; ``units`` (unit offset -> raw index,
+    None inside a character) is built on first use."""
+
+    def __init__(self, label: str, raw: str, collapse: bool, drop_bom: bool, utf16: bool):
+        self.label = label
+        self._raw = raw
+        self._flags = (collapse, drop_bom, utf16)
+        self._units: Sequence[int | None] | None = None
+
+    @property
+    def units(self) -> Sequence[int | None]:
+        if self._units is None:
+            self._units = self._build()
+        return self._units
+
+    def _build(self) -> Sequence[int | None]:
+        raw = self._raw
+        collapse, drop_bom, utf16 = self._flags
+        if not (collapse or drop_bom or utf16):
+            return range(len(raw) + 1)
+        units: list[int | None] = []
+        append = units.append
+        for index, char in enumerate(raw):
+            if index == 0 and drop_bom and char == "\ufeff":
+                continue
+            if collapse and char == "\r" and raw[index + 1:index + 2] == "\n":
+                continue
+            append(index)
+            if utf16 and char > "\uffff":
+                append(None)
+        append(len(raw))
+        return units
 
 
 def _interpretations(raw: str) -> list[_Interpretation]:
     has_bom = raw.startswith("\ufeff")
     has_cr = "\r" in raw
-    has_astral = any(ord(char) > 0xFFFF for char in raw)
+    has_crlf = has_cr and "\r\n" in raw
+    has_astral = not raw.isascii() and _ASTRAL.search(raw) is not None
     found: list[_Interpretation] = []
-    seen: set[tuple] = set()
+    # Two readings give the same units exactly when they agree on the flags
+    # that change anything: collapsing needs a CRLF, dropping a BOM a BOM,
+    # UTF-16 units an astral character.
+    seen: set[tuple[bool, bool, bool]] = set()
     for collapse in (True, False):
         for drop_bom in (True, False):
             for utf16 in (False, True):
                 if (not collapse and not has_cr) or (not drop_bom and not has_bom) or \
                         (utf16 and not has_astral):
                     continue
-                units: list[int | None] = []
-                for index, char in enumerate(raw):
-                    if index == 0 and char == "\ufeff" and drop_bom:
-                        continue
-                    if collapse and char == "\r" and raw[index + 1:index + 2] == "\n":
-                        continue
-                    units.append(index)
-                    if utf16 and ord(char) > 0xFFFF:
-                        units.append(None)
-                units.append(len(raw))
-                key = tuple(units)
+                key = (collapse and has_crlf, drop_bom and has_bom, utf16 and has_astral)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -273,7 +309,7 @@ def _interpretations(raw: str) -> list[_Interpretation]:
                     ("CRLF as one" if collapse else "CRLF as two") if has_cr else "",
                     ("BOM not counted" if drop_bom else "BOM counted") if has_bom else "",
                 ]))
-                found.append(_Interpretation(label, units))
+                found.append(_Interpretation(label, raw, *key))
     return found
 
 
@@ -304,7 +340,7 @@ class _Selection:
     name: str | None
 
 
-def _place(raw: str, text_mapping: list[int], text: str, selections: list[_Selection],
+def _place(raw: str, text_mapping: Sequence[int], text: str, selections: list[_Selection],
            code_points_only: bool = False) -> tuple[list[tuple[int, int] | str], str]:
     """Each selection's (start, end) in ``text`` or the reason it cannot be placed.
 
@@ -362,6 +398,9 @@ class _Importer:
         self.coders: dict[str, int] = {}
         self.codes: dict[str, int] = {}
         self.notes: dict[str, ET.Element] = {}
+        # Loaded on first use (see stored_document and codings).
+        self._text_digests: dict[str, int] | None = None
+        self._coding_uuids: set[str] | None = None
 
     # coders
     def user(self, guid: str, name: str) -> int:
@@ -477,22 +516,30 @@ class _Importer:
         if any(isinstance(p, tuple) and p[1] > len(text) for p in placed):
             text = full
         document_id = self.stored_document(element, text, title, source_label)
+        batch = _CodingBatch(self, document_id)
         for selection, where in zip(selections, placed):
             if isinstance(where, str):
                 self.report.unplaced.append(
                     UnplacedCoding(title, selection.start, selection.end, where))
                 continue
-            self.codings(selection.element, document_id, text, *where)
+            self.codings(selection.element, batch, text, *where)
+        batch.flush()
         for ref in _children(element, "NoteRef"):
             self.memo(ref, "document_id", document_id)
 
     def stored_document(self, element: ET.Element, text: str, title: str,
                         source_label: str) -> int:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        for row in self.db.query("SELECT id FROM documents WHERE hash = ? OR text = ?",
-                                 [digest, text]):
+        # The same document: its hash (indexed), or the same text under another
+        # hash (a cleaned text's hash is its original's); the lowest id wins.
+        found = [row[0] for row in self.db.execute(
+            "SELECT id FROM documents WHERE hash = ?", [digest])]
+        same_text = self.text_digests().get(digest)
+        if same_text is not None:
+            found.append(same_text)
+        if found:
             self.report.documents_reused += 1
-            return row["id"]
+            return min(found)
         guid = _guid(element.get("guid")) or new_uuid()
         if list(self.db.query("SELECT id FROM documents WHERE uuid = ?", [guid])):
             guid = new_uuid()
@@ -506,7 +553,27 @@ class _Importer:
         self.report.documents_added += 1
         return document_id
 
-    def codings(self, selection: ET.Element, document_id: int, text: str,
+    def text_digests(self) -> dict[str, int]:
+        """sha256 of the text -> lowest id, for the documents there before this
+        import whose hash is not their text's (documents are never edited, and
+        the ones this import adds are found by their hash)."""
+        if self._text_digests is None:
+            digests: dict[str, int] = {}
+            for document_id, text, stored in self.db.execute(
+                    "SELECT id, text, hash FROM documents ORDER BY id"):
+                digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                if digest != stored:
+                    digests.setdefault(digest, document_id)
+            self._text_digests = digests
+        return self._text_digests
+
+    def coding_uuids(self) -> set[str]:
+        """The UUIDs of every coding, kept up to date as codings are added."""
+        if self._coding_uuids is None:
+            self._coding_uuids = {row[0] for row in self.db.execute("SELECT uuid FROM codings")}
+        return self._coding_uuids
+
+    def codings(self, selection: ET.Element, batch: _CodingBatch, text: str,
                 start: int, end: int) -> None:
         selection_guid = _guid(selection.get("guid")) or new_uuid()
         memo = ""
@@ -518,8 +585,7 @@ class _Importer:
             code_ref = _child(coding, "CodeRef")
             code_id = self.codes.get(_guid(code_ref.get("targetGUID")) or "") \
                 if code_ref is not None else None
-            title = self.db.execute(
-                "SELECT title FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+            title = batch.title
             if code_id is None:
                 self.report.unplaced.append(UnplacedCoding(
                     title, start, end, "its CodeRef names no code of the codebook"))
@@ -527,25 +593,43 @@ class _Importer:
             if start >= end:
                 self.report.unplaced.append(UnplacedCoding(title, start, end, "empty passage"))
                 continue
-            duplicate = self.db.execute(
-                'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND start = ? '
-                'AND "end" = ?', [document_id, code_id, start, end]).fetchone()
-            if duplicate:
+            if (code_id, start, end) in batch.existing:
                 self.report.codings_skipped += 1
                 continue
             guid = selection_guid if number == 0 else derived_guid(
                 "coding", f"{selection_guid}:{number}")
-            if self.db.execute("SELECT 1 FROM codings WHERE uuid = ?", [guid]).fetchone():
+            uuids = self.coding_uuids()
+            if guid in uuids:
                 guid = new_uuid()
             created = (selection.get("creationDateTime") or coding.get("creationDateTime")
                        or self.timestamp)
             user = selection.get("creatingUser") or coding.get("creatingUser")
-            self.db["codings"].insert({
-                "uuid": guid, "document_id": document_id, "code_id": code_id,
-                "start": start, "end": end, "quote": text[start:end], "memo": memo,
-                "coder_id": self.coder_for(user), "created": created, "updated": created,
-            })
+            batch.existing.add((code_id, start, end))
+            uuids.add(guid)
+            batch.rows.append((guid, batch.document_id, code_id, start, end, text[start:end],
+                               memo, self.coder_for(user), created, created))
             self.report.codings_added += 1
+
+
+class _CodingBatch:
+    """The codings of one document, checked in memory and inserted at once
+    (inside the import's transaction) by ``flush``."""
+
+    def __init__(self, importer: _Importer, document_id: int):
+        self.db = importer.db
+        self.document_id = document_id
+        self.title: str = self.db.execute(
+            "SELECT title FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+        self.existing: set[tuple[int, int, int]] = set(self.db.execute(
+            'SELECT code_id, start, "end" FROM codings WHERE document_id = ?', [document_id]))
+        self.rows: list[tuple] = []
+
+    def flush(self) -> None:
+        if self.rows:
+            self.db.conn.executemany(
+                'INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, memo, '
+                'coder_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', self.rows)
+            self.rows = []
 
 
 def _source_bytes(source: ET.Element, archive: _SafeZip, base_path: str | None,

@@ -238,6 +238,44 @@ def test_existing_document_text_is_reused(empty, tmp_path):
     assert empty.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
 
 
+def test_document_found_by_text_when_its_hash_is_another(empty, tmp_path):
+    # A transcript's text is its readable rendering; its hash is the source's.
+    import_text(empty, DecodedText("WEBVTT source", "utf-8", False), source="t", clean=False,
+                readable="Quiet morning")
+    qde = _project(_source("internal://x.txt", _selection(0, 5) + _selection(0, 5, 2)))
+    report = import_qdpx(empty, _zip(tmp_path / "a.qdpx", {
+        "project.qde": qde, "sources/x.txt": b"Quiet morning"}))
+    assert report.documents_reused == 1 and report.documents_added == 0
+    # The second selection is the same passage and code: a duplicate.
+    assert (report.codings_added, report.codings_skipped) == (1, 1)
+    assert _quotes(empty) == ["Quiet"]
+    again = import_qdpx(empty, tmp_path / "a.qdpx")
+    assert (again.documents_reused, again.codings_added, again.codings_skipped) == (1, 0, 2)
+
+
+def test_failure_after_codings_were_written_rolls_back(empty, tmp_path, monkeypatch):
+    from store import refi_import
+
+    real = refi_import._Importer.stored_document
+    calls = []
+
+    def second_fails(self, *args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise StoreError("boom")
+        return real(self, *args)
+
+    monkeypatch.setattr(refi_import._Importer, "stored_document", second_fails)
+    qde = _project(_source("internal://x.txt", _selection(0, 5), name="A")
+                   + _source("internal://y.txt", _selection(0, 4, 2), name="B"))
+    before = _dump(empty)
+    with pytest.raises(StoreError):
+        import_qdpx(empty, _zip(tmp_path / "a.qdpx", {
+            "project.qde": qde, "sources/x.txt": b"Quiet", "sources/y.txt": b"Loud"}))
+    assert len(calls) == 2
+    assert _dump(empty) == before
+
+
 # ---------------------------------------------------------------- hostile zips
 
 
