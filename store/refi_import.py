@@ -695,8 +695,15 @@ def import_qdpx(db: Database, path: str | Path) -> RefiImportReport:
         sources = _child(root, "Sources")
         for source in (list(sources) if sources is not None else []):
             if _local(source.tag) != "TextSource":
-                skipped.append(f"{_local(source.tag)} {source.get('name') or ''}".strip())
-                continue
+                # A PDF or Word source may carry its plain-text twin (a
+                # TextSource-shaped Representation) with the text selections.
+                twin = _child(source, "Representation")
+                if twin is None:
+                    skipped.append(f"{_local(source.tag)} {source.get('name') or ''}".strip())
+                    continue
+                if not twin.get("name") and source.get("name"):
+                    twin.set("name", source.get("name"))
+                source = twin
             inline = _child(source, "PlainTextContent")
             if inline is not None and inline.text is not None:
                 texts.append((source, inline.text, f"{path.name}: {source.get('name') or ''}"))

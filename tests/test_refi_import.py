@@ -416,3 +416,23 @@ def test_random_projects_round_trip(tmp_path_factory, texts, spans):
         assert row[0][row[1]:row[2]] == row[3]
     db.conn.close()
     target.conn.close()
+
+
+def test_a_pdf_source_uses_its_plain_text_twin(empty, tmp_path):
+    source = (
+        '<PDFSource guid="66666666-6666-4666-8666-666666666666" name="Report.pdf" '
+        'path="internal://66666666-6666-4666-8666-666666666666.pdf">'
+        '<Representation guid="77777777-7777-4777-8777-777777777777" '
+        'plainTextPath="internal://77777777-7777-4777-8777-777777777777.txt">'
+        f'{_selection(4, 9)}</Representation></PDFSource>'
+        '<PDFSource guid="88888888-8888-4888-8888-888888888888" name="Scan.pdf" '
+        'path="internal://88888888-8888-4888-8888-888888888888.pdf"/>'
+    )
+    archive = _zip(tmp_path / "pdf.qdpx", {
+        "project.qde": _project(source),
+        "sources/77777777-7777-4777-8777-777777777777.txt": b"The quick fox.",
+    })
+    report = import_qdpx(empty, archive)
+    assert report.documents_added == 1 and report.codings_added == 1
+    assert report.skipped_sources == ["PDFSource Scan.pdf"]
+    assert _codings(empty)[0][:4] == ("Report.pdf", 4, 9, "quick")
