@@ -781,18 +781,3 @@ def _has_marks(text: str) -> bool:
 @lru_cache(maxsize=4096)
 def _is_mark(char: str) -> bool:
     return unicodedata.category(char)[0] == "M"
-
-
-def _one_edit(token: str, alphabet: str) -> set[str]:
-    """Strings one deletion, transposition, substitution or insertion away from ``token``."""
-    n = len(token)
-    out = {token[:i] + token[i + 1 :] for i in range(n)}
-    out.update(token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(n - 1))
-    for i in range(n + 1):
-        head, tail = token[:i], token[i:]
-        out.update(head + char + tail for char in alphabet)
-        if i < n:
-            rest = token[i + 1 :]
-            out.update(head + char + rest for char in alphabet)
-    out.discard(token)
-    return out

@@ -185,3 +185,15 @@ async def test_opening_a_passage_puts_the_cursor_on_it(tmp_path, offset_phrase):
         assert view.cursor == offset
         rows = [view.render_line(y).text for y in range(view.size.height)]
         assert any("House Speaker Mike Johnson" in row for row in rows)
+
+
+async def test_notifications_from_any_screen_never_read_markup(tmp_path):
+    project = make_project(tmp_path / "p.db", sample=False)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.notify("Joe Biden[b] and [bold]Putin")  # Widget.notify asks for markup
+        await pilot.pause()
+        [notification] = list(app._notifications)
+        assert notification.message == "Joe Biden[b] and [bold]Putin"
+        assert notification.markup is False

@@ -115,8 +115,9 @@ class MarginApp(App):
     # ------------------------------------------------------------ helpers
 
     def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
-        """Notifications carry code names, titles and quotes: never markup."""
-        super().notify(message, markup=markup, **kwargs)
+        """Notifications carry code names, titles, quotes and entity names:
+        never markup, whoever asks (``Widget.notify`` passes markup=True)."""
+        super().notify(message, markup=False, **kwargs)
 
     def report(self, error: Exception) -> None:
         """Show a user-facing error as a notification, never a traceback."""

@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import chain
@@ -225,14 +225,8 @@ def _display(label: str, surface: str) -> str:
 # Aliases
 
 
-@cache
-def _aliases() -> dict[str, dict[str, tuple[str, str]]]:
-    """label → normalised alias → (canonical key, canonical display name).
-
-    Read once, on first use. A later row never overrides an earlier one, so
-    the first section to claim an alias for a label wins.
-    """
-    table: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+def _alias_rows() -> Iterator[tuple[tuple[str, ...], list[str]]]:
+    """(labels of the current [section], the row's names, canonical first)."""
     labels: tuple[str, ...] = ()
     for raw in ALIASES_PATH.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
@@ -241,7 +235,18 @@ def _aliases() -> dict[str, dict[str, tuple[str, str]]]:
         if line.startswith("[") and line.endswith("]"):
             labels = tuple(line[1:-1].split())
             continue
-        names = [name.strip() for name in raw.split("\t") if name.strip()]
+        yield labels, [name.strip() for name in raw.split("\t") if name.strip()]
+
+
+@cache
+def _aliases() -> dict[str, dict[str, tuple[str, str]]]:
+    """label → normalised alias → (canonical key, canonical display name).
+
+    Read once, on first use. A later row never overrides an earlier one, so
+    the first section to claim an alias for a label wins.
+    """
+    table: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+    for labels, names in _alias_rows():
         canonical = names[0]
         target = (_normalise(canonical), canonical)
         for label in labels:
@@ -256,15 +261,7 @@ def alias_conflicts() -> list[tuple[str, str, list[str]]]:
     The loader keeps the first; this exists so a test can keep the file clean.
     """
     seen: dict[tuple[str, str], set[str]] = defaultdict(set)
-    labels: tuple[str, ...] = ()
-    for raw in ALIASES_PATH.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            labels = tuple(line[1:-1].split())
-            continue
-        names = [name.strip() for name in raw.split("\t") if name.strip()]
+    for labels, names in _alias_rows():
         for label in labels:
             for name in names:
                 seen[(label, _normalise(name))].add(names[0])

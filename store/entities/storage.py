@@ -196,10 +196,6 @@ def corpus_groups(db: Database, label: str | None = None) -> list[EntityGroup]:
     return group_mentions(entity.as_mention() for entity in corpus_entities(db, label))
 
 
-def document_groups(db: Database, document_id: int) -> list[EntityGroup]:
-    return group_mentions(entity.as_mention() for entity in entities_for_document(db, document_id))
-
-
 # ----------------------------------------------------- review and coding
 
 
