@@ -4,7 +4,7 @@ Run: python bench/entities_bench.py [--words N] [--spacy-words N]
 
 The seed articles (seeds/*.txt) are repeated, document by document, until
 they hold N words (default 1,000,000), and each backend available through
-:func:`store.entities.get_recogniser` reads them with ``recognise_many``, as
+:func:`margin.store.entities.get_recogniser` reads them with ``recognise_many``, as
 margin does when it indexes a library. spaCy is far slower, so it reads a
 smaller sample (default 50,000 words) and its figure is that sample's rate;
 the output says so. Also printed: the time to load each backend (for the
@@ -24,8 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from store.entities import BACKENDS, Recogniser, get_recogniser  # noqa: E402
-from store.textio import read_text_file  # noqa: E402
+from margin.store.entities import BACKENDS, Recogniser, get_recogniser  # noqa: E402
+from margin.store.sources.textio import read_text_file  # noqa: E402
 
 
 def seed_texts() -> list[str]:
@@ -64,7 +64,7 @@ def load(backend: str) -> tuple[Recogniser | None, float, str]:
 
 def gazetteer_read_ms() -> float:
     """Time to read and index every gazetteer file once more (uncached)."""
-    from store.entities import gazetteers
+    from margin.store.entities import gazetteers
 
     started = time.perf_counter()
     gazetteers.load.__wrapped__()

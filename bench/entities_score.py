@@ -4,7 +4,7 @@ Run: python bench/entities_score.py [--errors]   (figures only; nothing is asser
 
 For every backend that can run here ("rules", "spacy") it prints the load
 time, the time to recognise all gold documents, and the precision / recall /
-F1 table of :func:`store.entities.scoring.format_table`. A backend that is
+F1 table of :func:`margin.store.entities.scoring.format_table`. A backend that is
 missing or broken is reported with the reason and skipped. ``--errors`` also
 lists each backend's false positives and false negatives (labelled).
 """
@@ -15,8 +15,8 @@ import sys
 import time
 import traceback
 
-from store.entities import BACKENDS, MAIN_LABELS, EntitySpan, Recogniser, get_recogniser
-from store.entities.scoring import GoldDocument, format_table, gold_documents, score
+from margin.store.entities import BACKENDS, MAIN_LABELS, EntitySpan, Recogniser, get_recogniser
+from margin.store.entities.scoring import GoldDocument, format_table, gold_documents, score
 
 
 def load(backend: str) -> tuple[Recogniser | None, str]:

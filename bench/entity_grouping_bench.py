@@ -17,8 +17,8 @@ import statistics
 import string
 import time
 
-from store.entities import grouping
-from store.entities.grouping import Mention, group_mentions
+from margin.store.entities import grouping
+from margin.store.entities.grouping import Mention, group_mentions
 
 MENTIONS = 100_000
 DOCUMENTS = 2_000

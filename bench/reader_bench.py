@@ -52,12 +52,12 @@ CODE_NAMES = ["Trust", "Risk", "Labour", "Care", "Conflict", "Technology", "Plac
 
 
 def build_database(path: Path) -> dict:
-    from store.codes import create_code
-    from store.codings import codings_for_document, ensure_coder
-    from store.db import open_database
-    from store.documents import import_text, sample_sources
-    from store.textio import DecodedText
-    from store.util import new_uuid, now
+    from margin.store.codes import create_code
+    from margin.store.codings import codings_for_document, ensure_coder
+    from margin.store.db import open_database
+    from margin.store.documents import import_text, sample_sources
+    from margin.store.sources.textio import DecodedText
+    from margin.store.util import new_uuid, now
 
     db = open_database(path)
     articles = [data.decode("utf-8") for _name, data in sample_sources()]
@@ -96,8 +96,8 @@ def build_database(path: Path) -> dict:
         rows.append((new_uuid(), document_id, rng.choice(code_ids), start, end, text[start:end],
                      "", coder_id, timestamp, timestamp))
     # Its entities too, as an import stores them (rules: fast and deterministic).
-    from store.entities.rules import RuleRecogniser
-    from store.entities.storage import recognise_documents
+    from margin.store.entities.rules import RuleRecogniser
+    from margin.store.entities.storage import recognise_documents
 
     recognise_documents(db, [document_id], RuleRecogniser())
     with db.conn:
@@ -133,13 +133,13 @@ def margin_child(db_path: str, document_id: int, pages: int) -> None:
     import asyncio
     import gc
 
-    gc.disable()  # as tui.cli.main does; the app re-enables it after its first frame
+    gc.disable()  # as margin.tui.cli.main does; the app re-enables it after its first frame
     _paint.start_gc_meter()
     before_import_ns = clock_ns()
-    import tui.reader as reader_module
-    import tui.reader_view as reader_view_module
-    from tui.app import MarginApp
-    from tui.reader_view import ReaderView
+    import margin.tui.reader.screen as reader_module
+    import margin.tui.reader.view as reader_view_module
+    from margin.tui.app import MarginApp
+    from margin.tui.reader.view import ReaderView
 
     imported_ns = clock_ns()
     phases: dict[str, float] = {}
@@ -165,7 +165,7 @@ def margin_child(db_path: str, document_id: int, pages: int) -> None:
     for name in ("word_spans", "sentence_spans", "paragraph_spans"):
         timed(reader_view_module, name, f"{name}")
     timed(reader_view_module, "CodingIndex", "CodingIndex")
-    # tui.reader is imported above, not lazily by open_document as in the app, so
+    # margin.tui.reader.screen is imported above, not lazily by open_document as in the app, so
     # that its names can be wrapped; its import time is in "imports" instead.
 
     rows_drawn = [0]
@@ -414,7 +414,7 @@ def report(built: dict, margin_runs: list[dict], minimal_runs: list[dict], optio
         ("minimal app, from launch", f_launch),
         ("margin reader, from before import textual", m_import),
         ("minimal app, from before import textual", f_import),
-        ("  of which imports: margin (tui.app, reader)", m_imports),
+        ("  of which imports: margin (margin.tui.app, reader)", m_imports),
         ("  of which imports: minimal (textual)", f_imports),
     ):
         print(f"{label:<44}{med(values):9.0f}{min(values):9.0f}{max(values):9.0f}")

@@ -46,10 +46,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from store.db import open_database  # noqa: E402
-from store.refi_export import export_qdpx  # noqa: E402
-from store.refi_import import import_qdpx  # noqa: E402
-from store.textio import count_words  # noqa: E402
+from margin.store.db import open_database  # noqa: E402
+from margin.store.refi.exporter import export_qdpx  # noqa: E402
+from margin.store.refi.importer import import_qdpx  # noqa: E402
+from margin.store.sources.textio import count_words  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 TARGET_S = 10.0

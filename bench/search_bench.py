@@ -42,7 +42,7 @@ from rapidfuzz.utils import default_process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from store.search_index import SearchIndex  # noqa: E402
+from margin.store.search.index import SearchIndex  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

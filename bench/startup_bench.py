@@ -10,9 +10,9 @@ before launch to the end of the first frame in which the library's document
 table has drawn its rows (for the minimal app: its Static). The definition is
 shared with reader_bench.py; see bench/_paint.py.
 
-margin runs the real command-line path: ``tui.cli.main([])`` -> ``run_app``
-(config, ``open_store``, lazy ``import tui.app``, ``MarginApp(...).run()``).
-The only change is made by an import hook when ``tui.app`` is first imported:
+margin runs the real command-line path: ``margin.tui.cli.main([])`` -> ``run_app``
+(config, ``open_store``, lazy ``import margin.tui.app``, ``MarginApp(...).run()``).
+The only change is made by an import hook when ``margin.tui.app`` is first imported:
 ``MarginApp.run`` runs headless at 120x36 and frames are timed; the app exits
 right after its first frame. XDG_DATA_HOME and XDG_CONFIG_HOME point into a
 temporary folder, so the default database is used and no user config is read.
@@ -86,10 +86,10 @@ def margin_child() -> None:
         app_class.__init__ = __init__
 
     class PatchTuiApp(importlib.abc.MetaPathFinder):
-        """After `tui.app` is executed, patch MarginApp (see the docstring)."""
+        """After `margin.tui.app` is executed, patch MarginApp (see the docstring)."""
 
         def find_spec(self, name, path, target=None):
-            if name != "tui.app":
+            if name != "margin.tui.app":
                 return None
             spec = importlib.machinery.PathFinder.find_spec(name, path)
             if spec is None:
@@ -97,9 +97,9 @@ def margin_child() -> None:
             exec_module = spec.loader.exec_module
 
             def exec_and_patch(module):
-                marks["tui.app import start"] = clock_ns()
+                marks["margin.tui.app import start"] = clock_ns()
                 exec_module(module)
-                marks["tui.app imported"] = clock_ns()
+                marks["margin.tui.app imported"] = clock_ns()
                 patch(module)
 
             spec.loader.exec_module = exec_and_patch
@@ -107,10 +107,10 @@ def margin_child() -> None:
 
     sys.meta_path.insert(0, PatchTuiApp())
     before_import_ns = clock_ns()
-    import tui.cli
+    import margin.tui.cli
 
-    marks["tui.cli imported"] = clock_ns()
-    open_store = tui.cli.open_store
+    marks["margin.tui.cli imported"] = clock_ns()
+    open_store = margin.tui.cli.open_store
 
     def timed_open_store(settings):
         started = clock_ns()
@@ -119,20 +119,20 @@ def margin_child() -> None:
         finally:
             phases["open_store (+ sample import on first start)"] = ms(clock_ns() - started)
 
-    tui.cli.open_store = timed_open_store
-    tui.cli.main([])
-    app = sys.modules["tui.app"].bench_app
-    phases["import tui.cli (click, store.config)"] = ms(
-        marks["tui.cli imported"] - before_import_ns)
-    phases["import tui.app (textual, widgets, store)"] = ms(
-        marks["tui.app imported"] - marks["tui.app import start"])
+    margin.tui.cli.open_store = timed_open_store
+    margin.tui.cli.main([])
+    app = sys.modules["margin.tui.app"].bench_app
+    phases["import margin.tui.cli (click, margin.store.config)"] = ms(
+        marks["margin.tui.cli imported"] - before_import_ns)
+    phases["import margin.tui.app (textual, widgets, store)"] = ms(
+        marks["margin.tui.app imported"] - marks["margin.tui.app import start"])
     phases["App.run -> first frame"] = ms(app.bench_first_paint_ns - marks["run"])
     peak, current = rss_kb()
     emit({
         "launch_ns": _paint.launch_ns(),
         "main_ns": _CHILD_MAIN_NS,
         "before_import_ns": before_import_ns,
-        "imported_ns": marks["tui.app imported"],
+        "imported_ns": marks["margin.tui.app imported"],
         "first_paint_ns": app.bench_first_paint_ns,
         "phases_ms": phases,
         "frames_to_first_paint": app.bench_frames_to_first_paint,

@@ -10,8 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from store.textspans import paragraph_spans, sentence_spans, word_spans
-from tui.wrapping import wrap_text
+from margin.store.textspans import paragraph_spans, sentence_spans, word_spans
+from margin.tui.reader.wrapping import wrap_text
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TARGET_CHARS = 1_000_000

@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from tests.helpers import make_demo_project  # noqa: E402
-from tui.app import MarginApp  # noqa: E402
+from margin.tui.app import MarginApp  # noqa: E402
 
 SHOTS = {
     "library": [],

@@ -16,9 +16,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .db import Database
-from .errors import NotFound, StoreError
-from .textspans import paragraph_number
+from margin.store.db import Database
+from margin.store.errors import NotFound, StoreError
+from margin.store.textspans import paragraph_number
 
 STYLES = ("plain", "markdown", "apa")
 

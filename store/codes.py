@@ -8,10 +8,10 @@ from __future__ import annotations
 import colorsys
 from dataclasses import dataclass, field
 
-from .db import Database
-from .errors import NotFound, StoreError
-from .history import ChangeLog, action
-from .util import new_uuid, now, one_line
+from margin.store.db import Database
+from margin.store.errors import NotFound, StoreError
+from margin.store.history import ChangeLog, action
+from margin.store.util import new_uuid, now, one_line
 
 PATH_SEPARATOR = " > "
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .codes import get_code
-from .db import Database
-from .errors import NotFound, QuoteMismatch, StoreError
-from .history import action, writing
-from .util import new_uuid, now, one_line
+from margin.store.codes import get_code
+from margin.store.db import Database
+from margin.store.errors import NotFound, QuoteMismatch, StoreError
+from margin.store.history import action, writing
+from margin.store.util import new_uuid, now, one_line
 
 
 @dataclass(slots=True)
@@ -227,7 +227,7 @@ def apply_new_code(
     """Create the code at ``code_path`` ("A > B"; existing levels are reused)
     and code the passage with it, as one undoable action.
     Returns (code id, coding id)."""
-    from .codes import ensure_code_path
+    from margin.store.codes import ensure_code_path
 
     with action(db, f"Code passage as new code {code_path.strip()}"):
         code_id = ensure_code_path(db, code_path)

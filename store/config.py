@@ -25,7 +25,7 @@ from pathlib import Path
 
 import platformdirs
 
-from .errors import StoreError
+from margin.store.errors import StoreError
 
 APP_NAME = "margin"
 

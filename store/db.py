@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError
+from margin.store.errors import StoreError
 
 # The migrations of store/schema.py, in order (a test keeps the two in step).
 MIGRATION_NAMES = (
@@ -149,7 +149,7 @@ def open_database(path: str | Path | None) -> Database:
         if path is not None and db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode = wal")
         if tuple(applied) != MIGRATION_NAMES:
-            from .schema import migrations
+            from margin.store.schema import migrations
 
             # All pending migrations in one write transaction: two margins
             # opening a new file at once cannot both create the schema.

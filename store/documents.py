@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from .cleaning import clean_boilerplate, cleaning_report
-from .db import Database
-from .errors import NotFound, StoreError
-from .formats import FORMAT_SUFFIXES, extract
-from .history import action
-from .textio import (
+from margin.store.sources.cleaning import clean_boilerplate, cleaning_report
+from margin.store.db import Database
+from margin.store.errors import NotFound, StoreError
+from margin.store.sources.formats import FORMAT_SUFFIXES, extract
+from margin.store.history import action
+from margin.store.sources.textio import (
     DecodedText,
     ImportRefused,
     count_words,
@@ -31,9 +31,9 @@ from .textio import (
     read_file_bytes,
     read_text_file,
 )
-from .titles import guess_title
-from .transcripts import parse_transcript, transcript_to_text
-from .util import new_uuid, now, one_line
+from margin.store.sources.titles import guess_title
+from margin.store.sources.transcripts import parse_transcript, transcript_to_text
+from margin.store.util import new_uuid, now, one_line
 
 # File types `margin import` reads from directories; named files of any
 # extension are tried (and refused if binary).
@@ -296,7 +296,7 @@ def import_paths(
 
 def sample_sources() -> list[tuple[str, bytes]]:
     """The built-in sample corpus shipped in the package."""
-    folder = files("store.seeds")
+    folder = files("margin.seeds")
     return sorted(
         (entry.name, entry.read_bytes()) for entry in folder.iterdir() if entry.name.endswith(".txt")
     )

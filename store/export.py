@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .codes import codebook, descendant_ids, find_code
-from .codings import verify_quote
-from .db import Database
-from .documents import find_document
-from .errors import NotFound, StoreError
-from .textspans import paragraph_number, paragraph_spans
+from margin.store.codes import codebook, descendant_ids, find_code
+from margin.store.codings import verify_quote
+from margin.store.db import Database
+from margin.store.documents import find_document
+from margin.store.errors import NotFound, StoreError
+from margin.store.textspans import paragraph_number, paragraph_spans
 
 FORMATS = ("csv", "jsonl", "md")
 

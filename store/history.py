@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .db import Database
-from .errors import HistoryConflict, NotFound, StoreError
-from .util import now
+from margin.store.db import Database
+from margin.store.errors import HistoryConflict, NotFound, StoreError
+from margin.store.util import now
 
 # Keep this many actions; older ones can no longer be undone.
 HISTORY_LIMIT = 1000

@@ -2,7 +2,7 @@
 
 Each migration runs in its own transaction and is recorded in
 ``_sqlite_migrations`` (sqlite-utils' ``Migrations``), so an old file opened by
-a newer margin is upgraded in place. ``store.db.MIGRATION_NAMES`` lists them
+a newer margin is upgraded in place. ``margin.store.db.MIGRATION_NAMES`` lists them
 too, so that opening an up-to-date database needs no sqlite-utils import.
 """
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from store.db import open_database
-from store.documents import import_sample_corpus
+from margin.store.db import open_database
+from margin.store.documents import import_sample_corpus
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.codes import create_code
-from store.codings import apply_coding, set_coding_memo
-from store.db import open_database
-from store.documents import get_document, import_sample_corpus, import_text
-from store.entities.rules import RuleRecogniser
-from store.entities.storage import documents_needing_entities, recognise_documents
-from store.textio import DecodedText
+from margin.store.codes import create_code
+from margin.store.codings import apply_coding, set_coding_memo
+from margin.store.db import open_database
+from margin.store.documents import get_document, import_sample_corpus, import_text
+from margin.store.entities.rules import RuleRecogniser
+from margin.store.entities.storage import documents_needing_entities, recognise_documents
+from margin.store.sources.textio import DecodedText
 
 
 def make_project(

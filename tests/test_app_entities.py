@@ -5,24 +5,24 @@ from __future__ import annotations
 import pytest
 from rich.color import Color as RichColor
 
-from store.codes import codebook
-from store.config import load_config
-from store.db import open_database
-from store.entities.storage import (
+from margin.store.codes import codebook
+from margin.store.config import load_config
+from margin.store.db import open_database
+from margin.store.entities.storage import (
     corpus_entities,
     documents_needing_entities,
     entities_for_document,
 )
-from store.errors import StoreError
-from store.export import coded_passages
-from tests.helpers import make_project, wait_for
-from tui.app import MarginApp
-from tui.entity_panel import EntityPanel
-from tui.entity_review import ReviewScreen
-from tui.entity_styles import ENTITY_COLOURS
-from tui.modals import Confirm, FuzzyPicker
-from tui.reader import ReaderScreen
-from tui.reader_view import ReaderView
+from margin.store.errors import StoreError
+from margin.store.export import coded_passages
+from helpers import make_project, wait_for
+from margin.tui.app import MarginApp
+from margin.tui.entities.panel import EntityPanel
+from margin.tui.entities.review import ReviewScreen
+from margin.tui.entities.styles import ENTITY_COLOURS
+from margin.tui.modals import Confirm, FuzzyPicker
+from margin.tui.reader.screen import ReaderScreen
+from margin.tui.reader.view import ReaderView
 
 SIZE = (120, 36)
 
@@ -237,12 +237,12 @@ async def test_a_corrected_type_is_kept_without_coding(project):
 
 
 async def test_a_failed_apply_keeps_the_decisions_on_screen(project, monkeypatch):
-    import tui.entity_review
+    import margin.tui.entities.review
 
     def locked(*args, **kwargs):
         raise StoreError("could not save (database is locked); nothing was changed")
 
-    monkeypatch.setattr(tui.entity_review, "apply_review", locked)
+    monkeypatch.setattr(margin.tui.entities.review, "apply_review", locked)
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
         await _open_diplomacy_watch(pilot)
@@ -263,7 +263,7 @@ def test_a_broken_code_template_is_refused_when_the_config_is_read(tmp_path):
 
 
 async def test_asking_for_spacy_without_a_model_says_so_and_uses_the_rules(tmp_path, monkeypatch):
-    from store.entities import spacy_backend
+    from margin.store.entities import spacy_backend
 
     monkeypatch.setattr(spacy_backend.SpacyRecogniser, "_cached", None)
     monkeypatch.setattr(spacy_backend, "MODEL_PACKAGES", ("margin_no_such_model",))

@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from store.codes import codebook
-from store.codings import codings_for_document
-from store.db import open_database
-from store.export import coded_passages, to_jsonl
-from tests.helpers import backgrounds_of, make_project, visible_rows
-from tui.app import MarginApp
-from tui.library import LibraryScreen
-from tui.modals import FuzzyPicker
-from tui.reader import ReaderScreen
-from tui.reader_view import ReaderView
+from margin.store.codes import codebook
+from margin.store.codings import codings_for_document
+from margin.store.db import open_database
+from margin.store.export import coded_passages, to_jsonl
+from helpers import backgrounds_of, make_project, visible_rows
+from margin.tui.app import MarginApp
+from margin.tui.library import LibraryScreen
+from margin.tui.modals import FuzzyPicker
+from margin.tui.reader.screen import ReaderScreen
+from margin.tui.reader.view import ReaderView
 
 SIZE = (120, 36)
 
@@ -392,10 +392,10 @@ async def test_codebook_keys_create_nest_move_and_merge(project):
 async def test_a_long_document_opens_in_two_steps_and_ends_up_whole(tmp_path):
     """Over 200,000 characters, the first frame wraps only the beginning; the
     whole text and every coding follow at once, and nothing is lost."""
-    from store.codes import create_code
-    from store.codings import apply_coding
-    from store.db import open_database
-    from store.documents import get_document
+    from margin.store.codes import create_code
+    from margin.store.codings import apply_coding
+    from margin.store.db import open_database
+    from margin.store.documents import get_document
 
     paragraph = "Field note {n}: the committee met again and nothing was decided. " * 6
     text = "\n\n".join(paragraph.format(n=n) for n in range(800))
@@ -410,10 +410,10 @@ async def test_a_long_document_opens_in_two_steps_and_ends_up_whole(tmp_path):
     apply_coding(db, 1, early, 0, 10, "ada")
     db.conn.close()
 
-    import tui.reader_view
+    import margin.tui.reader.view
 
     wrapped_lengths = []
-    real_wrap = tui.reader_view.wrap_text
+    real_wrap = margin.tui.reader.view.wrap_text
 
     def spy(text, width):
         wrapped_lengths.append(len(text))
@@ -421,14 +421,14 @@ async def test_a_long_document_opens_in_two_steps_and_ends_up_whole(tmp_path):
 
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        tui.reader_view.wrap_text = spy
+        margin.tui.reader.view.wrap_text = spy
         try:
             await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
             await pilot.pause()
         finally:
-            tui.reader_view.wrap_text = real_wrap
+            margin.tui.reader.view.wrap_text = real_wrap
         assert wrapped_lengths[0] < 40_000 and wrapped_lengths[-1] == len(stored)
         view = app.screen.query_one(ReaderView)
         assert view._first_screens_end is None

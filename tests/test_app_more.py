@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from store.codings import codings_for_document
-from store.documents import list_documents
-from store.entities.storage import documents_needing_entities, entities_for_document
-from tests.helpers import make_demo_project, make_project
-from tui.app import MarginApp
-from tui.help import HelpScreen
-from tui.reader import ReaderScreen
-from tui.transfer import ExportScreen, ImportScreen
+from margin.store.codings import codings_for_document
+from margin.store.documents import list_documents
+from margin.store.entities.storage import documents_needing_entities, entities_for_document
+from helpers import make_demo_project, make_project
+from margin.tui.app import MarginApp
+from margin.tui.help import HelpScreen
+from margin.tui.reader.screen import ReaderScreen
+from margin.tui.transfer import ExportScreen, ImportScreen
 
 SIZE = (120, 36)
 
@@ -99,8 +99,8 @@ async def test_export_a_refi_qda_project_from_the_app(tmp_path):
 
 
 async def test_import_a_refi_qda_project_from_the_app(tmp_path):
-    from store.db import open_database
-    from store.refi_export import export_qdpx
+    from margin.store.db import open_database
+    from margin.store.refi.exporter import export_qdpx
 
     demo = open_database(make_demo_project(tmp_path / "demo.db"))
     archive = export_qdpx(demo, tmp_path / "demo.qdpx")
@@ -161,10 +161,10 @@ async def test_help_lists_every_reader_key_with_its_id(tmp_path):
 
 def test_store_never_imports_textual():
     code = (
-        "import sys, store.db, store.documents, store.codes, store.codings, store.export, "
-        "store.history, store.config, store.citations, store.search, store.search_index, "
-        "store.fulltext, store.entities.storage, store.entities.rules, "
-        "store.entities.spacy_backend, store.entities.grouping, store.entities.scoring; "
+        "import sys, margin.store.db, margin.store.documents, margin.store.codes, margin.store.codings, margin.store.export, "
+        "margin.store.history, margin.store.config, margin.store.citations, margin.store.search.corpus, margin.store.search.index, "
+        "margin.store.search.fulltext, margin.store.entities.storage, margin.store.entities.rules, "
+        "margin.store.entities.spacy_backend, margin.store.entities.grouping, margin.store.entities.scoring; "
         "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from tests.helpers import make_project, wait_for
-from tui.app import MarginApp
-from tui.modals import TextPrompt
-from tui.reader import ReaderScreen
-from tui.reader_view import ReaderView
+from helpers import make_project, wait_for
+from margin.tui.app import MarginApp
+from margin.tui.modals import TextPrompt
+from margin.tui.reader.screen import ReaderScreen
+from margin.tui.reader.view import ReaderView
 
 SIZE = (120, 36)
 
@@ -66,11 +66,11 @@ async def test_find_with_no_match_says_so(project):
 
 
 async def test_full_text_hits_then_code_all_hits_then_undo(project):
-    from store.codes import codebook
-    from store.export import coded_passages
-    from store.fulltext import search_documents
-    from tui.fulltext_screen import FullTextScreen
-    from tui.modals import Confirm, FuzzyPicker
+    from margin.store.codes import codebook
+    from margin.store.export import coded_passages
+    from margin.store.search.fulltext import search_documents
+    from margin.tui.search.fulltext import FullTextScreen
+    from margin.tui.modals import Confirm, FuzzyPicker
 
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
@@ -105,7 +105,7 @@ async def test_full_text_hits_then_code_all_hits_then_undo(project):
 
 
 async def test_a_malformed_full_text_query_gives_a_message_not_an_error(project):
-    from tui.fulltext_screen import FullTextScreen
+    from margin.tui.search.fulltext import FullTextScreen
 
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
@@ -120,9 +120,9 @@ async def test_a_malformed_full_text_query_gives_a_message_not_an_error(project)
 
 
 async def test_search_as_you_type_then_enter_opens_the_passage_in_the_reader(tmp_path):
-    from store.codings import get_coding
-    from tests.helpers import make_demo_project
-    from tui.search import SearchScreen
+    from margin.store.codings import get_coding
+    from helpers import make_demo_project
+    from margin.tui.search.fuzzy import SearchScreen
 
     project = make_demo_project(tmp_path / "demo.db")
     app = MarginApp(project, "ada")
@@ -148,9 +148,9 @@ async def test_search_as_you_type_then_enter_opens_the_passage_in_the_reader(tmp
 async def test_stale_searches_are_cancelled_and_only_the_latest_is_shown(tmp_path, monkeypatch):
     import time
 
-    from store.search import SearchCorpus
-    from tests.helpers import make_demo_project
-    from tui.search import SearchScreen
+    from margin.store.search.corpus import SearchCorpus
+    from helpers import make_demo_project
+    from margin.tui.search.fuzzy import SearchScreen
 
     seen: list[tuple[str, bool]] = []
     real_search = SearchCorpus.search

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pyperclip
 import pytest
 
-from store.citations import Citable, citable_passage, format_citation, join_citations
-from store.documents import import_text
-from store.errors import StoreError
-from store.textio import DecodedText
-from tui.clipboard import copy_text
+from margin.store.citations import Citable, citable_passage, format_citation, join_citations
+from margin.store.documents import import_text
+from margin.store.errors import StoreError
+from margin.store.sources.textio import DecodedText
+from margin.tui.clipboard import copy_text
 
 PASSAGE = Citable("Talks are going\nwell.", "Peace talks", 3, "/home/ada/corpus/talks.txt",
                   "2026-11-01")

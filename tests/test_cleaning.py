@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from store.cleaning import clean_boilerplate, cleaning_report
-from store.textio import read_text_file
+from margin.store.sources.cleaning import clean_boilerplate, cleaning_report
+from margin.store.sources.textio import read_text_file
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -13,7 +13,7 @@ import pytest
 def margin(*args: str, stdin: bytes | None = None, env_extra: dict | None = None):
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *args],
+        [sys.executable, "-m", "margin.tui.cli", *args],
         input=stdin,
         capture_output=True,
         env=env,
@@ -81,10 +81,10 @@ def test_import_from_stdin_normalises_line_endings(tmp_path):
 
 def test_codes_and_export_after_coding(tmp_path):
     db_path = tmp_path / "p.db"
-    from store.codes import create_code
-    from store.codings import apply_coding
-    from store.db import open_database
-    from store.documents import get_document, import_sample_corpus
+    from margin.store.codes import create_code
+    from margin.store.codings import apply_coding
+    from margin.store.db import open_database
+    from margin.store.documents import get_document, import_sample_corpus
 
     db = open_database(db_path)
     import_sample_corpus(db)
@@ -148,7 +148,7 @@ def test_a_corrupt_database_file_is_an_error_not_a_traceback(tmp_path):
     ],
 )
 def test_only_app_arguments_skip_the_click_command_line(argv, expected):
-    from tui.cli import app_settings
+    from margin.tui.cli import app_settings
 
     settings = app_settings(argv)
     if expected == "click":
@@ -270,7 +270,7 @@ def test_entities_of_standard_input():
 def test_export_a_refi_qda_project_and_codebook(tmp_path):
     import zipfile
 
-    from tests.helpers import make_demo_project
+    from helpers import make_demo_project
 
     db = str(make_demo_project(tmp_path / "demo.db"))
     project = tmp_path / "project.qdpx"
@@ -287,7 +287,7 @@ def test_export_a_refi_qda_project_and_codebook(tmp_path):
 
 
 def test_export_then_import_a_refi_qda_project_into_an_empty_database(tmp_path):
-    from tests.helpers import make_demo_project
+    from helpers import make_demo_project
 
     source = str(make_demo_project(tmp_path / "demo.db"))
     project = tmp_path / "project.qdpx"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.entities import MAIN_LABELS, EntitySpan, get_recogniser
-from store.entities.gazetteers import (
+from margin.store.entities import MAIN_LABELS, EntitySpan, get_recogniser
+from margin.store.entities.gazetteers import (
     DATA_DIR,
     LABELLED_FILES,
     WORD_FILES,
@@ -18,9 +18,9 @@ from store.entities.gazetteers import (
     is_title,
     load,
 )
-from store.entities.rules import RuleRecogniser
-from store.entities.scoring import gold_documents, parse_markup, score
-from store.textio import read_text_file
+from margin.store.entities.rules import RuleRecogniser
+from margin.store.entities.scoring import gold_documents, parse_markup, score
+from margin.store.sources.textio import read_text_file
 
 DATA = Path(__file__).parent / "data" / "entities"
 

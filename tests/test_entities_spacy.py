@@ -11,13 +11,13 @@ import pytest
 
 pytest.importorskip("spacy")
 
-from store.entities import (  # noqa: E402
+from margin.store.entities import (  # noqa: E402
     BackendUnavailable,
     EntitySpan,
     get_recogniser,
     spacy_backend,
 )
-from store.entities.spacy_backend import (  # noqa: E402
+from margin.store.entities.spacy_backend import (  # noqa: E402
     SpacyRecogniser,
     fill_from_rules,
     postprocess,
@@ -134,7 +134,7 @@ def test_text_longer_than_max_length_is_chunked_with_exact_offsets(recogniser, m
 
 def test_import_does_not_import_spacy():
     code = (
-        "import sys, store.entities, store.entities.spacy_backend as b\n"
+        "import sys, margin.store.entities, margin.store.entities.spacy_backend as b\n"
         "b.available(); b.unavailable_reason()\n"
         "assert 'spacy' not in sys.modules, 'spacy imported'\n"
     )

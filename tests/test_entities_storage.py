@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from store.codes import codebook
-from store.codings import codings_for_document
-from store.documents import import_text
-from store.entities import EntitySpan
-from store.entities.grouping import Mention
-from store.entities.storage import (
+from margin.store.codes import codebook
+from margin.store.codings import codings_for_document
+from margin.store.documents import import_text
+from margin.store.entities import EntitySpan
+from margin.store.entities.grouping import Mention
+from margin.store.entities.storage import (
     ACCEPTED,
     REJECTED,
     MentionDecision,
@@ -25,9 +25,9 @@ from store.entities.storage import (
     recognise_documents,
     store_entities,
 )
-from store.errors import StoreError
-from store.history import undo
-from store.textio import DecodedText
+from margin.store.errors import StoreError
+from margin.store.history import undo
+from margin.store.sources.textio import DecodedText
 
 TEXT = (
     "Vladimir Putin met Olaf Scholz in Berlin. Putin spoke first.\n\n"

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 import pytest
 
-from store.entities import ALL_LABELS
-from store.entities.grouping import (
+from margin.store.entities import ALL_LABELS
+from margin.store.entities.grouping import (
     EntityGroup,
     Mention,
     alias_conflicts,
@@ -393,7 +393,7 @@ def test_alias_file_lists_each_alias_under_one_name():
 def test_grouping_does_not_import_textual():
     import subprocess
 
-    code = "import sys, store.entities.grouping; print('textual' in sys.modules)"
+    code = "import sys, margin.store.entities.grouping; print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False"
 

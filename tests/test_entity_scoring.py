@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from store.entities import MAIN_LABELS, EntitySpan
-from store.entities.scoring import (
+from margin.store.entities import MAIN_LABELS, EntitySpan
+from margin.store.entities.scoring import (
     GOLD_DIR,
     SEEDS_DIR,
     GoldFormatError,
@@ -18,7 +18,7 @@ from store.entities.scoring import (
     parse_markup,
     score,
 )
-from store.textio import read_text_file
+from margin.store.sources.textio import read_text_file
 
 TEXT = "Putin met Trump in Moscow on Tuesday."
 

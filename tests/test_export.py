@@ -10,17 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.codes import create_code
-from store.codings import apply_coding
-from store.db import open_database
-from store.documents import get_document, import_text
-from store.errors import NotFound, QuoteMismatch
-from store.export import coded_passages, to_csv, to_jsonl, to_markdown
-from store.textio import DecodedText
+from margin.store.codes import create_code
+from margin.store.codings import apply_coding
+from margin.store.db import open_database
+from margin.store.documents import get_document, import_text
+from margin.store.errors import NotFound, QuoteMismatch
+from margin.store.export import coded_passages, to_csv, to_jsonl, to_markdown
+from margin.store.sources.textio import DecodedText
 
 
 def _code(db, document_id, code_name, phrase, parent=None):
-    from store.codes import find_code
+    from margin.store.codes import find_code
 
     code = find_code(db, code_name)
     code_id = code.id if code else create_code(db, code_name, parent_id=parent)

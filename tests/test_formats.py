@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from store.documents import get_document, import_paths
-from store.formats import NEEDS_EXTRA, extract_docx, extract_epub, extract_html, extract_pdf
-from store.textio import ImportRefused, read_text_file
+from margin.store.documents import get_document, import_paths
+from margin.store.sources.formats import NEEDS_EXTRA, extract_docx, extract_epub, extract_html, extract_pdf
+from margin.store.sources.textio import ImportRefused, read_text_file
 
 pytest.importorskip("trafilatura")
 pytest.importorskip("docx")

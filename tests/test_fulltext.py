@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.codes import codebook, create_code
-from store.codings import apply_coding, codings_for_document
-from store.db import open_database
-from store.documents import get_document, import_text, rename_document
-from store.errors import NotFound, StoreError
-from store.fulltext import (
+from margin.store.codes import codebook, create_code
+from margin.store.codings import apply_coding, codings_for_document
+from margin.store.db import open_database
+from margin.store.documents import get_document, import_text, rename_document
+from margin.store.errors import NotFound, StoreError
+from margin.store.search.fulltext import (
     FtsHit,
     code_hits,
     context,
@@ -21,8 +21,8 @@ from store.fulltext import (
     preview_code_hits,
     search_documents,
 )
-from store.history import can_undo, redo, undo
-from store.textio import DecodedText
+from margin.store.history import can_undo, redo, undo
+from margin.store.sources.textio import DecodedText
 
 PEACE = (
     "Peace talks began in Istanbul. The talk was short and the talks failed.\n\n"

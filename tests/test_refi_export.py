@@ -12,15 +12,15 @@ from xml.etree import ElementTree as ET
 import pytest
 import xmlschema
 
-from store import refi_export
-from store.codes import codebook, create_code, describe_code
-from store.codings import apply_coding, set_memo
-from store.db import open_database
-from store.documents import import_text
-from store.errors import QuoteMismatch, StoreError
-from store.refi_export import export_qdc, export_qdpx
-from store.textio import DecodedText
-from tests.helpers import make_demo_project
+from margin.store.refi import exporter as refi_export
+from margin.store.codes import codebook, create_code, describe_code
+from margin.store.codings import apply_coding, set_memo
+from margin.store.db import open_database
+from margin.store.documents import import_text
+from margin.store.errors import QuoteMismatch, StoreError
+from margin.store.refi.exporter import export_qdc, export_qdpx
+from margin.store.sources.textio import DecodedText
+from helpers import make_demo_project
 
 SCHEMAS = Path(__file__).parent / "data" / "refi-qda"
 P = "{urn:QDA-XML:project:1.0}"

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.codes import codebook, create_code, describe_code
-from store.codings import apply_coding, set_memo
-from store.db import open_database
-from store.documents import import_text
-from store.errors import StoreError
-from store.refi_export import export_qdc, export_qdpx
-from store.refi_import import import_qdc, import_qdpx
-from store.textio import DecodedText
-from tests.helpers import make_demo_project
+from margin.store.codes import codebook, create_code, describe_code
+from margin.store.codings import apply_coding, set_memo
+from margin.store.db import open_database
+from margin.store.documents import import_text
+from margin.store.errors import StoreError
+from margin.store.refi.exporter import export_qdc, export_qdpx
+from margin.store.refi.importer import import_qdc, import_qdpx
+from margin.store.sources.textio import DecodedText
+from helpers import make_demo_project
 
 CODE_GUID = "11111111-1111-4111-8111-111111111111"
 USER_GUID = "22222222-2222-4222-8222-222222222222"
@@ -254,7 +254,7 @@ def test_document_found_by_text_when_its_hash_is_another(empty, tmp_path):
 
 
 def test_failure_after_codings_were_written_rolls_back(empty, tmp_path, monkeypatch):
-    from store import refi_import
+    from margin.store.refi import importer as refi_import
 
     real = refi_import._Importer.stored_document
     calls = []
@@ -322,7 +322,7 @@ def test_hostile_archives_are_refused_and_change_nothing(demo, tmp_path, kind):
 
 
 def test_failure_midway_rolls_back(empty, tmp_path, monkeypatch):
-    from store import refi_import
+    from margin.store.refi import importer as refi_import
 
     def explode(self, *args):
         raise StoreError("boom")

@@ -7,15 +7,15 @@ import json
 
 import pytest
 
-from store.codes import create_code, rename_code
-from store.codings import apply_coding, remove_coding, set_coding_memo, set_memo
-from store.db import open_database
-from store.documents import get_document, rename_document
-from store.errors import StoreError
-from store.history import redo, undo
-from store.search import SearchCorpus, complete_filter, filter_being_typed, parse_query
-from tests.helpers import make_demo_project
-from tests.test_cli import margin
+from margin.store.codes import create_code, rename_code
+from margin.store.codings import apply_coding, remove_coding, set_coding_memo, set_memo
+from margin.store.db import open_database
+from margin.store.documents import get_document, rename_document
+from margin.store.errors import StoreError
+from margin.store.history import redo, undo
+from margin.store.search.corpus import SearchCorpus, complete_filter, filter_being_typed, parse_query
+from helpers import make_demo_project
+from test_cli import margin
 
 
 @pytest.fixture

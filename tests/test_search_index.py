@@ -9,7 +9,7 @@ import pytest
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from store.search_index import SearchHit, SearchIndex
+from margin.store.search.index import SearchHit, SearchIndex
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import make_demo_project, wait_for
-from tui.app import MarginApp
-from tui.entity_review import ReviewScreen
-from tui.fulltext_screen import FullTextScreen
-from tui.modals import FuzzyPicker
-from tui.search import SearchScreen
+from helpers import make_demo_project, wait_for
+from margin.tui.app import MarginApp
+from margin.tui.entities.review import ReviewScreen
+from margin.tui.search.fulltext import FullTextScreen
+from margin.tui.modals import FuzzyPicker
+from margin.tui.search.fuzzy import SearchScreen
 
 SIZE = (120, 36)
 

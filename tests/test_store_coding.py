@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from store import history
-from store.codes import (
+from margin.store import history
+from margin.store.codes import (
     codebook,
     create_code,
     delete_code,
@@ -18,7 +18,7 @@ from store.codes import (
     recolour_code,
     rename_code,
 )
-from store.codings import (
+from margin.store.codings import (
     apply_coding,
     apply_new_code,
     change_boundaries,
@@ -28,8 +28,8 @@ from store.codings import (
     set_coding_memo,
     set_memo,
 )
-from store.documents import get_document, rename_document
-from store.errors import QuoteMismatch, StoreError
+from margin.store.documents import get_document, rename_document
+from margin.store.errors import QuoteMismatch, StoreError
 
 
 def _passage(db, document_id=1, phrase="Jake Sullivan"):
@@ -256,7 +256,7 @@ def test_recently_used_codes_are_newest_first(sample_db):
 
 def test_a_failed_action_changes_nothing(sample_db):
     """One transaction per action: an error in the middle rolls it all back."""
-    from store.history import action
+    from margin.store.history import action
 
     with pytest.raises(RuntimeError):
         with action(sample_db, "half done") as log:

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from store.db import open_database, schema_version
-from store.errors import StoreError
+from margin.store.db import open_database, schema_version
+from margin.store.errors import StoreError
 
 
 def test_new_database_records_its_migrations_and_uses_wal(db, db_path):
@@ -51,8 +51,8 @@ def test_a_missing_folder_gives_a_clear_error(tmp_path):
 
 
 def test_the_fast_open_path_knows_every_migration():
-    from store.db import MIGRATION_NAMES
-    from store.schema import migrations
+    from margin.store.db import MIGRATION_NAMES
+    from margin.store.schema import migrations
 
     assert MIGRATION_NAMES == tuple(m.name for m in migrations._migrations)
 
@@ -65,18 +65,18 @@ def test_reading_needs_no_sqlite_utils_import():
 
     code = """
 import sys, tempfile, pathlib
-from store.db import open_database
+from margin.store.db import open_database
 path = pathlib.Path(tempfile.mkdtemp()) / "m.db"
 open_database(path).conn.close()
 for name in list(sys.modules):
     if name.startswith("sqlite_utils"):
         del sys.modules[name]
 db = open_database(path)
-from store.documents import list_documents
-from store.codes import codebook
+from margin.store.documents import list_documents
+from margin.store.codes import codebook
 list_documents(db); codebook(db)
 assert not any(m.startswith("sqlite_utils") for m in sys.modules), "imported on read"
-from store.codes import create_code
+from margin.store.codes import create_code
 create_code(db, "x")
 assert "sqlite_utils" in sys.modules
 """
@@ -90,15 +90,15 @@ def test_a_crash_right_after_an_action_loses_nothing(tmp_path):
     import subprocess
     import sys
 
-    from store.codings import codings_for_document
+    from margin.store.codings import codings_for_document
 
     path = tmp_path / "crash.db"
     code = f"""
 import os
-from store.db import open_database
-from store.documents import import_sample_corpus
-from store.codes import create_code
-from store.codings import apply_coding
+from margin.store.db import open_database
+from margin.store.documents import import_sample_corpus
+from margin.store.codes import create_code
+from margin.store.codings import apply_coding
 db = open_database({str(path)!r})
 import_sample_corpus(db)
 db.execute("UPDATE documents SET title = title")  # a plain write outside any action
@@ -119,7 +119,7 @@ def test_an_action_waits_for_another_writer_instead_of_failing(sample_db, db_pat
     import threading
     import time
 
-    from store.codes import codebook, create_code
+    from margin.store.codes import codebook, create_code
 
     other = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")

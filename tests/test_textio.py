@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store import textio
-from store.textio import (
+from margin.store.sources import textio
+from margin.store.sources.textio import (
     DecodedText,
     ImportRefused,
     count_words,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.textspans import (
+from margin.store.textspans import (
     is_hard_wrapped,
     next_start,
     paragraph_number,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from store.cleaning import clean_boilerplate
-from store.textio import read_text_file
-from store.titles import guess_title
+from margin.store.sources.cleaning import clean_boilerplate
+from margin.store.sources.textio import read_text_file
+from margin.store.sources.titles import guess_title
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from store.documents import get_document, import_paths
-from store.textio import ImportRefused
-from store.transcripts import format_time, parse_srt, parse_vtt, transcript_to_text
+from margin.store.documents import get_document, import_paths
+from margin.store.sources.textio import ImportRefused
+from margin.store.sources.transcripts import format_time, parse_srt, parse_vtt, transcript_to_text
 
 VTT = """WEBVTT - Interview with Anna
 Kind: captions
@@ -243,5 +243,5 @@ def test_transcript_text_is_immutable_after_import(db, tmp_path: Path):
 
 
 def test_transcripts_module_does_not_import_textual():
-    code = "import sys, store.transcripts; assert 'textual' not in sys.modules"
+    code = "import sys, margin.store.sources.transcripts; assert 'textual' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len, split_graphemes
 
-from tui.wrapping import (
+from margin.tui.reader.wrapping import (
     VisualLine,
     _wrap_graphemes,
     _wrap_single_cell,

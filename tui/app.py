@@ -17,16 +17,16 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from store import codes as codebook_store
-from store import history
-from store.codes import Code
-from store.codings import memo_text, set_memo
-from store.config import Config, resolve_entity_backend
-from store.db import Database, open_database
-from store.errors import StoreError
-from tui.codebook import CodebookTree, code_label
-from tui.help import displayed_keys
-from tui.modals import Choice, Confirm, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
+from margin.store import codes as codebook_store
+from margin.store import history
+from margin.store.codes import Code
+from margin.store.codings import memo_text, set_memo
+from margin.store.config import Config, resolve_entity_backend
+from margin.store.db import Database, open_database
+from margin.store.errors import StoreError
+from margin.tui.codebook.tree import CodebookTree, code_label
+from margin.tui.help import displayed_keys
+from margin.tui.modals import Choice, Confirm, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 
 
 def settle_memory() -> None:
@@ -96,7 +96,7 @@ class MarginApp(App):
     def on_mount(self) -> None:
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
-        from tui.library import LibraryScreen
+        from margin.tui.library import LibraryScreen
 
         self.push_screen(LibraryScreen())
         self.call_after_refresh(settle_memory)
@@ -129,14 +129,14 @@ class MarginApp(App):
             reload()
 
     def open_document(self, document_id: int, offset: int | None = None) -> None:
-        from tui.reader import ReaderScreen
+        from margin.tui.reader.screen import ReaderScreen
 
         self.push_screen(ReaderScreen(document_id, offset=offset))
 
     # ------------------------------------------------------------- entities
 
     def recognise_pending(self) -> None:
-        from store.entities.storage import documents_needing_entities
+        from margin.store.entities.storage import documents_needing_entities
 
         running = any(w.group == "entities" and w.is_running for w in self.workers)
         # A running worker looks for more documents before it stops; starting
@@ -146,7 +146,7 @@ class MarginApp(App):
 
     def rebuild_entities(self) -> None:
         """Recognise every document again (with the configured backend)."""
-        from store.entities.storage import all_document_ids
+        from margin.store.entities.storage import all_document_ids
 
         self.notify("Recognising the entities of every document again…", timeout=3)
         self._recognise_worker(all_document_ids(self.db), announce=True)
@@ -159,8 +159,8 @@ class MarginApp(App):
         yet, until none is left (documents imported meanwhile are picked up
         too). Opening a document never waits for this: the reader shows the
         entities when they arrive."""
-        from store.entities import get_recogniser
-        from store.entities.storage import documents_needing_entities, recognise_documents
+        from margin.store.entities import get_recogniser
+        from margin.store.entities.storage import documents_needing_entities, recognise_documents
 
         worker = get_current_worker()
         try:
@@ -201,7 +201,7 @@ class MarginApp(App):
 
     @work(thread=True, group="gather-entities", exclusive=True, exit_on_error=False)
     def _gather_entities_worker(self) -> None:
-        from store.entities.storage import corpus_groups
+        from margin.store.entities.storage import corpus_groups
 
         try:
             db = open_database(self.db_path)
@@ -215,9 +215,9 @@ class MarginApp(App):
         self.call_from_thread(self._pick_entity, groups)
 
     def _pick_entity(self, groups) -> None:
-        from store.entities import ALL_LABELS
-        from tui.entity_review import ReviewScreen
-        from tui.entity_styles import NOT_HIGHLIGHTED, entity_style
+        from margin.store.entities import ALL_LABELS
+        from margin.tui.entities.review import ReviewScreen
+        from margin.tui.entities.styles import NOT_HIGHLIGHTED, entity_style
 
         # Bare numbers are not shown in the reader: not offered for review either.
         groups = [group for group in groups if group.label not in NOT_HIGHLIGHTED]
@@ -276,19 +276,19 @@ class MarginApp(App):
         self.reload_screen()
 
     def action_search(self) -> None:
-        from tui.search import SearchScreen
+        from margin.tui.search.fuzzy import SearchScreen
 
         if not isinstance(self.screen, SearchScreen):
             self.push_screen(SearchScreen())
 
     def action_full_text(self) -> None:
-        from tui.fulltext_screen import FullTextScreen
+        from margin.tui.search.fulltext import FullTextScreen
 
         if not isinstance(self.screen, FullTextScreen):
             self.push_screen(FullTextScreen())
 
     def action_help(self) -> None:
-        from tui.help import HelpScreen
+        from margin.tui.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
@@ -316,7 +316,7 @@ class MarginApp(App):
                 binding.tooltip or binding.description,
                 partial(self._run_from_palette, binding.action, node),
             )
-        from tui.transfer import ExportScreen, ImportScreen
+        from margin.tui.transfer import ExportScreen, ImportScreen
 
         yield SystemCommand("Import documents", "Import text or Markdown files or a folder",
                             lambda: self.push_screen(ImportScreen()))
@@ -360,7 +360,7 @@ class MarginApp(App):
         return True
 
     def _code_passages(self, code: Code) -> None:
-        from tui.passages import PassagesScreen
+        from margin.tui.codebook.passages import PassagesScreen
 
         self.push_screen(PassagesScreen(code.id))
 

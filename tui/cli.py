@@ -17,13 +17,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.config import (
+from margin.store.config import (
     default_database_path,
     load_config,
     resolve_coder,
     resolve_entity_backend,
 )
-from store.errors import StoreError
+from margin.store.errors import StoreError
 
 VERSION = "0.1.0"
 
@@ -40,7 +40,7 @@ class Settings:
 def open_store(settings: Settings):
     """Open the selected database. The default one is created with the sample
     corpus; one named with --db/MARGIN_DB starts empty."""
-    from store.db import open_database
+    from margin.store.db import open_database
 
     if settings.db_path is not None and str(settings.db_path) in ("", "."):
         raise StoreError("--db needs a file name")
@@ -54,7 +54,7 @@ def open_store(settings: Settings):
             raise StoreError(f"cannot create {path.parent}: {error.strerror}") from None
     db = open_database(path)
     if is_new and is_default:
-        from store.documents import import_sample_corpus
+        from margin.store.documents import import_sample_corpus
 
         import_sample_corpus(db)
     return db
@@ -63,7 +63,7 @@ def open_store(settings: Settings):
 def run_app(settings: Settings) -> None:
     config = load_config()
     db = open_store(settings)
-    from tui.app import MarginApp  # Textual only when the app runs
+    from margin.tui.app import MarginApp  # Textual only when the app runs
 
     app = MarginApp(
         db_path=settings.database_path(),
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
             run_app(settings)
             return
         gc.enable()
-        from tui.commands import run_command_line
+        from margin.tui.commands import run_command_line
 
         run_command_line(argv)
     except StoreError as error:

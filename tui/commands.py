@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from store.errors import NotFound, StoreError
-from tui.cli import VERSION, Settings, open_store, run_app
+from margin.store.errors import NotFound, StoreError
+from margin.tui.cli import VERSION, Settings, open_store, run_app
 
 
 def _db_options(function, envvar: str | None = None):
@@ -63,7 +63,7 @@ def cli(context: click.Context, db_path: Path | None, coder: str | None) -> None
 @click.pass_context
 def documents_command(context, db_path, coder, as_json):
     """List the documents: id, words, codings, title."""
-    from store.documents import list_documents
+    from margin.store.documents import list_documents
 
     db = open_store(_settings(context, db_path, coder))
     documents = list_documents(db)
@@ -103,7 +103,7 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
     Binary, empty and unreadable files are refused with a reason; the rest of
     the batch is still imported. Exits with 1 if anything was refused.
     """
-    from store.documents import import_paths, import_sample_corpus
+    from margin.store.documents import import_paths, import_sample_corpus
 
     if not paths and not sample:
         raise click.UsageError("give PATH... to import, - for standard input, or --sample")
@@ -113,7 +113,7 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
         paths = tuple(p for p in paths if p not in projects)
         _import_refi(db, projects)
         if recognise and not paths and not sample:
-            from store.entities.storage import documents_needing_entities
+            from margin.store.entities.storage import documents_needing_entities
 
             pending = documents_needing_entities(db)
             if pending:
@@ -143,7 +143,7 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
 def _import_refi(db, paths: list[str]) -> None:
     """REFI-QDA projects (.qdpx) and codebooks (.qdc): each one transaction,
     reported in one line, with every coding that could not be placed."""
-    from store.refi_import import import_qdc, import_qdpx
+    from margin.store.refi.importer import import_qdc, import_qdpx
 
     failed = False
     for path in paths:
@@ -166,8 +166,8 @@ def _import_refi(db, paths: list[str]) -> None:
 
 def _recogniser(backend: str | None):
     """The entity recogniser the options and config ask for (notices on stderr)."""
-    from store.config import load_config, resolve_entity_backend
-    from store.entities import get_recogniser
+    from margin.store.config import load_config, resolve_entity_backend
+    from margin.store.entities import get_recogniser
 
     recogniser, notice = get_recogniser(resolve_entity_backend(backend, load_config()))
     if notice:
@@ -177,7 +177,7 @@ def _recogniser(backend: str | None):
 
 def _recognise(db, document_ids: list[int], backend: str | None):
     """Recognise and store entities, with progress on stderr for big batches."""
-    from store.entities.storage import recognise_documents
+    from margin.store.entities.storage import recognise_documents
 
     recogniser = _recogniser(backend)
     show = len(document_ids) > 8 and sys.stderr.isatty()
@@ -214,7 +214,7 @@ def _report_import(result, as_json: bool) -> None:
 @click.pass_context
 def codes_command(context, db_path, coder, as_json):
     """The codebook as a tree, with the number of codings of each code."""
-    from store.codes import codebook
+    from margin.store.codes import codebook
 
     db = open_store(_settings(context, db_path, coder))
     codes = codebook(db)
@@ -252,11 +252,11 @@ def codes_command(context, db_path, coder, as_json):
 def export_command(context, db_path, coder, export_format, codes, documents, output):
     """Export coded passages, one record per coding; or the whole project
     (REFI-QDA .qdpx) or the codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA…"""
-    from store.export import coded_passages, render, write_atomically
+    from margin.store.export import coded_passages, render, write_atomically
 
     db = open_store(_settings(context, db_path, coder))
     if export_format in ("qdpx", "qdc"):
-        from store.refi_export import export_qdc, export_qdpx
+        from margin.store.refi.exporter import export_qdc, export_qdpx
 
         if output is None:
             raise click.UsageError(f"--format {export_format} writes a file: give -o FILE")
@@ -291,13 +291,13 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
     normalisation (the text an import would store). A stored document shows
     its stored entities, or recomputes them when --backend is given.
     """
-    from store.documents import find_document
-    from store.entities.storage import (
+    from margin.store.documents import find_document
+    from margin.store.entities.storage import (
         all_document_ids,
         documents_needing_entities,
         entities_for_document,
     )
-    from store.textio import ImportRefused, decode_bytes, normalise_text, read_text_file
+    from margin.store.sources.textio import ImportRefused, decode_bytes, normalise_text, read_text_file
 
     db = None
 
@@ -380,7 +380,7 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
     QUERY may carry filters: code:NAME doc:TITLE coder:NAME kind:KIND.
     Typos, word order and partial phrases are tolerated.
     """
-    from store.search import SearchCorpus
+    from margin.store.search.corpus import SearchCorpus
 
     db = open_store(_settings(context, db_path, coder))
     text = " ".join([query, *(f'code:"{code}"' for code in codes)])

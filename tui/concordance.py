@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from tui.wrapping import display_text
+from margin.tui.reader.wrapping import display_text
 
 MATCH_STYLE = Style(bold=True, reverse=True)
 

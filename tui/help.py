@@ -15,8 +15,8 @@ from textual.widgets import Static
 def binding_rows(app, screen: Screen) -> list[tuple[str, str, str, str]]:
     """(context, keys, description, binding id) for every binding reachable
     from the screen: its widgets' bindings, the screen's, the app's."""
-    from tui.codebook import CodebookTree
-    from tui.reader_view import ReaderView
+    from margin.tui.codebook.tree import CodebookTree
+    from margin.tui.reader.view import ReaderView
 
     contexts: list[tuple[str, type]] = [("App", type(app)), (_screen_name(screen), type(screen))]
     if screen.query(ReaderView):

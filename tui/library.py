@@ -13,11 +13,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from store.codes import codebook
-from store.documents import DocumentSummary, list_documents, rename_document
-from tui.codebook import CodebookPane, CodebookTree
-from tui.keybar import KeyBar
-from tui.modals import TextPrompt
+from margin.store.codes import codebook
+from margin.store.documents import DocumentSummary, list_documents, rename_document
+from margin.tui.codebook.tree import CodebookPane, CodebookTree
+from margin.tui.keybar import KeyBar
+from margin.tui.modals import TextPrompt
 
 # Sortable columns: (key, heading, sort key, descending first).
 COLUMNS = [
@@ -191,11 +191,11 @@ class LibraryScreen(CodebookPane, Screen):
         self.app.push_screen(TextPrompt("Document title", current), rename)
 
     def action_import(self) -> None:
-        from tui.transfer import ImportScreen
+        from margin.tui.transfer import ImportScreen
 
         self.app.push_screen(ImportScreen())
 
     def action_export(self) -> None:
-        from tui.transfer import ExportScreen
+        from margin.tui.transfer import ExportScreen
 
         self.app.push_screen(ExportScreen())

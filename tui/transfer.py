@@ -19,16 +19,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, RichLog, Select, Switch
 from textual.worker import get_current_worker
 
-from store.db import open_database
-from store.documents import (
+from margin.store.db import open_database
+from margin.store.documents import (
     ImportResult,
     expand_paths,
     import_paths,
     import_sample_corpus,
     sample_sources,
 )
-from store.errors import StoreError
-from store.export import FORMATS, coded_passages, render, write_atomically
+from margin.store.errors import StoreError
+from margin.store.export import FORMATS, coded_passages, render, write_atomically
 
 
 class _TransferScreen(ModalScreen[None]):
@@ -133,7 +133,7 @@ class ImportScreen(_TransferScreen):
     def _import_project(self, db, path: str) -> None:
         """A REFI-QDA project or codebook: one transaction, one summary line,
         and a line for every coding that could not be placed."""
-        from store.refi_import import import_qdc, import_qdpx
+        from margin.store.refi.importer import import_qdc, import_qdpx
 
         importer = import_qdpx if path.lower().endswith(".qdpx") else import_qdc
         try:
@@ -151,8 +151,8 @@ class ImportScreen(_TransferScreen):
 
     def _recognise(self, db, document_ids: list[int], worker) -> None:
         """Named entities of the new documents, with progress (still in the worker)."""
-        from store.entities import get_recogniser
-        from store.entities.storage import recognise_documents
+        from margin.store.entities import get_recogniser
+        from margin.store.entities.storage import recognise_documents
 
         recogniser, notice = get_recogniser(self.app.entity_backend)
         if notice:
@@ -233,7 +233,7 @@ class ExportScreen(_TransferScreen):
             db = open_database(self.app.db_path)
             try:
                 if export_format in ("qdpx", "qdc"):
-                    from store.refi_export import export_qdc, export_qdpx
+                    from margin.store.refi.exporter import export_qdc, export_qdpx
 
                     if code:
                         raise StoreError("a REFI-QDA export holds everything: "

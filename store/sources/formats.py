@@ -28,7 +28,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from .textio import ImportRefused, decode_bytes, normalise_text
+from margin.store.sources.textio import ImportRefused, decode_bytes, normalise_text
 
 if TYPE_CHECKING:  # imported where an EPUB is read: import stays cheap at start-up
     import zipfile

@@ -3,7 +3,7 @@
 - ``import_qdpx(db, path)`` reads ``project.qde`` and its sources: Users become
   coders, the CodeBook codes, TextSources documents, PlainTextSelections
   codings, and the Notes referenced by NoteRefs memos (of codings, documents
-  and codes, as ``store.refi_export`` writes them). GUIDs are kept as UUIDs.
+  and codes, as ``margin.store.refi.exporter`` writes them). GUIDs are kept as UUIDs.
 - ``import_qdc(db, path)`` merges a codebook into ours.
 
 Offsets from other tools are not uniform (``\\r\\n`` as one or two characters,
@@ -37,13 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
-from .codes import PATH_SEPARATOR, next_colour, normalise_colour
-from .db import Database
-from .errors import StoreError
-from .history import writing
-from .refi_export import ORIGIN, derived_guid
-from .textio import count_words
-from .util import new_uuid, now, one_line
+from margin.store.codes import PATH_SEPARATOR, next_colour, normalise_colour
+from margin.store.db import Database
+from margin.store.errors import StoreError
+from margin.store.history import writing
+from margin.store.refi.exporter import ORIGIN, derived_guid
+from margin.store.sources.textio import count_words
+from margin.store.util import new_uuid, now, one_line
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 2 * 1024**3

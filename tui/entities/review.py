@@ -23,10 +23,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from store.db import open_database
-from store.entities import ALL_LABELS, LABEL_DESCRIPTIONS
-from store.entities.grouping import EntityGroup, Mention
-from store.entities.storage import (
+from margin.store.db import open_database
+from margin.store.entities import ALL_LABELS, LABEL_DESCRIPTIONS
+from margin.store.entities.grouping import EntityGroup, Mention
+from margin.store.entities.storage import (
     ACCEPTED,
     CORRECTED,
     REJECTED,
@@ -38,14 +38,14 @@ from store.entities.storage import (
     corpus_entities,
     corpus_groups,
 )
-from store.errors import StoreError
-from store.history import history_stamp
-from store.textspans import sentence_spans
-from tui.concordance import concordance_line
-from tui.entity_styles import entity_style
-from tui.keybar import KeyBar
-from tui.modals import Choice, Confirm, FuzzyPicker
-from tui.wrapping import display_text
+from margin.store.errors import StoreError
+from margin.store.history import history_stamp
+from margin.store.textspans import sentence_spans
+from margin.tui.concordance import concordance_line
+from margin.tui.entities.styles import entity_style
+from margin.tui.keybar import KeyBar
+from margin.tui.modals import Choice, Confirm, FuzzyPicker
+from margin.tui.reader.wrapping import display_text
 
 _MARKS = {None: ("·", Style(dim=True)), ACCEPTED: ("✓", Style(color="green", bold=True)),
           REJECTED: ("✗", Style(color="red", bold=True)),

@@ -23,21 +23,21 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from store.citations import citable_passage, format_citation, join_citations
-from store.db import open_database
-from store.errors import StoreError
-from store.export import write_atomically
-from store.search import (
+from margin.store.citations import citable_passage, format_citation, join_citations
+from margin.store.db import open_database
+from margin.store.errors import StoreError
+from margin.store.export import write_atomically
+from margin.store.search.corpus import (
     SearchCorpus,
     SearchResult,
     complete_filter,
     filter_being_typed,
 )
-from tui.clipboard import copy_text
-from tui.concordance import MATCH_STYLE, flat
-from tui.keybar import KeyBar
-from tui.modals import TextPrompt
-from tui.wrapping import display_text
+from margin.tui.clipboard import copy_text
+from margin.tui.concordance import MATCH_STYLE, flat
+from margin.tui.keybar import KeyBar
+from margin.tui.modals import TextPrompt
+from margin.tui.reader.wrapping import display_text
 
 RESULTS = 50
 _KIND_STYLES = {
@@ -227,7 +227,7 @@ class SearchScreen(Screen):
             return
         result = self.results[index]
         if result.kind in ("code",) or (result.kind == "memo" and result.label == "code"):
-            from tui.passages import PassagesScreen
+            from margin.tui.codebook.passages import PassagesScreen
 
             code_id = self.corpus.items[result.key].code_ids[0]
             self.app.push_screen(PassagesScreen(code_id))

@@ -24,7 +24,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from .textio import ImportRefused
+from margin.store.sources.textio import ImportRefused
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ finds the code "Security"; a code includes the codes beneath it); several
 ``kind:`` filters add up. :func:`complete_filter` proposes names for the
 filter being typed.
 
-:class:`SearchCorpus` keeps an in-memory :class:`~store.search_index.SearchIndex`
+:class:`SearchCorpus` keeps an in-memory :class:`~margin.store.search.index.SearchIndex`
 of every item and keeps it in step with the database cheaply: actions (coding,
 uncoding, renaming, memos) and their undo/redo are read from the ``history``
 table, new documents by their ids, entities by their recognition runs. It is
@@ -29,10 +29,10 @@ import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
-from .codes import codebook
-from .db import Database
-from .errors import StoreError
-from .search_index import SearchIndex
+from margin.store.codes import codebook
+from margin.store.db import Database
+from margin.store.errors import StoreError
+from margin.store.search.index import SearchIndex
 
 KINDS = ("passage", "memo", "code", "document", "entity")
 # Below this (0-100) a result shares too little with the query to be shown:

@@ -47,13 +47,13 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .codes import ensure_code_path, find_code, get_code
-from .codings import ensure_coder, new_coding_row
-from .db import Database
-from .entities.storage import SCOPES, context_of, scope_span, scope_spans
-from .errors import NotFound, StoreError
-from .history import action
-from .util import CONTROL_CHARACTERS, now
+from margin.store.codes import ensure_code_path, find_code, get_code
+from margin.store.codings import ensure_coder, new_coding_row
+from margin.store.db import Database
+from margin.store.entities.storage import SCOPES, context_of, scope_span, scope_spans
+from margin.store.errors import NotFound, StoreError
+from margin.store.history import action
+from margin.store.util import CONTROL_CHARACTERS, now
 
 #: Refuse queries with more terms or deeper parentheses than this: FTS5
 #: itself refuses expression trees deeper than 256, and nobody types these.
@@ -503,7 +503,7 @@ def context(
     sentences: Sequence[tuple[int, int]] | None = None,
 ) -> tuple[str, int, int]:
     """The sentence around a hit, cut to about ``width`` characters, and the
-    hit's offsets within that snippet (``store.entities.storage.context_of``).
+    hit's offsets within that snippet (``margin.store.entities.storage.context_of``).
     Pass ``sentences`` (sentence_spans(text)) for many hits in one text."""
     return context_of(text, start, end, width, sentences)
 

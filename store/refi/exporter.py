@@ -37,10 +37,10 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .codes import Code, codebook
-from .codings import verify_quote
-from .db import Database
-from .errors import StoreError
+from margin.store.codes import Code, codebook
+from margin.store.codings import verify_quote
+from margin.store.db import Database
+from margin.store.errors import StoreError
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

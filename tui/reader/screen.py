@@ -13,9 +13,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
 
-from store.citations import citable_passage, format_citation
-from store.codes import Code, codebook, get_code, recently_used_codes
-from store.codings import (
+from margin.store.citations import citable_passage, format_citation
+from margin.store.codes import Code, codebook, get_code, recently_used_codes
+from margin.store.codings import (
     Coding,
     apply_coding,
     apply_new_code,
@@ -27,21 +27,21 @@ from store.codings import (
     set_coding_memo,
     set_memo,
 )
-from store.documents import Document, get_document, rename_document
-from store.entities.grouping import group_mentions
-from store.entities.storage import REJECTED, StoredEntity, entities_for_document
-from store.errors import StoreError
-from store.history import history_stamp
-from store.textspans import paragraph_number
-from tui.app import settle_memory
-from tui.clipboard import copy_text
-from tui.codebook import CodebookPane, CodebookTree, code_label
-from tui.entity_panel import EntityPanel
-from tui.entity_styles import NOT_HIGHLIGHTED, entity_style, legend
-from tui.keybar import KeyBar
-from tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
-from tui.reader_view import Match, ReaderView
-from tui.wrapping import display_text
+from margin.store.documents import Document, get_document, rename_document
+from margin.store.entities.grouping import group_mentions
+from margin.store.entities.storage import REJECTED, StoredEntity, entities_for_document
+from margin.store.errors import StoreError
+from margin.store.history import history_stamp
+from margin.store.textspans import paragraph_number
+from margin.tui.app import settle_memory
+from margin.tui.clipboard import copy_text
+from margin.tui.codebook.tree import CodebookPane, CodebookTree, code_label
+from margin.tui.entities.panel import EntityPanel
+from margin.tui.entities.styles import NOT_HIGHLIGHTED, entity_style, legend
+from margin.tui.keybar import KeyBar
+from margin.tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
+from margin.tui.reader.view import Match, ReaderView
+from margin.tui.reader.wrapping import display_text
 
 # Documents longer than this (characters) open in two steps: the first
 # FIRST_SCREENS characters are wrapped and drawn, then the rest.
@@ -303,7 +303,7 @@ class ReaderScreen(CodebookPane, Screen):
 
     @on(EntityPanel.ReviewRequested)
     def _review(self, message: EntityPanel.ReviewRequested) -> None:
-        from tui.entity_review import ReviewScreen
+        from margin.tui.entities.review import ReviewScreen
 
         self.app.push_screen(ReviewScreen(message.label, message.group))
 

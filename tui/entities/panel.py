@@ -16,10 +16,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 
-from store.entities import ALL_LABELS
-from store.entities.grouping import EntityGroup
-from tui.entity_styles import entity_style
-from tui.wrapping import display_text
+from margin.store.entities import ALL_LABELS
+from margin.store.entities.grouping import EntityGroup
+from margin.tui.entities.styles import entity_style
+from margin.tui.reader.wrapping import display_text
 
 # Names longer than this are cut with "…": the count must stay in the pane.
 NAME_WIDTH = 24

@@ -25,9 +25,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.codings import Coding
-from store.entities.storage import StoredEntity
-from store.textspans import (
+from margin.store.codings import Coding
+from margin.store.entities.storage import StoredEntity
+from margin.store.textspans import (
     next_start,
     paragraph_spans,
     previous_start,
@@ -35,8 +35,8 @@ from store.textspans import (
     span_at,
     word_spans,
 )
-from tui.entity_styles import entity_style
-from tui.wrapping import WrappedText, display_text, wrap_text
+from margin.tui.entities.styles import entity_style
+from margin.tui.reader.wrapping import WrappedText, display_text, wrap_text
 
 GUTTER_LANES = 4
 GUTTER_LABEL = 12

@@ -19,17 +19,17 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from store.codes import codebook
-from store.db import open_database
-from store.entities.storage import SCOPES
-from store.errors import StoreError
-from store.fulltext import FtsHit, code_hits, context, preview_code_hits, search_documents
-from store.textspans import sentence_spans
-from tui.codebook import code_label
-from tui.concordance import concordance_line
-from tui.keybar import KeyBar
-from tui.modals import Choice, Confirm, CreateNew, FuzzyPicker
-from tui.wrapping import display_text
+from margin.store.codes import codebook
+from margin.store.db import open_database
+from margin.store.entities.storage import SCOPES
+from margin.store.errors import StoreError
+from margin.store.search.fulltext import FtsHit, code_hits, context, preview_code_hits, search_documents
+from margin.store.textspans import sentence_spans
+from margin.tui.codebook.tree import code_label
+from margin.tui.concordance import concordance_line
+from margin.tui.keybar import KeyBar
+from margin.tui.modals import Choice, Confirm, CreateNew, FuzzyPicker
+from margin.tui.reader.wrapping import display_text
 
 HIT_LIMIT = 2000
 _FIXED_WIDTH = 24 + 2 * 2

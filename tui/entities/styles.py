@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from store.entities import ALL_LABELS
+from margin.store.entities import ALL_LABELS
 
 ENTITY_COLOURS: dict[str, str] = {
     "PERSON": "#ffa657",   # orange

@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from store.codes import Code
+from margin.store.codes import Code
 
 
 def code_label(code: Code, *, with_path: bool = False) -> Text:

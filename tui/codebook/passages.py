@@ -11,10 +11,10 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.codes import get_code
-from store.errors import StoreError
-from store.export import Passage, coded_passages
-from tui.keybar import KeyBar
+from margin.store.codes import get_code
+from margin.store.errors import StoreError
+from margin.store.export import Passage, coded_passages
+from margin.tui.keybar import KeyBar
 
 
 class PassagesScreen(Screen):
