@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from margin.store.errors import StoreError
+from margin.store.errors import DatabaseProblem, StoreError
 
 # The migrations of store/schema.py, in order (a test keeps the two in step).
 MIGRATION_NAMES = (
@@ -29,6 +29,54 @@ MIGRATION_NAMES = (
     "0004_document_metadata",
 )
 MIGRATION_SET = "margin"
+
+
+# sqlite3's error classes, each paired with a subclass that is also a
+# DatabaseProblem (a StoreError): made once per class, on first use.
+_PROBLEM_CLASSES: dict[type, type] = {}
+
+
+def as_database_problem(error: sqlite3.Error) -> DatabaseProblem:
+    """The same error as a DatabaseProblem that is still an instance of its
+    sqlite3 class (so ``except sqlite3.IntegrityError`` goes on working)."""
+    if isinstance(error, DatabaseProblem):
+        return error
+    kind = type(error)
+    problem_class = _PROBLEM_CLASSES.get(kind)
+    if problem_class is None:
+        problem_class = type(kind.__name__, (DatabaseProblem, kind), {})
+        _PROBLEM_CLASSES[kind] = problem_class
+    problem = problem_class(*error.args)
+    for attribute in ("sqlite_errorcode", "sqlite_errorname"):
+        if hasattr(error, attribute):
+            setattr(problem, attribute, getattr(error, attribute))
+    return problem
+
+
+class MarginConnection(sqlite3.Connection):
+    """A connection whose errors are DatabaseProblems: the store's boundary.
+
+    sqlite-utils runs its statements through ``execute`` too, so a locked,
+    full or corrupt database surfaces as a StoreError wherever it happens.
+    """
+
+    def execute(self, *args, **kwargs):
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.Error as error:
+            raise as_database_problem(error) from error
+
+    def executemany(self, *args, **kwargs):
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.Error as error:
+            raise as_database_problem(error) from error
+
+    def executescript(self, *args, **kwargs):
+        try:
+            return super().executescript(*args, **kwargs)
+        except sqlite3.Error as error:
+            raise as_database_problem(error) from error
 
 
 class Database:
@@ -44,11 +92,19 @@ class Database:
     def query(self, sql: str, params: Sequence | dict | None = None) -> Iterator[dict]:
         cursor = self.conn.execute(sql, params or [])
         keys = [column[0] for column in cursor.description or ()]
-        for row in cursor:
-            yield dict(zip(keys, row))
+        try:
+            # Rows are read as they are asked for: a corrupt page can fail here.
+            for row in cursor:
+                yield dict(zip(keys, row))
+        except sqlite3.Error as error:
+            raise as_database_problem(error) from error
 
     def execute(self, sql: str, params: Sequence | dict | None = None) -> sqlite3.Cursor:
         return self.conn.execute(sql, params or [])
+
+    def close(self) -> None:
+        """Close the connection (a worker's own, when the worker ends)."""
+        self.conn.close()
 
     @property
     def sqlite_utils(self):
@@ -126,7 +182,7 @@ def open_database(path: str | Path | None) -> Database:
     # action commits at once (as sqlite-utils' execute() does); an action is
     # an explicit BEGIN…COMMIT (db.atomic()).
     if path is None:
-        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn = sqlite3.connect(":memory:", isolation_level=None, factory=MarginConnection)
     else:
         path = Path(path)
         if path.is_dir():
@@ -134,7 +190,7 @@ def open_database(path: str | Path | None) -> Database:
         if not path.parent.exists():
             raise StoreError(f"folder {path.parent} does not exist")
         try:
-            conn = sqlite3.connect(str(path), isolation_level=None)
+            conn = sqlite3.connect(str(path), isolation_level=None, factory=MarginConnection)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open database {path}: {error}") from None
     db = Database(conn)

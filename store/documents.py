@@ -125,6 +125,14 @@ def get_document(db: Database, document_id: int) -> Document:
     return Document(**row)
 
 
+def document_text(db: Database, document_id: int) -> str:
+    """A document's text: the one place it is read (codings, entities,
+    search and the reader all point into exactly this string)."""
+    for (text,) in db.execute("SELECT text FROM documents WHERE id = ?", [document_id]):
+        return text
+    raise NotFound(f"document {document_id} does not exist")
+
+
 def find_document(db: Database, reference: str) -> Document:
     """A document by id, uuid or exact title (for the command line)."""
     reference = reference.strip()

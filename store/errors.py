@@ -31,6 +31,16 @@ class QuoteMismatch(StoreError):
         )
 
 
+class DatabaseProblem(StoreError):
+    """SQLite refused or failed an operation: locked, full, read-only, corrupt.
+
+    Every error a margin connection raises is one of these (see
+    ``margin.store.db``), and also an instance of the sqlite3 class it stands
+    for, so code inside the store may still catch ``sqlite3.IntegrityError``
+    while the interface catches ``StoreError`` alone and needs no sqlite3.
+    """
+
+
 class HistoryConflict(StoreError):
     """Undo/redo found the data changed since the action it would reverse."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from margin.store.config import (
     resolve_coder,
     resolve_entity_backend,
 )
-from margin.store.errors import StoreError
+from margin.store.errors import DatabaseProblem, StoreError
 
 VERSION = "0.1.0"
 
@@ -114,11 +113,11 @@ def main(argv: list[str] | None = None) -> None:
         from margin.tui.commands import run_command_line
 
         run_command_line(argv)
+    except DatabaseProblem as error:
+        print(f"Error: database problem: {error}", file=sys.stderr)
+        sys.exit(1)
     except StoreError as error:
         print(f"Error: {error}", file=sys.stderr)
-        sys.exit(1)
-    except sqlite3.Error as error:
-        print(f"Error: database problem: {error}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
