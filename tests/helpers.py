@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from margin.store.codes import create_code
 from margin.store.codings import apply_coding, set_coding_memo
@@ -11,6 +12,9 @@ from margin.store.documents import get_document, import_sample_corpus, import_te
 from margin.store.entities.rules import RuleRecogniser
 from margin.store.entities.storage import documents_needing_entities, recognise_documents
 from margin.store.sources.textio import DecodedText
+
+if TYPE_CHECKING:
+    from margin.store.entities import EntitySpan
 
 
 def make_project(
@@ -89,3 +93,15 @@ async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
             return
         await pilot.pause(0.02)
     raise AssertionError("the app never reached the expected state")
+
+
+def entity_pairs(spans: list[EntitySpan]) -> list[tuple[str, str]]:
+    """(text, label) of each entity span, in order."""
+    return [(span.text, span.label) for span in spans]
+
+
+def assert_spans_exact(spans: list[EntitySpan], text: str) -> None:
+    """Every span's text is ``text[start:end]``; the spans are sorted and do not overlap."""
+    for span in spans:
+        assert text[span.start : span.end] == span.text
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:])), "sorted, non-overlapping"
