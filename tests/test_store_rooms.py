@@ -1,0 +1,54 @@
+"""The store's rooms keep to their walls: what the running app may import, and
+which module alone reads what."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCORING = "margin.store.entities.scoring"
+
+
+def _sources(*folders: str) -> list[Path]:
+    return sorted(path for folder in folders for path in (ROOT / folder).rglob("*.py"))
+
+
+def test_scoring_is_a_dev_tool_never_imported_by_the_app_or_the_command_line(tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text("President Trump met Volodymyr Zelensky in Kyiv on Monday.\n",
+                       encoding="utf-8")
+    database = tmp_path / "p.db"
+    code = f"""
+import importlib, pkgutil, sys
+import margin.tui.app, margin.tui.commands
+from margin.tui.commands import run_command_line
+
+for argv in (["import", "--db", {str(database)!r}, "--backend", "rules", {str(article)!r}],
+             ["documents", "--db", {str(database)!r}],
+             ["entities", "--db", {str(database)!r}, "--backend", "rules", "--rebuild"],
+             ["search", "--db", {str(database)!r}, "Kyiv"],
+             ["export", "--db", {str(database)!r}, "--format", "csv"]):
+    try:
+        run_command_line(argv)
+    except SystemExit as exit:
+        assert not exit.code, (argv, exit.code)
+# Every module of the app and the store, as the app may import any of them.
+import margin.store, margin.tui
+for package in (margin.store, margin.tui):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if module.name != {SCORING!r} and not module.name.endswith(".__main__"):
+            importlib.import_module(module.name)
+assert {SCORING!r} not in sys.modules, "the scoring dev tool was imported"
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    # Nor imported lazily, inside a function: only bench/ and tests/ name it.
+    naming = [str(path.relative_to(ROOT)) for path in _sources("store", "tui")
+              if path.name != "scoring.py"
+              and re.search(r"entities\.scoring|import scoring|scoring import",
+                            path.read_text(encoding="utf-8"))]
+    assert naming == []
