@@ -10,15 +10,20 @@ Undo restores the "before" rows in reverse order; redo re-applies the "after"
 rows in order. Before touching anything, both check that every row is still
 exactly as the action left it, so an undo never silently overwrites a change
 made since (by another margin window, say); that raises HistoryConflict.
+
+Readers that cache data follow the history with :func:`history_stamp` (has
+anything changed?) or :func:`changes_since` (which rows changed?). This module
+alone reads the ``changes`` the history records.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from margin.store.db import Database
 from margin.store.errors import HistoryConflict, NotFound, StoreError
@@ -148,7 +153,7 @@ def undo(db: Database) -> str | None:
     row = _next_row(db, undone=0)
     if row is None:
         return None
-    changes = [Change.from_json(c) for c in json.loads(row["changes"])]
+    changes = _changes(row["changes"])
     with writing(db):
         for change in reversed(changes):
             _restore(db, change.table, change.row_id, expected=change.after, wanted=change.before)
@@ -161,12 +166,102 @@ def redo(db: Database) -> str | None:
     row = _next_row(db, undone=1)
     if row is None:
         return None
-    changes = [Change.from_json(c) for c in json.loads(row["changes"])]
+    changes = _changes(row["changes"])
     with writing(db):
         for change in changes:
             _restore(db, change.table, change.row_id, expected=change.before, wanted=change.after)
         db["history"].update(row["id"], {"undone": 0})
     return row["label"]
+
+
+class Touched(NamedTuple):
+    """Rows that actions, undos or redos changed."""
+
+    #: (table, row id) of every row changed.
+    rows: frozenset[tuple[str, int]]
+    #: The documents whose codings are among ``rows``: a coding's passage
+    #: belongs to its document even once the coding is gone.
+    coding_documents: frozenset[int]
+
+
+NOTHING_TOUCHED = Touched(frozenset(), frozenset())
+
+
+@dataclass(frozen=True)
+class HistoryState:
+    """How far a reader has followed the history: pass the state
+    :func:`changes_since` returned back to it next time. Opaque to callers."""
+
+    #: history id -> (undone, created, label) as last seen
+    actions: Mapping[int, tuple] = field(default_factory=dict)
+    #: history id -> the rows that action changes, as last read
+    touched: Mapping[int, Touched] = field(default_factory=dict)
+
+
+def changes_since(db: Database, since: HistoryState | None = None) -> tuple[HistoryState, Touched]:
+    """The rows that actions done, undone, redone or dropped changed since
+    ``since`` (``None``: since the start, every row in the history), and the
+    state to pass next time. Unchanged history costs one small query.
+
+    SQLite gives the id of an action dropped from the history (undone, then
+    cleared by a new action) to the next one, so an action is known by its id
+    together with its time and label; the rows of a dropped action count as
+    changed, as it was undone before it went.
+    """
+    since = since or HistoryState()
+    with db.snapshot():  # the list of actions and their changes, as of one moment
+        actions = {
+            row[0]: (row[1], row[2], row[3])
+            for row in db.execute("SELECT id, undone, created, label FROM history")
+        }
+        changed = [hid for hid, state in actions.items() if since.actions.get(hid) != state]
+        # Gone, or its id now another action's.
+        dropped = {
+            hid
+            for hid, state in since.actions.items()
+            if actions.get(hid, (None,))[1:] != state[1:]
+        }
+        if not changed and not dropped:
+            return since, NOTHING_TOUCHED
+        touched = {hid: rows for hid, rows in since.touched.items() if hid not in dropped}
+        # Undone or redone actions change the same rows as when first read.
+        unread = [hid for hid in changed if hid not in touched]
+        for first in range(0, len(unread), 500):
+            chunk = unread[first : first + 500]
+            for hid, changes in db.execute(
+                f"SELECT id, changes FROM history WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                touched[hid] = _touched_by(db, _changes(changes))
+    counted = [since.touched[hid] for hid in dropped if hid in since.touched]
+    counted += [touched[hid] for hid in changed]
+    rows = frozenset[tuple[str, int]]().union(*(each.rows for each in counted))
+    documents = frozenset[int]().union(*(each.coding_documents for each in counted))
+    return HistoryState(actions, touched), Touched(rows, documents)
+
+
+def _touched_by(db: Database, changes: list[Change]) -> Touched:
+    rows: set[tuple[str, int]] = set()
+    documents: set[int] = set()
+    for change in changes:
+        rows.add((change.table, change.row_id))
+        if change.table != "codings":
+            continue
+        # Inserts and deletes record the whole row; updates only the columns
+        # they changed, so then the document is looked up.
+        states = [state for state in (change.before, change.after) if state]
+        found = {state["document_id"] for state in states if "document_id" in state}
+        if not found:
+            row = db.execute(
+                "SELECT document_id FROM codings WHERE id = ?", [change.row_id]
+            ).fetchone()
+            found = {row[0]} if row else set()
+        documents |= found
+    return Touched(frozenset(rows), frozenset(documents))
+
+
+def _changes(recorded: str) -> list[Change]:
+    return [Change.from_json(change) for change in json.loads(recorded)]
 
 
 def _next_row(db: Database, undone: int) -> dict | None:

@@ -52,3 +52,16 @@ assert {SCORING!r} not in sys.modules, "the scoring dev tool was imported"
               and re.search(r"entities\.scoring|import scoring|scoring import",
                             path.read_text(encoding="utf-8"))]
     assert naming == []
+
+
+def test_only_history_reads_the_history_table():
+    # Readers follow the history through history.changes_since / history_stamp;
+    # what an action recorded (its "changes" JSON) is history.py's own format.
+    reading = re.compile(r"""\bFROM\s+\[?history\b|\[\s*["']history["']\s*\]|table\(\s*["']history""",
+                         re.IGNORECASE)
+    readers = [str(path.relative_to(ROOT)) for path in _sources("store", "tui")
+               if reading.search(path.read_text(encoding="utf-8"))]
+    # schema.py creates the table, history.py alone reads and writes it.
+    assert readers == ["store/history.py", "store/schema.py"]
+    schema = (ROOT / "store" / "schema.py").read_text(encoding="utf-8")
+    assert re.findall(r'\["history"\]\.\w+', schema) == ['["history"].create']

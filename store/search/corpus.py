@@ -15,15 +15,15 @@ filter being typed.
 
 :class:`SearchCorpus` keeps an in-memory :class:`~margin.store.search.index.SearchIndex`
 of every item and keeps it in step with the database cheaply: actions (coding,
-uncoding, renaming, memos) and their undo/redo are read from the ``history``
-table, new documents by their ids, entities by their recognition runs. It is
-not thread-safe: one search or refresh at a time (the app runs them in one
-exclusive worker, and holds :attr:`SearchCorpus.lock` around each use).
+uncoding, renaming, memos) and their undo/redo by the rows
+:func:`margin.store.history.changes_since` says they changed, new documents by
+their ids, entities by their recognition runs. It is not thread-safe: one
+search or refresh at a time (the app runs them in one exclusive worker, and
+holds :attr:`SearchCorpus.lock` around each use).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Hashable
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from margin.store.codes import codebook
 from margin.store.db import Database
 from margin.store.errors import StoreError
+from margin.store.history import HistoryState, Touched, changes_since
 from margin.store.search.index import SearchIndex
 
 KINDS = ("passage", "memo", "code", "document", "entity")
@@ -183,8 +184,7 @@ class SearchCorpus:
     def __init__(self) -> None:
         self.index = SearchIndex()
         self.items: dict[Hashable, SearchItem] = {}
-        self._history: dict[int, tuple] = {}  # history id -> state, as last applied
-        self._rows_of_action: dict[int, set[tuple[str, int]]] = {}  # history id -> rows
+        self._history: HistoryState | None = None  # as far as the index follows it
         self._documents_seen = (0, 0)
         self._entities_seen: tuple = ()
         self.loaded = False
@@ -203,11 +203,7 @@ class SearchCorpus:
             items.update(self._codes(db))
             items.update(self._documents(db))
             items.update(self._entities(db))
-            self._history = {}
-            self._rows_of_action = {}
-            history = self._history_state(db)
-            self._touched_rows(db, history)  # remembers the rows of every action
-            self._history = history
+            self._history, _ = changes_since(db)
             self._documents_seen = self._document_state(db)
             self._entities_seen = self._entity_state(db)
         self.items = items
@@ -222,12 +218,10 @@ class SearchCorpus:
             return True
         changed = False
         with db.snapshot():
-            history = self._history_state(db)
-            touched = self._touched_rows(db, history)
-            if touched:
+            self._history, touched = changes_since(db, self._history)
+            if touched.rows:
                 self._reload_rows(db, touched)
                 changed = True
-            self._history = history
             documents = self._document_state(db)
             if documents != self._documents_seen:
                 self._replace_kind(db, "document", self._documents(db))
@@ -240,12 +234,6 @@ class SearchCorpus:
                 changed = True
         return changed
 
-    def _history_state(self, db: Database) -> dict[int, tuple]:
-        # SQLite reuses the id of an action dropped from the history, so the
-        # state of a row is its flag together with what identifies the action.
-        return {row["id"]: (row["undone"], row["created"], row["label"])
-                for row in db.query("SELECT id, undone, created, label FROM history")}
-
     def _document_state(self, db: Database) -> tuple:
         return tuple(db.execute("SELECT COUNT(*), MAX(id) FROM documents").fetchone())
 
@@ -253,42 +241,8 @@ class SearchCorpus:
         return tuple(db.execute(
             "SELECT COUNT(*), MAX(created) FROM entity_runs").fetchone())
 
-    def _touched_rows(self, db: Database, history: dict[int, tuple]) -> set[tuple[str, int]]:
-        """(table, row id) of every row an action, undo or redo changed since
-        the last refresh."""
-        changed_ids = [hid for hid, undone in history.items() if self._history.get(hid) != undone]
-        touched: set[tuple[str, int]] = set()
-        # An action undone and then dropped from the history (a new action
-        # clears the redo list) before this refresh: its rows changed too.
-        for hid, state in self._history.items():
-            if history.get(hid, (None,))[1:] != state[1:]:  # gone, or another action now
-                touched |= self._rows_of_action.pop(hid, set())
-        for first in range(0, len(changed_ids), 500):
-            chunk = changed_ids[first:first + 500]
-            rows = db.query(
-                f"SELECT id, changes FROM history WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk)
-            for row in rows:
-                rows_of_action: set[tuple[str, int]] = set()
-                for change in json.loads(row["changes"]):
-                    rows_of_action.add((change["table"], change["id"]))
-                    if change["table"] != "codings":
-                        continue
-                    # Inserts and deletes carry the whole row; updates only the
-                    # columns they changed, so the document is looked up.
-                    states = [s for s in (change.get("before"), change.get("after")) if s]
-                    documents = {s["document_id"] for s in states if "document_id" in s}
-                    if not documents:
-                        found = db.execute("SELECT document_id FROM codings WHERE id = ?",
-                                           [change["id"]]).fetchone()
-                        documents = {found[0]} if found else set()
-                    rows_of_action |= {("documents_passages", d) for d in documents}
-                self._rows_of_action[row["id"]] = rows_of_action
-                touched |= rows_of_action
-        return touched
-
-    def _reload_rows(self, db: Database, touched: set[tuple[str, int]]) -> None:
-        tables = {table for table, _ in touched}
+    def _reload_rows(self, db: Database, touched: Touched) -> None:
+        tables = {table for table, _ in touched.rows}
         if "codes" in tables:
             # Names and descriptions: the codebook is small, read it whole.
             self._replace_kind(db, "code", self._codes(db))
@@ -297,8 +251,7 @@ class SearchCorpus:
         if "codings" in tables:
             # A passage item groups the codings of one span: re-read the
             # passages of the documents whose codings changed.
-            documents = {row_id for table, row_id in touched if table == "documents_passages"}
-            for document_id in documents:
+            for document_id in touched.coding_documents:
                 self._replace_where(
                     lambda item, d=document_id: item.kind == "passage" and item.document_id == d,
                     self._passages(db, document_id))
