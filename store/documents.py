@@ -38,9 +38,9 @@ from margin.store.util import new_uuid, now, one_line
 # File types `margin import` reads from directories; named files of any
 # extension are tried (and refused if binary).
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
-# Interview transcripts, stored as readable text (see store/transcripts.py).
+# Interview transcripts, stored as readable text (see store/sources/transcripts.py).
 TRANSCRIPT_SUFFIXES = {".vtt", ".srt"}
-# HTML, DOCX, PDF and EPUB: text extracted by store/formats.py (the formats extra).
+# HTML, DOCX, PDF and EPUB: text extracted by store/sources/formats.py (the formats extra).
 IMPORT_SUFFIXES = TEXT_SUFFIXES | TRANSCRIPT_SUFFIXES | FORMAT_SUFFIXES
 
 
@@ -255,9 +255,9 @@ def import_paths(
 
     A refused file (binary, empty, unreadable…) never stops the batch.
     A ``.vtt`` or ``.srt`` file is stored as a readable transcript titled by
-    its WebVTT header text or else its file name (see store/transcripts.py).
+    its WebVTT header text or else its file name (see store/sources/transcripts.py).
     HTML, DOCX, PDF and EPUB files are stored as their extracted text, with
-    the title, author and date the file gives (see store/formats.py).
+    the title, author and date the file gives (see store/sources/formats.py).
     """
     for source, path in expand_paths(paths):
         readable = title = author = published = None

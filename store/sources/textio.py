@@ -238,7 +238,7 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes:
 
 def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
     """A regular file's bytes, undecoded (for formats with their own
-    extractor, see store/formats.py); ``ImportRefused`` if unreadable."""
+    extractor, see store/sources/formats.py); ``ImportRefused`` if unreadable."""
     data = _read_bytes(path)
     if not data:
         raise ImportRefused("empty file")
