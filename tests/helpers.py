@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,4 +105,4 @@ def assert_spans_exact(spans: list[EntitySpan], text: str) -> None:
     """Every span's text is ``text[start:end]``; the spans are sorted and do not overlap."""
     for span in spans:
         assert text[span.start : span.end] == span.text
-    assert all(a.end <= b.start for a, b in zip(spans, spans[1:])), "sorted, non-overlapping"
+    assert all(a.end <= b.start for a, b in pairwise(spans)), "sorted, non-overlapping"

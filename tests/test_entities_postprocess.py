@@ -10,8 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import margin.store.entities.postprocess as rules_module
 from helpers import assert_spans_exact, entity_pairs
+
+import margin.store.entities.postprocess as rules_module
 from margin.store.entities import EntitySpan
 from margin.store.entities.postprocess import fill_from_rules, postprocess
 

@@ -13,13 +13,14 @@ import pytest
 
 pytest.importorskip("spacy")
 
-from helpers import assert_spans_exact, entity_pairs  # noqa: E402
-from margin.store.entities import (  # noqa: E402
+from helpers import assert_spans_exact, entity_pairs
+
+from margin.store.entities import (
     BackendUnavailable,
     get_recogniser,
     spacy_backend,
 )
-from margin.store.entities.spacy_backend import (  # noqa: E402
+from margin.store.entities.spacy_backend import (
     SpacyRecogniser,
     split_long_text,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from helpers import _code
+
 from margin.store.codes import create_code, rename_code
 from margin.store.codings import remove_coding, set_coding_memo
 from margin.store.history import changes_since, redo, undo
@@ -12,7 +13,7 @@ PHRASE = "with the help of North Korean troops"  # in the second sample article
 
 def test_nothing_changed_costs_nothing_and_keeps_the_state(sample_db):
     create_code(sample_db, "Signals")
-    state, touched = changes_since(sample_db)
+    state, _ = changes_since(sample_db)
     again, nothing = changes_since(sample_db, state)
     assert again is state
     assert nothing.rows == frozenset() and nothing.coding_documents == frozenset()
