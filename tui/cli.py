@@ -13,67 +13,10 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from margin.store.config import (
-    default_database_path,
-    load_config,
-    resolve_coder,
-    resolve_entity_backend,
-)
 from margin.store.errors import DatabaseProblem, StoreError
-
-VERSION = "0.1.0"
-
-
-@dataclass
-class Settings:
-    db_path: Path | None
-    coder: str | None
-
-    def database_path(self) -> Path:
-        return self.db_path or default_database_path()
-
-
-def open_store(settings: Settings):
-    """Open the selected database. The default one is created with the sample
-    corpus; one named with --db/MARGIN_DB starts empty."""
-    from margin.store.db import open_database
-
-    if settings.db_path is not None and str(settings.db_path) in ("", "."):
-        raise StoreError("--db needs a file name")
-    path = settings.database_path()
-    is_default = settings.db_path is None
-    is_new = not path.exists()
-    if is_new and is_default:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create {path.parent}: {error.strerror}") from None
-    db = open_database(path)
-    if is_new and is_default:
-        from margin.store.documents import import_sample_corpus
-
-        import_sample_corpus(db)
-    return db
-
-
-def run_app(settings: Settings) -> None:
-    config = load_config()
-    db = open_store(settings)
-    from margin.tui.app import MarginApp  # Textual only when the app runs
-
-    app = MarginApp(
-        db_path=settings.database_path(),
-        coder=resolve_coder(settings.coder, config),
-        keymap=config.keys,
-        db=db,
-        entity_backend=resolve_entity_backend(None, config),
-        entity_code_template=config.entity_code_template,
-        citation_style=config.citation_style,
-    )
-    app.run()
+from margin.tui.launch import Settings, run_app
 
 
 def app_settings(argv: list[str]) -> Settings | None:

@@ -2,7 +2,8 @@
 
 sqlite-utils style: ``--json`` for machine output, one-line errors. These
 commands never import Textual, so they start fast; tui/cli.py hands the
-arguments over unless they only open the app.
+arguments over unless they only open the app. What both share (settings,
+opening the database, running the app) is in tui/launch.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import click
 
 from margin.store.errors import NotFound, StoreError
-from margin.tui.cli import VERSION, Settings, open_store, run_app
+from margin.tui.launch import VERSION, Settings, open_store, run_app
 
 
 def _db_options(function, envvar: str | None = None):
