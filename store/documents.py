@@ -133,6 +133,11 @@ def document_text(db: Database, document_id: int) -> str:
     raise NotFound(f"document {document_id} does not exist")
 
 
+def document_titles(db: Database) -> dict[int, str]:
+    """Every document's title by its id (cheap: no text, no counts)."""
+    return {row["id"]: row["title"] for row in db.query("SELECT id, title FROM documents")}
+
+
 def find_document(db: Database, reference: str) -> Document:
     """A document by id, uuid or exact title (for the command line)."""
     reference = reference.strip()

@@ -9,7 +9,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -18,6 +17,7 @@ from margin.store.documents import DocumentSummary, list_documents, rename_docum
 from margin.tui.codebook.tree import CodebookPane, CodebookTree
 from margin.tui.keybar import KeyBar
 from margin.tui.modals import TextPrompt
+from margin.tui.screen import MarginScreen
 
 # Sortable columns: (key, heading, sort key, descending first).
 COLUMNS = [
@@ -31,7 +31,7 @@ COLUMNS = [
 ]
 
 
-class LibraryScreen(CodebookPane, Screen):
+class LibraryScreen(CodebookPane, MarginScreen):
     MAIN_WIDGET = "#documents"
 
     BINDINGS = [
@@ -76,8 +76,10 @@ class LibraryScreen(CodebookPane, Screen):
         super().on_resize()
         self.call_after_refresh(self._fill_table)
 
-    def on_screen_resume(self) -> None:
-        self.reload()
+    def is_stale(self) -> bool:
+        # Imports and entity recognition are not actions: the history does
+        # not see new documents, so the library reads them again every time.
+        return True
 
     def reload(self) -> None:
         self.documents = list_documents(self.app.db)

@@ -19,7 +19,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, RichLog, Select, Switch
 from textual.worker import get_current_worker
 
-from margin.store.db import open_database
 from margin.store.documents import (
     ImportResult,
     expand_paths,
@@ -29,6 +28,7 @@ from margin.store.documents import (
 )
 from margin.store.errors import StoreError
 from margin.store.export import FORMATS, coded_passages, render, write_atomically
+from margin.tui.workers import worker_database
 
 
 class _TransferScreen(ModalScreen[None]):
@@ -52,6 +52,13 @@ class _TransferScreen(ModalScreen[None]):
         for worker in self.workers:
             worker.cancel()
         self.dismiss(None)  # the library below reloads when it is shown again
+
+    def _failed(self, error: Exception) -> None:
+        self._log(Text(f"Error: {error}", Style(color="red")))
+
+    def _log(self, line: Text) -> None:
+        if self.is_attached:
+            self.query_one("#log", RichLog).write(line)
 
 
 class ImportScreen(_TransferScreen):
@@ -89,11 +96,24 @@ class ImportScreen(_TransferScreen):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_import(self, paths: list[str], *, sample: bool, clean: bool) -> None:
         worker = get_current_worker()
-        try:
-            db = open_database(self.app.db_path)
-        except StoreError as error:
-            self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
+        results = worker_database(
+            self.app, lambda db: self._import(db, worker, paths, sample=sample, clean=clean),
+            on_error=self._failed)
+        if results is None:
             return
+        # The library behind this dialog (or in front, if it was closed
+        # meanwhile) shows what arrived.
+        self.app.call_from_thread(self.app.reload_screen)
+        imported = sum(r.status == "imported" for r in results)
+        skipped = sum(r.status == "duplicate" for r in results)
+        refused = sum(r.status == "refused" for r in results)
+        summary = f"{imported} imported, {skipped} skipped as duplicates, {refused} refused"
+        self.app.call_from_thread(self._log, Text(summary, Style(bold=True)))
+        self.app.call_from_thread(self.app.notify, summary, timeout=4)
+
+    def _import(self, db, worker, paths: list[str], *, sample: bool,
+                clean: bool) -> list[ImportResult]:
+        """Import into ``db`` (in the worker, on its own connection)."""
         try:
             projects = [p for p in paths if Path(p).suffix.lower() in (".qdpx", ".qdc")]
             paths = [p for p in paths if p not in projects]
@@ -115,20 +135,11 @@ class ImportScreen(_TransferScreen):
             imported_ids = [r.document_id for r in results if r.status == "imported"]
             if imported_ids and not worker.is_cancelled:
                 self._recognise(db, imported_ids, worker)
+            return results
         finally:
-            db.conn.close()
             # Whatever this dialog did not recognise (it was closed, it
             # failed) the app recognises in the background.
             self.app.call_from_thread(self.app.recognise_pending)
-        # The library behind this dialog (or in front, if it was closed
-        # meanwhile) shows what arrived.
-        self.app.call_from_thread(self.app.reload_screen)
-        imported = sum(r.status == "imported" for r in results)
-        skipped = sum(r.status == "duplicate" for r in results)
-        refused = sum(r.status == "refused" for r in results)
-        summary = f"{imported} imported, {skipped} skipped as duplicates, {refused} refused"
-        self.app.call_from_thread(self._log, Text(summary, Style(bold=True)))
-        self.app.call_from_thread(self.app.notify, summary, timeout=4)
 
     def _import_project(self, db, path: str) -> None:
         """A REFI-QDA project or codebook: one transaction, one summary line,
@@ -184,9 +195,6 @@ class ImportScreen(_TransferScreen):
                                 (f": {result.message}", Style(dim=True))))
         self._progress(done, total)
 
-    def _log(self, line: Text) -> None:
-        if self.is_attached:
-            self.query_one("#log", RichLog).write(line)
 
 
 class ExportScreen(_TransferScreen):
@@ -229,37 +237,33 @@ class ExportScreen(_TransferScreen):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_export(self, export_format: str, code: str, path: Path) -> None:
         self.app.call_from_thread(self._progress, None)
-        try:
-            db = open_database(self.app.db_path)
-            try:
-                if export_format in ("qdpx", "qdc"):
-                    from margin.store.refi.exporter import export_qdc, export_qdpx
 
-                    if code:
-                        raise StoreError("a REFI-QDA export holds everything: "
-                                         "leave the code filter empty")
-                    (export_qdpx if export_format == "qdpx" else export_qdc)(db, path)
-                    passages = None
-                else:
-                    passages = coded_passages(db, codes=[code] if code else [])
-                    write_atomically(path, render(passages, export_format))
-            finally:
-                db.conn.close()
-        except Exception as error:  # a StoreError, or a bug: say so, never hang
-            self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
-            self.app.call_from_thread(self._progress, 0)
+        def export(db) -> str:
+            if export_format in ("qdpx", "qdc"):
+                from margin.store.refi.exporter import export_qdc, export_qdpx
+
+                if code:
+                    raise StoreError("a REFI-QDA export holds everything: "
+                                     "leave the code filter empty")
+                (export_qdpx if export_format == "qdpx" else export_qdc)(db, path)
+                return f"Wrote the {export_format.upper()} file {path}"
+            passages = coded_passages(db, codes=[code] if code else [])
+            write_atomically(path, render(passages, export_format))
+            return f"Wrote {len(passages)} passages to {path}"
+
+        # A StoreError, or a bug: say so, never hang.
+        message = worker_database(self.app, export, on_error=self._failed, errors=(Exception,))
+        if message is None:
             return
-        message = (f"Wrote {len(passages)} passages to {path}" if passages is not None
-                   else f"Wrote the {export_format.upper()} file {path}")
         self.app.call_from_thread(self._progress, 1)
         self.app.call_from_thread(self._log, Text(message, Style(bold=True)))
         self.app.call_from_thread(self.app.notify, message, timeout=4)
+
+    def _failed(self, error: Exception) -> None:
+        super()._failed(error)
+        self._progress(0)
 
     def _progress(self, done: int | None) -> None:
         if self.is_attached:
             self.query_one("#progress", ProgressBar).update(total=None if done is None else 1,
                                                             progress=done or 0)
-
-    def _log(self, line: Text) -> None:
-        if self.is_attached:
-            self.query_one("#log", RichLog).write(line)

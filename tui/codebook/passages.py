@@ -7,7 +7,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -15,9 +14,10 @@ from margin.store.codes import get_code
 from margin.store.errors import StoreError
 from margin.store.export import Passage, coded_passages
 from margin.tui.keybar import KeyBar
+from margin.tui.screen import MarginScreen
 
 
-class PassagesScreen(Screen):
+class PassagesScreen(MarginScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="passages.back"),
         Binding("j", "cursor(1)", "Down", show=False, id="passages.down"),
@@ -40,8 +40,10 @@ class PassagesScreen(Screen):
         self.reload()
         self.query_one("#passages", OptionList).focus()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
+    def is_stale(self) -> bool:
+        # A REFI-QDA project imported meanwhile brings codings without an
+        # action: read the passages again every time.
+        return True
 
     def reload(self) -> None:
         try:

@@ -10,7 +10,6 @@ decisions are remembered: a rejected mention is shown as rejected next time.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -19,11 +18,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from margin.store.db import open_database
+from margin.store.documents import document_text, document_titles
 from margin.store.entities import ALL_LABELS, LABEL_DESCRIPTIONS
 from margin.store.entities.grouping import EntityGroup, Mention
 from margin.store.entities.storage import (
@@ -39,13 +37,14 @@ from margin.store.entities.storage import (
     corpus_groups,
 )
 from margin.store.errors import StoreError
-from margin.store.history import history_stamp
 from margin.store.textspans import sentence_spans
 from margin.tui.concordance import concordance_line
 from margin.tui.entities.styles import entity_style
 from margin.tui.keybar import KeyBar
 from margin.tui.modals import Choice, Confirm, FuzzyPicker
 from margin.tui.reader.wrapping import display_text
+from margin.tui.screen import MarginScreen
+from margin.tui.workers import worker_database
 
 _MARKS = {None: ("·", Style(dim=True)), ACCEPTED: ("✓", Style(color="green", bold=True)),
           REJECTED: ("✗", Style(color="red", bold=True)),
@@ -66,7 +65,7 @@ class ReviewRow:
     title: str
 
 
-class ReviewScreen(Screen):
+class ReviewScreen(MarginScreen):
     BINDINGS = [
         Binding("a", "decide('accepted')", "Accept", id="review.accept",
                 tooltip="Accept the mention (and move to the next)"),
@@ -108,7 +107,6 @@ class ReviewScreen(Screen):
         self.rows: list[ReviewRow] = []
         self.subject = group.canonical if group else label
         self.loading = True
-        self._stamp: tuple = ()
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -135,30 +133,15 @@ class ReviewScreen(Screen):
         """Read the mentions and their stored decisions again (on opening, and
         after an undo or redo), in a worker: a big corpus takes a while."""
         self.loading = True
-        self._stamp = history_stamp(self.app.db)
+        self.mark_read()
         self.query_one("#title-bar", Static).update(
             Text(f"Gathering the mentions of {display_text(self.subject)}…", Style(dim=True)))
         self._load_worker()
 
-    def on_screen_resume(self) -> None:
-        if history_stamp(self.app.db) != self._stamp:
-            self.reload()
-
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _load_worker(self) -> None:
-        try:
-            db = open_database(self.app.db_path)
-        except StoreError as error:
-            self.app.call_from_thread(self._failed, error)
-            return
-        try:
-            rows = self._load_rows(db)
-        except (StoreError, sqlite3.Error) as error:
-            self.app.call_from_thread(self._failed, error)
-            return
-        finally:
-            db.conn.close()
-        if not get_current_worker().is_cancelled:
+        rows = worker_database(self.app, self._load_rows, on_error=self._failed)
+        if rows is not None and not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_rows, rows)
 
     def _failed(self, error: Exception) -> None:
@@ -187,14 +170,13 @@ class ReviewScreen(Screen):
                       if any((m.document_id, m.start) in wanted for m in g.mentions)]
         decisions = {(e.document_id, e.start, e.end): e.decision
                      for e in corpus_entities(db, self.label)}
-        titles = {row["id"]: row["title"] for row in db.query("SELECT id, title FROM documents")}
+        titles = document_titles(db)
         texts: dict[int, tuple[str, list[tuple[int, int]]]] = {}
         rows: list[ReviewRow] = []
         for group in groups:
             for mention in sorted(group.mentions, key=lambda m: (m.document_id, m.start)):
                 if mention.document_id not in texts:
-                    text = next(iter(db.query("SELECT text FROM documents WHERE id = ?",
-                                              [mention.document_id])))["text"]
+                    text = document_text(db, mention.document_id)
                     texts[mention.document_id] = (text, sentence_spans(text))
                 text, sentences = texts[mention.document_id]
                 snippet, start, end = context_of(text, mention.start, mention.end,

@@ -10,7 +10,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Static
 
 from margin.store.citations import citable_passage, format_citation
@@ -31,9 +30,7 @@ from margin.store.documents import Document, get_document, rename_document
 from margin.store.entities.grouping import group_mentions
 from margin.store.entities.storage import REJECTED, StoredEntity, entities_for_document
 from margin.store.errors import StoreError
-from margin.store.history import history_stamp
 from margin.store.textspans import paragraph_number
-from margin.tui.app import settle_memory
 from margin.tui.clipboard import copy_text
 from margin.tui.codebook.tree import CodebookPane, CodebookTree, code_label
 from margin.tui.entities.panel import EntityPanel
@@ -42,6 +39,7 @@ from margin.tui.keybar import KeyBar
 from margin.tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 from margin.tui.reader.view import Match, ReaderView
 from margin.tui.reader.wrapping import display_text
+from margin.tui.screen import MarginScreen, settle_memory
 
 # Documents longer than this (characters) open in two steps: the first
 # FIRST_SCREENS characters are wrapped and drawn, then the rest.
@@ -57,7 +55,7 @@ def _recent_binding(number: int) -> Binding:
     )
 
 
-class ReaderScreen(CodebookPane, Screen):
+class ReaderScreen(CodebookPane, MarginScreen):
     BINDINGS = [
         Binding("c", "code", "Code", id="reader.code",
                 tooltip="Code the selection: pick or create a code"),
@@ -97,7 +95,6 @@ class ReaderScreen(CodebookPane, Screen):
         self.recent: list[Code] = []
         self.code_paths: dict[int, str] = {}
         self._bar_texts: dict[str, str] = {}
-        self._stamp: tuple = ()  # history_stamp() when the data was last read
         self.entities: list[StoredEntity] = []
         self.find_text = ""
 
@@ -153,14 +150,8 @@ class ReaderScreen(CodebookPane, Screen):
         self._load_entities()
         self.view.finish_opening()
 
-    def on_screen_resume(self) -> None:
-        # Another screen (a second reader, the passages list) may have changed
-        # codings or memos meanwhile: never act on what this one cached.
-        if history_stamp(self.app.db) != self._stamp:
-            self.reload()
-
     def _load_codings(self, starting_before: int | None = None) -> list[Coding]:
-        self._stamp = history_stamp(self.app.db)
+        self.mark_read()
         try:
             return codings_for_document(self.app.db, self.document_id, starting_before)
         except StoreError as error:
@@ -170,7 +161,7 @@ class ReaderScreen(CodebookPane, Screen):
 
     def reload(self) -> None:
         """Re-read everything an action (or undo) may have changed."""
-        self._stamp = history_stamp(self.app.db)
+        self.mark_read()
         self.document = get_document(self.app.db, self.document_id)
         self.view.set_codings(self._load_codings())
         self._load_entities()  # a review may have corrected labels

@@ -8,8 +8,6 @@ with one code, after a preview, as one undoable action.
 
 from __future__ import annotations
 
-import sqlite3
-
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
@@ -20,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from margin.store.codes import codebook
-from margin.store.db import open_database
+from margin.store.documents import document_text
 from margin.store.entities.storage import SCOPES
 from margin.store.errors import StoreError
 from margin.store.search.fulltext import FtsHit, code_hits, context, preview_code_hits, search_documents
@@ -30,6 +28,7 @@ from margin.tui.concordance import concordance_line
 from margin.tui.keybar import KeyBar
 from margin.tui.modals import Choice, Confirm, CreateNew, FuzzyPicker
 from margin.tui.reader.wrapping import display_text
+from margin.tui.workers import worker_database
 
 HIT_LIMIT = 2000
 _FIXED_WIDTH = 24 + 2 * 2
@@ -94,24 +93,22 @@ class FullTextScreen(Screen):
     @work(thread=True, exclusive=True, group="fulltext", exit_on_error=False)
     def _search_worker(self, query: str) -> None:
         worker = get_current_worker()
-        try:
-            db = open_database(self.app.db_path)
-            try:
-                hits = search_documents(db, query, limit=HIT_LIMIT)
-                texts = {}
-                for hit in hits:
-                    if hit.document_id not in texts:
-                        text = db.execute("SELECT text FROM documents WHERE id = ?",
-                                          [hit.document_id]).fetchone()[0]
-                        texts[hit.document_id] = (text, sentence_spans(text))
-            finally:
-                db.conn.close()
-        except (StoreError, sqlite3.Error) as error:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._status, Text(str(error), Style(color="yellow")))
-            return
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_hits, query, hits, texts)
+
+        def search(db) -> tuple[list[FtsHit], dict]:
+            hits = search_documents(db, query, limit=HIT_LIMIT)
+            texts = {}
+            for hit in hits:
+                if hit.document_id not in texts:
+                    text = document_text(db, hit.document_id)
+                    texts[hit.document_id] = (text, sentence_spans(text))
+            return hits, texts
+
+        found = worker_database(self.app, search, on_error=self._search_failed)
+        if found is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._show_hits, query, *found)
+
+    def _search_failed(self, error: Exception) -> None:
+        self._status(Text(str(error), Style(color="yellow")))
 
     def _show_hits(self, query: str, hits: list[FtsHit], texts: dict) -> None:
         if self.query_one("#fts-query", Input).value != query:

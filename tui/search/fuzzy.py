@@ -9,7 +9,6 @@ citations, `w` writes them to a file.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from margin.store.citations import citable_passage, format_citation, join_citations
-from margin.store.db import open_database
 from margin.store.errors import StoreError
 from margin.store.export import write_atomically
 from margin.store.search.corpus import (
@@ -38,6 +36,7 @@ from margin.tui.concordance import MATCH_STYLE, flat
 from margin.tui.keybar import KeyBar
 from margin.tui.modals import TextPrompt
 from margin.tui.reader.wrapping import display_text
+from margin.tui.workers import worker_database
 
 RESULTS = 50
 _KIND_STYLES = {
@@ -119,27 +118,24 @@ class SearchScreen(Screen):
     def _search_worker(self, text: str) -> None:
         worker = get_current_worker()
         started = time.perf_counter()
-        try:
-            db = open_database(self.app.db_path)
-            try:
-                corpus = self.corpus
-                with corpus.lock:
-                    if worker.is_cancelled:
-                        return
-                    corpus.refresh(db)
-                    if worker.is_cancelled:
-                        return
-                    results = corpus.search(db, text, RESULTS,
-                                            cancelled=lambda: worker.is_cancelled)
-            finally:
-                db.conn.close()
-        except (StoreError, sqlite3.Error) as error:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._status, Text(str(error), Style(color="red")))
-            return
-        if not worker.is_cancelled:
+
+        def search(db) -> list[SearchResult] | None:
+            corpus = self.corpus
+            with corpus.lock:
+                if worker.is_cancelled:
+                    return None
+                corpus.refresh(db)
+                if worker.is_cancelled:
+                    return None
+                return corpus.search(db, text, RESULTS, cancelled=lambda: worker.is_cancelled)
+
+        results = worker_database(self.app, search, on_error=self._search_failed)
+        if results is not None and not worker.is_cancelled:
             elapsed = time.perf_counter() - started
             self.app.call_from_thread(self._show_results, text, results, elapsed)
+
+    def _search_failed(self, error: Exception) -> None:
+        self._status(Text(str(error), Style(color="red")))
 
     def _show_results(self, text: str, results: list[SearchResult], elapsed: float) -> None:
         if self.query_one("#query", Input).value != text:
