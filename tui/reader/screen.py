@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -37,7 +35,8 @@ from margin.tui.entities.panel import EntityPanel
 from margin.tui.entities.styles import NOT_HIGHLIGHTED, entity_style, legend
 from margin.tui.keybar import KeyBar
 from margin.tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
-from margin.tui.reader.view import Match, ReaderView
+from margin.tui.reader.spans import find_matches, next_span
+from margin.tui.reader.view import ReaderView
 from margin.tui.reader.wrapping import display_text
 from margin.tui.screen import MarginScreen, settle_memory
 
@@ -184,10 +183,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
         """Highlight every match of ``text`` and go to the first one after the
         cursor; returns how many there are."""
         self.find_text = text
-        words = [re.escape(word) for word in text.split()]
-        pattern = re.compile(r"\s+".join(words), re.IGNORECASE)
-        matches = [Match(m.start(), m.end()) for m in pattern.finditer(self.document.text)
-                   if m.end() > m.start()]
+        matches = find_matches(self.document.text, text)
         self.view.set_matches(matches)
         if not matches:
             self.app.notify(f"No match for “{text}”", severity="warning", timeout=3)
@@ -202,13 +198,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
             if self.find_text:
                 self.find(self.find_text)
             return
-        cursor = self.view.cursor
-        if step > 0:
-            after = [m for m in matches if m.start > cursor or (from_cursor and m.start == cursor)]
-            target = after[0] if after else matches[0]
-        else:
-            before = [m for m in matches if m.start < cursor]
-            target = before[-1] if before else matches[-1]
+        target = next_span(matches, self.view.cursor, step, from_cursor=from_cursor)
         self.view.move_cursor_to(target.start, center=True)
 
     # ------------------------------------------------------------ entities
@@ -285,9 +275,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
             return
         if not self.view.show_entities:
             self.action_toggle_entities()
-        cursor = self.view.cursor
-        following = [m for m in mentions if m.start > cursor]
-        mention = following[0] if following else mentions[0]
+        mention = next_span(mentions, self.view.cursor, 1)
         number = mentions.index(mention) + 1
         self.view.move_cursor_to(mention.start, center=True)
         self.app.notify(f"{message.group.canonical}: mention {number} of {len(mentions)}", timeout=2)
@@ -355,10 +343,9 @@ class ReaderScreen(CodebookPane, MarginScreen):
                 status.append(f" ({entity.decision})", Style(dim=True))
             status.append(" · ", Style(dim=True))
         if len(view.matches):
-            found = view.matches.entities
-            current = next((n for n, m in enumerate(found, 1) if m.start == view.cursor), None)
+            current = view.matches.number_starting_at(view.cursor)
             status.append(f"“{display_text(self.find_text)}” ", Style(bold=True))
-            status.append(f"{current or '–'}/{len(found)} · ", Style(dim=True))
+            status.append(f"{current or '–'}/{len(view.matches)} · ", Style(dim=True))
         status.append(f"para. {paragraph}/{total} · {percent}%")
         status.append("   coder: ", Style(dim=True))
         status.append(self.app.coder)

@@ -1,18 +1,16 @@
 """The reader: one Line-API widget per document.
 
-The text is wrapped to the widget's width once per width (tui/wrapping.py),
+The text is wrapped to the widget's width once per width (reader/wrapping.py),
 and each visible row is rendered on demand by ``render_line`` into a cached
 ``Strip``. A gutter on the left draws coding stripes (one lane per overlapping
 coding, in its code's colour) and names the codes that start on each row, as
 MAXQDA does. The cursor is a code-point offset into the immutable text; a
 selection runs from an anchor to the cursor, both inclusive, like vim's visual
 mode. Document text is only ever drawn as plain segments, never as markup.
+Which codings, entities and find hits lie where is reader/spans.py's work.
 """
 
 from __future__ import annotations
-
-import bisect
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -36,141 +34,13 @@ from margin.store.textspans import (
     word_spans,
 )
 from margin.tui.entities.styles import entity_style
+from margin.tui.reader.spans import CodingIndex, Match, Selection, SpanIndex, gutter_row
 from margin.tui.reader.wrapping import WrappedText, display_text, wrap_text
 
 GUTTER_LANES = 4
 GUTTER_LABEL = 12
 # Below this width the gutter keeps its stripes and drops the code names.
 NARROW = 60
-
-
-@dataclass(frozen=True)
-class Selection:
-    start: int
-    end: int  # exclusive
-
-    def __len__(self) -> int:
-        return self.end - self.start
-
-
-class CodingIndex:
-    """Which codings cover which offsets, for drawing and for the cursor.
-
-    The text is cut at every coding boundary into elementary pieces; each
-    piece knows the codings that cover it. A row is drawn by bisecting the
-    boundaries, so drawing costs the same with 5 or 5,000 codings.
-    """
-
-    def __init__(self, codings: list[Coding]):
-        self.codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
-        self.by_id = {coding.id: coding for coding in self.codings}
-        points = sorted({c.start for c in codings} | {c.end for c in codings})
-        self.boundaries = points
-        starts: dict[int, list[int]] = {}
-        ends: dict[int, list[int]] = {}
-        for coding in codings:
-            starts.setdefault(coding.start, []).append(coding.id)
-            ends.setdefault(coding.end, []).append(coding.id)
-        active: list[int] = []
-        self.active_after: list[tuple[int, ...]] = []
-        for point in points:
-            for coding_id in ends.get(point, ()):
-                active.remove(coding_id)
-            active.extend(starts.get(point, ()))
-            self.active_after.append(tuple(active))
-        self.lanes = self._assign_lanes()
-
-    def _assign_lanes(self) -> dict[int, int]:
-        # Interval partitioning: each coding takes the lowest lane free at its start.
-        lanes: dict[int, int] = {}
-        lane_ends: list[int] = []
-        for coding in self.codings:
-            for lane, end in enumerate(lane_ends):
-                if end <= coding.start:
-                    lane_ends[lane] = coding.end
-                    lanes[coding.id] = lane
-                    break
-            else:
-                lanes[coding.id] = len(lane_ends)
-                lane_ends.append(coding.end)
-        return lanes
-
-    def active_at(self, offset: int) -> tuple[int, ...]:
-        index = bisect.bisect_right(self.boundaries, offset) - 1
-        return self.active_after[index] if index >= 0 else ()
-
-    def pieces(self, start: int, end: int) -> list[tuple[int, int, tuple[int, ...]]]:
-        """[start, end) cut at coding boundaries, each piece with its codings."""
-        result = []
-        position = start
-        index = bisect.bisect_right(self.boundaries, start)
-        while position < end:
-            next_point = self.boundaries[index] if index < len(self.boundaries) else end
-            piece_end = min(next_point, end)
-            if piece_end > position:
-                result.append((position, piece_end, self.active_at(position)))
-            position = piece_end
-            index += 1
-        return result
-
-    def in_range(self, start: int, end: int) -> list[Coding]:
-        """Codings that overlap [start, end), in lane order."""
-        ids: set[int] = set()
-        for _s, _e, active in self.pieces(start, max(end, start + 1)):
-            ids.update(active)
-        return sorted((self.by_id[i] for i in ids), key=lambda c: (self.lanes[c.id], c.start))
-
-
-@dataclass(frozen=True)
-class Match:
-    """A hit of find-in-document."""
-
-    start: int
-    end: int
-
-
-class SpanIndex:
-    """Non-overlapping spans (entity mentions, find hits) for drawing, the
-    status line and jumps.
-
-    Overlapping spans are dropped here rather than drawn wrongly (backends
-    promise none), so bisecting the starts finds the span at an offset.
-    """
-
-    def __init__(self, entities: list):
-        kept: list[StoredEntity] = []
-        for entity in sorted(entities, key=lambda e: (e.start, -e.end)):
-            if not kept or entity.start >= kept[-1].end:
-                kept.append(entity)
-        self.entities = kept
-        self.starts = [entity.start for entity in kept]
-
-    def __len__(self) -> int:
-        return len(self.entities)
-
-    def at(self, offset: int):
-        index = bisect.bisect_right(self.starts, offset) - 1
-        if index >= 0 and offset < self.entities[index].end:
-            return self.entities[index]
-        return None
-
-    def in_range(self, start: int, end: int) -> list:
-        """Mentions overlapping [start, end), in text order."""
-        first = max(0, bisect.bisect_right(self.starts, start) - 1)
-        last = bisect.bisect_left(self.starts, end)
-        return [e for e in self.entities[first:last] if e.end > start]
-
-    def next_start(self, offset: int) -> int | None:
-        index = bisect.bisect_right(self.starts, offset)
-        return self.starts[index] if index < len(self.starts) else None
-
-    def previous_start(self, offset: int) -> int | None:
-        # From inside a mention, "previous" is the one before it, as with words.
-        index = bisect.bisect_left(self.starts, offset) - 1
-        current = self.at(offset)
-        if current is not None and current.start < offset:
-            return current.start
-        return self.starts[index] if index >= 0 else None
 
 
 class ReaderView(ScrollView, can_focus=True):
@@ -314,7 +184,7 @@ class ReaderView(ScrollView, can_focus=True):
         return self._paragraphs
 
     def codings_at(self, offset: int) -> list[Coding]:
-        return [self.index.by_id[i] for i in self.index.active_at(offset)]
+        return self.index.codings_at(offset)
 
     def set_codings(self, codings: list[Coding]) -> None:
         self.index = CodingIndex(codings)
@@ -475,12 +345,10 @@ class ReaderView(ScrollView, can_focus=True):
         entities = self.entities
         drawn_entities = self.show_entities and len(entities) > 0
         if drawn_entities:
-            for entity in entities.in_range(line.start, line.end):
-                cuts.update(p for p in (entity.start, entity.end) if line.start < p < line.end)
+            cuts |= entities.cuts_within(line.start, line.end)
         matches = self.matches
         if len(matches):
-            for match in matches.in_range(line.start, line.end):
-                cuts.update(p for p in (match.start, match.end) if line.start < p < line.end)
+            cuts |= matches.cuts_within(line.start, line.end)
         match_style = components["reader--match"]
         points = sorted(p for p in cuts if line.start <= p <= line.end)
         for piece_start, piece_end in zip(points, points[1:]):
@@ -524,32 +392,17 @@ class ReaderView(ScrollView, can_focus=True):
     def _gutter_segments(self, start: int, end: int, base: Style) -> list[Segment]:
         components = self._reader_styles()
         gutter = base + components["reader--gutter"]
-        codings = self.index.in_range(start, end) if self.index.codings else []
-        lanes = [" "] * GUTTER_LANES
-        lane_styles = [gutter] * GUTTER_LANES
-        overflow = 0
-        for coding in codings:
-            lane = self.index.lanes[coding.id]
-            if lane >= GUTTER_LANES:
-                overflow += 1
-                continue
-            lanes[lane] = "┃" if coding.start < start or coding.end > end else "▐"
-            lane_styles[lane] = base + self._colour_style(coding.colour, bold=True)
-        if overflow:
-            lanes[-1] = "+"
-            lane_styles[-1] = gutter
-        segments = [Segment(ch, style) for ch, style in zip(lanes, lane_styles)]
-        starting = [c for c in codings if start <= c.start < max(end, start + 1)]
-        label = ""
-        if starting:
-            label = starting[0].code_name
-            if len(starting) > 1:
-                label = f"{label} +{len(starting) - 1}"
+        row = gutter_row(self.index, start, end, GUTTER_LANES)
+        segments = [
+            Segment(mark, gutter if colour is None
+                    else base + self._colour_style(colour, bold=True))
+            for mark, colour in row.lanes
+        ]
         label_width = self._label_width
-        label = _fit(display_text(label), label_width) if label_width else ""
+        label = _fit(display_text(row.label), label_width) if label_width else ""
         label_style = base + components["reader--gutter-label"]
-        if starting:
-            label_style += self._colour_style(starting[0].colour)
+        if row.label_colour is not None:
+            label_style += self._colour_style(row.label_colour)
         segments.append(Segment(" ", gutter))
         if label_width:
             segments.append(Segment(label, label_style))
