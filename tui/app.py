@@ -22,11 +22,11 @@ from margin.store.config import Config, resolve_entity_backend
 from margin.store.db import Database, open_database
 from margin.store.errors import StoreError
 from margin.tui.codebook.tree import CodebookTree
-from margin.tui.entities import recognition
-from margin.tui.entities.recognition import RECOGNITION_DELAY, EntitiesUpdated
 from margin.tui.help import displayed_keys
 from margin.tui.screen import MarginScreen, settle_memory
 
+# Seconds after start-up before documents without entities are recognised.
+RECOGNITION_DELAY = 0.8
 
 class MarginApp(App):
     TITLE = "margin"
@@ -70,9 +70,6 @@ class MarginApp(App):
         self.citation_style = citation_style
         # The search index, built on the first search and kept in step after.
         self.search_corpus = None
-
-    # The message recognition posts to the app (import dialogs post it too).
-    EntitiesUpdated = EntitiesUpdated
 
     def on_mount(self) -> None:
         if self.user_keymap:
@@ -130,20 +127,29 @@ class MarginApp(App):
 
     # ------------------------------------------------------------- entities
 
+    # Recognition (tui/entities/recognition.py) is imported when it is first
+    # needed, after start-up.
+
     def recognise_pending(self) -> None:
         """Recognise the documents that have no entities yet, in the background."""
+        from margin.tui.entities import recognition
+
         recognition.recognise_pending(self)
 
     def rebuild_entities(self) -> None:
         """Recognise every document again (with the configured backend)."""
+        from margin.tui.entities import recognition
+
         recognition.rebuild_entities(self)
 
     def review_entities(self) -> None:
         """Pick an entity (or a whole type) of the corpus, then review it."""
+        from margin.tui.entities import recognition
+
         recognition.review_entities(self)
 
-    @on(EntitiesUpdated)
-    def _entities_updated(self, message: EntitiesUpdated) -> None:
+    def on_entities_updated(self, message) -> None:
+        """recognition.EntitiesUpdated: pass the news to every screen."""
         for screen in self.screen_stack:
             if isinstance(screen, MarginScreen):
                 screen.entities_updated(message.document_ids)

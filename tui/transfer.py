@@ -164,6 +164,7 @@ class ImportScreen(_TransferScreen):
         """Named entities of the new documents, with progress (still in the worker)."""
         from margin.store.entities import get_recogniser
         from margin.store.entities.storage import recognise_documents
+        from margin.tui.entities.recognition import EntitiesUpdated
 
         recogniser, notice = get_recogniser(self.app.entity_backend)
         if notice:
@@ -180,7 +181,7 @@ class ImportScreen(_TransferScreen):
         except StoreError as error:
             self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
             return
-        self.app.post_message(self.app.EntitiesUpdated(document_ids))
+        self.app.post_message(EntitiesUpdated(document_ids))
         self.app.call_from_thread(self._log, Text(
             f"{summary.entities:,} entities in {summary.documents} documents "
             f"({summary.seconds:.1f} s)", Style(dim=True)))

@@ -2,9 +2,11 @@
 request, and the corpus-wide review's entity picker.
 
 Recognition runs in the app's worker group "entities" on its own database
-connection and posts ``EntitiesUpdated`` after each batch of documents; the
-app passes it on to every ``MarginScreen`` (the reader shows the new
-highlights). Opening a document never waits for recognition.
+connection and posts ``EntitiesUpdated`` to the app after each batch of
+documents (so do the import dialogs); the app passes it on to every
+``MarginScreen`` (the reader shows the new highlights). Opening a document
+never waits for recognition. The app imports this module only when it is
+first needed, after start-up.
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ from textual.worker import get_current_worker
 
 from margin.tui.modals import Choice, FuzzyPicker
 from margin.tui.workers import worker_database
-
-# Seconds after start-up before documents without entities are recognised.
-RECOGNITION_DELAY = 0.8
 
 # Documents recognised between two EntitiesUpdated messages.
 BATCH = 4
