@@ -111,7 +111,7 @@ def code_memo(app: App, code: Code) -> None:
 
 def move_code(app: App, code: Code) -> None:
     top = Choice("(top level)", Text("(top level)"), TOP_LEVEL)
-    choices = [top] + _other_codes(app, code)
+    choices = [top, *_other_codes(app, code)]
 
     def move(target) -> None:
         if target is None:
