@@ -16,6 +16,7 @@ from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
 from margin.store import history
 from margin.store.config import Config, resolve_entity_backend
@@ -70,6 +71,8 @@ class MarginApp(App):
         self.citation_style = citation_style
         # The search index, built on the first search and kept in step after.
         self.search_corpus = None
+        # Background recognition of unrecognised documents, after start-up.
+        self._recognition_timer: Timer | None = None
 
     def on_mount(self) -> None:
         if self.user_keymap:
@@ -82,9 +85,13 @@ class MarginApp(App):
         # imports made with --no-entities) get their entities in the background,
         # a moment after the first frame: importing spaCy in a thread holds the
         # interpreter for most of a second and would delay that frame.
-        self.set_timer(RECOGNITION_DELAY, self.recognise_pending)
+        self._recognition_timer = self.set_timer(RECOGNITION_DELAY, self.recognise_pending)
 
     def on_unmount(self) -> None:
+        # A quit within RECOGNITION_DELAY of start-up: the timer must not fire
+        # on the connection closed below.
+        if self._recognition_timer is not None:
+            self._recognition_timer.stop()
         # Background recognition stops at its next check instead of keeping
         # the process alive after the app has closed.
         self.workers.cancel_group(self, "entities")
