@@ -12,6 +12,11 @@ a big document's words belong in a worker — and then answer per-keystroke
 questions with :func:`next_start`, :func:`previous_start`, :func:`span_at` and
 :func:`paragraph_number`, which bisect the precomputed list (O(log n)).
 
+Coding a mention or a search hit "at sentence scope" and showing it in a
+concordance line ask the same question of these spans: :func:`scope_spans`,
+:func:`scope_span` and :func:`context_of` answer it for the entity review and
+the full-text search alike.
+
 Pure Python: no Textual, no Rich.
 """
 
@@ -23,6 +28,8 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
+
+from margin.store.errors import StoreError
 
 Span = tuple[int, int]
 
@@ -36,6 +43,10 @@ __all__ = [
     "previous_start",
     "span_at",
     "paragraph_number",
+    "SCOPES",
+    "scope_spans",
+    "scope_span",
+    "context_of",
 ]
 
 # ---------------------------------------------------------------------------
@@ -364,3 +375,56 @@ def paragraph_number(text_or_spans: str | Sequence[Span], offset: int) -> int:
     if not spans:
         return 0
     return max(1, bisect_right(spans, (offset, _AFTER_ALL)))
+
+
+# ---------------------------------------------------------------------------
+# Passages around an offset: coding scopes and context snippets
+# ---------------------------------------------------------------------------
+
+#: What coding a mention or a hit codes: the words themselves, or the
+#: sentence or paragraph around them.
+SCOPES = ("word", "sentence", "paragraph")
+
+
+def scope_spans(text: str, scope: str) -> list[Span] | None:
+    """The units of ``text`` a scope codes (None for "word": the passage itself)."""
+    if scope == "word":
+        return None
+    if scope not in SCOPES:
+        raise StoreError(f"unknown scope {scope!r}: use word, sentence or paragraph")
+    return list(paragraph_spans(text) if scope == "paragraph" else sentence_spans(text))
+
+
+def scope_span(
+    text: str, start: int, end: int, scope: str, units: Sequence[Span] | None = None
+) -> Span:
+    """The passage ``text[start:end]`` is coded as: itself ("word"), or the
+    sentence or paragraph around it (``units``: scope_spans(text, scope))."""
+    if scope == "word":
+        return start, end
+    spans = units if units is not None else scope_spans(text, scope)
+    around = span_at(spans, start, text=text)
+    if around is None:
+        return start, end
+    return min(around[0], start), max(around[1], end)
+
+
+def context_of(
+    text: str,
+    start: int,
+    end: int,
+    width: int = 160,
+    sentences: Sequence[Span] | None = None,
+) -> tuple[str, int, int]:
+    """The sentence around ``text[start:end]`` (a mention, a search hit), cut
+    to about ``width`` characters around it, and the passage's offsets within
+    that snippet. Pass ``sentences`` (sentence_spans(text)) when asking for
+    many passages of one text."""
+    spans = sentences if sentences is not None else sentence_spans(text)
+    around = span_at(spans, start, text=text) or (start, end)
+    left, right = min(around[0], start), max(around[1], end)
+    if right - left > width:
+        room = max(width - (end - start), 0)
+        left = max(left, start - room // 2)
+        right = min(right, end + room - (start - left))
+    return text[left:right], start - left, end - left

@@ -17,7 +17,6 @@ from margin.store.entities.storage import (
     MentionDecision,
     apply_review,
     code_path_for,
-    context_of,
     corpus_groups,
     documents_needing_entities,
     entities_for_document,
@@ -28,6 +27,7 @@ from margin.store.entities.storage import (
 from margin.store.errors import StoreError
 from margin.store.history import undo
 from margin.store.sources.textio import DecodedText
+from margin.store.textspans import context_of
 
 TEXT = (
     "Vladimir Putin met Olaf Scholz in Berlin. Putin spoke first.\n\n"

@@ -16,13 +16,13 @@ from margin.store.errors import NotFound, StoreError
 from margin.store.search.fulltext import (
     FtsHit,
     code_hits,
-    context,
     parse_query,
     preview_code_hits,
     search_documents,
 )
 from margin.store.history import can_undo, redo, undo
 from margin.store.sources.textio import DecodedText
+from margin.store.textspans import context_of as context
 
 PEACE = (
     "Peace talks began in Istanbul. The talk was short and the talks failed.\n\n"

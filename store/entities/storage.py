@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from margin.store.codes import ensure_code_path
 from margin.store.codings import ensure_coder, new_coding_row
 from margin.store.db import Database
-from margin.store.errors import NotFound, StoreError
+from margin.store.documents import document_text
+from margin.store.errors import StoreError
 from margin.store.history import action, writing
-from margin.store.textspans import paragraph_spans, sentence_spans, span_at
+from margin.store.textspans import SCOPES, scope_span, scope_spans
 from margin.store.util import now
 from margin.store.entities import ALL_LABELS, EntitySpan, Recogniser
 from margin.store.entities.grouping import EntityGroup, Mention, group_mentions
@@ -28,7 +29,6 @@ ACCEPTED = "accepted"
 REJECTED = "rejected"
 # The type was corrected, nothing decided or coded (yet).
 CORRECTED = "corrected"
-SCOPES = ("word", "sentence", "paragraph")
 DEFAULT_CODE_TEMPLATE = "{label} > {name}"
 
 # Documents are recognised and stored this many at a time, so that progress
@@ -84,10 +84,7 @@ def store_entities(
     Every span is checked against the document text: a backend that returned
     shifted offsets is a bug that must not reach the reader.
     """
-    rows = list(db.query("SELECT text FROM documents WHERE id = ?", [document_id]))
-    if not rows:
-        raise NotFound(f"document {document_id} does not exist")
-    text = rows[0]["text"]
+    text = document_text(db, document_id)
     for span in spans:
         if not (0 <= span.start < span.end <= len(text)) or text[span.start:span.end] != span.text:
             raise StoreError(
@@ -236,29 +233,6 @@ def code_path_for(template: str, label: str, name: str) -> str:
     return path
 
 
-def scope_spans(text: str, scope: str) -> list[tuple[int, int]] | None:
-    """The units of ``text`` a scope codes (None for "word": the mention itself)."""
-    if scope == "word":
-        return None
-    if scope not in SCOPES:
-        raise StoreError(f"unknown scope {scope!r}: use word, sentence or paragraph")
-    return list(paragraph_spans(text) if scope == "paragraph" else sentence_spans(text))
-
-
-def scope_span(
-    text: str, start: int, end: int, scope: str, units: Sequence[tuple[int, int]] | None = None
-) -> tuple[int, int]:
-    """The passage a mention is coded as: the mention itself ("word"), or the
-    sentence or paragraph around it (``units``: scope_spans(text, scope))."""
-    if scope == "word":
-        return start, end
-    spans = units if units is not None else scope_spans(text, scope)
-    around = span_at(spans, start, text=text)
-    if around is None:
-        return start, end
-    return min(around[0], start), max(around[1], end)
-
-
 def apply_review(
     db: Database,
     decisions: Sequence[MentionDecision],
@@ -306,7 +280,7 @@ def apply_review(
                 code_ids[path] = ensure_code_path(db, path)
             code_id = code_ids[path]
             if mention.document_id not in texts:
-                texts[mention.document_id] = _document_text(db, mention.document_id)
+                texts[mention.document_id] = document_text(db, mention.document_id)
                 units[mention.document_id] = scope_spans(texts[mention.document_id], scope)
             text = texts[mention.document_id]
             if text[mention.start:mention.end] != mention.text:
@@ -349,30 +323,3 @@ def _record_decision(db: Database, log, decision: MentionDecision, coder_id: int
             {"document_id": mention.document_id, "start": mention.start, "end": mention.end,
              **values},
         )
-
-
-def _document_text(db: Database, document_id: int) -> str:
-    for row in db.query("SELECT text FROM documents WHERE id = ?", [document_id]):
-        return row["text"]
-    raise NotFound(f"document {document_id} does not exist")
-
-
-def context_of(
-    text: str,
-    start: int,
-    end: int,
-    width: int = 160,
-    sentences: Sequence[tuple[int, int]] | None = None,
-) -> tuple[str, int, int]:
-    """The sentence around a mention (cut to about ``width`` characters around
-    it) and the mention's offsets within that snippet. Pass ``sentences``
-    (sentence_spans(text)) when asking for many mentions of one text."""
-    spans = sentences if sentences is not None else sentence_spans(text)
-    around = span_at(spans, start, text=text) or (start, end)
-    left, right = min(around[0], start), max(around[1], end)
-    if right - left > width:
-        room = max(width - (end - start), 0)
-        left = max(left, start - room // 2)
-        right = min(right, end + room - (start - left))
-    return text[left:right], start - left, end - left
-

@@ -50,9 +50,9 @@ from dataclasses import dataclass, field
 from margin.store.codes import ensure_code_path, find_code, get_code
 from margin.store.codings import ensure_coder, new_coding_row
 from margin.store.db import Database
-from margin.store.entities.storage import SCOPES, context_of, scope_span, scope_spans
 from margin.store.errors import NotFound, StoreError
 from margin.store.history import action
+from margin.store.textspans import SCOPES, scope_span, scope_spans
 from margin.store.util import CONTROL_CHARACTERS, now
 
 #: Refuse queries with more terms or deeper parentheses than this: FTS5
@@ -493,19 +493,6 @@ def _merge_adjacent(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
                 continue
         merged.append((start, end))
     return merged
-
-
-def context(
-    text: str,
-    start: int,
-    end: int,
-    width: int = 160,
-    sentences: Sequence[tuple[int, int]] | None = None,
-) -> tuple[str, int, int]:
-    """The sentence around a hit, cut to about ``width`` characters, and the
-    hit's offsets within that snippet (``margin.store.entities.storage.context_of``).
-    Pass ``sentences`` (sentence_spans(text)) for many hits in one text."""
-    return context_of(text, start, end, width, sentences)
 
 
 # ------------------------------------------------------------------- coding

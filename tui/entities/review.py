@@ -28,16 +28,14 @@ from margin.store.entities.storage import (
     ACCEPTED,
     CORRECTED,
     REJECTED,
-    SCOPES,
     MentionDecision,
     apply_review,
     code_path_for,
-    context_of,
     corpus_entities,
     corpus_groups,
 )
 from margin.store.errors import StoreError
-from margin.store.textspans import sentence_spans
+from margin.store.textspans import SCOPES, context_of, sentence_spans
 from margin.tui.concordance import concordance_line
 from margin.tui.entities.styles import entity_style
 from margin.tui.keybar import KeyBar

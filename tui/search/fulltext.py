@@ -19,10 +19,10 @@ from textual.worker import get_current_worker
 
 from margin.store.codes import codebook
 from margin.store.documents import document_text
-from margin.store.entities.storage import SCOPES
 from margin.store.errors import StoreError
-from margin.store.search.fulltext import FtsHit, code_hits, context, preview_code_hits, search_documents
-from margin.store.textspans import sentence_spans
+from margin.store.search.fulltext import FtsHit, code_hits, preview_code_hits, search_documents
+from margin.store.textspans import SCOPES, sentence_spans
+from margin.store.textspans import context_of as context
 from margin.tui.codebook.tree import code_label
 from margin.tui.concordance import concordance_line
 from margin.tui.keybar import KeyBar
