@@ -17,7 +17,8 @@ import os
 from dataclasses import dataclass
 
 from margin.store.db import Database
-from margin.store.errors import NotFound, StoreError
+from margin.store.documents import document_text
+from margin.store.errors import StoreError
 from margin.store.textspans import paragraph_number
 
 STYLES = ("plain", "markdown", "apa")
@@ -53,15 +54,13 @@ def join_citations(citations: list[str]) -> str:
 
 def citable_passage(db: Database, document_id: int, start: int, end: int) -> Citable:
     """What a citation of ``text[start:end]`` of a stored document needs."""
-    rows = list(db.query(
-        "SELECT title, text, source_path, imported FROM documents WHERE id = ?", [document_id]))
-    if not rows:
-        raise NotFound(f"document {document_id} does not exist")
-    row = rows[0]
+    text = document_text(db, document_id)
+    row = next(db.query(
+        "SELECT title, source_path, imported FROM documents WHERE id = ?", [document_id]))
     return Citable(
-        quote=row["text"][start:end],
+        quote=text[start:end],
         title=row["title"],
-        paragraph=paragraph_number(row["text"], start),
+        paragraph=paragraph_number(text, start),
         source=row["source_path"],
         date=(row["imported"] or "")[:10] or None,
     )

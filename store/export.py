@@ -19,7 +19,7 @@ from pathlib import Path
 from margin.store.codes import codebook, descendant_ids, find_code
 from margin.store.codings import verify_quote
 from margin.store.db import Database
-from margin.store.documents import find_document
+from margin.store.documents import document_text, find_document
 from margin.store.errors import NotFound, StoreError
 from margin.store.textspans import paragraph_number, paragraph_spans
 
@@ -89,8 +89,8 @@ def _coded_passages(db: Database, code_ids: set[int] | None,
         if document_ids is not None and row["document_id"] not in document_ids:
             continue
         if row["document_id"] not in texts:
-            text = next(db.query("SELECT text FROM documents WHERE id = ?", [row["document_id"]]))
-            texts[row["document_id"]] = (row["title"], text["text"], paragraph_spans(text["text"]))
+            text = document_text(db, row["document_id"])
+            texts[row["document_id"]] = (row["title"], text, paragraph_spans(text))
         title, text, paragraphs = texts[row["document_id"]]
         verify_quote(title, text, row["start"], row["end"], row["quote"])
         passages.append(

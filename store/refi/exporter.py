@@ -40,6 +40,7 @@ from xml.etree import ElementTree as ET
 from margin.store.codes import Code, codebook
 from margin.store.codings import verify_quote
 from margin.store.db import Database
+from margin.store.documents import document_text
 from margin.store.errors import StoreError
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -202,13 +203,12 @@ def _project_files(db: Database, name: str) -> list[tuple[str, bytes]]:
                        lambda code: memo_note(code_memos.get(code.id), f"Memo: {code.name}"))
 
     files: list[tuple[str, bytes]] = []
-    documents = list(db.query(
-        "SELECT id, uuid, title, text, imported FROM documents ORDER BY id"))
+    documents = list(db.query("SELECT id, uuid, title, imported FROM documents ORDER BY id"))
     if documents:
         sources = ET.SubElement(root, f"{{{ns}}}Sources")
     for document in documents:
         guid = _guid(document["uuid"], "document", document["id"])
-        text = document["text"]
+        text = document_text(db, document["id"])
         source = ET.SubElement(sources, f"{{{ns}}}TextSource")
         source.set("guid", guid)
         source.set("name", _xml_text(document["title"]))

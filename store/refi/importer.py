@@ -39,6 +39,7 @@ from xml.etree import ElementTree as ET
 
 from margin.store.codes import PATH_SEPARATOR, next_colour, normalise_colour
 from margin.store.db import Database
+from margin.store.documents import document_text
 from margin.store.errors import StoreError
 from margin.store.history import writing
 from margin.store.refi.exporter import ORIGIN, derived_guid
@@ -559,8 +560,9 @@ class _Importer:
         the ones this import adds are found by their hash)."""
         if self._text_digests is None:
             digests: dict[str, int] = {}
-            for document_id, text, stored in self.db.execute(
-                    "SELECT id, text, hash FROM documents ORDER BY id"):
+            for document_id, stored in self.db.execute(
+                    "SELECT id, hash FROM documents ORDER BY id").fetchall():
+                text = document_text(self.db, document_id)
                 digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
                 if digest != stored:
                     digests.setdefault(digest, document_id)

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from margin.store.codes import ensure_code_path, find_code, get_code
 from margin.store.codings import ensure_coder, new_coding_row
 from margin.store.db import Database
+from margin.store.documents import document_text
 from margin.store.errors import NotFound, StoreError
 from margin.store.history import action
 from margin.store.textspans import SCOPES, scope_span, scope_spans
@@ -363,7 +364,7 @@ _RANK_SQL = """
     ORDER BY rank, rowid
 """
 _HIGHLIGHT_SQL = """
-    SELECT d.title, d.text, highlight(documents_fts, 1, ?, ?)
+    SELECT d.title, highlight(documents_fts, 1, ?, ?)
     FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid
     WHERE documents_fts MATCH ? AND documents_fts.rowid = ?
 """
@@ -409,7 +410,8 @@ def search_documents(
                     _HIGHLIGHT_SQL, [_OPEN, _CLOSE, expression, document_id]).fetchone()
                 if row is None:  # pragma: no cover - deleted meanwhile (other connection)
                     continue
-                title, text, marked = row
+                title, marked = row
+                text = document_text(db, document_id)
                 spans = _marked_spans(text, marked, _OPEN, _CLOSE)
                 if spans is None:  # the text itself holds a marker character
                     spans = _spans_with_free_markers(db, expression, document_id, text)
@@ -509,19 +511,16 @@ def _passages_for(db: Database, hits: Sequence[FtsHit], scope: str) -> _Passages
         raise StoreError(f"unknown scope {scope!r}: use word, sentence or paragraph")
     texts: dict[int, str] = {}
     units: dict[int, list[tuple[int, int]] | None] = {}
-    wanted = sorted({hit.document_id for hit in hits})
-    for first in range(0, len(wanted), 500):
-        batch = wanted[first : first + 500]
-        for row in db.query(
-            f"SELECT id, text FROM documents WHERE id IN ({','.join('?' * len(batch))})", batch
-        ):
-            texts[row["id"]] = row["text"]
     passages: list[tuple[int, int, int, str]] = []
     seen: set[tuple[int, int, int]] = set()
     for hit in hits:
         text = texts.get(hit.document_id)
         if text is None:
-            raise NotFound(f"document {hit.document_id} does not exist (any more)")
+            try:
+                text = texts[hit.document_id] = document_text(db, hit.document_id)
+            except NotFound:
+                raise NotFound(
+                    f"document {hit.document_id} does not exist (any more)") from None
         if not 0 <= hit.start < hit.end <= len(text) or text[hit.start : hit.end] != hit.text:
             raise StoreError(
                 f"search hit {hit.text!r} at {hit.start}-{hit.end} does not match "
