@@ -27,6 +27,7 @@ MIGRATION_NAMES = (
     "0002_immutable_document_text",
     "0003_entities",
     "0004_document_metadata",
+    "0005_one_coding_per_coder",
 )
 MIGRATION_SET = "margin"
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from margin.store.util import join_memos, now
+
 migrations = Migrations("margin")
 
 
@@ -200,3 +202,33 @@ def _document_metadata(db: sqlite_utils.Database) -> None:
     # author and the publication date (ISO text), shown in the library.
     db["documents"].add_column("author", str)
     db["documents"].add_column("published", str)
+
+
+@migrations(name="0005_one_coding_per_coder")
+def _one_coding_per_coder(db: sqlite_utils.Database) -> None:
+    # A coder codes a passage with a code once; another coder may code the
+    # same passage with the same code (team work, agreement). The rule is this
+    # unique index, and margin.store.codings.write_codings checks it before
+    # writing. SQLite treats NULLs in a unique index as distinct, so a coding
+    # without a coder (a REFI-QDA selection without creatingUser) is indexed
+    # as coder 0, "unknown": codings of unknown coders count as one coder's.
+    # Exact duplicates of one coder (possible before) are merged first: the
+    # oldest stays, with the memos of all of them joined by a blank line.
+    key = 'document_id, code_id, IFNULL(coder_id, 0), start, "end"'
+    duplicated = db.execute(
+        f"SELECT {key} FROM codings GROUP BY {key} HAVING COUNT(*) > 1").fetchall()
+    for values in duplicated:
+        rows = db.execute(
+            f"SELECT id, memo FROM codings WHERE ({key}) = (?, ?, ?, ?, ?) ORDER BY created, id",
+            values,
+        ).fetchall()
+        (kept_id, kept_memo), dropped = rows[0], rows[1:]
+        memo = join_memos(*(row[1] for row in rows))
+        if memo != (kept_memo or ""):
+            db.execute("UPDATE codings SET memo = ?, updated = ? WHERE id = ?",
+                       [memo, now(), kept_id])
+        db.execute(
+            f"DELETE FROM codings WHERE id IN ({','.join('?' * len(dropped))})",
+            [row[0] for row in dropped],
+        )
+    db.execute(f"CREATE UNIQUE INDEX idx_codings_one_per_coder ON codings ({key})")

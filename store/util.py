@@ -24,3 +24,14 @@ def one_line(text: str) -> str:
     """A name or title as one line: control characters (newlines and tabs
     included) become spaces, runs of whitespace one space."""
     return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
+
+
+def join_memos(*memos: str | None) -> str:
+    """Memos that become one (merged codings, merged codes), in order and
+    separated by a blank line, so that none is lost; empty ones and repeats of
+    one already there are left out."""
+    joined: list[str] = []
+    for memo in memos:
+        if memo and memo.strip() and memo.strip() not in {kept.strip() for kept in joined}:
+            joined.append(memo)
+    return "\n\n".join(joined)

@@ -11,7 +11,7 @@ from margin.store.errors import StoreError
 
 
 def test_new_database_records_its_migrations_and_uses_wal(db, db_path):
-    assert schema_version(db) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata"]
+    assert schema_version(db) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata", "0005_one_coding_per_coder"]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert {"documents", "codes", "codings", "coders", "memos", "history"} <= set(db.table_names())
@@ -21,7 +21,7 @@ def test_new_database_records_its_migrations_and_uses_wal(db, db_path):
 def test_reopening_applies_no_migration_twice(db, db_path):
     db.conn.close()
     again = open_database(db_path)
-    assert schema_version(again) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata"]
+    assert schema_version(again) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata", "0005_one_coding_per_coder"]
     again.conn.close()
 
 
@@ -145,3 +145,75 @@ def test_another_programs_sqlite_file_is_refused_and_left_unchanged(tmp_path):
         open_database(path)
     assert path.read_bytes() == before
     assert not (tmp_path / "other.db-wal").exists()
+
+
+def test_an_older_database_is_upgraded_to_one_coding_per_coder(tmp_path):
+    """A file made before migration 0005 (when any passage could be coded twice
+    with one code): opening it merges each coder's exact duplicates into the
+    oldest, memos joined, keeps other coders' codings of the same passage,
+    and adds the unique index that keeps it so."""
+    import sqlite_utils
+
+    from margin.store.codings import codings_for_document
+    from margin.store.schema import migrations
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="0005_one_coding_per_coder")
+    assert [m.name for m in migrations.applied(old)][-1] == "0004_document_metadata"
+    old["coders"].insert_all([
+        {"id": 1, "uuid": "c1", "name": "ada", "created": "2024-01-01"},
+        {"id": 2, "uuid": "c2", "name": "bob", "created": "2024-01-01"},
+    ])
+    text = "Jake Sullivan spoke. Mike Johnson did not."
+    old["documents"].insert({
+        "id": 1, "uuid": "d1", "title": "Briefing", "text": text, "original": text,
+        "word_count": 7, "hash": "h1", "imported": "2024-01-01"})
+    old["codes"].insert_all([
+        {"id": 1, "uuid": "k1", "name": "Officials", "colour": "#e6194b", "created": "2024-01-01"},
+        {"id": 2, "uuid": "k2", "name": "Speech", "colour": "#3cb44b", "created": "2024-01-01"},
+    ])
+
+    def coding(id, code, coder, memo, created, start=0, end=13):
+        return {"id": id, "uuid": f"u{id}", "document_id": 1, "code_id": code, "start": start,
+                "end": end, "quote": text[start:end], "memo": memo, "coder_id": coder,
+                "created": created, "updated": created}
+
+    old["codings"].insert_all([
+        # ada coded "Jake Sullivan" as Officials three times; id 2 is the oldest.
+        coding(1, 1, 1, "third thought", "2024-03-01"),
+        coding(2, 1, 1, "first thought", "2024-01-01"),
+        coding(3, 1, 1, "", "2024-02-01"),
+        coding(4, 1, 1, "first thought", "2024-02-15"),  # a repeated memo is kept once
+        # bob's coding of the same passage with the same code is his own.
+        coding(5, 1, 2, "bob's view", "2024-01-05"),
+        # ada's coding of it with another code is another coding.
+        coding(6, 2, 1, "", "2024-01-06"),
+        # Two codings without a coder (imported) are one unknown coder's duplicates.
+        coding(7, 1, None, "no coder", "2024-01-07"),
+        coding(8, 1, None, "", "2024-01-08"),
+        coding(9, 1, 1, "", "2024-01-09", start=21, end=33),
+    ])
+    old.conn.close()
+
+    db = open_database(path)
+    assert schema_version(db)[-1] == "0005_one_coding_per_coder"
+    kept = {(c.id, c.code_name, c.coder, c.quote): c.memo for c in codings_for_document(db, 1)}
+    assert kept == {
+        (2, "Officials", "ada", "Jake Sullivan"): "first thought\n\nthird thought",
+        (5, "Officials", "bob", "Jake Sullivan"): "bob's view",
+        (6, "Speech", "ada", "Jake Sullivan"): "",
+        (7, "Officials", None, "Jake Sullivan"): "no coder",
+        (9, "Officials", "ada", "Mike Johnson"): "",
+    }
+    indexes = {row[1]: row[2] for row in db.execute("PRAGMA index_list(codings)")}
+    assert indexes["idx_codings_one_per_coder"] == 1  # unique
+    insert = ('INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, coder_id, '
+              "created) VALUES (?, 1, 1, 0, 13, 'Jake Sullivan', ?, 'now')")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(insert, ["again-ada", 1])
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(insert, ["again-unknown", None])
+    db.execute("INSERT INTO coders (id, uuid, name, created) VALUES (3, 'c3', 'cy', 'now')")
+    db.execute(insert, ["third-coder", 3])
+    db.conn.close()
