@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from margin.store.db import Database
 from margin.store.errors import NotFound, StoreError
 from margin.store.history import ChangeLog, action
-from margin.store.util import new_uuid, now, one_line
+from margin.store.util import join_memos, new_uuid, now, one_line
 
 PATH_SEPARATOR = " > "
 
@@ -233,8 +233,12 @@ def move_code(db: Database, code_id: int, new_parent_id: int | None) -> None:
 
 def merge_codes(db: Database, source_id: int, target_id: int) -> int:
     """Fold the source code into the target: its codings and sub-codes move to
-    the target and the source is deleted. A passage both codes already covered
-    keeps one coding (the target's). Returns the number of codings moved."""
+    the target and the source is deleted. A passage one coder had coded with
+    both codes keeps one coding (the target's, the memos of both joined);
+    different coders' codings of a passage all stay. Returns the number of
+    codings moved."""
+    from margin.store.codings import coding_key  # codings imports this module
+
     if source_id == target_id:
         raise StoreError("cannot merge a code into itself")
     source, target = get_code(db, source_id), get_code(db, target_id)
@@ -249,21 +253,26 @@ def merge_codes(db: Database, source_id: int, target_id: int) -> int:
             raise StoreError(
                 f"both codes have a sub-code named {child['name']!r}: merge or rename it first"
             )
-    # The target's coding of each passage, so a duplicate's memo can join it.
+    def as_target(row: dict) -> tuple:
+        return coding_key(row["document_id"], target_id, row["coder_id"], row["start"],
+                          row["end"])
+
+    # The target's coding of each passage by each coder, so that a coding
+    # that would repeat it (same coder) joins its memo to it instead.
     target_codings = {
-        (row["document_id"], row["start"], row["end"]): row
+        as_target(row): row
         for row in db.query("SELECT * FROM codings WHERE code_id = ?", [target_id])
     }
     moved = 0
     with action(db, f"Merge code {source.name} into {target.name}") as log:
         for row in list(db.query("SELECT * FROM codings WHERE code_id = ?", [source_id])):
-            twin = target_codings.get((row["document_id"], row["start"], row["end"]))
+            twin = target_codings.get(as_target(row))
             if twin is None:
                 log.update("codings", row["id"], {"code_id": target_id, "updated": now()})
                 moved += 1
                 continue
-            if row["memo"]:
-                memo = _joined(twin["memo"], row["memo"])
+            memo = join_memos(twin["memo"], row["memo"])
+            if memo != (twin["memo"] or ""):
                 log.update("codings", twin["id"], {"memo": memo, "updated": now()})
                 twin["memo"] = memo
             log.delete("codings", row["id"])
@@ -272,10 +281,6 @@ def merge_codes(db: Database, source_id: int, target_id: int) -> int:
         _merge_code_memo(log, source_id, target_id)
         log.delete("codes", source_id)
     return moved
-
-
-def _joined(first: str | None, second: str) -> str:
-    return f"{first}\n\n{second}" if first else second
 
 
 def _merge_code_memo(log: ChangeLog, source_id: int, target_id: int) -> None:
@@ -287,7 +292,7 @@ def _merge_code_memo(log: ChangeLog, source_id: int, target_id: int) -> None:
     log.delete("memos", source[0]["id"])
     if target:
         log.update("memos", target[0]["id"],
-                   {"text": _joined(target[0]["text"], source[0]["text"]), "updated": now()})
+                   {"text": join_memos(target[0]["text"], source[0]["text"]), "updated": now()})
     else:
         row = {key: value for key, value in source[0].items() if key != "id"}
         log.insert("memos", {**row, "code_id": target_id, "updated": now()})

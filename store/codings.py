@@ -4,17 +4,26 @@ A coding is ``text[start:end]`` of its document (code points, end exclusive)
 and stores that passage as ``quote``. Everything that reads codings checks the
 quote against the text and raises QuoteMismatch rather than show or export a
 shifted passage.
+
+:func:`write_codings` is the one writer of codings: applying a code, coding
+every search hit, coding reviewed entity mentions and importing a REFI-QDA
+project all go through it, and nothing else inserts into ``codings``. It
+keeps the rule of the unique index ``idx_codings_one_per_coder`` (migration
+0005): a coder codes a passage with a code once, and another coder may code
+the same passage with the same code (:func:`coding_key`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from margin.store.codes import get_code
 from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import NotFound, QuoteMismatch, StoreError
-from margin.store.history import action, writing
+from margin.store.history import ChangeLog, action, writing
 from margin.store.util import new_uuid, now, one_line
 
 
@@ -35,13 +44,178 @@ class Coding:
     colour: str = ""
 
 
+def coder_name(name: str) -> str:
+    """A coder's name as it is stored ("unknown" for none)."""
+    return one_line(name) or "unknown"
+
+
+def find_coder(db: Database, name: str) -> int | None:
+    """The coder's id, or None if nobody of that name has coded yet."""
+    for (coder_id,) in db.execute("SELECT id FROM coders WHERE name = ?", [coder_name(name)]):
+        return coder_id
+    return None
+
+
 def ensure_coder(db: Database, name: str) -> int:
     """The coder's id, creating the coder on first use."""
-    name = one_line(name) or "unknown"
-    for row in db.query("SELECT id FROM coders WHERE name = ?", [name]):
-        return row["id"]
+    coder_id = find_coder(db, name)
+    if coder_id is not None:
+        return coder_id
     with writing(db):
-        return db["coders"].insert({"uuid": new_uuid(), "name": name, "created": now()}).last_pk
+        return db["coders"].insert(
+            {"uuid": new_uuid(), "name": coder_name(name), "created": now()}).last_pk
+
+
+# ------------------------------------------------------- the duplicate rule
+
+#: The coder a coding without one counts as in the duplicate rule: the unique
+#: index is on IFNULL(coder_id, 0), because SQLite's NULLs never collide.
+UNKNOWN_CODER = 0
+#: The unique index's columns (store/schema.py, migration 0005).
+_RULE_COLUMNS = 'document_id, code_id, IFNULL(coder_id, 0), start, "end"'
+
+CodingKey = tuple[int, int, int, int, int]
+
+
+def coding_key(
+    document_id: int, code_id: int, coder_id: int | None, start: int, end: int
+) -> CodingKey:
+    """What makes two codings one: the same passage of a document coded with
+    the same code by the same coder (codings without a coder: one unknown
+    coder). Two coders' codings of a passage with one code are two codings."""
+    return (document_id, code_id, UNKNOWN_CODER if coder_id is None else coder_id, start, end)
+
+
+def coded_keys(
+    db: Database, document_id: int, code_ids: Iterable[int] | None = None
+) -> set[CodingKey]:
+    """The :func:`coding_key` of every coding of a document (with one of
+    ``code_ids``, if given): one indexed query."""
+    sql = f"SELECT {_RULE_COLUMNS} FROM codings WHERE document_id = ?"
+    params: list[object] = [document_id]
+    if code_ids is not None:
+        sql += " AND code_id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(sorted(set(code_ids))))
+    return set(db.execute(sql, params).fetchall())
+
+
+def _by(coder: str | None) -> str:
+    return f"by {coder}" if coder else "by an unknown coder"
+
+
+# ---------------------------------------------------------- the one writer
+
+
+@dataclass(frozen=True, slots=True)
+class NewCoding:
+    """A coding to create: ``text[start:end]`` of a document coded with a
+    code by a coder (None: not known, as in a REFI-QDA selection without
+    ``creatingUser``). ``uuid`` and ``created`` default to new and now."""
+
+    document_id: int
+    code_id: int
+    start: int
+    end: int
+    coder_id: int | None
+    memo: str = ""
+    uuid: str | None = None
+    created: str | None = None
+
+    @property
+    def key(self) -> CodingKey:
+        return coding_key(self.document_id, self.code_id, self.coder_id, self.start, self.end)
+
+
+@dataclass
+class CodingsWritten:
+    """What :func:`write_codings` did with each coding it was given."""
+
+    added: list[NewCoding] = field(default_factory=list)
+    # The coder had already coded the passage with the code: left alone.
+    already_coded: list[NewCoding] = field(default_factory=list)
+    # The same passage, code and coder as one earlier in the same call.
+    repeated: list[NewCoding] = field(default_factory=list)
+    # The ids of the added codings, when written through an action's log.
+    ids: list[int] = field(default_factory=list)
+
+
+_INSERT_CODING = (
+    'INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, memo, coder_id, '
+    "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_CODING_COLUMNS = ("uuid", "document_id", "code_id", "start", "end", "quote", "memo",
+                   "coder_id", "created", "updated")
+
+
+def sort_new_codings(db: Database, codings: Iterable[NewCoding]) -> CodingsWritten:
+    """Which of ``codings`` :func:`write_codings` would add, which their coder
+    has already coded, and which repeat one earlier in the list; writes
+    nothing. The stored codings are read once per document, into memory."""
+    result = CodingsWritten()
+    batch = list(codings)
+    code_ids: dict[int, set[int]] = {}
+    for coding in batch:
+        code_ids.setdefault(coding.document_id, set()).add(coding.code_id)
+    stored = {document_id: coded_keys(db, document_id, codes)
+              for document_id, codes in code_ids.items()}
+    seen: set[CodingKey] = set()
+    for coding in batch:
+        key = coding.key
+        if key in seen:
+            result.repeated.append(coding)
+        elif key in stored[coding.document_id]:
+            seen.add(key)
+            result.already_coded.append(coding)
+        else:
+            seen.add(key)
+            result.added.append(coding)
+    return result
+
+
+def write_codings(
+    db: Database,
+    codings: Iterable[NewCoding],
+    *,
+    log: ChangeLog | None = None,
+    texts: Mapping[int, str] | None = None,
+) -> CodingsWritten:
+    """Create codings: the one place rows are inserted into ``codings``.
+
+    Each coding is checked against the duplicate rule (:func:`coding_key`),
+    in memory, against the stored codings of its document and those before
+    it in ``codings``; the ones its coder already has are reported, not
+    written. Each passage is checked against its document's text
+    (``texts[document_id]`` where given, else read) and its quote stored.
+
+    With ``log`` (an action's ChangeLog; the open action's when there is one)
+    each coding is written through the log, so that undo takes it back, and
+    its id is in ``ids``. Without an action the codings are inserted at once
+    (``executemany``, one transaction or savepoint): an import, not undoable,
+    100,000 codings in about a second.
+    """
+    result = sort_new_codings(db, codings)
+    known = dict(texts or {})
+    timestamp = now()
+    rows: list[tuple] = []
+    for coding in result.added:
+        text = known.get(coding.document_id)
+        if text is None:
+            text = known[coding.document_id] = document_text(db, coding.document_id)
+        start, end = coding.start, coding.end
+        if not 0 <= start < end <= len(text):
+            raise StoreError(f"passage {start}-{end} is outside document {coding.document_id} "
+                             f"(0-{len(text)}); nothing was coded")
+        created = coding.created or timestamp
+        rows.append((coding.uuid or new_uuid(), coding.document_id, coding.code_id, start, end,
+                     text[start:end], coding.memo or "", coding.coder_id, created, created))
+    if log is None:
+        log = getattr(db, "_margin_active_log", None)
+    if log is not None:
+        result.ids = [log.insert("codings", dict(zip(_CODING_COLUMNS, row))) for row in rows]
+    elif rows:
+        with writing(db):
+            db.conn.executemany(_INSERT_CODING, rows)
+    return result
 
 
 _CODING_SELECT = """
@@ -112,36 +286,15 @@ def apply_coding(
     text = document_text(db, document_id)
     _check_span(text, start, end)
     code = get_code(db, code_id)
-    duplicate = db.execute(
-        'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND start = ? AND "end" = ?',
-        [document_id, code_id, start, end],
-    ).fetchone()
-    if duplicate:
-        raise StoreError(f"this passage is already coded {code.path!r}")
-    coder_id = ensure_coder(db, coder)
-    timestamp = now()
     with action(db, f"Code passage as {code.name}") as log:
-        return log.insert(
-            "codings", new_coding_row(document_id, code_id, text, start, end, coder_id, timestamp)
-        )
-
-
-def new_coding_row(
-    document_id: int, code_id: int, text: str, start: int, end: int, coder_id: int, timestamp: str
-) -> dict:
-    """The row of a new coding of ``text[start:end]`` (its quote stored with it)."""
-    return {
-        "uuid": new_uuid(),
-        "document_id": document_id,
-        "code_id": code_id,
-        "start": start,
-        "end": end,
-        "quote": text[start:end],
-        "memo": "",
-        "coder_id": coder_id,
-        "created": timestamp,
-        "updated": timestamp,
-    }
+        coder_id = ensure_coder(db, coder)
+        written = write_codings(
+            db, [NewCoding(document_id, code_id, start, end, coder_id)], log=log,
+            texts={document_id: text})
+        if not written.ids:
+            raise StoreError(
+                f"this passage is already coded {code.path!r} {_by(coder_name(coder))}")
+        return written.ids[0]
 
 
 def remove_coding(db: Database, coding_id: int) -> None:
@@ -157,13 +310,11 @@ def change_boundaries(db: Database, coding_id: int, start: int, end: int) -> Non
     _check_span(text, start, end)
     if (start, end) == (coding.start, coding.end):
         return
-    duplicate = db.execute(
-        'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND start = ? AND "end" = ?'
-        " AND id != ?",
-        [coding.document_id, coding.code_id, start, end, coding_id],
-    ).fetchone()
-    if duplicate:
-        raise StoreError(f"that passage is already coded {coding.code_name!r}")
+    (coder_id,) = db.execute("SELECT coder_id FROM codings WHERE id = ?", [coding_id]).fetchone()
+    moved = coding_key(coding.document_id, coding.code_id, coder_id, start, end)
+    if moved in coded_keys(db, coding.document_id, [coding.code_id]):
+        raise StoreError(
+            f"that passage is already coded {coding.code_name!r} {_by(coding.coder)}")
     with action(db, f"Change boundaries of {coding.code_name}") as log:
         log.update(
             "codings",

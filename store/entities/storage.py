@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from margin.store.codes import ensure_code_path
-from margin.store.codings import ensure_coder, new_coding_row
+from margin.store.codings import NewCoding, ensure_coder, write_codings
 from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import StoreError
@@ -211,7 +211,7 @@ class ReviewResult:
     accepted: int
     rejected: int
     codings: int
-    already_coded: int
+    already_coded: int  # passages this coder had already coded with the code (left alone)
     codes: list[str]
 
 
@@ -245,8 +245,9 @@ def apply_review(
 
     Accepted mentions become codings under ``template`` (one code per entity);
     mentions of one code falling in the same passage (two in a sentence, at
-    sentence scope) give one coding; passages already coded with that code
-    are counted, not coded twice.
+    sentence scope) give one coding; passages ``coder`` has already coded
+    with that code are counted, not coded twice (another coder's coding of a
+    passage does not count).
     """
     if scope not in SCOPES:
         raise StoreError(f"unknown scope {scope!r}: use word, sentence or paragraph")
@@ -266,10 +267,9 @@ def apply_review(
     rejected = sum(1 for d in decisions if d.decision == REJECTED)
     label = (f"Code {accepted} entity mention{'s' if accepted != 1 else ''}" if accepted
              else f"Review {len(decisions)} entity mention{'s' if len(decisions) != 1 else ''}")
-    codings = already = 0
+    passages: list[NewCoding] = []
     with action(db, label) as log:
         code_ids: dict[str, int] = {}
-        seen: set[tuple[int, int, int, int]] = set()
         for decision in decisions:
             mention = decision.mention
             _record_decision(db, log, decision, coder_id, timestamp)
@@ -278,7 +278,6 @@ def apply_review(
             path = paths[decision]
             if path not in code_ids:
                 code_ids[path] = ensure_code_path(db, path)
-            code_id = code_ids[path]
             if mention.document_id not in texts:
                 texts[mention.document_id] = document_text(db, mention.document_id)
                 units[mention.document_id] = scope_spans(texts[mention.document_id], scope)
@@ -290,20 +289,10 @@ def apply_review(
                 )
             start, end = scope_span(
                 text, mention.start, mention.end, scope, units[mention.document_id])
-            key = (mention.document_id, code_id, start, end)
-            if key in seen:
-                continue
-            seen.add(key)
-            if db.execute(
-                'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND start = ? '
-                'AND "end" = ?',
-                [mention.document_id, code_id, start, end],
-            ).fetchone():
-                already += 1
-                continue
-            log.insert("codings", new_coding_row(
-                mention.document_id, code_id, text, start, end, coder_id, timestamp))
-            codings += 1
+            passages.append(NewCoding(mention.document_id, code_ids[path], start, end, coder_id))
+        # Mentions of one code in one passage repeat each other: one coding.
+        written = write_codings(db, passages, log=log, texts=texts)
+    codings, already = len(written.added), len(written.already_coded)
     return ReviewResult(accepted, rejected, codings, already, sorted(set(paths.values())))
 
 

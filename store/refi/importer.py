@@ -38,6 +38,7 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
 from margin.store.codes import PATH_SEPARATOR, next_colour, normalise_colour
+from margin.store.codings import NewCoding, write_codings
 from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import StoreError
@@ -71,7 +72,7 @@ class RefiImportReport:
     codes_added: int = 0
     codes_reused: int = 0
     codings_added: int = 0
-    codings_skipped: int = 0  # identical to an existing coding
+    codings_skipped: int = 0  # their coder had already coded the passage with the code
     memos_added: int = 0
     coders_added: int = 0
     unplaced: list[UnplacedCoding] = field(default_factory=list)
@@ -517,13 +518,13 @@ class _Importer:
         if any(isinstance(p, tuple) and p[1] > len(text) for p in placed):
             text = full
         document_id = self.stored_document(element, text, title, source_label)
-        batch = _CodingBatch(self, document_id)
+        batch = _CodingBatch(self, document_id, text)
         for selection, where in zip(selections, placed):
             if isinstance(where, str):
                 self.report.unplaced.append(
                     UnplacedCoding(title, selection.start, selection.end, where))
                 continue
-            self.codings(selection.element, batch, text, *where)
+            self.codings(selection.element, batch, *where)
         batch.flush()
         for ref in _children(element, "NoteRef"):
             self.memo(ref, "document_id", document_id)
@@ -575,8 +576,7 @@ class _Importer:
             self._coding_uuids = {row[0] for row in self.db.execute("SELECT uuid FROM codings")}
         return self._coding_uuids
 
-    def codings(self, selection: ET.Element, batch: _CodingBatch, text: str,
-                start: int, end: int) -> None:
+    def codings(self, selection: ET.Element, batch: _CodingBatch, start: int, end: int) -> None:
         selection_guid = _guid(selection.get("guid")) or new_uuid()
         memo = ""
         for ref in _children(selection, "NoteRef"):
@@ -595,43 +595,40 @@ class _Importer:
             if start >= end:
                 self.report.unplaced.append(UnplacedCoding(title, start, end, "empty passage"))
                 continue
-            if (code_id, start, end) in batch.existing:
-                self.report.codings_skipped += 1
-                continue
             guid = selection_guid if number == 0 else derived_guid(
                 "coding", f"{selection_guid}:{number}")
             uuids = self.coding_uuids()
             if guid in uuids:
                 guid = new_uuid()
+            uuids.add(guid)
             created = (selection.get("creationDateTime") or coding.get("creationDateTime")
                        or self.timestamp)
+            # margin names the coder on the selection; qc on each Coding.
             user = selection.get("creatingUser") or coding.get("creatingUser")
-            batch.existing.add((code_id, start, end))
-            uuids.add(guid)
-            batch.rows.append((guid, batch.document_id, code_id, start, end, text[start:end],
-                               memo, self.coder_for(user), created, created))
-            self.report.codings_added += 1
+            batch.codings.append(NewCoding(batch.document_id, code_id, start, end,
+                                           self.coder_for(user), memo, guid, created))
 
 
 class _CodingBatch:
-    """The codings of one document, checked in memory and inserted at once
-    (inside the import's transaction) by ``flush``."""
+    """The codings of one document, written at once (inside the import's
+    transaction, not undoable) by ``flush``: what one coder had already
+    coded, here or in this file, is counted as skipped."""
 
-    def __init__(self, importer: _Importer, document_id: int):
+    def __init__(self, importer: _Importer, document_id: int, text: str):
         self.db = importer.db
+        self.report = importer.report
         self.document_id = document_id
+        self.text = text
         self.title: str = self.db.execute(
             "SELECT title FROM documents WHERE id = ?", [document_id]).fetchone()[0]
-        self.existing: set[tuple[int, int, int]] = set(self.db.execute(
-            'SELECT code_id, start, "end" FROM codings WHERE document_id = ?', [document_id]))
-        self.rows: list[tuple] = []
+        self.codings: list[NewCoding] = []
 
     def flush(self) -> None:
-        if self.rows:
-            self.db.conn.executemany(
-                'INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, memo, '
-                'coder_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', self.rows)
-            self.rows = []
+        if self.codings:
+            written = write_codings(self.db, self.codings, texts={self.document_id: self.text})
+            self.report.codings_added += len(written.added)
+            self.report.codings_skipped += len(written.already_coded) + len(written.repeated)
+            self.codings = []
 
 
 def _source_bytes(source: ET.Element, archive: _SafeZip, base_path: str | None,

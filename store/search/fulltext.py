@@ -48,13 +48,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from margin.store.codes import ensure_code_path, find_code, get_code
-from margin.store.codings import ensure_coder, new_coding_row
+from margin.store.codings import (
+    NewCoding,
+    coded_keys,
+    ensure_coder,
+    find_coder,
+    sort_new_codings,
+    write_codings,
+)
 from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import NotFound, StoreError
 from margin.store.history import action
 from margin.store.textspans import SCOPES, scope_span, scope_spans
-from margin.store.util import CONTROL_CHARACTERS, now
+from margin.store.util import CONTROL_CHARACTERS
 
 #: Refuse queries with more terms or deeper parentheses than this: FTS5
 #: itself refuses expression trees deeper than 256, and nobody types these.
@@ -88,7 +95,7 @@ class CodeHitsResult:
     code_path: str
     created_code: bool
     codings: int  # passages coded now
-    already_coded: int  # passages that already had this code (left alone)
+    already_coded: int  # passages this coder had already coded with this code (left alone)
     passages: int  # distinct passages the hits gave at this scope
     hits: int
     documents: int
@@ -536,13 +543,6 @@ def _passages_for(db: Database, hits: Sequence[FtsHit], scope: str) -> _Passages
     return _Passages(passages, texts)
 
 
-def _is_coded(db: Database, document_id: int, code_id: int, start: int, end: int) -> bool:
-    return db.execute(
-        'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND start = ? AND "end" = ?',
-        [document_id, code_id, start, end],
-    ).fetchone() is not None
-
-
 def _existing_code(db: Database, code_path_or_id: int | str) -> tuple[int | None, str]:
     """(the code's id or None if the path is new, its path as given or stored)."""
     if isinstance(code_path_or_id, bool) or not isinstance(code_path_or_id, (int, str)):
@@ -563,17 +563,31 @@ def preview_code_hits(
     scope: str,
     *,
     code: int | str | None = None,
+    coder: str | None = None,
 ) -> list[tuple[int, int, int, str]]:
     """The passages :func:`code_hits` would code, as (document id, start, end,
     quote), in the order of the hits they come from: one per distinct passage,
-    and, when ``code`` is given, without those that already have it."""
+    and, when ``code`` is given, without those that ``coder`` has already
+    coded with it (without a coder: those anyone has coded with it)."""
     passages = _passages_for(db, hits, scope).passages
     if code is None:
         return passages
     code_id, _path = _existing_code(db, code)
     if code_id is None:
         return passages
-    return [p for p in passages if not _is_coded(db, p[0], code_id, p[1], p[2])]
+    if coder is None:
+        coded = {(document_id, start, end)
+                 for document_id in {p[0] for p in passages}
+                 for document_id, _code, _coder, start, end in coded_keys(
+                     db, document_id, [code_id])}
+        return [p for p in passages if (p[0], p[1], p[2]) not in coded]
+    coder_id = find_coder(db, coder)
+    if coder_id is None:  # has never coded anything
+        return passages
+    added = sort_new_codings(
+        db, (NewCoding(p[0], code_id, p[1], p[2], coder_id) for p in passages)).added
+    new = {(c.document_id, c.start, c.end) for c in added}
+    return [p for p in passages if (p[0], p[1], p[2]) in new]
 
 
 def code_hits(
@@ -590,30 +604,28 @@ def code_hits(
     ``code_path_or_id`` is a code id, or a path ("Themes > Security") or
     unique name of an existing code; a path that does not exist yet is created
     within the action. Hits falling in the same passage give one coding;
-    passages already coded with the code are counted and left alone.
+    passages ``coder`` has already coded with the code are counted and left
+    alone (another coder's coding of a passage does not count).
     """
     found = _passages_for(db, hits, scope)
     if not found.passages:
         raise StoreError("nothing to code: there are no search hits")
     code_id, path = _existing_code(db, code_path_or_id)
     coder_id = ensure_coder(db, coder)
-    timestamp = now()
     count = len(found.passages)
     label = f"Code {count} search hit{'s' if count != 1 else ''} as {path}"
     created = code_id is None
-    coded: list[tuple[int, int, int]] = []
-    already = 0
     with action(db, label) as log:
         if code_id is None:
             code_id = ensure_code_path(db, path)
-        for document_id, start, end, _quote in found.passages:
-            if _is_coded(db, document_id, code_id, start, end):
-                already += 1
-                continue
-            log.insert("codings", new_coding_row(
-                document_id, code_id, found.texts[document_id], start, end, coder_id, timestamp))
-            coded.append((document_id, start, end))
+        written = write_codings(
+            db,
+            [NewCoding(document_id, code_id, start, end, coder_id)
+             for document_id, start, end, _quote in found.passages],
+            log=log, texts=found.texts)
         code_path = get_code(db, code_id).path
+    coded = [(c.document_id, c.start, c.end) for c in written.added]
+    already = len(written.already_coded)
     return CodeHitsResult(
         code_id=code_id,
         code_path=code_path,

@@ -174,7 +174,8 @@ class FullTextScreen(Screen):
             code = value.name if isinstance(value, CreateNew) else value.id
             name = value.name if isinstance(value, CreateNew) else value.path
             try:
-                passages = preview_code_hits(self.app.db, hits, scope, code=code)
+                passages = preview_code_hits(self.app.db, hits, scope, code=code,
+                                             coder=self.app.coder)
             except StoreError as error:
                 self.app.report(error)
                 return
