@@ -162,3 +162,19 @@ def test_context_is_the_sentence_with_the_mention_located():
     long_text = "word " * 200 + "Target" + " word" * 200 + "."
     snippet, start, end = context_of(long_text, 1000, 1006, width=60)
     assert snippet[start:end] == "Target" and len(snippet) <= 60
+
+
+def test_a_second_coder_codes_mentions_a_first_coder_coded(db, document):
+    recognise_documents(db, [document], NameFinder())
+    decisions = _decisions(db, document, {"Putin"})
+    assert apply_review(db, decisions, scope="sentence", coder="ada").codings == 2
+    bobs = apply_review(db, decisions, scope="sentence", coder="bob")
+    assert (bobs.codings, bobs.already_coded) == (2, 0)
+    assert sorted((c.quote, c.coder) for c in codings_for_document(db, document)) == [
+        ("Nobody met Putin there.", "ada"), ("Nobody met Putin there.", "bob"),
+        ("Putin spoke first.", "ada"), ("Putin spoke first.", "bob")]
+    again = apply_review(db, decisions, scope="sentence", coder="bob")
+    assert (again.codings, again.already_coded) == (0, 2)
+    undo(db)
+    undo(db)
+    assert [c.coder for c in codings_for_document(db, document)] == ["ada", "ada"]

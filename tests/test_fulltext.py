@@ -404,3 +404,21 @@ def test_bad_input_to_code_hits_changes_nothing(db, corpus):
         stale = FtsHit(hits[0].document_id, "", hits[0].start + 1, hits[0].end, hits[0].text)
         code_hits(db, [stale], "Talk", "word", coder="ada")
     assert codebook(db) == [] and can_undo(db) is None
+
+
+def test_a_second_coder_codes_the_hits_a_first_coder_coded(db, corpus):
+    hits = search_documents(db, "talks", limit=None)
+    first = code_hits(db, hits, "Talk", "word", coder="ada")
+    assert first.codings == len(hits)
+    # For bob nothing is coded yet: every passage is his to code.
+    preview = preview_code_hits(db, hits, "word", code="Talk", coder="bob")
+    assert len(preview) == len(hits)
+    assert preview_code_hits(db, hits, "word", code="Talk", coder="ada") == []
+    second = code_hits(db, hits, "Talk", "word", coder="bob")
+    assert (second.codings, second.already_coded) == (len(hits), 0)
+    coders = sorted(c.coder for d in corpus.values() for c in codings_for_document(db, d))
+    assert coders == ["ada"] * len(hits) + ["bob"] * len(hits)
+    # bob's second try finds his own codings: counted, not coded twice.
+    again = code_hits(db, hits, "Talk", "word", coder="bob")
+    assert (again.codings, again.already_coded) == (0, len(hits))
+    assert preview_code_hits(db, hits, "word", code="Talk", coder="bob") == []

@@ -436,3 +436,73 @@ def test_a_pdf_source_uses_its_plain_text_twin(empty, tmp_path):
     assert report.documents_added == 1 and report.codings_added == 1
     assert report.skipped_sources == ["PDFSource Scan.pdf"]
     assert _codings(empty)[0][:4] == ("Report.pdf", 4, 9, "quick")
+
+
+# ---------------------------------------------------------------- two coders
+
+
+def _qc_guid(source: str) -> str:
+    """A GUID as qc (cproctor/qualitative-coding) derives them from names."""
+    import hashlib
+    import uuid
+
+    return str(uuid.UUID(bytes=hashlib.md5(source.encode("utf8")).hexdigest()[:16].encode()))
+
+
+def _two_coder_project(lines: list[str], coder_on: str) -> bytes:
+    """A project as qc writes one: two Users, every line coded by both with
+    the same code. ``coder_on="selection"``: one PlainTextSelection per coder,
+    identical but for its creatingUser; ``"coding"``: one selection per line
+    with a Coding per coder, each naming its creatingUser (qc's writer)."""
+    coders = ["ana", "ben"]
+    code = _qc_guid("interview.txt > Trust")
+    selections = []
+    position = 0
+    for number, line in enumerate(lines):
+        start, end = position, position + len(line)
+        position = end
+        head = (f'guid="{_qc_guid(f"interview.txt:{number}")}" name="line:{number}" '
+                f'startPosition="{start}" endPosition="{end}"')
+        codings = {coder: (f'<Coding guid="{_qc_guid(f"interview.txt:{number}:{coder}:Trust")}"'
+                           f' creatingUser="{_qc_guid(coder)}">'
+                           f'<CodeRef targetGUID="{code}"/></Coding>') for coder in coders}
+        if coder_on == "selection":
+            selections += [f'<PlainTextSelection {head} creatingUser="{_qc_guid(coder)}">'
+                           f'{codings[coder]}</PlainTextSelection>' for coder in coders]
+        else:
+            selections.append(f'<PlainTextSelection {head}>{"".join(codings.values())}'
+                              "</PlainTextSelection>")
+    users = "".join(f'<User name="{coder}" guid="{_qc_guid(coder)}"/>' for coder in coders)
+    return (
+        '<Project xmlns="urn:QDA-XML:project:1.0" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" origin="qc 2.4.1" '
+        f'name="qc project"><Users>{users}</Users><CodeBook><Codes>'
+        f'<Code name="Trust" guid="{code}" isCodable="true"/></Codes></CodeBook><Sources>'
+        f'<TextSource plainTextPath="internal://{_qc_guid("interview.txt")}.txt" '
+        f'guid="{_qc_guid("interview.txt")}" name="interview.txt">{"".join(selections)}'
+        "</TextSource></Sources></Project>"
+    ).encode("utf-8")
+
+
+@pytest.mark.parametrize("coder_on", ["selection", "coding"])
+def test_two_coders_codings_of_the_same_passages_are_all_imported(empty, tmp_path, coder_on):
+    lines = [f"Speaker {n % 3}: I trust them about point {n}, mostly.\n" for n in range(50)]
+    path = _zip(tmp_path / "team.qdpx", {
+        "project.qde": _two_coder_project(lines, coder_on),
+        f"sources/{_qc_guid('interview.txt')}.txt": "".join(lines).encode("utf-8"),
+    })
+    report = import_qdpx(empty, path)
+    assert report.unplaced == []
+    assert (report.codings_added, report.codings_skipped) == (100, 0)
+    assert "codings 100 added, 0 duplicates skipped" in report.summary()
+    by_coder = dict(empty.execute(
+        "SELECT coders.name, COUNT(*) FROM codings JOIN coders ON coders.id = codings.coder_id "
+        "GROUP BY coders.name").fetchall())
+    assert by_coder == {"ana": 50, "ben": 50}
+    # Each line, coded Trust by both coders.
+    quotes = _quotes(empty)
+    assert len(quotes) == 100 and sorted(set(quotes)) == sorted(lines)
+
+    again = import_qdpx(empty, path)
+    assert (again.documents_reused, again.codings_added, again.codings_skipped) == (1, 0, 100)
+    assert empty.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 100

@@ -319,3 +319,96 @@ def test_control_characters_never_reach_names_titles_or_coders(sample_db):
     coding = apply_coding(sample_db, 1, code_id, *_passage(sample_db), "ada\x1b]52;c;x\x07")
     assert "\x1b" not in codings_for_document(sample_db, 1)[0].coder
     assert coding
+
+
+# ------------------------------------------------------------ two coders
+
+
+def _coders_of(db, document_id=1) -> list[tuple[str, str, str]]:
+    return sorted((c.code_name, c.quote, c.coder) for c in codings_for_document(db, document_id))
+
+
+def test_a_coder_codes_a_passage_with_a_code_once_and_a_second_coder_may_too(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    start, end = _passage(sample_db)
+    apply_coding(sample_db, 1, code_id, start, end, "ada")
+    with pytest.raises(StoreError, match="already coded 'Officials' by ada"):
+        apply_coding(sample_db, 1, code_id, start, end, "ada")
+    with pytest.raises(StoreError, match="already coded 'Officials' by ada"):
+        apply_new_code(sample_db, 1, "Officials", start, end, "ada")
+    apply_coding(sample_db, 1, code_id, start, end, "bob")
+    assert _coders_of(sample_db) == [("Officials", "Jake Sullivan", "ada"),
+                                     ("Officials", "Jake Sullivan", "bob")]
+    assert history.can_undo(sample_db) == "Code passage as Officials"
+    history.undo(sample_db)
+    assert _coders_of(sample_db) == [("Officials", "Jake Sullivan", "ada")]
+
+
+def test_moving_a_coding_onto_a_passage_follows_the_same_rule(sample_db):
+    code_id = create_code(sample_db, "Officials")
+    sullivan, johnson = _passage(sample_db), _passage(sample_db, phrase="Mike Johnson")
+    apply_coding(sample_db, 1, code_id, *sullivan, "ada")
+    bobs = apply_coding(sample_db, 1, code_id, *johnson, "bob")
+    change_boundaries(sample_db, bobs, *sullivan)  # ada's coding there is not bob's
+    adas = apply_coding(sample_db, 1, code_id, *johnson, "ada")
+    with pytest.raises(StoreError, match="already coded 'Officials' by ada"):
+        change_boundaries(sample_db, adas, *sullivan)
+    assert _coders_of(sample_db) == [("Officials", "Jake Sullivan", "ada"),
+                                     ("Officials", "Jake Sullivan", "bob"),
+                                     ("Officials", "Mike Johnson", "ada")]
+
+
+def test_merging_codes_keeps_one_coding_per_coder_and_passage(sample_db):
+    source = create_code(sample_db, "Diplomats")
+    target = create_code(sample_db, "Officials")
+    start, end = _passage(sample_db)
+    adas_source = apply_coding(sample_db, 1, source, start, end, "ada")
+    adas_target = apply_coding(sample_db, 1, target, start, end, "ada")
+    set_coding_memo(sample_db, adas_target, "speaks for the White House")
+    set_coding_memo(sample_db, adas_source, "adviser, not a diplomat")
+    # bob coded the passage Diplomats only, cy both: their codings are theirs.
+    apply_coding(sample_db, 1, source, start, end, "bob")
+    apply_coding(sample_db, 1, source, start, end, "cy")
+    apply_coding(sample_db, 1, target, start, end, "cy")
+
+    assert merge_codes(sample_db, source, target) == 1  # bob's moved
+    codings = codings_for_document(sample_db, 1)
+    assert sorted((c.code_name, c.coder) for c in codings) == [
+        ("Officials", "ada"), ("Officials", "bob"), ("Officials", "cy")]
+    ada = next(c for c in codings if c.coder == "ada")
+    assert ada.id == adas_target
+    assert ada.memo == "speaks for the White House\n\nadviser, not a diplomat"
+
+    history.undo(sample_db)
+    assert sorted((c.code_name, c.coder, c.memo) for c in codings_for_document(sample_db, 1)) == [
+        ("Diplomats", "ada", "adviser, not a diplomat"), ("Diplomats", "bob", ""),
+        ("Diplomats", "cy", ""), ("Officials", "ada", "speaks for the White House"),
+        ("Officials", "cy", "")]
+
+
+def test_only_the_coding_writer_inserts_codings():
+    """codings.write_codings is the one place rows enter ``codings``, so the
+    duplicate rule is kept in one place: nothing else in margin inserts."""
+    import re
+    from pathlib import Path
+
+    import margin.store
+    import margin.tui
+
+    inserts = re.compile(
+        r"""INSERT\s+(?:OR\s+\w+\s+)?INTO\s+["'`\[]?codings\b"""  # SQL
+        r"""|\[\s*["']codings["']\s*\]\s*\.\s*(?:insert|upsert)"""  # sqlite-utils table
+        r"""|\.\s*(?:insert|upsert)(?:_all)?\(\s*["']codings["']""",  # log.insert("codings", …)
+        re.IGNORECASE,
+    )
+    writer = Path(margin.store.__file__).parent / "codings.py"
+    found = []
+    for package in (margin.store, margin.tui):
+        for path in sorted(Path(package.__file__).parent.rglob("*.py")):
+            if path == writer:
+                continue
+            text = path.read_text(encoding="utf-8")
+            found += [f"{path.name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group()}"
+                      for m in inserts.finditer(text)]
+    assert found == []
+    assert inserts.search(writer.read_text(encoding="utf-8")), "the pattern finds the writer"
