@@ -329,14 +329,14 @@ def _coders_of(db, document_id=1) -> list[tuple[str, str, str]]:
 
 
 def test_a_coder_codes_a_passage_with_a_code_once_and_a_second_coder_may_too(sample_db):
-    code_id = create_code(sample_db, "Officials")
-    start, end = _passage(sample_db)
-    apply_coding(sample_db, 1, code_id, start, end, "ada")
-    with pytest.raises(StoreError, match="already coded 'Officials' by ada"):
-        apply_coding(sample_db, 1, code_id, start, end, "ada")
-    with pytest.raises(StoreError, match="already coded 'Officials' by ada"):
-        apply_new_code(sample_db, 1, "Officials", start, end, "ada")
-    apply_coding(sample_db, 1, code_id, start, end, "bob")
+    officials = create_code(sample_db, "Officials")
+    sullivan = _passage(sample_db)
+    apply_coding(sample_db, 1, officials, *sullivan, "ada")
+    for second_time in (lambda: apply_coding(sample_db, 1, officials, *sullivan, "ada"),
+                        lambda: apply_new_code(sample_db, 1, "Officials", *sullivan, "ada")):
+        with pytest.raises(StoreError, match="already coded 'Officials' by ada"):
+            second_time()
+    apply_coding(sample_db, 1, officials, *sullivan, "bob")
     assert _coders_of(sample_db) == [("Officials", "Jake Sullivan", "ada"),
                                      ("Officials", "Jake Sullivan", "bob")]
     assert history.can_undo(sample_db) == "Code passage as Officials"
