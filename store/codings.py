@@ -211,7 +211,8 @@ def write_codings(
     if log is None:
         log = getattr(db, "_margin_active_log", None)
     if log is not None:
-        result.ids = [log.insert("codings", dict(zip(_CODING_COLUMNS, row))) for row in rows]
+        result.ids = [log.insert("codings", dict(zip(_CODING_COLUMNS, row, strict=True)))
+                      for row in rows]
     elif rows:
         with writing(db):
             db.conn.executemany(_INSERT_CODING, rows)

@@ -481,7 +481,7 @@ def _two_coder_project(lines: list[str], coder_on: str) -> bytes:
         f'<TextSource plainTextPath="internal://{_qc_guid("interview.txt")}.txt" '
         f'guid="{_qc_guid("interview.txt")}" name="interview.txt">{"".join(selections)}'
         "</TextSource></Sources></Project>"
-    ).encode("utf-8")
+    ).encode()
 
 
 @pytest.mark.parametrize("coder_on", ["selection", "coding"])
@@ -489,7 +489,7 @@ def test_two_coders_codings_of_the_same_passages_are_all_imported(empty, tmp_pat
     lines = [f"Speaker {n % 3}: I trust them about point {n}, mostly.\n" for n in range(50)]
     path = _zip(tmp_path / "team.qdpx", {
         "project.qde": _two_coder_project(lines, coder_on),
-        f"sources/{_qc_guid('interview.txt')}.txt": "".join(lines).encode("utf-8"),
+        f"sources/{_qc_guid('interview.txt')}.txt": "".join(lines).encode(),
     })
     report = import_qdpx(empty, path)
     assert report.unplaced == []
