@@ -147,7 +147,7 @@ _CODING_COLUMNS = ("uuid", "document_id", "code_id", "start", "end", "quote", "m
                    "coder_id", "created", "updated")
 
 
-def sort_new_codings(db: Database, codings: Iterable[NewCoding]) -> CodingsWritten:
+def split_new_codings(db: Database, codings: Iterable[NewCoding]) -> CodingsWritten:
     """Which of ``codings`` :func:`write_codings` would add, which their coder
     has already coded, and which repeat one earlier in the list; writes
     nothing. The stored codings are read once per document, into memory."""
@@ -193,7 +193,7 @@ def write_codings(
     (``executemany``) in the caller's transaction, or in one of their own: an
     import, not undoable, 100,000 codings in one to two seconds.
     """
-    result = sort_new_codings(db, codings)
+    result = split_new_codings(db, codings)
     known = dict(texts or {})
     timestamp = now()
     rows: list[tuple] = []

@@ -208,6 +208,12 @@ def test_an_older_database_is_upgraded_to_one_coding_per_coder(tmp_path):
     }
     indexes = {row[1]: row[2] for row in db.execute("PRAGMA index_list(codings)")}
     assert indexes["idx_codings_one_per_coder"] == 1  # unique
+    # The writer's in-memory rule and the index are the same key.
+    from margin.store.codings import _RULE_COLUMNS
+
+    index_sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?",
+                           ["idx_codings_one_per_coder"]).fetchone()[0]
+    assert index_sql.endswith(f"({_RULE_COLUMNS})")
     insert = ('INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, coder_id, '
               "created) VALUES (?, 1, 1, 0, 13, 'Jake Sullivan', ?, 'now')")
     with pytest.raises(sqlite3.IntegrityError):

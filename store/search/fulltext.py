@@ -53,7 +53,7 @@ from margin.store.codings import (
     coded_keys,
     ensure_coder,
     find_coder,
-    sort_new_codings,
+    split_new_codings,
     write_codings,
 )
 from margin.store.db import Database
@@ -584,7 +584,7 @@ def preview_code_hits(
     coder_id = find_coder(db, coder)
     if coder_id is None:  # has never coded anything
         return passages
-    added = sort_new_codings(
+    added = split_new_codings(
         db, (NewCoding(p[0], code_id, p[1], p[2], coder_id) for p in passages)).added
     new = {(c.document_id, c.start, c.end) for c in added}
     return [p for p in passages if (p[0], p[1], p[2]) in new]
