@@ -506,3 +506,14 @@ def test_two_coders_codings_of_the_same_passages_are_all_imported(empty, tmp_pat
     again = import_qdpx(empty, path)
     assert (again.documents_reused, again.codings_added, again.codings_skipped) == (1, 0, 100)
     assert empty.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 100
+
+
+def test_our_export_of_two_coders_codings_of_a_passage_round_trips(demo, empty, tmp_path):
+    ada = next(c for c in demo.execute(
+        'SELECT document_id, code_id, start, "end" FROM codings ORDER BY id').fetchall())
+    apply_coding(demo, *ada, "bob")
+    report = import_qdpx(empty, export_qdpx(demo, tmp_path / "project.qdpx"))
+    assert (report.codings_added, report.codings_skipped) == (5, 0)
+    assert _codings(empty) == _codings(demo)
+    assert sorted(row[5] for row in _codings(empty) if row[1:3] == tuple(ada[2:])) == [
+        "ada", "bob"]
