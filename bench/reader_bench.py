@@ -197,7 +197,23 @@ def margin_child(db_path: str, document_id: int, pages: int) -> None:
         return view.size.height > 0 and rows_drawn[0] >= view.size.height
 
     painted = asyncio.Event()
-    _paint.display_hook(ReaderFirstApp, reader_ready, lambda app: painted.set())
+    info: dict = {}
+
+    def first_paint(app) -> None:
+        # What the first frame showed: the highlights of its visible rows.
+        view = app.screen.query_one(ReaderView)
+        shown = {"entities_loaded": len(view.entities), "codings_loaded": len(view.index.codings)}
+        drawing = getattr(view, "_drawing_wrap", None)
+        if drawing is not None:
+            lines = drawing().lines[view.scroll_offset.y:view.scroll_offset.y + view.size.height]
+            if lines:
+                start, end = lines[0].start, lines[-1].end
+                shown["entities_visible"] = len(view.entities.in_range(start, end))
+                shown["codings_visible"] = len(view.index.in_range(start, end))
+        info["first_frame"] = shown
+        painted.set()
+
+    _paint.display_hook(ReaderFirstApp, reader_ready, first_paint)
 
     keys_wall: list[float] = []
     keys_total_cpu: list[float] = []
@@ -205,7 +221,6 @@ def margin_child(db_path: str, document_id: int, pages: int) -> None:
     noop_cpu: list[float] = []
     keys_cpu: list[float] = []
     widget_only: list[float] = []
-    info: dict = {}
 
     async def drive(pilot) -> None:
         app = pilot.app
@@ -270,6 +285,7 @@ def margin_child(db_path: str, document_id: int, pages: int) -> None:
         "before_import_ns": before_import_ns,
         "imported_ns": imported_ns,
         "first_paint_ns": app.bench_first_paint_ns,
+        "first_paint_cpu_ns": app.bench_first_paint_cpu_ns,
         "phases_ms": phases,
         "frames_to_first_paint": app.bench_frames_to_first_paint,
         "gc_at_first_paint": app.bench_gc_at_first_paint,
@@ -331,6 +347,7 @@ def log_child(db_path: str, document_id: int) -> None:
         "launch_ns": _paint.launch_ns(), "main_ns": main_ns,
         "before_import_ns": before_import_ns, "imported_ns": imported_ns,
         "first_paint_ns": app.bench_first_paint_ns,
+        "first_paint_cpu_ns": app.bench_first_paint_cpu_ns,
         "gc_at_first_paint": app.bench_gc_at_first_paint,
         "frames_to_first_paint": app.bench_frames_to_first_paint,
         "rss_peak_kb": peak, "rss_now_kb": current,
@@ -376,11 +393,20 @@ def main() -> None:
             log_runs.append(_paint.spawn(script, log_args, env))
 
     report(built, margin_runs, minimal_runs, options)
-    log_launch = statistics.median(first_paint_ms(r)[0] for r in log_runs)
-    margin_launch = statistics.median(first_paint_ms(r)[0] for r in margin_runs)
+    med = statistics.median
+    log_launch = [first_paint_ms(r)[0] for r in log_runs]
+    margin_launch = [first_paint_ms(r)[0] for r in margin_runs]
+    log_cpu = [ms(r["first_paint_cpu_ns"]) for r in log_runs]
+    margin_cpu = [ms(r["first_paint_cpu_ns"]) for r in margin_runs]
+    log_rss = med(r["rss_peak_kb"] / 1024 for r in log_runs)
     print()
     print(f"second floor: the same document in Textual's Log widget, from launch "
-          f"{log_launch:.0f} ms (median); margin / Log {margin_launch / log_launch:.2f}x")
+          f"{med(log_launch):.0f} ms (median; {min(log_launch):.0f}-{max(log_launch):.0f}); "
+          f"margin / Log {med(margin_launch) / med(log_launch):.2f}x")
+    print(f"  CPU time to first paint: Log {med(log_cpu):.0f} ms "
+          f"({min(log_cpu):.0f}-{max(log_cpu):.0f}), margin {med(margin_cpu):.0f} ms "
+          f"({min(margin_cpu):.0f}-{max(margin_cpu):.0f}); margin / Log "
+          f"{med(margin_cpu) / med(log_cpu):.2f}x (CPU); Log's peak RSS {log_rss:.0f} MB")
 
 
 def report(built: dict, margin_runs: list[dict], minimal_runs: list[dict], options) -> None:
@@ -419,6 +445,12 @@ def report(built: dict, margin_runs: list[dict], minimal_runs: list[dict], optio
     ):
         print(f"{label:<44}{med(values):9.0f}{min(values):9.0f}{max(values):9.0f}")
     print(f"{'ratio margin / minimal (from launch)':<44}{ratio:9.2f}")
+    m_cpu = [ms(r["first_paint_cpu_ns"]) for r in margin_runs]
+    f_cpu = [ms(r["first_paint_cpu_ns"]) for r in minimal_runs]
+    for label, values in (("margin reader, CPU time to first paint", m_cpu),
+                          ("minimal app, CPU time to first paint", f_cpu)):
+        print(f"{label:<44}{med(values):9.0f}{min(values):9.0f}{max(values):9.0f}")
+    print(f"{'ratio margin / minimal (CPU)':<44}{med(m_cpu) / med(f_cpu):9.2f}")
     print(f"{'frames before first paint, margin; minimal':<44}"
           f"{med([r['frames_to_first_paint'] for r in margin_runs]):9.0f}"
           f"{med([r['frames_to_first_paint'] for r in minimal_runs]):9.0f}")
@@ -429,10 +461,16 @@ def report(built: dict, margin_runs: list[dict], minimal_runs: list[dict], optio
         print(f"{'  GC pauses before first paint, ' + label:<44}{med(pauses):9.0f}"
               f"{min(pauses):9.0f}{max(pauses):9.0f}   (full collections: {count:.0f}, "
               f"{med(full):.0f} ms)")
+    shown = info.get("first_frame", {})
+    if "entities_visible" in shown:
+        print(f"first frame drew {shown['entities_visible']} entity mentions and "
+              f"{shown['codings_visible']} codings in its visible rows "
+              f"({shown['entities_loaded']:,} entities, {shown['codings_loaded']:,} codings "
+              f"loaded by then)")
     print()
     phase_names = list(dict.fromkeys(name for r in margin_runs for name in r["phases_ms"]))
-    print("margin reader phases (median ms; nested in App.run except MarginApp(); "
-          "a phase not run is 0):")
+    print("margin reader phases (median ms over the whole run, first paint and after; "
+          "nested in App.run except MarginApp(); a phase not run is 0):")
     for name in phase_names:
         print(f"  {name:<48}{med([r['phases_ms'].get(name, 0.0) for r in margin_runs]):7.1f}")
     print()
