@@ -8,40 +8,32 @@ text), so nothing of the source is ever lost.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from margin.store.sources.cleaning import clean_boilerplate, cleaning_report
 from margin.store.db import Database
 from margin.store.errors import NotFound, StoreError
-from margin.store.sources.formats import FORMAT_SUFFIXES, extract
 from margin.store.history import action
-from margin.store.sources.textio import (
-    DecodedText,
-    ImportRefused,
-    count_words,
-    decode_bytes,
-    normalise_text,
-    read_file_bytes,
-    read_text_file,
-)
-from margin.store.sources.titles import guess_title
-from margin.store.sources.transcripts import parse_transcript, transcript_to_text
 from margin.store.util import new_uuid, now, one_line
+
+# Importing reads sources (store/sources/: decoding, cleaning, titles,
+# transcripts, formats): ~17 ms of imports that the library and the reader,
+# which only read documents, do not wait for. They are imported where used.
+if TYPE_CHECKING:
+    from margin.store.sources.textio import DecodedText
 
 # File types `margin import` reads from directories; named files of any
 # extension are tried (and refused if binary).
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 # Interview transcripts, stored as readable text (see store/sources/transcripts.py).
 TRANSCRIPT_SUFFIXES = {".vtt", ".srt"}
-# HTML, DOCX, PDF and EPUB: text extracted by store/sources/formats.py (the formats extra).
-IMPORT_SUFFIXES = TEXT_SUFFIXES | TRANSCRIPT_SUFFIXES | FORMAT_SUFFIXES
+# HTML, DOCX, PDF and EPUB (FORMAT_SUFFIXES): text extracted by
+# store/sources/formats.py (the formats extra).
 
 
 @dataclass
@@ -177,6 +169,12 @@ def import_text(
     decoded text, which is still kept as ``original``: a transcript's
     readable rendering of its WebVTT or SubRip source.  It is not cleaned.
     """
+    import hashlib
+
+    from margin.store.sources.cleaning import clean_boilerplate, cleaning_report
+    from margin.store.sources.textio import count_words, normalise_text
+    from margin.store.sources.titles import guess_title
+
     original = normalise_text(decoded.text)
     digest = hashlib.sha256(original.encode("utf-8")).hexdigest()
     for row in db.query("SELECT id, title FROM documents WHERE hash = ?", [digest]):
@@ -228,6 +226,9 @@ def expand_paths(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
     """Each argument as files to import: directories recursively (text,
     Markdown, transcript, HTML, DOCX, PDF and EPUB files only, hidden ones
     skipped), "-" as standard input."""
+    from margin.store.sources.formats import FORMAT_SUFFIXES
+
+    import_suffixes = TEXT_SUFFIXES | TRANSCRIPT_SUFFIXES | FORMAT_SUFFIXES
     for argument in paths:
         if argument == "-":
             yield "-", None
@@ -238,7 +239,7 @@ def expand_paths(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() in IMPORT_SUFFIXES
+                and p.suffix.lower() in import_suffixes
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
@@ -264,6 +265,16 @@ def import_paths(
     HTML, DOCX, PDF and EPUB files are stored as their extracted text, with
     the title, author and date the file gives (see store/sources/formats.py).
     """
+    from margin.store.sources.formats import FORMAT_SUFFIXES, extract
+    from margin.store.sources.textio import (
+        DecodedText,
+        ImportRefused,
+        decode_bytes,
+        read_file_bytes,
+        read_text_file,
+    )
+    from margin.store.sources.transcripts import parse_transcript, transcript_to_text
+
     for source, path in expand_paths(paths):
         readable = title = author = published = None
         skipped = 0
@@ -309,6 +320,8 @@ def import_paths(
 
 def sample_sources() -> list[tuple[str, bytes]]:
     """The built-in sample corpus shipped in the package."""
+    from importlib.resources import files
+
     folder = files("margin.seeds")
     return sorted(
         (entry.name, entry.read_bytes()) for entry in folder.iterdir() if entry.name.endswith(".txt")
@@ -317,6 +330,8 @@ def sample_sources() -> list[tuple[str, bytes]]:
 
 def import_sample_corpus(db: Database) -> list[ImportResult]:
     """Add the sample articles (boilerplate cleaned) to a database."""
+    from margin.store.sources.textio import decode_bytes
+
     results = []
     for name, data in sample_sources():
         decoded = decode_bytes(data)
