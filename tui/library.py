@@ -59,6 +59,8 @@ class LibraryScreen(CodebookPane, MarginScreen):
         self.sort_column = "id"
         self.sort_descending = False
         self.documents: list[DocumentSummary] = []
+        self._filled_width = 0  # the table width the rows were laid out for
+        self._resumed_once = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("margin — library"), id="title-bar")
@@ -74,11 +76,15 @@ class LibraryScreen(CodebookPane, MarginScreen):
 
     def on_resize(self) -> None:
         super().on_resize()
-        self.call_after_refresh(self._fill_table)
+        self.call_after_refresh(self._fit_table)
 
     def is_stale(self) -> bool:
         # Imports and entity recognition are not actions: the history does
-        # not see new documents, so the library reads them again every time.
+        # not see new documents, so the library reads them again every time,
+        # but for the resume that comes with its mount (which has just read).
+        if not self._resumed_once:
+            self._resumed_once = True
+            return False
         return True
 
     def reload(self) -> None:
@@ -97,7 +103,8 @@ class LibraryScreen(CodebookPane, MarginScreen):
         # column stays on screen however long the titles are.
         fixed = {"id": 4, "source": 16, "words": 8, "codings": 7, "date": 10}
         padding = 2 * table.cell_padding * len(COLUMNS) + 2
-        title_width = max(16, table.size.width - sum(fixed.values()) - padding)
+        self._filled_width = table.size.width
+        title_width = max(16, self._filled_width - sum(fixed.values()) - padding)
         for key, heading, _sort, _desc in COLUMNS:
             table.add_column(heading, key=key, width=fixed.get(key, title_width))
         for document in documents:
@@ -119,6 +126,11 @@ class LibraryScreen(CodebookPane, MarginScreen):
             # A document that is gone (none can be deleted today) keeps the top row.
             with contextlib.suppress(RowDoesNotExist):
                 table.move_cursor(row=table.get_row_index(str(selected)))
+
+    def _fit_table(self) -> None:
+        """After a resize: lay the rows out again if the table's width changed."""
+        if self.query_one("#documents", DataTable).size.width != self._filled_width:
+            self._fill_table()
 
     def _selected_id(self) -> int | None:
         table = self.query_one("#documents", DataTable)
