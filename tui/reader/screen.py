@@ -26,7 +26,12 @@ from margin.store.codings import (
 )
 from margin.store.documents import Document, get_document, rename_document
 from margin.store.entities.grouping import group_mentions
-from margin.store.entities.storage import REJECTED, StoredEntity, entities_for_document
+from margin.store.entities.storage import (
+    REJECTED,
+    StoredEntity,
+    entities_for_document,
+    entity_label_counts,
+)
 from margin.store.errors import StoreError
 from margin.store.textspans import paragraph_number
 from margin.tui.clipboard import copy_text
@@ -130,9 +135,9 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self._show_title()
         self._refresh_codebook()
         self.query_one("#entity-panel", EntityPanel).display = False
-        if self.first_screens_end is None:
-            self._load_entities()
-        # else a long document: its entities come with the rest of its codings.
+        # A long document: the first frame draws the entities of its first
+        # screens; the rest come with the rest of its codings.
+        self._load_entities(starting_before=self.first_screens_end)
         view = self.view
         view.focus()
         if self.start_offset is not None:
@@ -203,29 +208,37 @@ class ReaderScreen(CodebookPane, MarginScreen):
 
     # ------------------------------------------------------------ entities
 
-    def _load_entities(self) -> None:
+    def _load_entities(self, starting_before: int | None = None) -> None:
         """Entities are read whole: they are small beside the text (a 1 MB
-        document has some 20,000), and recognition may not have run yet."""
+        document has some 20,000), and recognition may not have run yet.
+        While a long document opens, only those of its first screens."""
         # A rejected mention was judged not to be that entity: not shown.
-        entities = [e for e in entities_for_document(self.app.db, self.document_id)
+        entities = [e for e in entities_for_document(self.app.db, self.document_id,
+                                                     starting_before)
                     if e.label not in NOT_HIGHLIGHTED and e.decision != REJECTED]
         self.entities = entities
         self.view.set_entities(entities)
         panel = self.query_one("#entity-panel", EntityPanel)
         if panel.display:
             panel.show_groups(group_mentions(e.as_mention() for e in entities))
-        self._show_legend()
+        if starting_before is None:
+            self._show_legend()
+        else:  # the whole document's counts, without reading every mention yet
+            counts = entity_label_counts(self.app.db, self.document_id)
+            self._show_legend({label: count for label, count in counts.items()
+                               if label not in NOT_HIGHLIGHTED})
 
     def entities_updated(self, document_ids: list[int]) -> None:
         """Called by the app when background recognition stored entities."""
         if self.document_id in document_ids and self.is_attached:
             self._load_entities()
 
-    def _show_legend(self) -> None:
+    def _show_legend(self, counts: dict[str, int] | None = None) -> None:
         legend_bar = self.query_one("#entity-legend", Static)
-        counts: dict[str, int] = {}
-        for entity in self.entities:
-            counts[entity.label] = counts.get(entity.label, 0) + 1
+        if counts is None:
+            counts = {}
+            for entity in self.entities:
+                counts[entity.label] = counts.get(entity.label, 0) + 1
         legend_bar.display = bool(counts) and self.view.show_entities
         if legend_bar.display:
             legend_bar.update(Text.assemble(("entities  ", Style(dim=True)), legend(counts)))

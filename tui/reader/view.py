@@ -133,6 +133,7 @@ class ReaderView(ScrollView, can_focus=True):
         self.text = text
         self._first_screens_end = first_screens_end
         self._first_screens: WrappedText | None = None
+        self._first_screens_announced = False
         self.index = CodingIndex(codings)
         self.entities = SpanIndex([])
         self.matches = SpanIndex([])
@@ -281,13 +282,21 @@ class ReaderView(ScrollView, can_focus=True):
         if self._first_screens_end is None:
             return self.wrapped
         if self._first_screens is None:
-            # Handled once this frame is on the screen: messages wait until
-            # the compositor has drawn and written it.
-            self.post_message(self.FirstScreensDrawn(self))
             self._first_screens = wrap_text(self.text[: self._first_screens_end], self._measure())
             # The scrollbar's length, estimated until the whole text is wrapped.
             rows = len(self._first_screens.lines) * len(self.text) // self._first_screens_end
             self.virtual_size = Size(self._row_width, max(rows, len(self._first_screens.lines)))
+        if not self._first_screens_announced:
+            if getattr(self.app, "_batch_count", 0):
+                # Textual draws frames inside a batch (its start-up one, when
+                # the screen is pushed on mount) and never shows them: draw
+                # again once the batch is over.
+                self.call_later(self.refresh)
+            else:
+                # Handled once this frame is on the screen: messages wait
+                # until the compositor has drawn and written it.
+                self._first_screens_announced = True
+                self.post_message(self.FirstScreensDrawn(self))
         return self._first_screens
 
     def on_resize(self, event: events.Resize) -> None:
