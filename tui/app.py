@@ -64,6 +64,8 @@ class MarginApp(App):
         self.db_path = Path(db_path)
         self.coder = coder
         self.user_keymap = keymap or {}
+        if self.user_keymap:  # before the first screen is composed, so it shows the user's keys
+            self.set_keymap(self.user_keymap)
         self.db = db or open_database(self.db_path)
         # $MARGIN_ENTITY_BACKEND, else auto: the command line passes the config's.
         self.entity_backend = entity_backend or resolve_entity_backend(None, Config())
@@ -74,12 +76,16 @@ class MarginApp(App):
         # Background recognition of unrecognised documents, after start-up.
         self._recognition_timer: Timer | None = None
 
-    def on_mount(self) -> None:
-        if self.user_keymap:
-            self.set_keymap(self.user_keymap)
+    def get_default_screen(self) -> Screen:
+        """The library is the first screen, the bottom of the stack. Pushed
+        from on_mount (over Textual's blank default screen) it was composed,
+        laid out and drawn twice, once inside Textual's start-up batch: a
+        frame never shown, a tenth of the instructions to the first frame."""
         from margin.tui.library import LibraryScreen
 
-        self.push_screen(LibraryScreen())
+        return LibraryScreen()
+
+    def on_mount(self) -> None:
         self.call_after_refresh(settle_memory)
         # Documents never recognised (the sample corpus of a new database, or
         # imports made with --no-entities) get their entities in the background,

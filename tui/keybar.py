@@ -67,7 +67,8 @@ class KeyBar(Static):
 
     def _show(self) -> None:
         items, pinned = self._items()
-        width = self.content_region.width or self.app.size.width
+        # Before the first layout: the app's width less this bar's padding.
+        width = self.content_region.width or self.app.size.width - self.styles.gutter.width
         right = Text("  ").join(pinned)
         room = width - cell_len(right.plain) - 2
         line = Text()

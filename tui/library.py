@@ -14,7 +14,7 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from margin.store.codes import codebook
 from margin.store.documents import DocumentSummary, list_documents, rename_document
-from margin.tui.codebook.tree import CodebookPane, CodebookTree
+from margin.tui.codebook.tree import WIDE, CodebookPane, CodebookTree
 from margin.tui.keybar import KeyBar
 from margin.tui.modals import TextPrompt
 from margin.tui.screen import MarginScreen
@@ -71,6 +71,9 @@ class LibraryScreen(CodebookPane, MarginScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        # The first frame comes before the first resize: the codebook beside
+        # the table or not from the start, as on_resize decides it.
+        self.on_resize()
         self.reload()
         self.query_one("#documents", DataTable).focus()
 
@@ -103,7 +106,7 @@ class LibraryScreen(CodebookPane, MarginScreen):
         # column stays on screen however long the titles are.
         fixed = {"id": 4, "source": 16, "words": 8, "codings": 7, "date": 10}
         padding = 2 * table.cell_padding * len(COLUMNS) + 2
-        self._filled_width = table.size.width
+        self._filled_width = table.size.width or self._expected_table_width()
         title_width = max(16, self._filled_width - sum(fixed.values()) - padding)
         for key, heading, _sort, _desc in COLUMNS:
             table.add_column(heading, key=key, width=fixed.get(key, title_width))
@@ -126,6 +129,15 @@ class LibraryScreen(CodebookPane, MarginScreen):
             # A document that is gone (none can be deleted today) keeps the top row.
             with contextlib.suppress(RowDoesNotExist):
                 table.move_cursor(row=table.get_row_index(str(selected)))
+
+    def _expected_table_width(self) -> int:
+        """Before the first layout: the width the table will most likely get
+        (the screen's, less the codebook's beside it), so that the layout
+        seldom has to lay the rows out again (see _fit_table)."""
+        width = self.app.size.width
+        if width >= WIDE:
+            width -= self.query_one("#codebook", CodebookTree).styles.width.cells or 0
+        return width
 
     def _fit_table(self) -> None:
         """After a resize: lay the rows out again if the table's width changed."""
