@@ -10,8 +10,9 @@ interpreter (cold imports, RSS per process), headless at 120x36.
 - first paint: launch of the child interpreter -> end of the first frame in
   which the ReaderView drew its rows (see bench/_paint.py for the exact
   definition, shared with the minimal app and with startup_bench.py). margin is
-  opened straight onto the document: a subclass of MarginApp whose on_mount
-  calls the app's own ``open_document(id)`` instead of pushing the library.
+  opened straight onto the document: a subclass of MarginApp whose first
+  screen is Textual's blank default screen, not the library, and whose on_mount
+  calls the app's own ``open_document(id)``.
 - page-down: ``pilot.press("pagedown")`` N times; per page, from just before
   the key is sent to the end of the frame that drew the new rows, as CPU time
   of the process (the work until the page shows; the target is judged on this)
@@ -136,6 +137,8 @@ def margin_child(db_path: str, document_id: int, pages: int) -> None:
     gc.disable()  # as margin.tui.cli.main does; the app re-enables it after its first frame
     _paint.start_gc_meter()
     before_import_ns = clock_ns()
+    from textual.app import App
+
     import margin.tui.reader.screen as reader_module
     import margin.tui.reader.view as reader_view_module
     from margin.tui.app import MarginApp
@@ -181,8 +184,11 @@ def margin_child(db_path: str, document_id: int, pages: int) -> None:
         # CSS_PATH is resolved beside the defining class's file: keep margin's.
         CSS_PATH = str(Path(sys.modules[MarginApp.__module__].__file__).parent / MarginApp.CSS_PATH)
 
+        def get_default_screen(self):
+            return App.get_default_screen(self)  # Textual's blank screen, not the library
+
         def on_mount(self, event) -> None:
-            event.prevent_default()  # not MarginApp.on_mount: no library screen
+            event.prevent_default()  # not MarginApp.on_mount
             started = clock_ns()
             self.open_document(document_id)
             phases["ReaderScreen() + push"] = ms(clock_ns() - started)
