@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 
-import pyperclip
 from textual.app import App
 
 
@@ -20,6 +19,9 @@ def over_ssh() -> bool:
 
 def copy_text(app: App, text: str) -> str:
     """Copy text; returns where it went, for the notification."""
+    # Imported on the first copy: it loads ctypes, a few ms of the reader's start.
+    import pyperclip
+
     if not over_ssh():
         try:
             pyperclip.copy(text)
