@@ -153,6 +153,9 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self.view.set_codings(self._load_codings())
         self._load_entities()
         self.view.finish_opening()
+        # The whole document's codings, entities and rows live as long as the
+        # screen: out of future collections, like what the first frame drew.
+        settle_memory()
 
     def _load_codings(self, starting_before: int | None = None) -> list[Coding]:
         self.mark_read()
