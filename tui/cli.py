@@ -14,14 +14,22 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from margin.store.errors import DatabaseProblem, StoreError
-from margin.tui.launch import Settings, run_app
+
+# tui/launch.py (the configuration, platformdirs, tempfile…) is imported by
+# main(), once garbage collection is off: collecting among what start-up
+# builds only delays the first frame (see main).
+if TYPE_CHECKING:
+    from margin.tui.launch import Settings
 
 
 def app_settings(argv: list[str]) -> Settings | None:
     """Settings when the arguments only open the app (``--db``, ``--coder``),
     else None: the click command line handles them (and --help, errors…)."""
+    from margin.tui.launch import Settings
+
     values: dict[str, str] = {}
     arguments = list(argv)
     while arguments:
@@ -50,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings = app_settings(argv)
         if settings is not None:
+            from margin.tui.launch import run_app
+
             run_app(settings)
             return
         gc.enable()
