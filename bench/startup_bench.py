@@ -12,9 +12,10 @@ shared with reader_bench.py; see bench/_paint.py.
 
 margin runs the real command-line path: ``margin.tui.cli.main([])`` -> ``run_app``
 (tui/launch.py: config, ``open_store``, lazy ``import margin.tui.app``, ``MarginApp(...).run()``).
-The only change is made by an import hook when ``margin.tui.app`` is first imported:
-``MarginApp.run`` runs headless at 120x36 and frames are timed; the app exits
-right after its first frame. XDG_DATA_HOME and XDG_CONFIG_HOME point into a
+The only changes are made by an import hook when ``margin.tui.launch`` and
+``margin.tui.app`` are first imported: ``open_store`` is timed, ``MarginApp.run``
+runs headless at 120x36 and frames are timed; the app exits right after its
+first frame. XDG_DATA_HOME and XDG_CONFIG_HOME point into a
 temporary folder, so the default database is used and no user config is read.
 
 - first ever start: a fresh XDG_DATA_HOME each run; margin creates the database
@@ -85,11 +86,28 @@ def margin_child() -> None:
 
         app_class.__init__ = __init__
 
-    class PatchTuiApp(importlib.abc.MetaPathFinder):
-        """After `margin.tui.app` is executed, patch MarginApp (see the docstring)."""
+    def patch_launch(module) -> None:
+        open_store = module.open_store
+
+        def timed_open_store(settings):
+            started = clock_ns()
+            try:
+                return open_store(settings)
+            finally:
+                phases["open_store (+ sample import on first start)"] = ms(clock_ns() - started)
+
+        module.open_store = timed_open_store
+
+    # margin.tui.launch (run_app, open_store) is imported by margin.tui.cli.main
+    # and margin.tui.app by run_app: each is patched as it is imported, so the
+    # imports happen where and when margin makes them.
+    patches = {"margin.tui.app": patch, "margin.tui.launch": patch_launch}
+
+    class PatchTuiModules(importlib.abc.MetaPathFinder):
+        """After margin.tui.app or .launch is executed, patch it (see the docstring)."""
 
         def find_spec(self, name, path, target=None):
-            if name != "margin.tui.app":
+            if name not in patches:
                 return None
             spec = importlib.machinery.PathFinder.find_spec(name, path)
             if spec is None:
@@ -97,35 +115,24 @@ def margin_child() -> None:
             exec_module = spec.loader.exec_module
 
             def exec_and_patch(module):
-                marks["margin.tui.app import start"] = clock_ns()
+                marks[f"{name} import start"] = clock_ns()
                 exec_module(module)
-                marks["margin.tui.app imported"] = clock_ns()
-                patch(module)
+                marks[f"{name} imported"] = clock_ns()
+                patches[name](module)
 
             spec.loader.exec_module = exec_and_patch
             return spec
 
-    sys.meta_path.insert(0, PatchTuiApp())
+    sys.meta_path.insert(0, PatchTuiModules())
     before_import_ns = clock_ns()
     import margin.tui.cli
 
     marks["margin.tui.cli imported"] = clock_ns()
-    import margin.tui.launch  # imported by margin.tui.cli: run_app and open_store live here
-
-    open_store = margin.tui.launch.open_store
-
-    def timed_open_store(settings):
-        started = clock_ns()
-        try:
-            return open_store(settings)
-        finally:
-            phases["open_store (+ sample import on first start)"] = ms(clock_ns() - started)
-
-    margin.tui.launch.open_store = timed_open_store
     margin.tui.cli.main([])
     app = sys.modules["margin.tui.app"].bench_app
-    phases["import margin.tui.cli (click, margin.store.config)"] = ms(
-        marks["margin.tui.cli imported"] - before_import_ns)
+    phases["import margin.tui.cli"] = ms(marks["margin.tui.cli imported"] - before_import_ns)
+    phases["import margin.tui.launch (config, platformdirs)"] = ms(
+        marks["margin.tui.launch imported"] - marks["margin.tui.launch import start"])
     phases["import margin.tui.app (textual, widgets, store)"] = ms(
         marks["margin.tui.app imported"] - marks["margin.tui.app import start"])
     phases["App.run -> first frame"] = ms(app.bench_first_paint_ns - marks["run"])
