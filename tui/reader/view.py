@@ -134,6 +134,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._first_screens_end = first_screens_end
         self._first_screens: WrappedText | None = None
         self._first_screens_announced = False
+        self._redraw_requested = False
         self.index = CodingIndex(codings)
         self.entities = SpanIndex([])
         self.matches = SpanIndex([])
@@ -291,13 +292,19 @@ class ReaderView(ScrollView, can_focus=True):
                 # Textual draws frames inside a batch (its start-up one, when
                 # the screen is pushed on mount) and never shows them: draw
                 # again once the batch is over.
-                self.call_later(self.refresh)
+                if not self._redraw_requested:
+                    self._redraw_requested = True
+                    self.call_later(self._redraw_after_batch)
             else:
                 # Handled once this frame is on the screen: messages wait
                 # until the compositor has drawn and written it.
                 self._first_screens_announced = True
                 self.post_message(self.FirstScreensDrawn(self))
         return self._first_screens
+
+    def _redraw_after_batch(self) -> None:
+        self._redraw_requested = False
+        self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         if self._first_screens_end is not None:  # still opening: re-wrap the beginning only
