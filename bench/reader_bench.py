@@ -282,7 +282,7 @@ def margin_child(db_path: str, document_id: int, pages: int) -> None:
     run_ns = clock_ns()
     phases["MarginApp() (opens the database)"] = ms(run_ns - started)
     app.run(headless=True, size=SIZE, auto_pilot=drive)
-    phases["App.run -> first frame (contains the above)"] = ms(
+    phases["App.run -> first frame"] = ms(
         app.bench_first_paint_ns - run_ns)
     peak, current = rss_kb()
     emit({
