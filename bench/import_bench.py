@@ -10,14 +10,19 @@ offline from the sample articles in seeds/: paragraphs drawn with a fixed
 random seed, a few names and places swapped per document so that documents
 differ, written as ~1,000-word .txt files in a temporary folder.
 
-Both sides run the same way: `python -m <cli> --db FRESH.db import FOLDER
---backend B` in a subprocess, timed from start to exit (interpreter start-up,
-import, entity recognition and, for the new code, starting worker processes,
-all included). The baseline is the tree before the change (commit f8a94d3,
-where `store` and `tui` are top-level packages), run with
-PYTHONPATH=BASELINE; without that folder (a CI clone) the comparison is
-skipped with a note. Runs alternate between the two sides, so a busy machine
-slows both alike; the ratio is taken within each pair of runs.
+Sides, each a fresh process timed from start to exit (interpreter start-up,
+import, entity recognition and starting worker processes, all included):
+
+* before: `python -m tui.cli --db FRESH.db import FOLDER --backend B` in the
+  tree before the one import flow (commit f8a94d3, where `store` and `tui`
+  are top-level packages), with PYTHONPATH=BASELINE. Without that folder (a
+  CI clone) it is skipped with a note.
+* now: `python -m margin.tui.cli --db FRESH.db import FOLDER --backend B`.
+* 1 proc: today's flow with worker processes turned off (ImportOptions
+  workers=0), to show what the processes add.
+
+Runs take the sides in turn, so a busy machine slows all alike; ratios are
+taken within each run, and medians and ranges over the runs are printed.
 """
 
 from __future__ import annotations
@@ -88,7 +93,30 @@ def build_corpus(folder: Path, documents: int, words: int, seed: int = 20241203)
     return total
 
 
-def run_import(command: list[str], pythonpath: str | None, db: Path, folder: Path,
+# "now" in one process: today's flow with worker processes turned off, the
+# way the command line runs it otherwise (a fresh interpreter, the database
+# opened, the report printed), to show what the processes add.
+ONE_PROCESS = """
+import sys
+from margin.store.db import open_database
+from margin.store.importing import ImportOptions, run_import
+db_path, folder, backend = sys.argv[1:4]
+report = run_import(open_database(db_path), [folder], ImportOptions(backend=backend, workers=0))
+print("\\n".join(report.lines()))
+"""
+
+
+def sides(baseline: Path | None) -> dict[str, tuple[list[str], str | None]]:
+    """Each side's command before its arguments, and its PYTHONPATH."""
+    found = {}
+    if baseline is not None:
+        found["before"] = ([sys.executable, "-m", "tui.cli"], str(baseline))
+    found["now"] = ([sys.executable, "-m", "margin.tui.cli"], None)
+    found["1 proc"] = ([sys.executable, "-c", ONE_PROCESS], None)
+    return found
+
+
+def run_import(side: str, command: list[str], pythonpath: str | None, db: Path, folder: Path,
                backend: str) -> tuple[float, int, int]:
     """Seconds for one import in a fresh process; (seconds, documents, entities)."""
     env = dict(os.environ)
@@ -96,18 +124,24 @@ def run_import(command: list[str], pythonpath: str | None, db: Path, folder: Pat
         env["PYTHONPATH"] = pythonpath
     else:
         env.pop("PYTHONPATH", None)
+    if side == "1 proc":
+        arguments = [*command, str(db), str(folder), backend]
+    else:
+        arguments = [*command, "--db", str(db), "import", str(folder), "--backend", backend]
     started = time.perf_counter()
-    result = subprocess.run(
-        [*command, "--db", str(db), "import", str(folder), "--backend", backend],
-        capture_output=True, env=env, cwd=db.parent,
-    )
+    result = subprocess.run(arguments, capture_output=True, env=env, cwd=db.parent)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr.decode()[-2000:]}")
+        raise SystemExit(f"{side} failed:\n{result.stderr.decode()[-2000:]}")
     with sqlite3.connect(db) as conn:
         documents = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         entities = conn.execute("SELECT COUNT(*) FROM entities").fetchone()[0]
     return seconds, documents, entities
+
+
+def _range(values: list[float], form: str, unit: str = "") -> str:
+    return (f"median {format(statistics.median(values), form)}{unit} "
+            f"(range {format(min(values), form)}–{format(max(values), form)}{unit})")
 
 
 def compare(label: str, documents: int, words: int, backend: str, runs: int,
@@ -116,38 +150,30 @@ def compare(label: str, documents: int, words: int, backend: str, runs: int,
         tmp_path = Path(tmp)
         folder = tmp_path / "corpus"
         written = build_corpus(folder, documents, words)
+        commands = sides(baseline)
         print(f"\n{label}: {documents:,} documents, {written:,} words, backend {backend}, "
-              f"{runs} runs per side (alternating)")
-        sides: dict[str, tuple[list[str], str | None]] = {
-            "now": ([sys.executable, "-m", "margin.tui.cli"], None),
-        }
-        if baseline is not None:
-            sides = {"before": ([sys.executable, "-m", "tui.cli"], str(baseline)), **sides}
-        rates: dict[str, list[float]] = {side: [] for side in sides}
-        ratios: list[float] = []
+              f"{runs} runs of each side ({', '.join(commands)}, in turn)")
+        rates: dict[str, list[float]] = {side: [] for side in commands}
         for run in range(runs):
-            pair: dict[str, float] = {}
-            for side, (command, pythonpath) in sides.items():
-                db = tmp_path / f"{side}-{run}.db"
-                seconds, imported, entities = run_import(command, pythonpath, db, folder, backend)
-                rate = written / seconds
-                rates[side].append(rate)
-                pair[side] = rate
-                print(f"  run {run + 1} {side:>6}: {seconds:6.2f} s  {rate:9,.0f} words/s  "
-                      f"({imported:,} documents, {entities:,} entities)")
+            for side, (command, pythonpath) in commands.items():
+                db = tmp_path / f"run{run}.db"
+                seconds, imported, entities = run_import(
+                    side, command, pythonpath, db, folder, backend)
+                rates[side].append(written / seconds)
+                print(f"  run {run + 1} {side:>6}: {seconds:6.2f} s  "
+                      f"{written / seconds:9,.0f} words/s  "
+                      f"({imported:,} documents, {entities:,} entities)", flush=True)
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{db}{suffix}").unlink(missing_ok=True)
-            if "before" in pair:
-                ratios.append(pair["now"] / pair["before"])
         for side, values in rates.items():
-            print(f"  {side:>6}: median {statistics.median(values):9,.0f} words/s  "
-                  f"(range {min(values):,.0f}–{max(values):,.0f})")
-        if ratios:
-            print(f"  ratio now/before, same run: median {statistics.median(ratios):.2f}× "
-                  f"(range {min(ratios):.2f}–{max(ratios):.2f}×)")
-        else:
-            print("  no baseline tree: comparison skipped (give --baseline PATH to the "
-                  "pre-change checkout, commit f8a94d3)")
+            print(f"  {side:>6}: words/s {_range(values, ',.0f')}")
+        for numerator, denominator in (("now", "before"), ("now", "1 proc")):
+            if denominator in rates:
+                ratios = [a / b for a, b in zip(rates[numerator], rates[denominator])]
+                print(f"  {numerator}/{denominator}, run by run: {_range(ratios, '.2f', '×')}")
+        if baseline is None:
+            print("  no baseline tree: comparison with the code before skipped (give "
+                  "--baseline PATH to a checkout of commit f8a94d3)")
 
 
 def main() -> None:

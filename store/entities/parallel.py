@@ -41,7 +41,7 @@ from margin.store.entities import EntitySpan, Recogniser
 
 # Below this many words one process does the work faster than two that must
 # first be started (measured on 2 cores; see the module docstring).
-PARALLEL_MIN_WORDS = {"rules": 150_000, "spacy": 20_000}
+PARALLEL_MIN_WORDS = {"rules": 250_000, "spacy": 20_000}
 # More workers than this gain little (the caller's writes become the limit)
 # and, with spaCy, cost half a gigabyte each.
 MAX_WORKERS = 4
