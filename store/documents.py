@@ -221,23 +221,28 @@ def save_prepared(
             duplicate = _duplicate(db, source, prepared.digest)
             if duplicate is not None:
                 return duplicate
-            document_id = db["documents"].insert(
-                {
-                    "uuid": new_uuid(),
-                    "title": prepared.title,
-                    "text": prepared.text,
-                    "original": prepared.original,
-                    "source_path": source,
-                    "encoding": prepared.encoding,
-                    "cleaned": int(prepared.clean),
-                    "word_count": prepared.words,
-                    "hash": prepared.digest,
-                    "imported": timestamp,
-                    "updated": timestamp,
-                    "author": prepared.author,
-                    "published": prepared.published,
-                }
-            ).last_pk
+            row = {
+                "uuid": new_uuid(),
+                "title": prepared.title,
+                "text": prepared.text,
+                "original": prepared.original,
+                "source_path": source,
+                "encoding": prepared.encoding,
+                "cleaned": int(prepared.clean),
+                "word_count": prepared.words,
+                "hash": prepared.digest,
+                "imported": timestamp,
+                "updated": timestamp,
+                "author": prepared.author,
+                "published": prepared.published,
+            }
+            # A plain INSERT: sqlite-utils' insert() rebuilds its statement
+            # for every row, a tenth of a 1,000-file import's time.
+            document_id = db.execute(
+                f"INSERT INTO documents ({', '.join(row)}) "
+                f"VALUES ({', '.join(':' + column for column in row)})",
+                row,
+            ).lastrowid
             if also is not None:
                 also(document_id, prepared.text)
     except sqlite3.Error as error:  # disk full, locked, read-only…

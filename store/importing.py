@@ -19,12 +19,17 @@ How a batch goes through:
    library) a few ahead of the one being written, and their texts recognised
    in batches: in this process, or for big imports in worker processes
    (:mod:`margin.store.entities.parallel`) while this process reads on.
-3. In source order, each document is written together with its entities in
-   one transaction: cancelling or a crash keeps what was imported so far,
-   nothing half-done, and never a document without its entities. A refused
-   file (binary, empty, unreadable…) never stops the batch.
-4. A REFI-QDA project is imported in its own transaction where it stands;
-   the entities of the documents it added are recognised at the end.
+3. In source order, each recognised batch (about 60,000 characters, at most
+   32 files) is written in one transaction, every document together with
+   its entities: cancelling (asked before each file) or a crash keeps what
+   was imported so far, loses at most the batch in flight, and never leaves
+   a document without its entities. One transaction per document would
+   rewrite the same index pages and wait for the disk a thousand times in a
+   1,000-file import. A refused file (binary, empty, unreadable…) never stops
+   the batch; its progress events come once its batch is committed.
+4. A REFI-QDA project is imported where it stands (a savepoint in its batch's
+   transaction); the entities of the documents it added are recognised at
+   the end.
 
 Exit status of the command line: 1 if anything was refused.
 """

@@ -270,6 +270,26 @@ def test_worker_processes_give_exactly_the_entities_one_process_gives(tmp_path):
     parallel.close()
 
 
+def test_spacy_workers_give_exactly_the_entities_one_process_gives(tmp_path):
+    from margin.store.entities.spacy_backend import unavailable_reason
+
+    if unavailable_reason() is not None:
+        pytest.skip(unavailable_reason())
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for seed in sorted((Path(__file__).parent.parent / "seeds").glob("*.txt")):
+        (folder / seed.name).write_bytes(seed.read_bytes())
+    serial = open_database(tmp_path / "serial.db")
+    parallel = open_database(tmp_path / "parallel.db")
+    one = run_import(serial, [str(folder)], ImportOptions(backend="spacy", workers=0))
+    two = run_import(parallel, [str(folder)], ImportOptions(backend="spacy", workers=2))
+    assert (one.backend, two.backend, two.workers) == ("spacy", "spacy", 2)
+    assert one.lines() == two.lines()
+    assert entity_table(serial) == entity_table(parallel) != []
+    serial.close()
+    parallel.close()
+
+
 def test_big_imports_choose_worker_processes_small_ones_do_not(db, tmp_path, monkeypatch):
     from margin.store.entities import parallel
 

@@ -12,8 +12,8 @@ process, the caller's).
   can copy a lock held by another thread. The fork server starts once per
   process and preloads only this module, not the caller's ``__main__``, so a
   worker never imports Textual (or the app).
-* Each worker loads its recogniser once (for spaCy, the model: ~0.5 GB of
-  memory a worker, loaded in about a second).
+* Each worker loads its recogniser once (for spaCy, the model: about 140 MB
+  resident a worker, loaded in one to two seconds).
 * Workers get texts and send back (start, end, label) triples; the span's
   text is cut from the caller's copy of the text.
 * Cancellation is asked between batches and while waiting for one: pending
@@ -21,9 +21,10 @@ process, the caller's).
   away (batches are small: milliseconds with the rules, about a second with
   spaCy).
 
-Starting the workers costs a few hundred milliseconds (``bench/import_bench.py``
-measures it), so :func:`recognition_workers` asks for them only above
-:data:`PARALLEL_MIN_WORDS` words.
+Starting the workers costs 0.15-0.3 s (rules) or 1-2 s (spaCy, a model load
+in each), so :func:`recognition_workers` asks for them only above
+:data:`PARALLEL_MIN_WORDS` words (``bench/import_bench.py`` compares an import
+with and without them).
 """
 
 from __future__ import annotations
@@ -39,11 +40,15 @@ from typing import TypeVar
 
 from margin.store.entities import EntitySpan, Recogniser
 
-# Below this many words one process does the work faster than two that must
-# first be started (measured on 2 cores; see the module docstring).
-PARALLEL_MIN_WORDS = {"rules": 250_000, "spacy": 20_000}
-# More workers than this gain little (the caller's writes become the limit)
-# and, with spaCy, cost half a gigabyte each.
+# Below this many words one process does the work as fast as two that must
+# first be started. Measured on this project's 2-core machine (shared, noisy),
+# importing with 0 and 2 workers in turn: rules 100k words 0.76 s vs 1.18 s,
+# 250k 1.76 vs 1.59, 1M about 1.3x faster with workers; spaCy 20k words
+# 2.15 s vs 2.60 s, 50k 6.0 vs 5.0, 100k 1.43x faster with workers. Starting
+# the workers costs 0.15-0.3 s with the rules, 1.2-2 s with spaCy (each
+# worker loads the model: about 140 MB resident a worker).
+PARALLEL_MIN_WORDS = {"rules": 250_000, "spacy": 40_000}
+# More workers than this gain little: the caller's writes become the limit.
 MAX_WORKERS = 4
 # Texts are sent to a worker in batches of about this many characters.
 BATCH_CHARS = 60_000
