@@ -166,7 +166,12 @@ def prepare_text(
     published: str | None = None,
 ) -> PreparedText | ImportResult:
     """Everything :func:`import_text` does before writing: the text to store,
-    or the result that stops it (a duplicate, nothing left after cleaning)."""
+    or the result that stops it (a duplicate, nothing left after cleaning).
+
+    ``readable``, when given, is stored as the text instead of the (cleaned)
+    decoded text, which is still kept as ``original``: a transcript's
+    readable rendering of its WebVTT or SubRip source.  It is not cleaned.
+    """
     original = normalise_text(decoded.text)
     digest = hashlib.sha256(original.encode("utf-8")).hexdigest()
     duplicate = _duplicate(db, source, digest)
@@ -252,25 +257,15 @@ def save_prepared(
 
 
 def import_text(
-    db: Database,
-    decoded: DecodedText,
-    *,
-    source: str,
-    clean: bool,
-    title: str | None = None,
-    readable: str | None = None,
-    author: str | None = None,
-    published: str | None = None,
+    db: Database, decoded: DecodedText, *, source: str, clean: bool, **fields: str | None
 ) -> ImportResult:
-    """Store one decoded text as a new document (one transaction).
+    """Store one decoded text as a new document (one transaction): what
+    :func:`prepare_text` prepares (``fields``: title, readable, author,
+    published), saved by :func:`save_prepared`.
 
     Text seen before (same original after decoding) is reported and skipped.
-    ``readable``, when given, is stored as the text instead of the (cleaned)
-    decoded text, which is still kept as ``original``: a transcript's
-    readable rendering of its WebVTT or SubRip source.  It is not cleaned.
     """
-    prepared = prepare_text(db, decoded, source=source, clean=clean, title=title,
-                            readable=readable, author=author, published=published)
+    prepared = prepare_text(db, decoded, source=source, clean=clean, **fields)
     if isinstance(prepared, ImportResult):
         return prepared
     return save_prepared(db, prepared)
