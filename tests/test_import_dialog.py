@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from click.testing import CliRunner
-from helpers import make_project
+from helpers import make_project, wait_for
 from margin.store.codes import create_code
 from margin.store.db import open_database
 from margin.tui.app import MarginApp
@@ -62,3 +62,34 @@ async def test_the_dialog_shows_the_lines_the_command_line_prints(tmp_path):
     assert any(line.startswith("  conflict: code ") for line in shown)
     assert any("c-picture.txt: binary file" in line for line in shown)
     assert "4 imported, 0 skipped as duplicates, 1 refused" in shown  # 3 files, 1 project
+
+
+async def test_closing_the_dialog_cancels_a_big_import_between_files(tmp_path):
+    """Big enough for worker processes, which start from inside the running
+    app (whose sys.stderr has no file descriptor), and stop when it closes."""
+    from margin.store.documents import list_documents
+    from margin.store.entities.storage import documents_needing_entities
+    from test_importing import NEWS
+
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for number in range(300):  # about 430,000 words: recognised in worker processes
+        (folder / f"{number:03}.txt").write_text(f"Note {number}\n\n{NEWS * 40}",
+                                                 encoding="utf-8")
+    project = make_project(tmp_path / "p.db", sample=False)
+    app = MarginApp(project, "ada", entity_backend="rules")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#paths").value = str(folder)
+        await pilot.press("enter")
+        db = open_database(project)
+        await wait_for(pilot, lambda: len(list_documents(db)) > 0, timeout=30)
+        await pilot.press("escape")  # closes the dialog: its worker is cancelled
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert 0 < len(list_documents(db)) < 300
+        # Whatever was imported came with its entities: nothing half-done.
+        assert documents_needing_entities(db) == []
+        db.close()

@@ -31,11 +31,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from typing import TypeVar
 
 from margin.store.entities import EntitySpan, Recogniser
@@ -114,17 +117,26 @@ class RecognitionRunner:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def _start(self) -> ProcessPoolExecutor:
-        if self._pool is None:
+    def _start(self) -> ProcessPoolExecutor | None:
+        """The pool, started on first use; None (recognise here) if worker
+        processes cannot be started."""
+        if self._pool is None and not self._broken:
             context = multiprocessing.get_context(start_method())
             if context.get_start_method() == "forkserver":
                 # Replaces the default preload of __main__ (the app, or a test
                 # runner): workers import this module and what it needs only.
                 context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=context,
-                initializer=_start_worker, initargs=(self.recogniser.name,),
-            )
+            try:
+                with _stderr_with_a_file_descriptor():
+                    # The resource tracker starts with the first pool (once a
+                    # process); it is handed our standard error's descriptor.
+                    resource_tracker.ensure_running()
+                self._pool = ProcessPoolExecutor(
+                    self.workers, mp_context=context,
+                    initializer=_start_worker, initargs=(self.recogniser.name,),
+                )
+            except (OSError, ValueError):  # no processes here (a sandbox, a limit)
+                self._broken = True
         return self._pool
 
     def map(
@@ -137,7 +149,7 @@ class RecognitionRunner:
         of n and n+1. Stops early, yielding nothing more, once ``cancelled()``.
         A batch with no texts passes straight through.
         """
-        pool = self._start() if self.workers else None
+        pool = self._start() if self.workers else None  # None: recognise here
         # Batches handed out ahead of the one awaited: two a worker keeps each
         # busy while the caller writes; here, one at a time.
         window = 2 * self.workers or 1
@@ -200,6 +212,42 @@ class RecognitionRunner:
         ]
 
 
+@contextmanager
+def _stderr_with_a_file_descriptor() -> Iterator[None]:
+    """Textual replaces sys.stderr, while an app runs, with an object whose
+    fileno() is -1; multiprocessing's resource tracker passes that number to
+    the process it starts, which fails ("bad value(s) in fds_to_keep"). For
+    that moment sys.stderr is a stand-in that writes where it wrote but has
+    the process's real standard error as its file descriptor."""
+    current = sys.stderr
+    try:
+        usable = current is not None and current.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    real = sys.__stderr__
+    if usable or real is None:
+        yield
+        return
+    sys.stderr = _StderrStandIn(current, real.fileno())
+    try:
+        yield
+    finally:
+        if isinstance(sys.stderr, _StderrStandIn):
+            sys.stderr = current
+
+
+class _StderrStandIn:
+    def __init__(self, wrapped, descriptor: int) -> None:
+        self._wrapped = wrapped
+        self._descriptor = descriptor
+
+    def fileno(self) -> int:
+        return self._descriptor
+
+    def __getattr__(self, name: str):
+        return getattr(self._wrapped, name)
+
+
 # ------------------------------------------------------------ in the workers
 
 _worker_recogniser: Recogniser | None = None
@@ -207,6 +255,13 @@ _worker_recogniser: Recogniser | None = None
 
 def _start_worker(backend: str) -> None:
     global _worker_recogniser
+    # A worker shares the terminal with its parent: under the app, a warning
+    # printed here would be drawn over the screen. The parent, which loads
+    # the same recogniser, shows what matters; results go back through pipes.
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    os.close(quiet)
     if backend == "spacy":
         from margin.store.entities.spacy_backend import SpacyRecogniser
 
