@@ -411,12 +411,15 @@ def import_sources(
                 report.entities += entities
                 done += documents
                 yield EntitiesProgress(done, len(refi_documents))
-    report.cancelled = len(report.results) < len(planned) or is_cancelled()
+    unfinished = len(planned) - len(report.results)
+    report.cancelled = unfinished > 0 or is_cancelled()
     closing = [ReportLine("summary", report.summary())]
-    if report.cancelled:
+    if unfinished:
         closing.append(ReportLine(
-            "note", f"cancelled: {len(planned) - len(report.results)} of {len(planned)} "
-                    "sources not imported"))
+            "note", f"cancelled: {unfinished} of {len(planned)} sources not imported"))
+    elif report.cancelled and set(refi_documents) - set(report.recognised):
+        closing.append(ReportLine(  # the app recognises them later
+            "note", "cancelled: some documents are left without entities for now"))
     if report.backend is not None and report.recognised:
         closing.append(ReportLine(
             "entities", f"{report.entities:,} entities in {len(report.recognised)} documents "

@@ -2,7 +2,7 @@
 
 Workers open their own database connection: sqlite3 connections belong to
 the thread that made them. Import runs the one import flow
-(store/importing.py): each document is written with its entities in one
+(store/importing.py): documents are written with their entities, a batch a
 transaction, so cancelling (closing the dialog) or a crash keeps what was
 imported so far and nothing half-done.
 """
