@@ -32,6 +32,18 @@ def _same_database_twice(tmp_path):
     return paths, project
 
 
+async def import_in_the_dialog(app, pilot, sources: list[str]) -> ImportScreen:
+    """Open the import dialog with `i`, type the sources, press Enter."""
+    await pilot.pause()
+    await pilot.press("i")
+    await pilot.pause()
+    dialog = app.screen
+    assert isinstance(dialog, ImportScreen)
+    dialog.query_one("#paths").value = " ".join(sources)
+    await pilot.press("enter")
+    return dialog
+
+
 async def test_the_dialog_shows_the_lines_the_command_line_prints(tmp_path):
     (cli_db, dialog_db), project = _same_database_twice(tmp_path)
     folder = make_folder(tmp_path)
@@ -44,13 +56,7 @@ async def test_the_dialog_shows_the_lines_the_command_line_prints(tmp_path):
 
     app = MarginApp(dialog_db, "ada", entity_backend="rules")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("i")
-        await pilot.pause()
-        assert isinstance(app.screen, ImportScreen)
-        dialog = app.screen
-        dialog.query_one("#paths").value = " ".join(sources)
-        await pilot.press("enter")
+        dialog = await import_in_the_dialog(app, pilot, sources)
         await app.workers.wait_for_complete()
         await pilot.pause()
         shown = list(dialog.shown)
@@ -79,11 +85,7 @@ async def test_closing_the_dialog_cancels_a_big_import_between_files(tmp_path):
     project = make_project(tmp_path / "p.db", sample=False)
     app = MarginApp(project, "ada", entity_backend="rules")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("i")
-        await pilot.pause()
-        app.screen.query_one("#paths").value = str(folder)
-        await pilot.press("enter")
+        await import_in_the_dialog(app, pilot, [str(folder)])
         db = open_database(project)
         await wait_for(pilot, lambda: len(list_documents(db)) > 0, timeout=30)
         await pilot.press("escape")  # closes the dialog: its worker is cancelled
