@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from margin.store.db import open_database  # noqa: E402
-from margin.store.documents import import_sample_corpus  # noqa: E402
+from margin.store.importing import import_sample_corpus  # noqa: E402
 from margin.store.entities import BackendUnavailable, get_recogniser  # noqa: E402
 from margin.store.entities.storage import recognise_documents  # noqa: E402
 

@@ -56,7 +56,8 @@ def build_database(path: Path) -> dict:
     from margin.store.codes import create_code
     from margin.store.codings import codings_for_document, ensure_coder
     from margin.store.db import open_database
-    from margin.store.documents import import_text, sample_sources
+    from margin.store.documents import import_text
+    from margin.store.importing import sample_sources
     from margin.store.sources.textio import DecodedText
     from margin.store.util import new_uuid, now
 

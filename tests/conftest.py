@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from margin.store.db import open_database
-from margin.store.documents import import_sample_corpus
+from margin.store.importing import import_sample_corpus
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from margin.store.codes import create_code
 from margin.store.codings import apply_coding, set_coding_memo
 from margin.store.db import open_database
-from margin.store.documents import get_document, import_sample_corpus, import_text
+from margin.store.documents import get_document, import_text
+from margin.store.importing import import_sample_corpus
 from margin.store.entities.rules import RuleRecogniser
 from margin.store.entities.storage import documents_needing_entities, recognise_documents
 from margin.store.sources.textio import DecodedText

@@ -84,7 +84,8 @@ def test_codes_and_export_after_coding(tmp_path):
     from margin.store.codes import create_code
     from margin.store.codings import apply_coding
     from margin.store.db import open_database
-    from margin.store.documents import get_document, import_sample_corpus
+    from margin.store.documents import get_document
+    from margin.store.importing import import_sample_corpus
 
     db = open_database(db_path)
     import_sample_corpus(db)

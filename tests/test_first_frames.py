@@ -14,7 +14,7 @@ from helpers import make_project
 from textual.app import App
 
 from margin.store.db import open_database
-from margin.store.documents import import_text, sample_sources
+from margin.store.documents import import_text
 from margin.store.entities import EntitySpan
 from margin.store.entities.storage import (
     ACCEPTED,
@@ -25,6 +25,7 @@ from margin.store.entities.storage import (
     entity_label_counts,
     recognise_documents,
 )
+from margin.store.importing import sample_sources
 from margin.store.sources.textio import DecodedText
 from margin.tui.app import MarginApp
 from margin.tui.entities.styles import NOT_HIGHLIGHTED

@@ -96,7 +96,7 @@ def test_a_crash_right_after_an_action_loses_nothing(tmp_path):
     code = f"""
 import os
 from margin.store.db import open_database
-from margin.store.documents import import_sample_corpus
+from margin.store.importing import import_sample_corpus
 from margin.store.codes import create_code
 from margin.store.codings import apply_coding
 db = open_database({str(path)!r})

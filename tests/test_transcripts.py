@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from margin.store.documents import get_document, import_paths
+from margin.store.documents import get_document
+from margin.store.importing import import_paths
 from margin.store.sources.textio import ImportRefused
 from margin.store.sources.transcripts import format_time, parse_srt, parse_vtt, transcript_to_text
 

@@ -95,7 +95,7 @@ def documents_command(context, db_path, coder, as_json):
 )
 @click.option("--backend", type=click.Choice(["auto", "rules", "spacy"]), default=None,
               help="Entity recogniser (default: config, else auto).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
 def import_command(context, db_path, coder, paths, sample, clean, recognise, backend, as_json):
     """Import text, Markdown, HTML, DOCX, PDF, EPUB and transcript (.vtt, .srt) files, directories
@@ -104,64 +104,34 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
     Binary, empty and unreadable files are refused with a reason; the rest of
     the batch is still imported. Exits with 1 if anything was refused.
     """
-    from margin.store.documents import import_paths, import_sample_corpus
+    from margin.store.config import load_config, resolve_entity_backend
+    from margin.store.importing import (
+        EntitiesProgress,
+        ImportFinished,
+        ImportOptions,
+        import_sources,
+    )
 
     if not paths and not sample:
         raise click.UsageError("give PATH... to import, - for standard input, or --sample")
     db = open_store(_settings(context, db_path, coder))
-    projects = [p for p in paths if Path(p).suffix.lower() in (".qdpx", ".qdc")]
-    if projects:
-        paths = tuple(p for p in paths if p not in projects)
-        _import_refi(db, projects)
-        if recognise and not paths and not sample:
-            from margin.store.entities.storage import documents_needing_entities
-
-            pending = documents_needing_entities(db)
-            if pending:
-                _recognise(db, pending, backend)
-            return
-    results = list(import_sample_corpus(db)) if sample else []
-    for result in results:
-        _report_import(result, as_json)
-    for result in import_paths(db, paths, clean=clean):
-        results.append(result)
-        _report_import(result, as_json)
-    counts = {status: sum(r.status == status for r in results) for status in
-              ("imported", "duplicate", "refused")}
-    if not as_json:
-        click.echo(
-            f"{counts['imported']} imported, {counts['duplicate']} skipped as duplicates, "
-            f"{counts['refused']} refused",
-            err=True,
-        )
-    imported = [r.document_id for r in results if r.status == "imported"]
-    if recognise and imported:
-        _recognise(db, imported, backend)
-    if counts["refused"]:
-        sys.exit(1)
-
-
-def _import_refi(db, paths: list[str]) -> None:
-    """REFI-QDA projects (.qdpx) and codebooks (.qdc): each one transaction,
-    reported in one line, with every coding that could not be placed."""
-    from margin.store.refi.importer import import_qdc, import_qdpx
-
-    failed = False
-    for path in paths:
-        importer = import_qdpx if Path(path).suffix.lower() == ".qdpx" else import_qdc
-        try:
-            report = importer(db, path)
-        except StoreError as error:
-            click.echo(f"refused   {path}: {error}", err=True)
-            failed = True
-            continue
-        click.echo(f"imported  {path}: {report.summary()}")
-        for unplaced in report.unplaced:
-            click.echo(f"  not placed: {unplaced.document} {unplaced.start}-{unplaced.end}: "
-                       f"{unplaced.reason}", err=True)
-        for conflict in report.conflicts:
-            click.echo(f"  conflict: {conflict}", err=True)
-    if failed:
+    options = ImportOptions(clean=clean, sample=sample, entities=recognise,
+                            backend=resolve_entity_backend(backend, load_config()))
+    show_progress = not as_json and sys.stderr.isatty()
+    report = None
+    # The report's lines as they come: results on stdout, the rest on stderr.
+    for event in import_sources(db, paths, options, stdin=sys.stdin.buffer.read):
+        if isinstance(event, EntitiesProgress) and show_progress:
+            click.echo(f"\rrecognising entities: {event.done}/{event.total}", err=True,
+                       nl=event.done == event.total)
+        if not as_json:
+            for line in event.lines:
+                click.echo(line.text, err=not line.is_result)
+        if isinstance(event, ImportFinished):
+            report = event.report
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    if report.failed:
         sys.exit(1)
 
 
@@ -196,17 +166,6 @@ def _recognise(db, document_ids: list[int], backend: str | None):
         err=True,
     )
     return summary
-
-
-def _report_import(result, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(vars(result), ensure_ascii=False))
-    elif result.status == "refused":
-        click.echo(f"refused   {result.source}: {result.message}", err=True)
-    elif result.status == "duplicate":
-        click.echo(f"skipped   {result.source}: {result.message}", err=True)
-    else:
-        click.echo(f"imported  {result.source} as #{result.document_id}: {result.message}")
 
 
 @cli.command("codes")

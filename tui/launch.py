@@ -48,7 +48,7 @@ def open_store(settings: Settings):
             raise StoreError(f"cannot create {path.parent}: {error.strerror}") from None
     db = open_database(path)
     if is_new and is_default:
-        from margin.store.documents import import_sample_corpus
+        from margin.store.importing import import_sample_corpus
 
         import_sample_corpus(db)
     return db

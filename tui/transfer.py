@@ -1,8 +1,10 @@
 """Import and export from inside the app, in worker threads with progress.
 
 Workers open their own database connection: sqlite3 connections belong to
-the thread that made them. Each imported document is its own transaction, so
-cancelling or a crash keeps what was imported so far and nothing half-done.
+the thread that made them. Import runs the one import flow
+(store/importing.py): documents are written with their entities, a batch a
+transaction, so cancelling (closing the dialog) or a crash keeps what was
+imported so far and nothing half-done.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, RichLog, Select, Switch
 from textual.worker import get_current_worker
 
-from margin.store.documents import (
-    ImportResult,
-    expand_paths,
-    import_paths,
-    import_sample_corpus,
-    sample_sources,
-)
 from margin.store.errors import StoreError
 from margin.store.export import FORMATS, coded_passages, render, write_atomically
+from margin.store.importing import (
+    EntitiesProgress,
+    ImportEvent,
+    ImportFinished,
+    ImportOptions,
+    ImportReport,
+    ImportStarted,
+    SourceDone,
+    import_sources,
+)
 from margin.tui.workers import worker_database
 
 
@@ -61,12 +66,27 @@ class _TransferScreen(ModalScreen[None]):
             self.query_one("#log", RichLog).write(line)
 
 
+# How the dialog colours the import report's lines (the command line prints
+# the same lines).
+_LINE_STYLES = {
+    "imported": Style(color="green"),
+    "skipped": Style(color="yellow"),
+    "refused": Style(color="red"),
+    "detail": Style(color="yellow"),
+    "note": Style(dim=True),
+    "summary": Style(bold=True),
+    "entities": Style(dim=True),
+}
+
+
 class ImportScreen(_TransferScreen):
-    """Paths in, a line per file out, and a summary."""
+    """Paths in, the import report's lines out (those `margin import` prints)."""
 
     def __init__(self, *, sample: bool = False) -> None:
         super().__init__()
         self.sample = sample
+        # The report lines shown in the log, as text.
+        self.shown: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -95,107 +115,51 @@ class ImportScreen(_TransferScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_import(self, paths: list[str], *, sample: bool, clean: bool) -> None:
+        """The one import flow (store/importing.py), its lines in the log."""
         worker = get_current_worker()
-        results = worker_database(
-            self.app, lambda db: self._import(db, worker, paths, sample=sample, clean=clean),
-            on_error=self._failed)
-        if results is None:
-            return
-        # The library behind this dialog (or in front, if it was closed
-        # meanwhile) shows what arrived.
-        self.app.call_from_thread(self.app.reload_screen)
-        imported = sum(r.status == "imported" for r in results)
-        skipped = sum(r.status == "duplicate" for r in results)
-        refused = sum(r.status == "refused" for r in results)
-        summary = f"{imported} imported, {skipped} skipped as duplicates, {refused} refused"
-        self.app.call_from_thread(self._log, Text(summary, Style(bold=True)))
-        self.app.call_from_thread(self.app.notify, summary, timeout=4)
-
-    def _import(self, db, worker, paths: list[str], *, sample: bool,
-                clean: bool) -> list[ImportResult]:
-        """Import into ``db`` (in the worker, on its own connection)."""
         try:
-            projects = [p for p in paths if Path(p).suffix.lower() in (".qdpx", ".qdc")]
-            paths = [p for p in paths if p not in projects]
-            for project in projects:
-                self._import_project(db, project)
-            sources = list(expand_paths(paths))
-            total = len(sources) + (len(sample_sources()) if sample else 0)
-            self.app.call_from_thread(self._progress, 0, total)
-            results: list[ImportResult] = []
-            if sample:
-                for result in import_sample_corpus(db):
-                    results.append(result)
-                    self.app.call_from_thread(self._report, result, len(results), total)
-            for result in import_paths(db, paths, clean=clean, stdin=lambda: b""):
-                if worker.is_cancelled:
-                    break
-                results.append(result)
-                self.app.call_from_thread(self._report, result, len(results), total)
-            imported_ids = [r.document_id for r in results if r.status == "imported"]
-            if imported_ids and not worker.is_cancelled:
-                self._recognise(db, imported_ids, worker)
-            return results
+            report = worker_database(
+                self.app, lambda db: self._import(db, worker, paths, sample=sample, clean=clean),
+                on_error=self._failed)
         finally:
             # Whatever this dialog did not recognise (it was closed, it
             # failed) the app recognises in the background.
             self.app.call_from_thread(self.app.recognise_pending)
-
-    def _import_project(self, db, path: str) -> None:
-        """A REFI-QDA project or codebook: one transaction, one summary line,
-        and a line for every coding that could not be placed."""
-        from margin.store.refi.importer import import_qdc, import_qdpx
-
-        importer = import_qdpx if path.lower().endswith(".qdpx") else import_qdc
-        try:
-            report = importer(db, Path(path).expanduser())
-        except StoreError as error:
-            self.app.call_from_thread(self._log, Text.assemble(
-                ("refused   ", Style(color="red")), path, (f": {error}", Style(dim=True))))
+        # The library behind this dialog (or in front, if it was closed
+        # meanwhile) shows what arrived.
+        self.app.call_from_thread(self.app.reload_screen)
+        if report is None:
             return
-        self.app.call_from_thread(self._log, Text.assemble(
-            ("imported  ", Style(color="green")), path, (f": {report.summary()}", Style(dim=True))))
-        for unplaced in report.unplaced:
-            self.app.call_from_thread(self._log, Text(
-                f"  not placed: {unplaced.document} {unplaced.start}-{unplaced.end}: "
-                f"{unplaced.reason}", Style(color="yellow")))
+        if report.recognised:
+            from margin.tui.entities.recognition import EntitiesUpdated
 
-    def _recognise(self, db, document_ids: list[int], worker) -> None:
-        """Named entities of the new documents, with progress (still in the worker)."""
-        from margin.store.entities import get_recogniser
-        from margin.store.entities.storage import recognise_documents
-        from margin.tui.entities.recognition import EntitiesUpdated
+            self.app.post_message(EntitiesUpdated(report.recognised))
+        self.app.call_from_thread(self.app.notify, report.summary(), timeout=4)
 
-        recogniser, notice = get_recogniser(self.app.entity_backend)
-        if notice:
-            self.app.call_from_thread(self._log, Text(notice, Style(color="yellow")))
-        self.app.call_from_thread(
-            self._log, Text(f"Recognising entities ({recogniser.name})…", Style(dim=True)))
-        self.app.call_from_thread(self._progress, 0, len(document_ids))
-        try:
-            summary = recognise_documents(
-                db, document_ids, recogniser,
-                progress=lambda done, total: self.app.call_from_thread(self._progress, done, total),
-                cancelled=lambda: worker.is_cancelled,
-            )
-        except StoreError as error:
-            self.app.call_from_thread(self._log, Text(f"Error: {error}", Style(color="red")))
-            return
-        self.app.post_message(EntitiesUpdated(document_ids))
-        self.app.call_from_thread(self._log, Text(
-            f"{summary.entities:,} entities in {summary.documents} documents "
-            f"({summary.seconds:.1f} s)", Style(dim=True)))
+    def _import(self, db, worker, paths: list[str], *, sample: bool,
+                clean: bool) -> ImportReport | None:
+        """Run the flow on ``db`` (the worker's own connection), showing each
+        event's lines as they come; the report, unless it never finished."""
+        options = ImportOptions(clean=clean, sample=sample, backend=self.app.entity_backend)
+        report = None
+        for event in import_sources(db, paths, options, cancelled=lambda: worker.is_cancelled):
+            self.app.call_from_thread(self._show, event)
+            if isinstance(event, ImportFinished):
+                report = event.report
+        return report
+
+    def _show(self, event: ImportEvent) -> None:
+        for line in event.lines:
+            self.shown.append(line.text)
+            self._log(Text(line.text, _LINE_STYLES.get(line.kind, Style())))
+        if isinstance(event, ImportStarted):
+            self._progress(0, event.total)
+        elif isinstance(event, (SourceDone, EntitiesProgress)):
+            self._progress(event.done, event.total)
 
     def _progress(self, done: int, total: int) -> None:
         if self.is_attached:  # the dialog may have been closed while importing
             self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
-
-    def _report(self, result: ImportResult, done: int, total: int) -> None:
-        colour = {"imported": "green", "duplicate": "yellow", "refused": "red"}[result.status]
-        self._log(Text.assemble((f"{result.status:<9} ", Style(color=colour)), result.source,
-                                (f": {result.message}", Style(dim=True))))
-        self._progress(done, total)
-
 
 
 class ExportScreen(_TransferScreen):

@@ -11,7 +11,7 @@ the same undoable action as the codings it produced.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from margin.store.codes import ensure_code_path
@@ -24,6 +24,7 @@ from margin.store.textspans import SCOPES, scope_span, scope_spans
 from margin.store.util import now
 from margin.store.entities import ALL_LABELS, EntitySpan, Recogniser
 from margin.store.entities.grouping import EntityGroup, Mention, group_mentions
+from margin.store.entities.parallel import RecognitionRunner
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
@@ -77,14 +78,22 @@ def all_document_ids(db: Database) -> list[int]:
 
 
 def store_entities(
-    db: Database, document_id: int, spans: Sequence[EntitySpan], backend: str, version: str
+    db: Database,
+    document_id: int,
+    spans: Sequence[EntitySpan],
+    backend: str,
+    version: str,
+    text: str | None = None,
 ) -> int:
-    """Replace a document's entities with ``spans`` (one transaction).
+    """Replace a document's entities with ``spans`` (one transaction, or part
+    of the caller's: an import writes a document and its entities together).
 
-    Every span is checked against the document text: a backend that returned
-    shifted offsets is a bug that must not reach the reader.
+    Every span is checked against the document text (``text``, when the
+    caller has it at hand, else read): a backend that returned shifted
+    offsets is a bug that must not reach the reader.
     """
-    text = document_text(db, document_id)
+    if text is None:
+        text = document_text(db, document_id)
     for span in spans:
         if not (0 <= span.start < span.end <= len(text)) or text[span.start:span.end] != span.text:
             raise StoreError(
@@ -111,37 +120,54 @@ def recognise_documents(
     recogniser: Recogniser,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    workers: int = 0,
 ) -> RecognitionSummary:
     """Recognise and store the entities of each document.
 
     ``progress(done, total)`` is called after each batch; ``cancelled()`` is
     checked between batches (a worker that is asked to stop stops there).
+    ``workers`` > 1 recognises in that many processes (see
+    :mod:`margin.store.entities.parallel`); the results are stored here.
     """
     ids = list(document_ids)
     started = time.perf_counter()
-    found = 0
-    done = 0
-    for first in range(0, len(ids), _BATCH):
-        if cancelled and cancelled():
-            break
-        batch = ids[first:first + _BATCH]
-        texts = {
-            row["id"]: row["text"]
-            for row in db.query(
-                f"SELECT id, text FROM documents WHERE id IN ({','.join('?' * len(batch))})", batch
-            )
-        }
-        present = [document_id for document_id in batch if document_id in texts]
-        results = recogniser.recognise_many(
-            (texts[document_id] for document_id in present), cancelled=cancelled)
-        for document_id, spans in zip(present, results):
-            found += store_entities(db, document_id, spans, recogniser.name, recogniser.version)
-            done += 1
-        if progress:
-            progress(done, len(ids))
+    found = done = 0
+    with RecognitionRunner(recogniser, workers, cancelled) as runner:
+        for documents, entities in recognise_in_batches(db, ids, runner):
+            found, done = found + entities, done + documents
+            if progress:
+                progress(done, len(ids))
     return RecognitionSummary(
         done, found, time.perf_counter() - started, recogniser.name, recogniser.version
     )
+
+
+def recognise_in_batches(
+    db: Database, document_ids: Sequence[int], runner: RecognitionRunner
+) -> Iterator[tuple[int, int]]:
+    """Recognise (with ``runner``) and store the entities of stored documents,
+    a few at a time; yields (documents, entities) stored after each batch."""
+
+    def batches() -> Iterator[tuple[list[tuple[int, str]], list[str]]]:
+        for first in range(0, len(document_ids), _BATCH):
+            batch = document_ids[first:first + _BATCH]
+            texts = {
+                row["id"]: row["text"]
+                for row in db.query(
+                    f"SELECT id, text FROM documents WHERE id IN ({','.join('?' * len(batch))})",
+                    batch,
+                )
+            }
+            present = [(i, texts[i]) for i in batch if i in texts]
+            yield present, [text for _, text in present]
+
+    recogniser = runner.recogniser
+    for present, results in runner.map(batches()):
+        found = 0
+        for (document_id, text), spans in zip(present, results):
+            found += store_entities(
+                db, document_id, spans, recogniser.name, recogniser.version, text=text)
+        yield len(present), found
 
 
 def entity_runs(db: Database) -> dict[tuple[str, str], int]:
