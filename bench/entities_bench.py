@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 from margin.store.entities import BACKENDS, Recogniser, get_recogniser  # noqa: E402
 from margin.store.sources.textio import read_text_file  # noqa: E402
@@ -52,7 +51,7 @@ def load(backend: str) -> tuple[Recogniser | None, float, str]:
     started = time.perf_counter()
     try:
         recogniser, notice = get_recogniser(backend)
-    except Exception as exc:  # noqa: BLE001 - a benchmark reports, it does not crash
+    except Exception as exc:
         return None, 0.0, f"{type(exc).__name__}: {exc}"
     elapsed = time.perf_counter() - started
     if notice is not None:
@@ -106,7 +105,7 @@ def main(argv: list[str]) -> int:
         documents, words = corpus(target)
         try:
             rate, cpu_rate, entities = measure(recogniser, documents, words)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             print(f"failed while recognising: {type(exc).__name__}: {exc}")
             continue
         sample = "" if words >= args.words else f" (a {words:,}-word sample; rate, not a full run)"

@@ -23,7 +23,7 @@ def load(backend: str) -> tuple[Recogniser | None, str]:
     """The recogniser, or None and the reason it cannot run."""
     try:
         recogniser, notice = get_recogniser(backend)
-    except Exception as exc:  # noqa: BLE001 - a benchmark reports, it does not crash
+    except Exception as exc:
         return None, f"{type(exc).__name__}: {exc}"
     if notice is not None:  # spaCy asked for, rules given: not the backend asked for
         return None, notice
@@ -33,7 +33,7 @@ def load(backend: str) -> tuple[Recogniser | None, str]:
 
 
 def list_errors(documents: list[GoldDocument], predicted: list[list[EntitySpan]]) -> None:
-    for document, entities in zip(documents, predicted):
+    for document, entities in zip(documents, predicted, strict=True):
         gold = {(e.start, e.end, e.label): e for e in document.entities}
         pred = {(e.start, e.end, e.label): e for e in entities if e.label in MAIN_LABELS}
         missed = sorted(set(gold) - set(pred))
@@ -62,13 +62,13 @@ def main(argv: list[str]) -> int:
             started = time.perf_counter()
             predicted = [list(entities) for entities in recogniser.recognise_many(d.text for d in documents)]
             elapsed = time.perf_counter() - started
-        except Exception:  # noqa: BLE001
+        except Exception:
             print("failed while recognising:")
             traceback.print_exc(limit=3, file=sys.stdout)
             continue
         bad = [
             (document.name, entity)
-            for document, entities in zip(documents, predicted)
+            for document, entities in zip(documents, predicted, strict=True)
             for entity in entities
             if document.text[entity.start : entity.end] != entity.text
         ]

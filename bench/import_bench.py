@@ -81,7 +81,7 @@ def build_corpus(folder: Path, documents: int, words: int, seed: int = 20241203)
         body = [title]
         count = len(title.split())
         while count < per_document:
-            paragraph = _SWAP.sub(lambda m: choice[m.group(1)], rng.choice(paragraphs))
+            paragraph = _SWAP.sub(lambda m, choice=choice: choice[m.group(1)], rng.choice(paragraphs))
             size = len(paragraph.split())
             if count + size > per_document + 40 and count > per_document // 2:
                 continue  # too long to end this document on; draw another
@@ -169,7 +169,7 @@ def compare(label: str, documents: int, words: int, backend: str, runs: int,
             print(f"  {side:>6}: words/s {_range(values, ',.0f')}")
         for numerator, denominator in (("now", "before"), ("now", "1 proc")):
             if denominator in rates:
-                ratios = [a / b for a, b in zip(rates[numerator], rates[denominator])]
+                ratios = [a / b for a, b in zip(rates[numerator], rates[denominator], strict=True)]
                 print(f"  {numerator}/{denominator}, run by run: {_range(ratios, '.2f', '×')}")
         if baseline is None:
             print("  no baseline tree: comparison with the code before skipped (give "

@@ -9,17 +9,14 @@ For spaCy the model load is reported separately (it happens once per process).
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from margin.store.db import open_database  # noqa: E402
-from margin.store.importing import import_sample_corpus  # noqa: E402
-from margin.store.entities import BackendUnavailable, get_recogniser  # noqa: E402
-from margin.store.entities.storage import recognise_documents  # noqa: E402
+from margin.store.db import open_database
+from margin.store.entities import BackendUnavailable, get_recogniser
+from margin.store.entities.storage import recognise_documents
+from margin.store.importing import import_sample_corpus
 
 RUNS = 5
 
@@ -53,7 +50,7 @@ def main() -> None:
             runs = [one_run(folder, backend, run) for run in range(RUNS)]
             imports = [r[0] * 1000 for r in runs]
             recognitions = [r[1] * 1000 for r in runs]
-            totals = [a + b for a, b in zip(imports, recognitions)]
+            totals = [a + b for a, b in zip(imports, recognitions, strict=True)]
             print(
                 f"{backend:>6}: {runs[0][2]:,} entities · load {load_ms:,.0f} ms (first use) · "
                 f"import {statistics.median(imports):,.0f} ms · "

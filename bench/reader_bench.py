@@ -36,6 +36,7 @@ if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--child":
     _CHILD_MAIN_NS = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
 
 import argparse
+import itertools
 import random
 import statistics
 import tempfile
@@ -115,7 +116,7 @@ def build_database(path: Path) -> dict:
         depth += change
         deepest = max(deepest, depth)
     overlapping = sum(
-        1 for a, b in zip(codings, codings[1:]) if b.start < a.end
+        1 for a, b in itertools.pairwise(codings) if b.start < a.end
     )
     db.conn.close()
     return {
@@ -390,7 +391,7 @@ def main() -> None:
         log_args = ["--child", "log", str(db_path), str(built["document_id"])]
         # One discarded run of each: bytecode and the OS file cache are warm
         # for every measured run ("cold" = a fresh interpreter, not a cold disk).
-        _paint.spawn(script, margin_args[:-1] + ["2"], env)
+        _paint.spawn(script, [*margin_args[:-1], "2"], env)
         _paint.spawn(script, minimal_args, env)
         _paint.spawn(script, log_args, env)
         margin_runs, minimal_runs, log_runs = [], [], []

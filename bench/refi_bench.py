@@ -35,21 +35,21 @@ import argparse
 import cProfile
 import hashlib
 import io
+import itertools
 import pstats
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from margin.store.db import open_database
+from margin.store.refi.exporter import export_qdpx
+from margin.store.refi.importer import import_qdpx
+from margin.store.sources.textio import count_words
 
-from margin.store.db import open_database  # noqa: E402
-from margin.store.refi.exporter import export_qdpx  # noqa: E402
-from margin.store.refi.importer import import_qdpx  # noqa: E402
-from margin.store.sources.textio import count_words  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 SEEDS = ROOT / "seeds"
 TARGET_S = 10.0
@@ -63,8 +63,7 @@ GRANDCHILDREN = ["Explicit", "Implied"]
 # Lower case, as margin stores colours (normalise_colour).
 COLOURS = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4",
            "#46f0f0", "#f032e6", "#bcf60c", "#fabebe", "#008080", "#e6beff"]
-WORDS = ("the passage suggests a tension between stated policy and practice that "
-         "recurs across sources and deserves a second look when coding the next batch").split()
+WORDS = ["the", "passage", "suggests", "a", "tension", "between", "stated", "policy", "and", "practice", "that", "recurs", "across", "sources", "and", "deserves", "a", "second", "look", "when", "coding", "the", "next", "batch"]
 
 
 # ---------------------------------------------------------------- the project
@@ -201,7 +200,7 @@ def build_project(path: Path, documents: int, codings: int, seed: int = 20240601
         by_document.setdefault(row[2], []).append((row[4], row[5]))
     for spans in by_document.values():
         spans.sort()
-        overlapping += sum(1 for a, b in zip(spans, spans[1:]) if b[0] < a[1])
+        overlapping += sum(1 for a, b in itertools.pairwise(spans) if b[0] < a[1])
     chars = sum(len(text) for text in texts)
     return {
         "documents": len(document_rows),

@@ -33,16 +33,13 @@ import os
 import random
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from margin.store.search.index import SearchIndex  # noqa: E402
+from margin.store.search.index import SearchIndex
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

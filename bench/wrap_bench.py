@@ -47,7 +47,7 @@ def main() -> None:
     wrap_text(text, 100)  # warm imports and caches
     for width in (80, 100, 120):
         wrapped = wrap_text(text, width)
-        best, median = best_of(lambda: wrap_text(text, width))
+        best, median = best_of(lambda width=width: wrap_text(text, width))
         print(
             f"wrap_text width {width:>3}: {len(wrapped.lines):>6,} rows  "
             f"best {best:6.1f} ms  median {median:6.1f} ms"
@@ -85,7 +85,7 @@ def main() -> None:
         ("word_spans", word_spans),
     ):
         function(text)
-        best, median = best_of(lambda: function(text), repeat=3)
+        best, median = best_of(lambda function=function: function(text), repeat=3)
         print(
             f"{name:>16}: {len(function(text)):>7,} spans  "
             f"best {best:6.1f} ms  median {median:6.1f} ms"

@@ -7,15 +7,13 @@ use, and saves one SVG per screen into this folder.
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 
-from tests.helpers import make_demo_project  # noqa: E402
 from margin.tui.app import MarginApp  # noqa: E402
+from tests.helpers import make_demo_project  # noqa: E402
 
 SHOTS = {
     "library": [],

@@ -28,23 +28,7 @@ BIG_CITY = 1_000_000
 # City names that are, in English news, far more often a word or a person
 # (or a country, kept as the country below).
 DENY_WORDS: frozenset[str] = frozenset(
-    """
-    Aba Aurora Batman Bello Bida Bimbo Brent Buda Chandler Derby Durham Golfe Hamilton
-    Henderson Ica Iwo Jos Kennedy Kira Kita Latina Libertad Lincoln Madison Marienthal
-    Meads Mesa Nada Natal Nice Oral Ota Owo Pest Phoenix Preston Queens Ramiros Reading
-    Salem Santol Sari Serra Singa Soledad Surrey Takeo Teni Toyota Tula Van Victoria
-    Warder Woodlands Yao Yei Paulista Laval Reno Plano Irvine Arlington Guadalupe Ondo
-    Gombe Kota Loni Guli Desna Budta Sapele Daye Kelar Minato Tsu Ibb Esna Xico Durg Mito
-    Kochi Gifu Bergen Lexington Charlotte Orlando Florence Vladimir Santiago Salvador
-    Armenia Georgia Jersey Mali Chad Jordan Niger Guinea Dominica Turkey Santos Toledo
-    Posadas Cuenca Merlo Brest Gaya Kosti Concord Mandaue Lekki Sector Buffalo Columbus
-    Brooklyn Manhattan Cleveland Jackson Lancaster Stanley Richardson Milton Newton Sutton
-    Thornton Edison Lowell Denton Dayton Fullerton Rawson Dudley Kimberley Greeley Whitby
-    Crawley Gresham Hampton Burlington Bedford Lakewood Midland Stamford Hub Independence Sale
-    Shaping Surprise Kent Victoria Pueblo Lima Mobile Fargo Temple Bethlehem Providence Concord
-    Alexandria Cairns Mackay Carlisle Chester Lincoln Worcester Paterson Orange Garden Grove
-    Sterling Homestead Enterprise Florence Marion Warren Clinton Harrison Franklin Hamilton
-    """.split()
+    ["Aba", "Aurora", "Batman", "Bello", "Bida", "Bimbo", "Brent", "Buda", "Chandler", "Derby", "Durham", "Golfe", "Hamilton", "Henderson", "Ica", "Iwo", "Jos", "Kennedy", "Kira", "Kita", "Latina", "Libertad", "Lincoln", "Madison", "Marienthal", "Meads", "Mesa", "Nada", "Natal", "Nice", "Oral", "Ota", "Owo", "Pest", "Phoenix", "Preston", "Queens", "Ramiros", "Reading", "Salem", "Santol", "Sari", "Serra", "Singa", "Soledad", "Surrey", "Takeo", "Teni", "Toyota", "Tula", "Van", "Victoria", "Warder", "Woodlands", "Yao", "Yei", "Paulista", "Laval", "Reno", "Plano", "Irvine", "Arlington", "Guadalupe", "Ondo", "Gombe", "Kota", "Loni", "Guli", "Desna", "Budta", "Sapele", "Daye", "Kelar", "Minato", "Tsu", "Ibb", "Esna", "Xico", "Durg", "Mito", "Kochi", "Gifu", "Bergen", "Lexington", "Charlotte", "Orlando", "Florence", "Vladimir", "Santiago", "Salvador", "Armenia", "Georgia", "Jersey", "Mali", "Chad", "Jordan", "Niger", "Guinea", "Dominica", "Turkey", "Santos", "Toledo", "Posadas", "Cuenca", "Merlo", "Brest", "Gaya", "Kosti", "Concord", "Mandaue", "Lekki", "Sector", "Buffalo", "Columbus", "Brooklyn", "Manhattan", "Cleveland", "Jackson", "Lancaster", "Stanley", "Richardson", "Milton", "Newton", "Sutton", "Thornton", "Edison", "Lowell", "Denton", "Dayton", "Fullerton", "Rawson", "Dudley", "Kimberley", "Greeley", "Whitby", "Crawley", "Gresham", "Hampton", "Burlington", "Bedford", "Lakewood", "Midland", "Stamford", "Hub", "Independence", "Sale", "Shaping", "Surprise", "Kent", "Victoria", "Pueblo", "Lima", "Mobile", "Fargo", "Temple", "Bethlehem", "Providence", "Concord", "Alexandria", "Cairns", "Mackay", "Carlisle", "Chester", "Lincoln", "Worcester", "Paterson", "Orange", "Garden", "Grove", "Sterling", "Homestead", "Enterprise", "Florence", "Marion", "Warren", "Clinton", "Harrison", "Franklin", "Hamilton"]
 ) | {"Central Coast", "Gold Coast", "North Shore", "Santa Maria", "New Territories"}
 
 

@@ -96,7 +96,7 @@ class Database:
         try:
             # Rows are read as they are asked for: a corrupt page can fail here.
             for row in cursor:
-                yield dict(zip(keys, row))
+                yield dict(zip(keys, row, strict=True))
         except sqlite3.Error as error:
             raise as_database_problem(error) from error
 

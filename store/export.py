@@ -182,7 +182,8 @@ def write_atomically(path: Path, content: str) -> None:
         raise StoreError(f"folder {folder} does not exist")
     path = Path(path)
     try:
-        handle = tempfile.NamedTemporaryFile(
+        # Not a with-block: the file outlives it, renamed over the target.
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
             "w", encoding="utf-8", newline="", dir=folder, delete=False, suffix=".tmp"
         )
     except OSError as error:

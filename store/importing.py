@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Union
 
 from margin.store.db import Database
 from margin.store.documents import ImportResult, PreparedText, prepare_text, save_prepared
@@ -224,7 +223,7 @@ class ImportFinished:
     lines: tuple[ReportLine, ...] = ()
 
 
-ImportEvent = Union[ImportStarted, SourceDone, EntitiesProgress, ImportFinished]
+ImportEvent = ImportStarted | SourceDone | EntitiesProgress | ImportFinished
 
 
 # ---------------------------------------------------------------- planning

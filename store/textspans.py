@@ -34,19 +34,19 @@ from margin.store.errors import StoreError
 Span = tuple[int, int]
 
 __all__ = [
-    "Span",
-    "is_hard_wrapped",
-    "paragraph_spans",
-    "sentence_spans",
-    "word_spans",
-    "next_start",
-    "previous_start",
-    "span_at",
-    "paragraph_number",
     "SCOPES",
-    "scope_spans",
-    "scope_span",
+    "Span",
     "context_of",
+    "is_hard_wrapped",
+    "next_start",
+    "paragraph_number",
+    "paragraph_spans",
+    "previous_start",
+    "scope_span",
+    "scope_spans",
+    "sentence_spans",
+    "span_at",
+    "word_spans",
 ]
 
 # ---------------------------------------------------------------------------
@@ -160,12 +160,7 @@ _OPENERS = frozenset("“‘\"'([«„‚¿¡「『（")
 #: sentence, matched case-sensitively ("No. 5" but "the answer was no. Then").
 #: Titles, months and the like come before a name or a number.
 ABBREVIATIONS = frozenset(
-    """
-    Mr Mrs Ms Mx Dr Prof St Jr Sr Gen Sen Rep Gov Lt Col Capt Sgt Maj Adm Cmdr
-    Rev Hon Pres Supt Mt Ft No Nos Vol Fig Ch Art Sec
-    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
-    vs cf al approx ca e.g i.e
-    """.split()
+    ["Mr", "Mrs", "Ms", "Mx", "Dr", "Prof", "St", "Jr", "Sr", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Capt", "Sgt", "Maj", "Adm", "Cmdr", "Rev", "Hon", "Pres", "Supt", "Mt", "Ft", "No", "Nos", "Vol", "Fig", "Ch", "Art", "Sec", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "vs", "cf", "al", "approx", "ca", "e.g", "i.e"]
 )
 #: Abbreviations that often end a sentence too ("Apple Inc. The company",
 #: "in the U.S. What’s more"): the period ends the sentence only when the next
@@ -174,12 +169,7 @@ ABBREVIATIONS = frozenset(
 #: the same way.
 AMBIGUOUS_ABBREVIATIONS = frozenset({"Inc", "Ltd", "Co", "Corp", "Bros", "etc"})
 SENTENCE_STARTERS = frozenset(
-    """
-    A An The This That These Those It Its He She They We I You His Her Their Our My
-    But And So Yet Or What When Where Why How Who Which There Here In On At For
-    If As After Before While Meanwhile However Still Now Then Such Some Many Most
-    All Both Each Not
-    """.split()
+    ["A", "An", "The", "This", "That", "These", "Those", "It", "Its", "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our", "My", "But", "And", "So", "Yet", "Or", "What", "When", "Where", "Why", "How", "Who", "Which", "There", "Here", "In", "On", "At", "For", "If", "As", "After", "Before", "While", "Meanwhile", "However", "Still", "Now", "Then", "Such", "Some", "Many", "Most", "All", "Both", "Each", "Not"]
 )
 #: Abbreviations matched whatever their case ("Etc.", "VS.").
 _ABBREVIATIONS_ANY_CASE = frozenset({"vs", "cf", "approx"})
@@ -253,17 +243,16 @@ def sentence_spans(text: str, paragraphs: Sequence[Span] | None = None) -> list[
         first = _NON_SPACE.search(text, end, para_end)
         if first is None:  # pragma: no cover - para_end is not whitespace
             continue
-        if _ALWAYS_ENDS.search(terminator) is None:
-            if (
-                first.start() == end  # no whitespace after: "3.5", "U.S.", "e.g.,"
-                or not _starts_sentence(text[first.start()])
-                or (
-                    terminator == "."
-                    and match.end(1) == end  # no closing quote after the period
-                    and _is_abbreviation(text, match.start(1), start, first.start())
-                )
-            ):
-                continue
+        if _ALWAYS_ENDS.search(terminator) is None and (
+            first.start() == end  # no whitespace after: "3.5", "U.S.", "e.g.,"
+            or not _starts_sentence(text[first.start()])
+            or (
+                terminator == "."
+                and match.end(1) == end  # no closing quote after the period
+                and _is_abbreviation(text, match.start(1), start, first.start())
+            )
+        ):
+            continue
         spans.append((start, end))
         start = first.start()
     spans.append((start, para_end))

@@ -10,9 +10,9 @@ from margin.store.codes import create_code
 from margin.store.codings import apply_coding, set_coding_memo
 from margin.store.db import open_database
 from margin.store.documents import get_document, import_text
-from margin.store.importing import import_sample_corpus
 from margin.store.entities.rules import RuleRecogniser
 from margin.store.entities.storage import documents_needing_entities, recognise_documents
+from margin.store.importing import import_sample_corpus
 from margin.store.sources.textio import DecodedText
 
 if TYPE_CHECKING:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import make_project, wait_for
 from rich.color import Color as RichColor
 
 from margin.store.codes import codebook
@@ -15,7 +16,6 @@ from margin.store.entities.storage import (
 )
 from margin.store.errors import StoreError
 from margin.store.export import coded_passages
-from helpers import make_project, wait_for
 from margin.tui.app import MarginApp
 from margin.tui.entities.panel import EntityPanel
 from margin.tui.entities.review import ReviewScreen

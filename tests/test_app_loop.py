@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import backgrounds_of, make_project, visible_rows
 
 from margin.store.codes import codebook
 from margin.store.codings import codings_for_document
 from margin.store.db import open_database
 from margin.store.export import coded_passages, to_jsonl
-from helpers import backgrounds_of, make_project, visible_rows
 from margin.tui.app import MarginApp
 from margin.tui.library import LibraryScreen
 from margin.tui.modals import FuzzyPicker

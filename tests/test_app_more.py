@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from helpers import make_demo_project, make_project
 
 from margin.store.codings import codings_for_document
 from margin.store.documents import list_documents
 from margin.store.entities.storage import documents_needing_entities, entities_for_document
-from helpers import make_demo_project, make_project
 from margin.tui.app import MarginApp
 from margin.tui.help import HelpScreen
 from margin.tui.reader.screen import ReaderScreen

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from helpers import make_project, wait_for
+
 from margin.tui.app import MarginApp
 from margin.tui.modals import TextPrompt
 from margin.tui.reader.screen import ReaderScreen
@@ -69,8 +69,8 @@ async def test_full_text_hits_then_code_all_hits_then_undo(project):
     from margin.store.codes import codebook
     from margin.store.export import coded_passages
     from margin.store.search.fulltext import search_documents
-    from margin.tui.search.fulltext import FullTextScreen
     from margin.tui.modals import Confirm, FuzzyPicker
+    from margin.tui.search.fulltext import FullTextScreen
 
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
@@ -120,8 +120,9 @@ async def test_a_malformed_full_text_query_gives_a_message_not_an_error(project)
 
 
 async def test_search_as_you_type_then_enter_opens_the_passage_in_the_reader(tmp_path):
-    from margin.store.codings import get_coding
     from helpers import make_demo_project
+
+    from margin.store.codings import get_coding
     from margin.tui.search.fuzzy import SearchScreen
 
     project = make_demo_project(tmp_path / "demo.db")
@@ -148,8 +149,9 @@ async def test_search_as_you_type_then_enter_opens_the_passage_in_the_reader(tmp
 async def test_stale_searches_are_cancelled_and_only_the_latest_is_shown(tmp_path, monkeypatch):
     import time
 
-    from margin.store.search.corpus import SearchCorpus
     from helpers import make_demo_project
+
+    from margin.store.search.corpus import SearchCorpus
     from margin.tui.search.fuzzy import SearchScreen
 
     seen: list[tuple[str, bool]] = []

@@ -31,6 +31,15 @@ def test_the_store_never_imports_the_interface(tmp_path):
     assert "0 broken" in result.stdout
 
 
+def test_ruff_finds_nothing():
+    """The rules in pyproject.toml (E F W I B UP SIM RUF TID) hold everywhere."""
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("ruff")), "check", "--no-cache", str(ROOT)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_only_margin_names_are_importable():
     """`import store` or `import tui` would mean a folder of the checkout is
     on sys.path, so a test could pass against code that is not installed."""

@@ -73,7 +73,7 @@ def test_import_reports_each_refusal_and_still_imports_the_rest(tmp_path):
 
 def test_import_from_stdin_normalises_line_endings(tmp_path):
     db = str(tmp_path / "p.db")
-    result = margin("import", "-", "--db", db, stdin="Field notes\r\n\r\nDay one.\r\n".encode())
+    result = margin("import", "-", "--db", db, stdin=b"Field notes\r\n\r\nDay one.\r\n")
     assert result.returncode == 0
     [document] = json.loads(margin("documents", "--json", "--db", db).stdout)
     assert document["title"] == "Field notes"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import pytest
 
@@ -40,7 +41,7 @@ class NameFinder:
 
     name = "test"
     version = "test-1"
-    known = {"Vladimir Putin": "PERSON", "Olaf Scholz": "PERSON", "Putin": "PERSON",
+    known: ClassVar[dict[str, str]] = {"Vladimir Putin": "PERSON", "Olaf Scholz": "PERSON", "Putin": "PERSON",
              "Scholz": "PERSON", "Berlin": "GPE", "Paris": "GPE"}
     pattern = re.compile(r"\b(?:" + "|".join(sorted(known, key=len, reverse=True)) + r")\b")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -165,7 +166,7 @@ def test_gold_file_strips_to_the_seed_text(path: Path) -> None:
 def test_gold_spans_follow_the_conventions(path: Path) -> None:
     _, entities = load_gold(path)
     problems = []
-    for before, after in zip(entities, entities[1:]):
+    for before, after in itertools.pairwise(entities):
         if after.start < before.end:
             problems.append(f"overlap: {before} / {after}")
     for entity in entities:

@@ -96,7 +96,8 @@ def test_export_refuses_a_corrupt_coding(coded):
 
 # Pieces that break naive offset handling: combining marks, ZWJ emoji
 # sequences, flags, CJK, right-to-left scripts and marks, CRLF.
-PIECES = list("abc xyz\n.,!") + [
+PIECES = [
+    *"abc xyz\n.,!",
     "\u00e9", "e\u0301", "\U0001F469\u200d\U0001F469\u200d\U0001F467", "\U0001F1FA\U0001F1E6",
     "中", "文", "\u0639", "\u05d1", "\u200f", "\ufb01", "\r\n",
 ]

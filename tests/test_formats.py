@@ -11,7 +11,13 @@ import pytest
 
 from margin.store.documents import get_document
 from margin.store.importing import import_paths
-from margin.store.sources.formats import NEEDS_EXTRA, extract_docx, extract_epub, extract_html, extract_pdf
+from margin.store.sources.formats import (
+    NEEDS_EXTRA,
+    extract_docx,
+    extract_epub,
+    extract_html,
+    extract_pdf,
+)
 from margin.store.sources.textio import ImportRefused, read_text_file
 
 pytest.importorskip("trafilatura")

@@ -13,6 +13,7 @@ from margin.store.codings import apply_coding, codings_for_document
 from margin.store.db import open_database
 from margin.store.documents import get_document, import_text, rename_document
 from margin.store.errors import NotFound, StoreError
+from margin.store.history import can_undo, redo, undo
 from margin.store.search.fulltext import (
     FtsHit,
     code_hits,
@@ -20,7 +21,6 @@ from margin.store.search.fulltext import (
     preview_code_hits,
     search_documents,
 )
-from margin.store.history import can_undo, redo, undo
 from margin.store.sources.textio import DecodedText
 from margin.store.textspans import context_of as context
 

@@ -7,12 +7,13 @@ import re
 
 from click.testing import CliRunner
 from helpers import make_project, wait_for
+from test_importing import conflicting_project, make_folder
+
 from margin.store.codes import create_code
 from margin.store.db import open_database
 from margin.tui.app import MarginApp
 from margin.tui.commands import cli
 from margin.tui.transfer import ImportScreen
-from test_importing import conflicting_project, make_folder
 
 SIZE = (160, 40)
 
@@ -73,9 +74,10 @@ async def test_the_dialog_shows_the_lines_the_command_line_prints(tmp_path):
 async def test_closing_the_dialog_cancels_a_big_import_between_files(tmp_path):
     """Big enough for worker processes, which start from inside the running
     app (whose sys.stderr has no file descriptor), and stop when it closes."""
+    from test_importing import NEWS
+
     from margin.store.documents import list_documents
     from margin.store.entities.storage import documents_needing_entities
-    from test_importing import NEWS
 
     folder = tmp_path / "big"
     folder.mkdir()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers import make_demo_project
+
 from margin.store.codes import codebook, create_code
 from margin.store.db import open_database
 from margin.store.documents import get_document, list_documents

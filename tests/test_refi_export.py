@@ -3,6 +3,7 @@ official schemas (tests/data/refi-qda, MIT licence)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 import zipfile
@@ -11,16 +12,16 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import xmlschema
+from helpers import make_demo_project
 
-from margin.store.refi import exporter as refi_export
 from margin.store.codes import codebook, create_code, describe_code
 from margin.store.codings import apply_coding, set_memo
 from margin.store.db import open_database
 from margin.store.documents import import_text
 from margin.store.errors import QuoteMismatch, StoreError
+from margin.store.refi import exporter as refi_export
 from margin.store.refi.exporter import export_qdc, export_qdpx
 from margin.store.sources.textio import DecodedText
-from helpers import make_demo_project
 
 SCHEMAS = Path(__file__).parent / "data" / "refi-qda"
 P = "{urn:QDA-XML:project:1.0}"
@@ -100,7 +101,7 @@ def test_qdpx_validates_and_selections_match_quotes(demo, tmp_path, project_sche
     assert seen == set(codings)
     # The demo project has overlapping codings: both survive as selections.
     spans = sorted((row["start"], row["end"]) for row in codings.values())
-    assert any(a[1] > b[0] for a, b in zip(spans, spans[1:]))
+    assert any(a[1] > b[0] for a, b in itertools.pairwise(spans))
 
 
 def test_qdpx_sources_are_the_documents_texts_and_guids_are_stored_uuids(

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import make_demo_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,6 @@ from margin.store.errors import StoreError
 from margin.store.refi.exporter import export_qdc, export_qdpx
 from margin.store.refi.importer import import_qdc, import_qdpx
 from margin.store.sources.textio import DecodedText
-from helpers import make_demo_project
 
 CODE_GUID = "11111111-1111-4111-8111-111111111111"
 USER_GUID = "22222222-2222-4222-8222-222222222222"
@@ -115,7 +115,7 @@ def _project(sources: str, *, base_path: str | None = None, users: bool = True) 
         f'<Project xmlns="urn:QDA-XML:project:1.0" name="t" origin="other"{base}>'
         f'{user}<CodeBook><Codes><Code guid="{CODE_GUID}" name="Theme" isCodable="true" '
         f'color="#AA0000"/></Codes></CodeBook><Sources>{sources}</Sources></Project>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def _selection(start: int, end: int, number: int = 1, name: str | None = None) -> str:
@@ -180,7 +180,7 @@ def test_internal_under_capital_sources(empty, tmp_path):
 
 
 def test_crlf_offsets_counted_as_two(empty, tmp_path):
-    raw = "First line\r\nSecond line\r\nThird line here".encode()
+    raw = b"First line\r\nSecond line\r\nThird line here"
     # "Third" starts at 25 counting \r\n as two, 23 counting it as one.
     qde = _project(_source("internal://c.txt", _selection(25, 30) + _selection(12, 18, 2)))
     report = import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde,
@@ -192,7 +192,7 @@ def test_crlf_offsets_counted_as_two(empty, tmp_path):
 
 
 def test_crlf_offsets_counted_as_one_with_names(empty, tmp_path):
-    raw = "First line\r\nSecond line\r\nThird line here".encode()
+    raw = b"First line\r\nSecond line\r\nThird line here"
     qde = _project(_source("internal://c.txt", _selection(23, 28, name="Third")))
     import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde, "sources/c.txt": raw}))
     assert _quotes(empty) == ["Third"]
@@ -374,7 +374,7 @@ def test_qdc_malformed_is_refused(empty, tmp_path):
 
 
 _words = st.text(
-    alphabet=st.sampled_from(list("abc xyz\n") + ["é", "😀", "漢", "字", "🎉", "ß"]),
+    alphabet=st.sampled_from([*"abc xyz\n", "é", "😀", "漢", "字", "🎉", "ß"]),
     min_size=1, max_size=60,
 ).filter(lambda t: t.strip())
 

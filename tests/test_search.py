@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import make_demo_project
+from test_cli import margin
 
 from margin.store.codes import create_code, rename_code
 from margin.store.codings import apply_coding, remove_coding, set_coding_memo, set_memo
@@ -13,9 +15,12 @@ from margin.store.db import open_database
 from margin.store.documents import get_document, rename_document
 from margin.store.errors import StoreError
 from margin.store.history import redo, undo
-from margin.store.search.corpus import SearchCorpus, complete_filter, filter_being_typed, parse_query
-from helpers import make_demo_project
-from test_cli import margin
+from margin.store.search.corpus import (
+    SearchCorpus,
+    complete_filter,
+    filter_being_typed,
+    parse_query,
+)
 
 
 @pytest.fixture

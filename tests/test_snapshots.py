@@ -7,12 +7,12 @@ Update after an intended change with ``pytest tests/test_snapshots.py
 from __future__ import annotations
 
 import pytest
-
 from helpers import make_demo_project, wait_for
+
 from margin.tui.app import MarginApp
 from margin.tui.entities.review import ReviewScreen
-from margin.tui.search.fulltext import FullTextScreen
 from margin.tui.modals import FuzzyPicker
+from margin.tui.search.fulltext import FullTextScreen
 from margin.tui.search.fuzzy import SearchScreen
 
 SIZE = (120, 36)

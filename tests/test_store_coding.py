@@ -258,11 +258,10 @@ def test_a_failed_action_changes_nothing(sample_db):
     """One transaction per action: an error in the middle rolls it all back."""
     from margin.store.history import action
 
-    with pytest.raises(RuntimeError):
-        with action(sample_db, "half done") as log:
-            log.insert("codes", {"uuid": "u1", "name": "Orphan", "colour": "#ffffff",
-                                 "created": "now"})
-            raise RuntimeError("crash in the middle")
+    with pytest.raises(RuntimeError), action(sample_db, "half done") as log:
+        log.insert("codes", {"uuid": "u1", "name": "Orphan", "colour": "#ffffff",
+                             "created": "now"})
+        raise RuntimeError("crash in the middle")
     assert codebook(sample_db) == []
     assert history.can_undo(sample_db) is None
 

@@ -41,7 +41,7 @@ def test_full_text_search_finds_imported_documents(sample_db):
 def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
     bogus = tmp_path / "notes.db"
     bogus.write_text("this is not sqlite " * 100)
-    with pytest.raises(StoreError, match="cannot use .* as a margin database"):
+    with pytest.raises(StoreError, match=r"cannot use .* as a margin database"):
         open_database(bogus)
 
 
@@ -54,7 +54,7 @@ def test_the_fast_open_path_knows_every_migration():
     from margin.store.db import MIGRATION_NAMES
     from margin.store.schema import migrations
 
-    assert MIGRATION_NAMES == tuple(m.name for m in migrations._migrations)
+    assert tuple(m.name for m in migrations._migrations) == MIGRATION_NAMES
 
 
 def test_reading_needs_no_sqlite_utils_import():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from pathlib import Path
 
@@ -265,14 +266,14 @@ def test_paragraph_number():
 # --- properties ------------------------------------------------------------------
 
 _ALPHABET = st.sampled_from(
-    list("abcXYZ019 ..  ,!?’'\"()-\n\n\t")
-    + ["Mr.", "U.S.", "Dec.", "e\u0301", "中", "👍", "\u200d", "ש", "م", "…", "“", "”", "\u3000"]
+    [*"abcXYZ019 ..  ,!?’'\"()-\n\n\t",
+     "Mr.", "U.S.", "Dec.", "e\u0301", "中", "👍", "\u200d", "ש", "م", "…", "“", "”", "\u3000"]
 )
 _TEXT = st.lists(_ALPHABET, max_size=200).map("".join)
 
 
 def _is_sorted_disjoint(spans):
-    return all(a[1] <= b[0] for a, b in zip(spans, spans[1:])) and all(s < e for s, e in spans)
+    return all(a[1] <= b[0] for a, b in itertools.pairwise(spans)) and all(s < e for s, e in spans)
 
 
 @settings(max_examples=300, deadline=None)
@@ -289,7 +290,7 @@ def test_units_are_sorted_stripped_and_nested(text):
     for p_start, p_end in paragraphs:
         inside = [s for s in sentences if p_start <= s[0] < p_end]
         assert inside and inside[0][0] == p_start and inside[-1][1] == p_end
-        for (_, end), (start, _) in zip(inside, inside[1:]):
+        for (_, end), (start, _) in itertools.pairwise(inside):
             assert text[end:start].isspace()
     for start, end in sentences:
         assert any(p_start <= start and end <= p_end for p_start, p_end in paragraphs)

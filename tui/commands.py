@@ -257,7 +257,12 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
         documents_needing_entities,
         entities_for_document,
     )
-    from margin.store.sources.textio import ImportRefused, decode_bytes, normalise_text, read_text_file
+    from margin.store.sources.textio import (
+        ImportRefused,
+        decode_bytes,
+        normalise_text,
+        read_text_file,
+    )
 
     db = None
 

@@ -71,16 +71,7 @@ _POSSESSIVE_DISPLAY_LABELS = frozenset({"PERSON", "NORP", "GPE", "LOC"})
 # papal titles are kept: for monarchs they are how the name is written
 # ("King Charles", "Queen Elizabeth II").
 _PERSON_TITLES = frozenset(
-    """
-    mr mrs ms miss mx dr prof professor sir dame lord lady
-    president vice prime minister chancellor premier secretary deputy
-    foreign home defence defense interior finance health state of
-    senator sen rep representative congressman congresswoman
-    gov governor mayor judge justice ambassador
-    general gen colonel col lieutenant lt captain capt sergeant sgt
-    admiral adm commander marshal
-    rev reverend chairman chairwoman chair ceo former late acting
-    """.split()
+    ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord", "lady", "president", "vice", "prime", "minister", "chancellor", "premier", "secretary", "deputy", "foreign", "home", "defence", "defense", "interior", "finance", "health", "state", "of", "senator", "sen", "rep", "representative", "congressman", "congresswoman", "gov", "governor", "mayor", "judge", "justice", "ambassador", "general", "gen", "colonel", "col", "lieutenant", "lt", "captain", "capt", "sergeant", "sgt", "admiral", "adm", "commander", "marshal", "rev", "reverend", "chairman", "chairwoman", "chair", "ceo", "former", "late", "acting"]
 )
 _PERSON_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
@@ -288,7 +279,7 @@ def _soft_edit(position: int, word: str) -> bool:
 def _is_transposition(a: str, b: str) -> bool:
     if len(a) != len(b):
         return False
-    differing = [index for index, (x, y) in enumerate(zip(a, b)) if x != y]
+    differing = [index for index, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     return (
         len(differing) == 2
         and differing[1] == differing[0] + 1
@@ -494,9 +485,9 @@ def _route_plain(label: str, units: dict[str, list[str]]) -> dict[str, _Route]:
         target = key
         # "Ukrainians" joins "Ukrainian" when both occur; folding only then
         # keeps words that merely end in "s" intact.
-        if label == "NORP" and key.endswith("s") and not key.endswith("ss"):
-            if key[:-1] in units:
-                target = key[:-1]
+        if (label == "NORP" and key.endswith("s") and not key.endswith("ss")
+                and key[:-1] in units):
+            target = key[:-1]
         route.update(dict.fromkeys(surfaces, (label, target)))
     return route
 

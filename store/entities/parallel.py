@@ -34,10 +34,10 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from multiprocessing import resource_tracker
 from typing import TypeVar
 
@@ -208,7 +208,7 @@ class RecognitionRunner:
             return found if len(found) == len(texts) else None
         return [
             [EntitySpan(start, end, label, text[start:end]) for start, end, label in spans]
-            for text, spans in zip(texts, triples)
+            for text, spans in zip(texts, triples, strict=True)
         ]
 
 

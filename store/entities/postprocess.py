@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -107,12 +108,10 @@ _NAME_PART = re.compile(r"[^\s\-–—]+")
 _ALPHA_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 # Words a title-case headline leaves in lower case.
 _HEADLINE_SMALL_WORDS = frozenset(
-    "a an and as at but by for from in into nor of off on onto or over per the to up upon "
-    "via vs vs. with".split()
+    ["a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "nor", "of", "off", "on", "onto", "or", "over", "per", "the", "to", "up", "upon", "via", "vs", "vs.", "with"]
 )
 _FACILITY_WORDS = frozenset(
-    "Headquarters Airport Airbase Bridge Tower Towers Stadium Arena Station Highway Motorway "
-    "Dam Pipeline Plant Square".split()
+    ["Headquarters", "Airport", "Airbase", "Bridge", "Tower", "Towers", "Stadium", "Arena", "Station", "Highway", "Motorway", "Dam", "Pipeline", "Plant", "Square"]
 )
 _YEAR = re.compile(
     r"(?<![\w$£€¥.,/\-–])(?:18|19|20)\d\d(?![\w%]|[.,]\d|[-–]\d|\s*(?:percent|per\s+cent))"
@@ -169,19 +168,13 @@ def strip_edge_punctuation(spans: list[EntitySpan], text: str) -> list[EntitySpa
             char = text[s]
             if char in "'’" and text[s + 1 : s + 3] in ("s ", "s\n"):
                 break  # the "'s" of the word before: strip_leading_the removes it whole
-            if char in _QUOTES and not (char in "'’" and s + 1 < e and text[s + 1].isdigit()):
-                s += 1
-            elif char in _EDGE_PUNCT:
-                s += 1
-            elif char in _OPENERS and _CLOSERS[_OPENERS.index(char)] not in text[s:e]:
+            if (char in _QUOTES and not (char in "'’" and s + 1 < e and text[s + 1].isdigit())) or char in _EDGE_PUNCT or (char in _OPENERS and _CLOSERS[_OPENERS.index(char)] not in text[s:e]):
                 s += 1
             else:
                 break
         while e > s:
             char = text[e - 1]
-            if char in _QUOTES or char in _EDGE_PUNCT:
-                e -= 1
-            elif char in _CLOSERS and _OPENERS[_CLOSERS.index(char)] not in text[s:e]:
+            if char in _QUOTES or char in _EDGE_PUNCT or (char in _CLOSERS and _OPENERS[_CLOSERS.index(char)] not in text[s:e]):
                 e -= 1
             else:
                 break
@@ -403,7 +396,7 @@ def _partition(
             return None
     # Names side by side with only a space between are two names only when
     # they are of different kinds ("Kremlin Kyiv"); "Eastern European" is one.
-    for left, right in zip(parts, parts[1:]):
+    for left, right in itertools.pairwise(parts):
         if text[left.end : right.start].isspace() and left.label == right.label:
             return None
     return parts
@@ -920,10 +913,7 @@ def _inside_longer_name(text: str, start: int, end: int, common: frozenset[str])
 
 def _overlaps(covered: list[tuple[int, int]], start: int, end: int) -> bool:
     index = bisect.bisect_left(covered, (start, start))
-    for s, e in covered[max(0, index - 1) : index + 1]:
-        if s < end and start < e:
-            return True
-    return False
+    return any(s < end and start < e for s, e in covered[max(0, index - 1):index + 1])
 
 
 def remove_overlaps(spans: list[EntitySpan], text: str) -> list[EntitySpan]:

@@ -86,7 +86,7 @@ _CONNECTORS = (
 )
 # Particles that belong inside a person's name when a capitalised word follows.
 _NAME_PARTICLES = frozenset(
-    "de da di du del della der den van von la le dos das bin ibn al el y".split()
+    ["de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "la", "le", "dos", "das", "bin", "ibn", "al", "el", "y"]
 )
 _ARABIC_PREFIX = "al|el|ad|as|ash|at|an|ar|az|bin|ibn|abu|ben|bint"
 _ARABIC_NAME = re.compile(rf"(?:{_ARABIC_PREFIX})-[^\W\d_]")
@@ -231,31 +231,15 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 # Capitalised words that may start a DATE or MONEY (checked at capital starts).
-_CAPITAL_TRIGGER_WORDS = (
-    "January February March April May June July August September October November December "
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday "
-    "This Last Next Past Coming Previous Following Early Mid Late Earlier Later "
-    "Christmas Easter Thanksgiving Ramadan Hanukkah Passover Diwali Eid New Election "
-    "Independence Victory Memorial Labor Labour Veterans Inauguration Valentine's Boxing "
-    "Armistice Remembrance Lunar USD EUR GBP CAD AUD CHF JPY CNY US AU CA NZ HK"
-).split()
+_CAPITAL_TRIGGER_WORDS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "This", "Last", "Next", "Past", "Coming", "Previous", "Following", "Early", "Mid", "Late", "Earlier", "Later", "Christmas", "Easter", "Thanksgiving", "Ramadan", "Hanukkah", "Passover", "Diwali", "Eid", "New", "Election", "Independence", "Victory", "Memorial", "Labor", "Labour", "Veterans", "Inauguration", "Valentine's", "Boxing", "Armistice", "Remembrance", "Lunar", "USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "CNY", "US", "AU", "CA", "NZ", "HK"]
 # Lower-case words that may start a DATE.
-_TRIGGER_WORDS = (
-    "this last next past coming previous following early mid late earlier later "
-    "spring summer autumn fall winter today yesterday tomorrow weekend quarter century"
-).split()
+_TRIGGER_WORDS = ["this", "last", "next", "past", "coming", "previous", "following", "early", "mid", "late", "earlier", "later", "spring", "summer", "autumn", "fall", "winter", "today", "yesterday", "tomorrow", "weekend", "quarter", "century"]
 
 
 # Words that start a DATE or PERCENT only before a unit: "a week", "three years",
 # "five percent", "the first quarter". Triggering on them only there keeps the
 # frequent "a" and "one" from costing a full match attempt each.
-_COUNT_WORDS = (
-    "a an several first second third fourth final "
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
-    "eighty ninety hundred"
-).split()
+_COUNT_WORDS = ["a", "an", "several", "first", "second", "third", "fourth", "final", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred"]
 _UNIT_AHEAD = (
     r"(?=(?:-[a-z]+)?[ \u00a0-](?:(?:few|couple[ \u00a0]of|several)[ \u00a0])?"
     r"(?:day|week|month|year|decade|centur|fortnight|per[ \u00a0]?cent|percent|quarter|half))"
@@ -304,10 +288,7 @@ _APPOSITIVE = re.compile(
 # Lower-case nouns right before an unknown name that make it an organisation
 # ("startup Northvolt", "tech giant Nvidia", "broadcaster ZDF").
 _ORG_CUE_BEFORE = frozenset(
-    "company firm startup start-up carmaker automaker chipmaker retailer airline carrier "
-    "lender insurer broadcaster newspaper publisher conglomerate manufacturer brand label "
-    "giant outlet regulator watchdog agency ministry club band militia group insurgents "
-    "developer operator supplier maker producer exchange bank".split()
+    ["company", "firm", "startup", "start-up", "carmaker", "automaker", "chipmaker", "retailer", "airline", "carrier", "lender", "insurer", "broadcaster", "newspaper", "publisher", "conglomerate", "manufacturer", "brand", "label", "giant", "outlet", "regulator", "watchdog", "agency", "ministry", "club", "band", "militia", "group", "insurgents", "developer", "operator", "supplier", "maker", "producer", "exchange", "bank"]
 )
 # "a construction firm, Midwest Paving," / "the town of Aurora": cues further back.
 _ORG_BEFORE = re.compile(
@@ -340,18 +321,14 @@ _DETERMINERS = frozenset({"The", "A", "An"})
 _LOC_PREFIX = frozenset({"Mount", "Mt.", "Lake", "Cape"})
 _SKIP_PREFIX = frozenset({"Project", "Operation", "Hurricane", "Typhoon", "Cyclone", "Storm"})
 # Surname prefixes written with an inner capital: "McDonald", "DeSantis", "LaGuardia".
-_NAME_PREFIXES = frozenset("Mc Mac De Di Da La Le Du Van Von Fitz St".split())
+_NAME_PREFIXES = frozenset(["Mc", "Mac", "De", "Di", "Da", "La", "Le", "Du", "Van", "Von", "Fitz", "St"])
 # Second halves of hyphenated adjectives built on a name ("NATO-style", "Kyiv-based").
 _COMPOUND_SUFFIXES = frozenset(
-    "style like led era run made held born wide owned era centric friendly bound type "
-    "class level linked allied aligned backed based brokered funded controlled occupied "
-    "speaking leaning inspired sponsored dominated focused registered flagged affiliated "
-    "american european sceptic skeptic phile phobe phobia phobic mania ism ist ists".split()
+    ["style", "like", "led", "era", "run", "made", "held", "born", "wide", "owned", "era", "centric", "friendly", "bound", "type", "class", "level", "linked", "allied", "aligned", "backed", "based", "brokered", "funded", "controlled", "occupied", "speaking", "leaning", "inspired", "sponsored", "dominated", "focused", "registered", "flagged", "affiliated", "american", "european", "sceptic", "skeptic", "phile", "phobe", "phobia", "phobic", "mania", "ism", "ist", "ists"]
 )
 # Prefixes of hyphenated adjectives that are one word, not two names ("Inter-American").
 _HYPHEN_PREFIXES = frozenset(
-    "Inter Pan Trans Anti Pro Non Post Pre Neo Ex Sub Afro Anglo Franco Sino Indo Euro Russo "
-    "Judeo Greco Austro Mid Ultra Super Semi Multi".split()
+    ["Inter", "Pan", "Trans", "Anti", "Pro", "Non", "Post", "Pre", "Neo", "Ex", "Sub", "Afro", "Anglo", "Franco", "Sino", "Indo", "Euro", "Russo", "Judeo", "Greco", "Austro", "Mid", "Ultra", "Super", "Semi", "Multi"]
 )
 
 
@@ -419,13 +396,13 @@ class _Run(list):  # list[_Token]
     """
 
     __slots__ = (
-        "last_keyword",
         "cap_end",
+        "extended",
+        "keyword_before",
+        "last_keyword",
         "modifier_end",
         "modifier_group_end",
         "stretch_end",
-        "keyword_before",
-        "extended",
     )
 
     def __init__(self) -> None:
@@ -949,10 +926,10 @@ class RuleRecogniser:
             if label != "ORG" and end < len(tokens) and tokens[end].cap and not tokens[end - 1].brk:
                 continue
             return end, label
-        if tokens[i].text in _LOC_PREFIX and i + 1 < len(tokens) and tokens[i + 1].cap:
-            if not tokens[i].brk and self._gazetteer(tokens, i, False) is None:
-                end = i + 2 if tokens[i + 1].brk else self._cap_end(tokens)[i + 2]
-                return end, "LOC"
+        if (tokens[i].text in _LOC_PREFIX and i + 1 < len(tokens) and tokens[i + 1].cap
+                and not tokens[i].brk and self._gazetteer(tokens, i, False) is None):
+            end = i + 2 if tokens[i + 1].brk else self._cap_end(tokens)[i + 2]
+            return end, "LOC"
         return None
 
     def _keyword_end(
@@ -1310,9 +1287,7 @@ def _sentence_initial(text: str, start: int) -> bool:
     ch = text[i]
     if ch not in _SENTENCE_END:
         return False
-    if ch == "." and _abbreviation_before(text, i):
-        return False
-    return True
+    return not (ch == "." and _abbreviation_before(text, i))
 
 
 def _abbreviation_before(text: str, dot: int) -> bool:

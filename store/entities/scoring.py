@@ -112,7 +112,7 @@ def gold_documents(
         expected = read_text_file(seed_path).text
         if text != expected:
             at = next(
-                (i for i, (a, b) in enumerate(zip(text, expected)) if a != b),
+                (i for i, (a, b) in enumerate(zip(text, expected, strict=False)) if a != b),
                 min(len(text), len(expected)),
             )
             raise GoldFormatError(
@@ -190,7 +190,7 @@ def score(
         scores.labelled[label] = Counts()
         scores.unlabelled[label] = Counts()
     wanted = set(labels)
-    for predicted_doc, gold_doc in zip(predicted, gold):
+    for predicted_doc, gold_doc in zip(predicted, gold, strict=True):
         scores.documents += 1
         pred = {(e.start, e.end, e.label) for e in predicted_doc if e.label in wanted}
         want = {(e.start, e.end, e.label) for e in gold_doc if e.label in wanted}

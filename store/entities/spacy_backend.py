@@ -180,7 +180,7 @@ class SpacyRecogniser:
                 return
             with self._run_lock:
                 docs = list(self.nlp.pipe((piece for piece, _ in batch), batch_size=len(batch)))
-            for doc, (_, (offset, whole, last)) in zip(docs, batch):
+            for doc, (_, (offset, whole, last)) in zip(docs, batch, strict=True):
                 pending.extend(
                     EntitySpan(offset + ent.start_char, offset + ent.end_char, ent.label_, ent.text)
                     for ent in doc.ents

@@ -18,13 +18,13 @@ from margin.store.codes import ensure_code_path
 from margin.store.codings import NewCoding, ensure_coder, write_codings
 from margin.store.db import Database
 from margin.store.documents import document_text
+from margin.store.entities import ALL_LABELS, EntitySpan, Recogniser
+from margin.store.entities.grouping import EntityGroup, Mention, group_mentions
+from margin.store.entities.parallel import RecognitionRunner
 from margin.store.errors import StoreError
 from margin.store.history import action, writing
 from margin.store.textspans import SCOPES, scope_span, scope_spans
 from margin.store.util import now
-from margin.store.entities import ALL_LABELS, EntitySpan, Recogniser
-from margin.store.entities.grouping import EntityGroup, Mention, group_mentions
-from margin.store.entities.parallel import RecognitionRunner
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
@@ -164,7 +164,7 @@ def recognise_in_batches(
     recogniser = runner.recogniser
     for present, results in runner.map(batches()):
         found = 0
-        for (document_id, text), spans in zip(present, results):
+        for (document_id, text), spans in zip(present, results, strict=True):
             found += store_entities(
                 db, document_id, spans, recogniser.name, recogniser.version, text=text)
         yield len(present), found

@@ -269,7 +269,8 @@ def _write_atomically(path: Path, write: Callable[[object], None]) -> None:
     if path.is_dir():
         raise StoreError(f"cannot write {path}: it is a directory")
     try:
-        handle = tempfile.NamedTemporaryFile(
+        # Not a with-block: the file outlives it, renamed over the target.
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
             "wb", dir=folder, delete=False, prefix=".margin-", suffix=".tmp")
     except OSError as error:
         raise StoreError(f"cannot write in {folder}: {error.strerror or error}") from None

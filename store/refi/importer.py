@@ -519,7 +519,7 @@ class _Importer:
             text = full
         document_id = self.stored_document(element, text, title, source_label)
         batch = _CodingBatch(self, document_id, text)
-        for selection, where in zip(selections, placed):
+        for selection, where in zip(selections, placed, strict=True):
             if isinstance(where, str):
                 self.report.unplaced.append(
                     UnplacedCoding(title, selection.start, selection.end, where))

@@ -288,7 +288,7 @@ class SearchCorpus:
                 ORDER BY c.document_id, c.start, c."end", c.id""", params)
         for row in rows:
             key = ("passage", row["document_id"], row["start"], row["end"])
-            quote, codes, coders = grouped.setdefault(key, (row["quote"], [], []))
+            _quote, codes, coders = grouped.setdefault(key, (row["quote"], [], []))
             codes.append(row["code_id"])
             if row["coder"] and row["coder"] not in coders:
                 coders.append(row["coder"])
@@ -423,9 +423,7 @@ class SearchCorpus:
                 return False
             if document_ids is not None and item.document_id not in document_ids:
                 return False
-            if coders is not None and not coders.intersection(item.coders):
-                return False
-            return True
+            return not (coders is not None and not coders.intersection(item.coders))
 
         return allowed
 

@@ -70,6 +70,7 @@ from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from heapq import nlargest
@@ -79,7 +80,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from rapidfuzz.utils import default_process
 
-__all__ = ["SearchHit", "SearchIndex", "EXACT_PHRASE_BONUS"]
+__all__ = ["EXACT_PHRASE_BONUS", "SearchHit", "SearchIndex"]
 
 #: Added to ``WRatio`` when the (processed) query occurs verbatim in the passage.
 EXACT_PHRASE_BONUS = 2.0
@@ -123,7 +124,7 @@ class SearchHit:
 class _Group:
     """One query word and the vocabulary words it may stand for."""
 
-    __slots__ = ("token", "variants", "df", "weight", "probes")
+    __slots__ = ("df", "probes", "token", "variants", "weight")
 
     def __init__(self, token: str, variants: list[tuple[str, float]], df: int, n: int) -> None:
         self.token = token
@@ -202,12 +203,12 @@ class SearchIndex:
             new_keys.append(key)
             new_texts.append(text)
         if len(new_keys) <= max(1000, len(self._id_of) // 8):
-            for key, text in zip(new_keys, new_texts):
+            for key, text in zip(new_keys, new_texts, strict=True):
                 self.add(key, text)
             return
         keys, texts, leads, marked = self._live_columns()
         position = {key: i for i, key in enumerate(keys)}
-        for key, raw in zip(new_keys, new_texts):
+        for key, raw in zip(new_keys, new_texts, strict=True):
             old = position.get(key)
             if old is not None:  # replaced: the old text is dropped
                 texts[old] = None
@@ -265,9 +266,9 @@ class SearchIndex:
         )
         sorted_texts: list[str] = [texts[i] for i in order]  # type: ignore[misc]
         ids = list(range(len(order)))  # one int object per id, shared by the maps
-        self._keys = dict(zip(ids, [keys[i] for i in order]))
-        self._texts = dict(zip(ids, sorted_texts))
-        self._id_of = dict(zip(self._keys.values(), ids))
+        self._keys = dict(zip(ids, [keys[i] for i in order], strict=True))
+        self._texts = dict(zip(ids, sorted_texts, strict=True))
+        self._id_of = dict(zip(self._keys.values(), ids, strict=True))
         self._lengths = array("I", [len(text) for text in sorted_texts])
         self._leads = array("I", [leads[i] for i in order])
         self._marked = {doc: marked[i] for doc, i in enumerate(order) if i in marked}
@@ -338,10 +339,9 @@ class SearchIndex:
         cache_key = (token, typing)
         cached = self._expansions.get(cache_key)
         if cached is not None:
-            try:
+            # Evicted meanwhile by an overlapping search: nothing to move.
+            with suppress(KeyError):
                 self._expansions.move_to_end(cache_key)
-            except KeyError:  # evicted meanwhile by an overlapping search
-                pass
             return cached
         postings = self._postings
         found: dict[str, float] = {}

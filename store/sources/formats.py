@@ -96,13 +96,11 @@ def _refuse_if_empty(text: str, kind: str) -> None:
 # --- HTML to text without a library (EPUB chapters, HTML fallback) ----------
 
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote body br caption dd div dl dt figcaption figure footer "
-    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th "
-    "thead tr ul".split()
+    ["address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "noscript", "template", "svg", "math"})
 _VOID_TAGS = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]
 )
 
 

@@ -256,10 +256,9 @@ def parse_srt(text: str) -> Transcript:
             if texts:
                 texts[-1].extend(block)
             continue
-        if timing_index == 1 and not block[0].strip().isdigit():
-            # Text, then a timing line: the text belongs to the previous cue.
-            if texts:
-                texts[-1].append(block[0])
+        # Text, then a timing line: the text belongs to the previous cue.
+        if timing_index == 1 and not block[0].strip().isdigit() and texts:
+            texts[-1].append(block[0])
         timing = _parse_timing(block[timing_index])
         if timing is None:
             malformed.append(block[timing_index].strip())

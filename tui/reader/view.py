@@ -12,6 +12,8 @@ Which codings, entities and find hits lie where is reader/spans.py's work.
 
 from __future__ import annotations
 
+import itertools
+
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -274,7 +276,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._first_screens = None
         self._wrapped = None
         self._line_cache.clear()
-        self.wrapped
+        _ = self.wrapped  # wrap the whole text now, not in the next frame
         self.refresh()
 
     def _drawing_wrap(self) -> WrappedText:
@@ -367,7 +369,7 @@ class ReaderView(ScrollView, can_focus=True):
             cuts |= matches.cuts_within(line.start, line.end)
         match_style = components["reader--match"]
         points = sorted(p for p in cuts if line.start <= p <= line.end)
-        for piece_start, piece_end in zip(points, points[1:]):
+        for piece_start, piece_end in itertools.pairwise(points):
             entity = entities.at(piece_start) if drawn_entities else None
             found = len(matches) > 0 and matches.at(piece_start) is not None
             for start, end, active in self.index.pieces(piece_start, piece_end):

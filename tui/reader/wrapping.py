@@ -49,7 +49,7 @@ from itertools import accumulate
 
 from rich.cells import get_character_cell_size, split_graphemes
 
-__all__ = ["VisualLine", "WrappedText", "wrap_text", "display_text"]
+__all__ = ["VisualLine", "WrappedText", "display_text", "wrap_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +222,7 @@ class WrappedText:
         if _is_single_cell(segment):
             return relative
         column = 0
-        for start, end, cells in _graphemes(segment):
+        for _start, end, cells in _graphemes(segment):
             if relative < end:
                 return column
             column += cells

@@ -193,7 +193,7 @@ class SearchScreen(Screen):
         query = self.query_one("#query", Input)
         typing = filter_being_typed(query.value)
         if query.has_focus and typing is not None and self.completions:
-            name, partial = typing
+            _name, partial = typing
             head = query.value[: len(query.value) - len(partial)].rstrip('"')
             choice = self.completions[0]
             value = f'"{choice}"' if " " in choice else choice
