@@ -59,6 +59,10 @@ class MarginConnection(sqlite3.Connection):
 
     sqlite-utils runs its statements through ``execute`` too, so a locked,
     full or corrupt database surfaces as a StoreError wherever it happens.
+    Not yet: an error raised while a cursor fetches later rows (a corrupt
+    page met half-way through a read). ``Database.query`` converts those;
+    a raw ``execute(...).fetchall()`` does not. Wrapping the cursor's
+    ``__next__`` in Python would slow every row of the big reads.
     """
 
     def execute(self, *args, **kwargs):

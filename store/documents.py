@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -116,6 +116,14 @@ def document_text(db: Database, document_id: int) -> str:
     for (text,) in db.execute("SELECT text FROM documents WHERE id = ?", [document_id]):
         return text
     raise NotFound(f"document {document_id} does not exist")
+
+
+def document_texts(db: Database, document_ids: Sequence[int]) -> dict[int, str]:
+    """The texts of several documents at once, by id (those that exist):
+    :func:`document_text` for a batch, in one query."""
+    marks = ",".join("?" * len(document_ids))
+    return dict(db.execute(
+        f"SELECT id, text FROM documents WHERE id IN ({marks})", list(document_ids)))
 
 
 def document_titles(db: Database) -> dict[int, str]:
@@ -235,6 +243,9 @@ def save_prepared(
     """
     source = prepared.source
     timestamp = now()
+    # Inside an import's batch, this document is a savepoint of the batch's
+    # transaction: its failure must refuse it alone and let the batch go on.
+    in_batch = db.conn.in_transaction
     try:
         with db.atomic():
             duplicate = _duplicate(db, source, prepared.digest)
@@ -264,7 +275,11 @@ def save_prepared(
             ).lastrowid
             if also is not None:
                 also(document_id, prepared.text)
-    except sqlite3.Error as error:  # disk full, locked, read-only…
+    except (StoreError, sqlite3.Error) as error:  # disk full, locked, read-only, bad entities…
+        if in_batch and not db.conn.in_transaction:
+            # SQLite rolled the whole batch back (a full disk, an I/O error):
+            # the documents before this one are gone too; the batch says so.
+            raise
         return ImportResult(source, "refused", f"could not save: {error}")
     return ImportResult(source, "imported", ", ".join(prepared.notes), document_id,
                         prepared.title)

@@ -134,6 +134,12 @@ def writing(db: Database) -> Iterator[None]:
         raise StoreError(f"could not save ({error}); nothing was changed") from None
 
 
+def forget_history(db) -> None:
+    """Drop every recorded action: nothing can be undone or redone after.
+    For a migration that rewrote rows the history refers to."""
+    db.execute("DELETE FROM history")
+
+
 def history_stamp(db: Database) -> tuple:
     """Changes whenever an action is done, undone or redone: a screen that
     cached data compares stamps to know whether to read it again."""

@@ -497,6 +497,14 @@ class _Flow:
                 if r.status == "imported" else r
                 for r in results
             ]
+            # The rest of the batch was never written: each says so, and the
+            # import goes on with the next batch (not reported as cancelled).
+            if not self.cancelled():
+                results.extend(
+                    SourceResult(item.source.label, item.source.kind, "refused",
+                                 f"could not save: {error}")
+                    for item in batch[len(results):]
+                )
         for item in batch:
             if item.prepared is not None:
                 self._pending.discard(item.prepared.digest)

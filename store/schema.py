@@ -231,4 +231,12 @@ def _one_coding_per_coder(db: sqlite_utils.Database) -> None:
             f"DELETE FROM codings WHERE id IN ({','.join('?' * len(dropped))})",
             [row[0] for row in dropped],
         )
+    if duplicated:
+        # Actions recorded before the merge may name the rows it dropped or
+        # changed: undoing one would fail, or re-insert a duplicate the index
+        # refuses, and block every older undo. They cannot be undone across
+        # this upgrade, so the history is cleared (the data itself is kept).
+        from margin.store.history import forget_history
+
+        forget_history(db)
     db.execute(f"CREATE UNIQUE INDEX idx_codings_one_per_coder ON codings ({key})")

@@ -390,3 +390,49 @@ def test_the_command_line_prints_the_report(tmp_path, as_json):
         printed = printed[:1] + result.stdout.splitlines() + printed[1:]
     assert len(printed) == 7 and printed[-2] == "3 imported, 0 skipped as duplicates, 1 refused"
     assert printed[-1].endswith(" entities in 3 documents (rules)")
+
+
+def test_a_document_the_store_refuses_is_refused_alone(db, tmp_path, monkeypatch):
+    """One document whose entities cannot be stored (a backend's bad span)
+    is refused with the reason; the files before and after it in the same
+    batch are imported, and the import is not reported as cancelled."""
+    from margin.store.entities import storage
+    from margin.store.errors import StoreError
+
+    folder = tmp_path / "four"
+    folder.mkdir()
+    for number in range(4):
+        (folder / f"{number}.txt").write_text(f"Note {number}\n\n{NEWS}", encoding="utf-8")
+    store_entities = storage.store_entities
+
+    def failing_on_note_2(db, document_id, spans, backend, version, text=None):
+        if text is not None and text.startswith("Note 2"):
+            raise StoreError("entity 'Geneva' at 3-9 does not match the text")
+        return store_entities(db, document_id, spans, backend, version, text=text)
+
+    monkeypatch.setattr(storage, "store_entities", failing_on_note_2)
+    report = run_import(db, [str(folder)], ImportOptions(backend="rules"))
+    statuses = {Path(r.source).name: r.status for r in report.results}
+    assert statuses == {"0.txt": "imported", "1.txt": "imported", "2.txt": "refused",
+                        "3.txt": "imported"}
+    refused = next(r for r in report.results if r.status == "refused")
+    assert "does not match the text" in refused.message
+    assert not report.cancelled
+    assert sorted(d.title for d in list_documents(db)) == ["Note 0", "Note 1", "Note 3"]
+    assert documents_needing_entities(db) == []
+
+
+def test_without_entities_the_import_writes_as_it_reads():
+    """The read-ahead counts every batch: with nothing to recognise, a batch
+    is written before the next ones are read (not all read first)."""
+    read: list[int] = []
+
+    def batches():
+        for number in range(10):
+            read.append(number)
+            yield number, []
+
+    with RecognitionRunner(None) as runner:
+        for key, found in runner.map(batches()):
+            assert found == []
+            assert len(read) <= key + 2, f"read {len(read)} batches to yield batch {key}"

@@ -223,3 +223,46 @@ def test_an_older_database_is_upgraded_to_one_coding_per_coder(tmp_path):
     db.execute("INSERT INTO coders (id, uuid, name, created) VALUES (3, 'c3', 'cy', 'now')")
     db.execute(insert, ["third-coder", 3])
     db.conn.close()
+
+
+def test_the_upgrade_that_merges_duplicates_leaves_no_undo_that_would_fail(tmp_path):
+    """Actions recorded before migration 0005 may name the duplicate it
+    dropped: after the upgrade, undo must not stop on them ("changed since")
+    nor re-insert a duplicate the index refuses. The history is cleared;
+    new actions undo as before."""
+    import json
+
+    import sqlite_utils
+
+    from margin.store import history
+    from margin.store.codings import apply_coding, codings_for_document
+    from margin.store.schema import migrations
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="0005_one_coding_per_coder")
+    old["coders"].insert({"id": 1, "uuid": "c1", "name": "ada", "created": "2024-01-01"})
+    text = "Jake Sullivan spoke. Mike Johnson did not."
+    old["documents"].insert({
+        "id": 1, "uuid": "d1", "title": "Briefing", "text": text, "original": text,
+        "word_count": 7, "hash": "h1", "imported": "2024-01-01"})
+    old["codes"].insert(
+        {"id": 1, "uuid": "k1", "name": "Officials", "colour": "#e6194b", "created": "2024-01-01"})
+    rows = [{"id": n, "uuid": f"u{n}", "document_id": 1, "code_id": 1, "start": 0, "end": 13,
+             "quote": "Jake Sullivan", "memo": "", "coder_id": 1, "created": f"2024-01-0{n}",
+             "updated": f"2024-01-0{n}"} for n in (1, 2)]
+    old["codings"].insert_all(rows)
+    # The action that coded the passage the second time (coding 2, a duplicate).
+    old["history"].insert({"label": "Code passage as Officials", "undone": 0,
+                           "created": "2024-01-02", "changes": json.dumps(
+                               [{"table": "codings", "id": 2, "before": None, "after": rows[1]}])})
+    old.conn.close()
+
+    db = open_database(path)
+    assert [c.id for c in codings_for_document(db, 1)] == [1]
+    assert history.can_undo(db) is None
+    assert history.undo(db) is None  # nothing to undo, and no HistoryConflict
+    apply_coding(db, 1, 1, 21, 33, "ada")
+    assert history.undo(db) == "Code passage as Officials"
+    assert [c.id for c in codings_for_document(db, 1)] == [1]
+    db.close()

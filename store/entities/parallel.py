@@ -157,7 +157,9 @@ class RecognitionRunner:
         source = iter(batches)
         exhausted = False
         while True:
-            while not exhausted and sum(1 for _, texts, _ in pending if texts) < window:
+            # Every batch counts, with texts or without: an import without
+            # entities must still write as it reads, not read everything first.
+            while not exhausted and len(pending) < window:
                 if self.cancelled():
                     return
                 try:

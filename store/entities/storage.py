@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from margin.store.codes import ensure_code_path
 from margin.store.codings import NewCoding, ensure_coder, write_codings
 from margin.store.db import Database
-from margin.store.documents import document_text
+from margin.store.documents import document_text, document_texts
 from margin.store.entities import ALL_LABELS, EntitySpan, Recogniser
 from margin.store.entities.grouping import EntityGroup, Mention, group_mentions
 from margin.store.entities.parallel import RecognitionRunner
@@ -151,13 +151,7 @@ def recognise_in_batches(
     def batches() -> Iterator[tuple[list[tuple[int, str]], list[str]]]:
         for first in range(0, len(document_ids), _BATCH):
             batch = document_ids[first:first + _BATCH]
-            texts = {
-                row["id"]: row["text"]
-                for row in db.query(
-                    f"SELECT id, text FROM documents WHERE id IN ({','.join('?' * len(batch))})",
-                    batch,
-                )
-            }
+            texts = document_texts(db, batch)
             present = [(i, texts[i]) for i in batch if i in texts]
             yield present, [text for _, text in present]
 

@@ -278,6 +278,12 @@ class ReaderView(ScrollView, can_focus=True):
         self._line_cache.clear()
         _ = self.wrapped  # wrap the whole text now, not in the next frame
         self.refresh()
+        if not self._first_screens_announced:
+            # Finished early (a motion or a jump to an offset needed every
+            # row before a frame was drawn): the screen still has to load
+            # the codings and entities beyond the first screens.
+            self._first_screens_announced = True
+            self.post_message(self.FirstScreensDrawn(self))
 
     def _drawing_wrap(self) -> WrappedText:
         """What render_line draws from: the first screens of a long document
