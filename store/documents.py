@@ -223,7 +223,7 @@ def prepare_text(
 def _duplicate(db: Database, source: str, digest: str) -> ImportResult | None:
     for row in db.query("SELECT id, title FROM documents WHERE hash = ?", [digest]):
         return ImportResult(
-            source, "duplicate", f"already imported as #{row['id']} “{row['title']}”; skipped",
+            source, "duplicate", f"already imported as #{row['id']} “{row['title']}”",
             row["id"], row["title"],
         )
     return None
