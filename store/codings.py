@@ -23,7 +23,7 @@ from margin.store.codes import get_code
 from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import NotFound, QuoteMismatch, StoreError
-from margin.store.history import ChangeLog, action, writing
+from margin.store.history import ChangeLog, action, active_log, writing
 from margin.store.util import new_uuid, now, one_line
 
 
@@ -209,7 +209,7 @@ def write_codings(
         rows.append((coding.uuid or new_uuid(), coding.document_id, coding.code_id, start, end,
                      text[start:end], coding.memo or "", coding.coder_id, created, created))
     if log is None:
-        log = getattr(db, "_margin_active_log", None)
+        log = active_log(db)
     if log is not None:
         result.ids = [log.insert("codings", dict(zip(_CODING_COLUMNS, row, strict=True)))
                       for row in rows]

@@ -93,7 +93,7 @@ def action(db: Database, label: str) -> Iterator[ChangeLog]:
     Nested calls join the outer action, so composite actions (merging codes,
     coding a batch of passages) undo as one step.
     """
-    active: ChangeLog | None = getattr(db, _ACTIVE_LOG_ATTRIBUTE, None)
+    active = active_log(db)
     if active is not None:
         yield active
         return
@@ -119,6 +119,12 @@ def action(db: Database, label: str) -> Iterator[ChangeLog]:
                 )
     finally:
         setattr(db, _ACTIVE_LOG_ATTRIBUTE, None)
+
+
+def active_log(db: Database) -> ChangeLog | None:
+    """The log of the action open on ``db``, if one is: a write made now
+    belongs to it (and is undone with it)."""
+    return getattr(db, _ACTIVE_LOG_ATTRIBUTE, None)
 
 
 @contextmanager

@@ -88,13 +88,13 @@ class ImportOptions:
 
 # ------------------------------------------------------------------ report
 
-# What a line says, which decides where the command line prints it (stdout
-# for "imported", stderr for the rest) and how the dialog colours it.
-LINE_KINDS = ("imported", "skipped", "refused", "detail", "note", "summary", "entities")
-
 
 @dataclass(frozen=True)
 class ReportLine:
+    # What the line says, which decides where the command line prints it
+    # (stdout for "imported", stderr for the rest) and how the dialog colours
+    # it: "imported", "skipped", "refused", "detail", "note", "summary" or
+    # "entities".
     kind: str
     text: str
 

@@ -29,6 +29,7 @@ from margin.tui.screen import MarginScreen, settle_memory
 # Seconds after start-up before documents without entities are recognised.
 RECOGNITION_DELAY = 0.8
 
+
 class MarginApp(App):
     TITLE = "margin"
     CSS_PATH = Path(__file__).with_name("margin.tcss")

@@ -98,7 +98,9 @@ class ImportScreen(_TransferScreen):
                 yield Switch(value=False, id="clean")
             yield Label("Enter starts · Escape closes", classes="hint")
             yield ProgressBar(id="progress", show_eta=False)
-            yield RichLog(id="log", wrap=True, markup=False)
+            # min_width: wrap at the dialog's width (RichLog's default, 78 columns,
+            # would cut the lines of a narrow terminal instead).
+            yield RichLog(id="log", wrap=True, markup=False, min_width=20)
 
     def on_mount(self) -> None:
         if self.sample:
@@ -176,7 +178,9 @@ class ExportScreen(_TransferScreen):
             yield Input(value=str(Path.cwd() / "coded-passages.csv"), id="path")
             yield Label("Enter on the file name writes it · Escape closes", classes="hint")
             yield ProgressBar(id="progress", show_eta=False)
-            yield RichLog(id="log", wrap=True, markup=False)
+            # min_width: wrap at the dialog's width (RichLog's default, 78 columns,
+            # would cut the lines of a narrow terminal instead).
+            yield RichLog(id="log", wrap=True, markup=False, min_width=20)
 
     @on(Select.Changed, "#format")
     def _format_changed(self, event: Select.Changed) -> None:
