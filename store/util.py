@@ -11,6 +11,38 @@ from datetime import datetime, timezone
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
+# Each control character's visible stand-in: the Unicode "control pictures"
+# (ESC → "␛", BEL → "␇"), DEL → "␡", C1 → "�". One table for every place that
+# shows text from a document (the reader, lists, editors, the command line,
+# CSV and Markdown exports), so none of them sends a control sequence.
+CONTROL_PICTURES: dict[str, str] = {chr(code): chr(0x2400 + code) for code in range(0x20)}
+CONTROL_PICTURES["\x7f"] = "\u2421"
+CONTROL_PICTURES.update({chr(code): "\ufffd" for code in range(0x80, 0xA0)})
+_CONTROLS_TO_SHOW = {keep: re.compile(
+    "[" + "".join(re.escape(c) for c in CONTROL_PICTURES if c not in keep) + "]")
+    for keep in ("", "\n", "\t\n")}
+
+
+def visible_controls(text: str, keep: str = "\t\n") -> str:
+    """``text`` with every control character but those in ``keep`` (one of
+    ``""``, ``"\\n"``, ``"\\t\\n"``) replaced by its visible picture. Same
+    length as ``text``, so offsets still hold."""
+    pattern = _CONTROLS_TO_SHOW[keep]
+    if pattern.search(text) is None:
+        return text
+    return pattern.sub(lambda match: CONTROL_PICTURES[match.group()], text)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``"1 document"``, ``"3 documents"``, ``"2 entities"``: a count and its
+    noun, for every message that counts something."""
+    if count == 1:
+        return f"1 {singular}"
+    if plural_form is None:
+        plural_form = singular[:-1] + "ies" if singular.endswith("y") and singular[-2:-1] not in "aeiou" else singular + "s"
+    return f"{count:,} {plural_form}"
+
+
 def now() -> str:
     """The current time as ISO-8601 UTC text, the format of every timestamp."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")

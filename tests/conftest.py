@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pty_terminal import terminal_fixture
 
 from margin.store.db import open_database
 from margin.store.importing import import_sample_corpus
@@ -35,3 +36,8 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MARGIN_CONFIG", raising=False)
     # The fast, deterministic backend, unless a test asks for spaCy.
     monkeypatch.setenv("MARGIN_ENTITY_BACKEND", "rules")
+
+
+#: ``terminal(columns, rows, *args)`` starts the installed `margin` in a
+#: pseudo-terminal with a fresh data folder (see pty_terminal.py).
+terminal = pytest.fixture(terminal_fixture)

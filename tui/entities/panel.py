@@ -18,6 +18,7 @@ from textual.widgets import Tree
 
 from margin.store.entities import ALL_LABELS
 from margin.store.entities.grouping import EntityGroup
+from margin.tui.cells import fit
 from margin.tui.entities.styles import entity_style
 from margin.tui.reader.wrapping import display_text
 
@@ -88,7 +89,7 @@ class EntityPanel(Tree[PanelEntry]):
                 cursor_node = branch
             for group in members:
                 node = branch.add_leaf(
-                    Text.assemble(_fit(display_text(group.canonical), NAME_WIDTH),
+                    Text.assemble(fit(display_text(group.canonical), NAME_WIDTH, pad=False),
                                   (f"  {group.count}", Style(dim=True))),
                     data=PanelEntry(label, group),
                 )
@@ -125,10 +126,6 @@ class EntityPanel(Tree[PanelEntry]):
     def action_close(self) -> None:
         self.post_message(self.Closed())
 
-
-
-def _fit(name: str, width: int) -> str:
-    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 def _order(label: str) -> int:

@@ -35,6 +35,7 @@ from margin.store.textspans import (
     span_at,
     word_spans,
 )
+from margin.tui.cells import fit
 from margin.tui.entities.styles import entity_style
 from margin.tui.reader.spans import CodingIndex, Match, Selection, SpanIndex, gutter_row
 from margin.tui.reader.wrapping import WrappedText, display_text, wrap_text
@@ -423,7 +424,7 @@ class ReaderView(ScrollView, can_focus=True):
             for mark, colour in row.lanes
         ]
         label_width = self._label_width
-        label = _fit(display_text(row.label), label_width) if label_width else ""
+        label = fit(display_text(row.label), label_width) if label_width else ""
         label_style = base + components["reader--gutter-label"]
         if row.label_colour is not None:
             label_style += self._colour_style(row.label_colour)
@@ -613,11 +614,3 @@ class ReaderView(ScrollView, can_focus=True):
         self.release_mouse()
         if self.anchor == self.cursor:
             self.clear_selection()  # a click places the cursor; a drag selects
-
-
-def _fit(text: str, width: int) -> str:
-    from rich.cells import cell_len, set_cell_size
-
-    if cell_len(text) > width:
-        text = set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width)

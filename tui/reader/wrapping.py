@@ -49,6 +49,8 @@ from itertools import accumulate
 
 from rich.cells import get_character_cell_size, split_graphemes
 
+from margin.store.util import CONTROL_PICTURES
+
 __all__ = ["VisualLine", "WrappedText", "display_text", "wrap_text"]
 
 
@@ -82,13 +84,7 @@ def _new_visual_line(start: int, end: int, hard_end: bool) -> VisualLine:
 
 # --- display substitutions (one code point for one) -------------------------
 
-_DISPLAY_MAP: dict[str, str] = {"\t": " "}
-for _code in (*range(0x00, 0x09), *range(0x0B, 0x20)):
-    _DISPLAY_MAP[chr(_code)] = chr(0x2400 + _code)  # ␀ … ␟
-_DISPLAY_MAP["\x7f"] = "\u2421"  # ␡
-for _code in range(0x80, 0xA0):
-    _DISPLAY_MAP[chr(_code)] = "\ufffd"
-del _code
+_DISPLAY_MAP: dict[str, str] = {**CONTROL_PICTURES, "\t": " ", "\n": "\n"}
 # One character class (a fast scan). It includes U+200D, replaced only at the
 # start of a line: a ZWJ there joins nothing, and Rich's cell_len would skip the
 # character after it while its split_graphemes would not, so it is drawn as a

@@ -1,0 +1,98 @@
+"""The installed `margin` in a real pseudo-terminal, read through a terminal
+emulator (pyte): what a person sees, which Pilot cannot show (Pilot does not
+go through Textual's terminal driver, so a screen can pass every Pilot test
+and stay blank in a terminal).
+
+Use the ``terminal`` fixture (conftest.py): ``screen = terminal(80, 24)``
+starts `margin` with a fresh data folder; ``screen.keys(...)`` types;
+``screen.wait_for(...)`` returns the screen once it shows every string given.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pyte
+import pytest
+from ptyprocess import PtyProcess
+
+#: The installed `margin` beside this Python (None: not installed).
+MARGIN = shutil.which("margin", path=str(Path(sys.executable).parent))
+
+
+class Terminal:
+    """`margin` running in a pseudo-terminal of a given size, and its screen."""
+
+    def __init__(self, args: list[str], env: dict[str, str], columns: int, rows: int):
+        self.screen = pyte.Screen(columns, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.process = PtyProcess.spawn([MARGIN, *args], env=env, dimensions=(rows, columns))
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def read(self) -> None:
+        """Feed the emulator whatever the program has written meanwhile."""
+        while select.select([self.process.fd], [], [], 0.05)[0]:
+            try:
+                self.stream.feed(self.process.read(65536))
+            except EOFError:
+                return
+
+    def wait_for(self, *wanted: str, timeout: float = 30) -> str:
+        """The screen once it shows every one of ``wanted``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.read()
+            if all(text in self.text() for text in wanted):
+                return self.text()
+            time.sleep(0.05)
+        raise AssertionError(f"never showed {wanted!r}; the screen:\n{self.text()}")
+
+    def keys(self, data: str) -> None:
+        self.process.write(data.encode())
+
+    def resize(self, columns: int, rows: int) -> None:
+        self.screen.resize(rows, columns)
+        self.process.setwinsize(rows, columns)
+
+    def close(self) -> None:
+        if self.process.isalive():
+            self.process.terminate(force=True)
+
+    def exit_status(self, timeout: float = 10) -> int | None:
+        """The exit status once the program has ended (None if it has not)."""
+        deadline = time.monotonic() + timeout
+        while self.process.isalive() and time.monotonic() < deadline:
+            self.read()
+            time.sleep(0.05)
+        return None if self.process.isalive() else self.process.exitstatus
+
+
+def terminal_fixture(tmp_path):
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "MARGIN_ENTITY_BACKEND": "rules",
+    }
+    env.pop("MARGIN_DB", None)
+    started: list[Terminal] = []
+
+    def start(columns: int, rows: int, *args: str) -> Terminal:
+        started.append(Terminal(list(args), env, columns, rows))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.close()
+
+
+
+needs_margin = pytest.mark.skipif(MARGIN is None, reason="the margin command is not installed")
