@@ -247,6 +247,11 @@ async def test_a_confirmation_shows_the_whole_question_wrapped(project):
         assert isinstance(app.screen, Confirm)
         text = " ".join(" ".join(dialog_lines(shown(app))).split())
         assert f"Delete code {LONG_NAME}, with 1 coding? (undoable)" in text
+        # A picker's title keeps the whole name too.
+        await pilot.press("n", "J")
+        await wait_for(pilot, lambda: "Merge Diplomatic" in shown(app))
+        text = " ".join(" ".join(dialog_lines(shown(app))).split())
+        assert f"Merge {LONG_NAME} into…" in text
 
 
 async def test_passages_show_control_characters_as_symbols_and_cut_with_an_ellipsis(tmp_path):

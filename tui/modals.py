@@ -108,7 +108,7 @@ class FuzzyPicker(ModalScreen[Any]):
         width: 70; max-width: 90%; height: auto; max-height: 80%;
         border: round $accent; background: $panel; padding: 0 1;
     }
-    FuzzyPicker Label.title { text-style: bold; margin-bottom: 1; }
+    FuzzyPicker Label.title { text-style: bold; margin-bottom: 1; width: 100%; }
     FuzzyPicker Label.hint { color: $foreground-muted; width: 100%; }
     FuzzyPicker OptionList { height: auto; max-height: 16; border: none; }
     """
