@@ -93,6 +93,19 @@ async def test_j_and_k_move_in_the_codebook_and_J_merges_the_code_under_the_curs
             "Alpha", "Bravo", "Charlie"]
 
 
+async def test_j_and_k_move_in_the_library_codebook_too(project):
+    _with_codes(project, "Alpha", "Bravo")
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("tab", "j")
+        tree = app.screen.query_one(CodebookTree)
+        assert tree.has_focus and tree.highlighted_code.name == "Bravo"
+        await pilot.press("r")  # rename acts on Bravo
+        await pilot.pause()
+        assert "Rename Bravo" in shown(app)
+
+
 def test_merge_unites_one_coders_codings_of_a_passage_and_undo_restores_both(sample_db):
     db = sample_db
     source, target = create_code(db, "Diplomats"), create_code(db, "Officials")
