@@ -66,7 +66,7 @@ def documents_command(context, db_path, coder, as_json):
     """List the documents: id, words, codings, title."""
     from margin.store.documents import list_documents
 
-    db = open_store(_settings(context, db_path, coder))
+    db = open_store(_settings(context, db_path, coder), read_only=True)
     documents = list_documents(db)
     if as_json:
         click.echo(json.dumps([vars(d) for d in documents], indent=2, ensure_ascii=False))
@@ -176,7 +176,7 @@ def codes_command(context, db_path, coder, as_json):
     """The codebook as a tree, with the number of codings of each code."""
     from margin.store.codes import codebook
 
-    db = open_store(_settings(context, db_path, coder))
+    db = open_store(_settings(context, db_path, coder), read_only=True)
     codes = codebook(db)
     if as_json:
         records = [
@@ -214,7 +214,7 @@ def export_command(context, db_path, coder, export_format, codes, documents, out
     (REFI-QDA .qdpx) or the codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA…"""
     from margin.store.export import coded_passages, render, write_atomically
 
-    db = open_store(_settings(context, db_path, coder))
+    db = open_store(_settings(context, db_path, coder), read_only=True)
     if export_format in ("qdpx", "qdc"):
         from margin.store.refi.exporter import export_qdc, export_qdpx
 
@@ -347,7 +347,7 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
     """
     from margin.store.search.corpus import SearchCorpus
 
-    db = open_store(_settings(context, db_path, coder))
+    db = open_store(_settings(context, db_path, coder), read_only=True)
     text = " ".join([query, *(f'code:"{code}"' for code in codes)])
     corpus = SearchCorpus()
     corpus.load(db)
@@ -364,6 +364,93 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
         codes_shown = f"  [{', '.join(result.codes)}]" if result.codes else ""
         click.echo(f"{result.score:5.1f}  {result.kind:<8}{where}{codes_shown}")
         click.echo(f"       {' '.join(result.text.split())[:200]}")
+
+
+@cli.command("check")
+@_db_options
+@click.option("--repair", is_flag=True,
+              help="Fix what is safe: delete orphaned rows, rebuild the full-text index.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per check.")
+@click.pass_context
+def check_command(context, db_path, coder, repair, as_json):
+    """Check the database: pages, references, quotes, full text, schema.
+
+    Exits 0 when all is well, 1 when a problem remains.
+    """
+    from margin.store.integrity import check_database, repair_database
+
+    db = open_store(_settings(context, db_path, coder), read_only=not repair)
+    report = repair_database(db) if repair else check_database(db)
+    if as_json:
+        for line in report.repaired:
+            click.echo(json.dumps({"repaired": line}, ensure_ascii=False))
+        for finding in report.findings:
+            click.echo(json.dumps(finding.as_json(), ensure_ascii=False))
+    else:
+        for line in report.repaired:
+            click.echo(f"repaired    {line}")
+        for finding in report.findings:
+            click.echo(f"{'ok' if finding.ok else 'PROBLEM':<11} {finding.name}: {finding.message}")
+            for detail in finding.details:
+                click.echo(f"{'':<11}   {detail}")
+        if any(finding.repairable and not finding.ok for finding in report.findings):
+            click.echo("Run margin check --repair to fix what can be fixed safely.")
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("info")
+@_db_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def info_command(context, db_path, coder, as_json):
+    """Where margin keeps things: database, config, data folder; the schema
+    version and what the database holds."""
+    from margin.store.catalogue import database_summary
+    from margin.store.config import config_path, load_config, resolve_coder
+
+    settings = _settings(context, db_path, coder)
+    db = open_store(settings, read_only=True)
+    summary = database_summary(db)
+    path = settings.database_path()
+    info = {
+        "version": VERSION,
+        "database": str(path.resolve()),
+        "database_bytes": path.stat().st_size if path.exists() else 0,
+        "read_only": db.read_only,
+        "config": str(config_path()),
+        "config_exists": config_path().exists(),
+        "data_folder": str(path.resolve().parent),
+        "coder": resolve_coder(settings.coder, load_config()),
+        **summary,
+    }
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    config_note = "" if info["config_exists"] else " (not created; defaults apply)"
+    schema_note = "up to date" if info["schema_current"] else (
+        "newer than this margin" if info["schema_newer"] else "older; upgraded when opened")
+    click.echo(f"margin {VERSION}")
+    click.echo(f"database   {info['database']}{' (read-only)' if db.read_only else ''}")
+    click.echo(f"config     {info['config']}{config_note}")
+    click.echo(f"data       {info['data_folder']}")
+    click.echo(f"coder      {info['coder']}")
+    click.echo(f"schema     {info['schema']} ({schema_note})")
+    click.echo(f"size       {info['database_bytes']:,} bytes")
+    for name in ("documents", "codes", "codings", "memos", "coders", "entities"):
+        click.echo(f"{name:<10} {info[name]:,}")
+
+
+@cli.command("datasette-metadata")
+@click.pass_context
+def datasette_metadata_command(context):
+    """Print a Datasette metadata file for a margin database (JSON).
+
+    Use it as: datasette margin.db --metadata <(margin datasette-metadata)
+    """
+    from margin.store.catalogue import datasette_metadata
+
+    click.echo(json.dumps(datasette_metadata(), indent=2, ensure_ascii=False))
 
 
 def run_command_line(argv: list[str]) -> None:
