@@ -453,6 +453,35 @@ def datasette_metadata_command(context):
     click.echo(json.dumps(datasette_metadata(), indent=2, ensure_ascii=False))
 
 
+@cli.command("serve")
+@_db_options
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port on 127.0.0.1.")
+@click.pass_context
+def serve_command(context, db_path, coder, port):
+    """Serve the app to a web browser on this machine (http://127.0.0.1:PORT).
+
+    Each browser tab runs its own margin on the same database. Only this
+    machine can connect; to reach it from elsewhere, use an SSH tunnel
+    (ssh -L 8000:127.0.0.1:8000 host). Needs the web extra:
+    pip install 'margin[web]'.
+    """
+    import shlex
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise click.ClickException(
+            "margin serve needs textual-serve: pip install 'margin[web]'") from None
+    settings = _settings(context, db_path, coder)
+    open_store(settings).close()  # a wrong --db is an error here, not in each tab
+    command = [sys.executable, "-m", "margin.tui", "--db", str(settings.database_path())]
+    if settings.coder:
+        command += ["--coder", settings.coder]
+    server = Server(shlex.join(command), host="127.0.0.1", port=port, title="margin")
+    server.serve()
+
+
 def run_command_line(argv: list[str]) -> None:
     """Run the click command line; user mistakes exit with one line."""
     try:
