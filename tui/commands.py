@@ -16,32 +16,10 @@ from pathlib import Path
 import click
 
 from margin.store.errors import NotFound, StoreError
+from margin.tui.cli_options import db_options as _db_options
+from margin.tui.cli_options import settings_for as _settings
 from margin.tui.launch import VERSION, Settings, open_store, run_app
-
-
-def _db_options(function, envvar: str | None = None):
-    """--db and --coder, accepted before or after the subcommand name.
-
-    Only the top-level command reads MARGIN_DB, so an explicit --db always
-    wins over the environment wherever it is given.
-    """
-    function = click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        envvar=envvar, show_envvar=envvar is not None,
-        help="Database file (default: margin.db in the user data directory).",
-    )(function)
-    function = click.option(
-        "--coder", default=None, help="Name recorded on codings (default: config, OS user)."
-    )(function)
-    return function
-
-
-def _settings(context: click.Context, db_path: Path | None, coder: str | None) -> Settings:
-    parent: Settings | None = context.find_object(Settings)
-    return Settings(
-        db_path=db_path or (parent.db_path if parent else None),
-        coder=coder or (parent.coder if parent else None),
-    )
+from margin.tui.scripting import register as register_scripting
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -168,13 +146,17 @@ def _recognise(db, document_ids: list[int], backend: str | None):
     return summary
 
 
-@cli.command("codes")
+@cli.group("codes", invoke_without_command=True)
 @_db_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def codes_command(context, db_path, coder, as_json):
-    """The codebook as a tree, with the number of codings of each code."""
+    """The codebook as a tree, with the number of codings of each code; or
+    change it: add, rename, move, merge, delete (each undoable in the app)."""
     from margin.store.codes import codebook
+
+    if context.invoked_subcommand is not None:
+        return  # a subcommand (tui/scripting.py) does the work
 
     db = open_store(_settings(context, db_path, coder), read_only=True)
     codes = codebook(db)
@@ -480,6 +462,9 @@ def serve_command(context, db_path, coder, port):
         command += ["--coder", settings.coder]
     server = Server(shlex.join(command), host="127.0.0.1", port=port, title="margin")
     server.serve()
+
+
+register_scripting(cli, codes_command)
 
 
 def run_command_line(argv: list[str]) -> None:
