@@ -236,9 +236,12 @@ def merge_codes_command(context, db_path, coder, source, target, as_json):
 
     db = open_store(settings_for(context, db_path, coder))
     moving, into = _code(db, source), _code(db, target)
-    moved = merge_codes(db, moving.id, into.id)
-    _done(f"Merged {moving.path} into {into.path} ({plural(moved, 'coding')} moved)", as_json,
-          source=moving.path, target=into.path, codings=moved)
+    summary = merge_codes(db, moving.id, into.id)
+    said = f"{plural(summary.moved, 'coding')} moved"
+    if summary.united:
+        said += f", {plural(summary.united, 'coding')} united with one already on the passage"
+    _done(f"Merged {moving.path} into {into.path} ({said})", as_json,
+          source=moving.path, target=into.path, moved=summary.moved, united=summary.united)
 
 
 @click.command("delete")
