@@ -66,7 +66,7 @@ def test_entity_review(snap_compare, project):
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, FuzzyPicker))
         await pilot.press(*"NATO", "enter")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReviewScreen)
-                       and not pilot.app.screen.loading)
+                       and not pilot.app.screen.gathering)
         await pilot.press("a", "a", "x")
 
     assert snap_compare(app, run_before=review_nato, terminal_size=SIZE)
