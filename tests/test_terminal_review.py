@@ -61,3 +61,23 @@ def test_the_entity_review_draws_its_rows_and_codes_the_accepted_ones(terminal, 
 
     screen.keys("\x11")  # ctrl+q
     assert screen.exit_status(timeout=20) == 0
+
+
+@needs_margin
+def test_reviewing_trump_reviews_trump_not_melania_trump(terminal):
+    # The first article says only "Trump"; another names "First Lady Melania
+    # Trump". The review once called every row "Melania Trump", to be coded so.
+    screen = terminal(120, 36)
+    screen.wait_for("5 documents", timeout=60)
+    screen.keys("\r")
+    screen.wait_for("Two steps forward")
+    screen.keys("E")
+    screen.wait_for("Joe Biden  5", "Trump  2", timeout=60)
+    screen.keys("jjjj")  # Joe Biden, Matthew Miller, Mike Johnson, Trump
+    screen.keys("r")
+    shown = screen.wait_for("Review PERSON › Trump ", "code PERSON > Trump", timeout=60)
+    assert "Melania" not in shown
+    drawn = review_rows(shown)
+    assert len(drawn) >= 20
+    assert all(line.startswith(" ·  PERSON    Trump ") for line in drawn), shown
+    assert "President-elect Trump’s inauguration" in shown

@@ -253,6 +253,10 @@ class ReviewScreen(MarginScreen):
             (self.label, entity_style(self.label) + Style(bold=True)),
         )
         if self.group is not None:
+            # The corpus's name for the entity (the panel's may be shorter).
+            names = {row.name for row in rows}
+            if len(names) == 1:
+                self.subject = names.pop()
             title.append(" › ")
             title.append(display_text(self.subject), Style(bold=True))
         title.append(f"  {plural(len(rows), 'mention')} in {plural(documents, 'document')}",
