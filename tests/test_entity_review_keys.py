@@ -115,3 +115,24 @@ def test_the_review_table_fits_the_terminal(width):
     # either side, and a scrollbar.
     assert 1 + 8 + 2 * name + context + 10 + 2 <= width
     assert context >= 35
+
+
+async def test_a_resize_lays_the_review_out_again_keeping_the_cursor_and_decisions(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"review entities", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        await pilot.press(*"NATO", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen)
+                       and not app.screen.gathering)
+        review = app.screen
+        await pilot.press("a", "G")
+        wide = review.context_width
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert review.context_width < wide
+        assert sum(column.width for column in review.table.columns.values()) + 10 + 2 <= 80
+        assert review.table.cursor_row == len(review.rows) - 1  # still the last
+        await pilot.press("x")
+        assert review.rows[-1].decision == "rejected"
+        assert review.rows[0].decision == "accepted"

@@ -144,8 +144,9 @@ class ReviewScreen(MarginScreen):
         self.reload()
 
     def on_resize(self) -> None:
+        cursor = self.table.cursor_row  # laying out again clears the table
         if self._lay_out(self.app.size.width):
-            self._fill_table()
+            self._fill_table(cursor)
 
     def _lay_out(self, width: int) -> bool:
         """Set the columns for a screen ``width`` cells wide; whether they changed."""
@@ -192,14 +193,16 @@ class ReviewScreen(MarginScreen):
         self.gathering = False
         self._show_header()
 
-    def _fill_table(self) -> None:
+    def _fill_table(self, cursor: int | None = None) -> None:
         table = self.table
-        cursor = table.cursor_row
+        if cursor is None:
+            cursor = table.cursor_row
         table.clear()
         for index, row in enumerate(self.rows):
             table.add_row(*self._cells(row), key=str(index))
         if self.rows:
-            table.move_cursor(row=max(0, min(cursor, len(self.rows) - 1)))
+            row = max(0, min(cursor, len(self.rows) - 1))
+            table.move_cursor(row=row)
 
     def _load_rows(self, db) -> list[ReviewRow]:
         """The review's rows (runs in the worker, on its own connection)."""
