@@ -56,6 +56,7 @@ from margin.store.sources.textio import (
     read_text_file,
 )
 from margin.store.sources.transcripts import parse_transcript, transcript_to_text
+from margin.store.util import plural
 
 # File types read from folders; named files of any extension are tried (and
 # refused if binary).
@@ -421,7 +422,8 @@ def import_sources(
             "note", "cancelled: some documents are left without entities for now"))
     if report.backend is not None and report.recognised:
         closing.append(ReportLine(
-            "entities", f"{report.entities:,} entities in {len(report.recognised)} documents "
+            "entities", f"{plural(report.entities, 'entity')} in "
+                        f"{plural(len(report.recognised), 'document')} "
                         f"({report.backend})"))
     report.entries += closing
     report.seconds = time.perf_counter() - started

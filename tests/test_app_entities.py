@@ -143,7 +143,7 @@ async def test_review_accept_all_codes_every_mention_and_undo_removes_them_all(p
         await pilot.pause()
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen)
-                       and not app.screen.loading)
+                       and not app.screen.gathering)
         review = app.screen
         corpus_nato = [e for e in corpus_entities(app.db, "ORG") if e.text == "NATO"]
         assert len(review.rows) == len(corpus_nato)
@@ -190,7 +190,7 @@ async def _review_nato(pilot) -> ReviewScreen:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, FuzzyPicker))
     await pilot.press(*"NATO", "enter")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReviewScreen)
-                   and not pilot.app.screen.loading)
+                   and not pilot.app.screen.gathering)
     return pilot.app.screen
 
 
@@ -211,7 +211,7 @@ async def test_rejected_mentions_disappear_from_the_reader_and_undo_brings_them_
         review = await _review_nato(pilot)
         assert review.rows[0].decision == "rejected"  # remembered
         await pilot.press("u")  # undo while the review is open: it reads again
-        await wait_for(pilot, lambda: not review.loading and review.rows[0].decision is None)
+        await wait_for(pilot, lambda: not review.gathering and review.rows[0].decision is None)
         await pilot.press("escape")
         await pilot.pause()
         assert view.entities.at(headline_nato.start) is not None

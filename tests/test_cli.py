@@ -219,14 +219,14 @@ def test_entities_of_stored_documents_and_a_rebuild(tmp_path):
     path.write_text(NEWS, encoding="utf-8")
     imported = margin("--db", db, "import", str(path))
     assert imported.returncode == 0, imported.stderr
-    assert "entities in 1 documents (rules" in imported.stderr.decode()
+    assert "entities in 1 document (rules" in imported.stderr.decode()
     stored = margin("--db", db, "entities", "1", "--json")
     assert stored.returncode == 0, stored.stderr
     record = json.loads(stored.stdout)
     assert record["source"] == "1"
     assert ("Kyiv", "GPE") in {(e["text"], e["label"]) for e in record["entities"]}
     rebuilt = margin("--db", db, "entities", "--rebuild", "--backend", "rules")
-    assert rebuilt.returncode == 0 and "entities in 1 documents" in rebuilt.stderr.decode()
+    assert rebuilt.returncode == 0 and "entities in 1 document" in rebuilt.stderr.decode()
     table = margin("--db", db, "entities", "1").stdout.decode()
     assert table.splitlines()[0].startswith("1: ")
     assert any(line.split()[1:3] == ["GPE", "Kyiv"] for line in table.splitlines()[1:])
@@ -314,3 +314,21 @@ def test_export_then_import_a_refi_qda_project_into_an_empty_database(tmp_path):
     refused = margin("--db", target, "import", str(broken))
     assert refused.returncode == 1 and "refused" in refused.stderr.decode()
     assert "Traceback" not in refused.stderr.decode()
+
+
+def test_import_says_recognising_only_when_something_is_recognised(tmp_path):
+    db = str(tmp_path / "p.db")
+    path = tmp_path / "news.txt"
+    path.write_text(NEWS, encoding="utf-8")
+    first = margin("--db", db, "import", str(path), env_extra={"MARGIN_ENTITY_BACKEND": "rules"})
+    assert first.returncode == 0, first.stderr
+    err = first.stderr.decode()
+    assert "Recognising entities (rules)…" in err
+    assert "entities in 1 document (rules)" in err
+    # The same file again: a duplicate, nothing to recognise, nothing said of it.
+    again = margin("--db", db, "import", str(path), env_extra={"MARGIN_ENTITY_BACKEND": "rules"})
+    assert again.returncode == 0, again.stderr
+    err = again.stderr.decode()
+    assert "0 imported, 1 skipped as duplicates" in err
+    assert "Recognising entities" not in err
+    assert "entities in" not in err

@@ -18,9 +18,11 @@ from margin.store.entities.grouping import (
     group_for_document,
     group_mentions,
     mention_counts_by_label,
+    mention_role,
     restrict_to_document,
     spelling_variants,
 )
+from margin.store.entities.scoring import grouping_pair_scores, parse_markup, read_grouping_gold
 
 
 def mentions(*items: tuple[int, str, str]) -> list[Mention]:
@@ -54,15 +56,17 @@ def test_zelensky_spellings_are_one_person_counted_once_per_mention():
             (1, "PERSON", "Zelensky"),
             (1, "PERSON", "Zelensky"),
             (2, "PERSON", "Zelenskyy"),
+            (2, "PERSON", "Volodymyr Zelensky"),
             (3, "PERSON", "Zelenskiy"),
             (3, "PERSON", "Zelensky’s"),
+            (3, "PERSON", "V. Zelensky"),
         )
     )
     assert len(groups) == 1
     person = groups[0]
     assert person.canonical == "Volodymyr Zelensky"
     assert person.key == "PERSON:Volodymyr Zelensky"
-    assert person.count == 6
+    assert person.count == 8
     assert sum(person.variants.values()) == person.count
     assert person.variants["Zelensky"] == 2
 
@@ -186,7 +190,10 @@ def test_surname_follows_the_full_name_of_its_own_document():
     assert len(groups) == 2
 
 
-def test_surname_joins_the_only_full_name_in_the_corpus_that_ends_with_it():
+def test_surname_alone_in_its_document_does_not_join_a_full_name_from_another():
+    # Another document's full name says nothing of who a lone "Scholz" is
+    # here (the sample corpus's "Trump" became "Melania Trump" this way);
+    # lone "Scholz"es of several documents are the one entity "Scholz".
     groups = group_mentions(
         mentions(
             (1, "PERSON", "Olaf Scholz"),
@@ -194,7 +201,7 @@ def test_surname_joins_the_only_full_name_in_the_corpus_that_ends_with_it():
             (3, "PERSON", "Scholz"),
         )
     )
-    assert [(g.canonical, g.count) for g in groups] == [("Olaf Scholz", 3)]
+    assert sorted((g.canonical, g.count) for g in groups) == [("Olaf Scholz", 1), ("Scholz", 2)]
 
 
 def test_ambiguous_surname_across_documents_stays_separate():
@@ -230,11 +237,12 @@ def test_spelling_variant_of_a_surname_joins_the_full_name():
     groups = group_mentions(
         mentions(
             (1, "PERSON", "Volodymyr Zelenskyy"),
-            (2, "PERSON", "Zelensky"),
+            (1, "PERSON", "Zelensky"),
+            (2, "PERSON", "Volodymyr Zelensky"),
             (2, "PERSON", "Zelenskiy"),
         )
     )
-    assert [(g.canonical, g.count) for g in groups] == [("Volodymyr Zelenskyy", 3)]
+    assert [(g.canonical, g.count) for g in groups] == [("Volodymyr Zelenskyy", 4)]
 
 
 def test_name_without_middle_initial_joins_the_one_name_with_it():
@@ -242,7 +250,7 @@ def test_name_without_middle_initial_joins_the_one_name_with_it():
         mentions(
             (1, "PERSON", "Joseph R. Biden"),
             (2, "PERSON", "Joseph Biden"),
-            (3, "PERSON", "Biden"),
+            (2, "PERSON", "Biden"),
         )
     )
     assert [(g.canonical, g.count) for g in groups] == [("Joseph R. Biden", 3)]
@@ -306,7 +314,7 @@ def corpus() -> list[Mention]:
         (2, "GPE", "Russia"),
         (2, "PERSON", "Putin"),
         (2, "DATE", "Monday"),
-        (2, "PERSON", "Zelenskyy"),
+        (2, "PERSON", "V. Zelenskyy"),
         (2, "GPE", "U.S."),
         (3, "GPE", "Moscow"),
         (3, "NORP", "Russian"),
@@ -318,8 +326,9 @@ def corpus() -> list[Mention]:
 def test_order_is_label_then_count_then_name():
     groups = group_mentions(corpus())
     assert [(g.label, g.canonical, g.count) for g in groups] == [
-        ("PERSON", "Vladimir Putin", 3),
         ("PERSON", "Volodymyr Zelensky", 3),
+        ("PERSON", "Vladimir Putin", 2),
+        ("PERSON", "Putin", 1),
         ("NORP", "Russian", 1),
         ("ORG", "NATO", 1),
         ("GPE", "Russia", 3),
@@ -369,7 +378,7 @@ def test_document_view_keeps_corpus_names_with_document_counts():
     document = restrict_to_document(groups, 2)
     putin = group_of(document, "PERSON", "Putin")
     assert (putin.key, putin.count) == ("PERSON:Vladimir Putin", 2)
-    zelensky = group_of(document, "PERSON", "Zelenskyy")
+    zelensky = group_of(document, "PERSON", "V. Zelenskyy")
     assert (zelensky.canonical, zelensky.count) == ("Volodymyr Zelensky", 1)
     assert all(m.document_id == 2 for g in document for m in g.mentions)
 
@@ -408,3 +417,174 @@ def test_many_mentions_group_without_error():
     groups = group_mentions(many)
     assert sum(g.count for g in groups) == len(many)
     assert len(groups) == 500
+
+
+# --- people who share a surname ---------------------------------------------
+#
+# Documents written as ⟦surface|person⟧ markup (the grouping gold set's
+# format): the titles before a name are in the text, where grouping reads them.
+
+
+def people_corpus(*markups: str):
+    """(mentions, texts, people) of documents 1, 2, … written as markup."""
+    texts, found, people = {}, [], {}
+    for document_id, markup in enumerate(markups, 1):
+        text, spans = parse_markup(markup, labels=None)
+        texts[document_id] = text
+        for span in spans:
+            found.append(Mention(document_id, span.start, span.end, "PERSON", span.text))
+            people[(document_id, span.start, span.end)] = span.label
+    return found, texts, people
+
+
+def who(groups: Iterable[EntityGroup], people) -> list[tuple[str, list[str]]]:
+    """Each group's name and the people its mentions are, in order."""
+    return sorted((g.canonical, sorted(people[(m.document_id, m.start, m.end)]
+                                       for m in g.mentions)) for g in groups)
+
+
+def test_a_lone_trump_does_not_become_melania_trump_of_another_document():
+    # The sample corpus: "Trump" in four articles, "Melania Trump" in one.
+    found, texts, people = people_corpus(
+        "Ahead of President-elect ⟦Trump|donald⟧’s inauguration. Allies wait on ⟦Trump|donald⟧.",
+        "The talks between ⟦Trump|donald⟧ and the Kremlin ended without a deal.",
+        "A focus for US First Lady ⟦Melania Trump|melania⟧, who called ⟦Putin|putin⟧.",
+    )
+    groups = group_mentions(found, texts.get)
+    assert who(groups, people) == [("Melania Trump", ["melania"]), ("Putin", ["putin"]),
+                                   ("Trump", ["donald"] * 3)]
+
+
+def test_president_trump_is_not_first_lady_melania_trump_in_her_own_document():
+    found, texts, people = people_corpus(
+        "Under President ⟦Trump|donald⟧, Washington leads. President ⟦Trump|donald⟧ offered "
+        "talks. The ⟦Trump|donald⟧ administration pushed. US First Lady ⟦Melania Trump|melania⟧ "
+        "secured a line to Moscow.",
+    )
+    groups = group_mentions(found, texts.get)
+    melania = group_of(groups, "PERSON", "Melania Trump")
+    assert [people[(m.document_id, m.start, m.end)] for m in melania.mentions] == ["melania"]
+    # The titled ones are one other Trump; the untitled one could be either.
+    assert who(groups, people) == [("Melania Trump", ["melania"]), ("Trump", ["donald"]),
+                                   ("Trump", ["donald", "donald"])]
+
+
+def test_a_surname_joins_the_one_person_of_that_name_in_its_document():
+    found, texts, people = people_corpus(
+        "⟦Melania Trump|melania⟧ opened an exhibition. ⟦Mrs Trump|melania⟧ spoke about the "
+        "children. ⟦Trump|melania⟧ said it would travel.",
+    )
+    assert who(group_mentions(found, texts.get), people) == [
+        ("Melania Trump", ["melania"] * 3)]
+
+
+def test_a_surname_two_people_of_a_document_share_joins_the_one_its_title_fits():
+    found, texts, people = people_corpus(
+        "President ⟦Donald Trump|donald⟧ and First Lady ⟦Melania Trump|melania⟧ arrived. "
+        "President ⟦Trump|donald⟧ met the prince; ⟦Trump|donald⟧ spoke later.",
+    )
+    assert who(group_mentions(found, texts.get), people) == [
+        ("Donald Trump", ["donald", "donald"]), ("Melania Trump", ["melania"]),
+        ("Trump", ["donald"]),  # untitled: either of them, so neither
+    ]
+
+
+def test_the_clintons():
+    found, texts, people = people_corpus(
+        "Former President ⟦Bill Clinton|bill⟧ and former Secretary of State ⟦Hillary "
+        "Clinton|hillary⟧ attended. ⟦Mrs Clinton|hillary⟧ spoke; ⟦Mr Clinton|bill⟧ listened.",
+        "⟦Bill Clinton|bill⟧ signed the treaty. President ⟦Clinton|bill⟧ called it historic.",
+        "Secretary of State ⟦Hillary Clinton|hillary⟧ flew to Beijing. ⟦Clinton|hillary⟧ met "
+        "the minister.",
+        "Secretary of State ⟦Hillary Clinton|hillary⟧ defended what President ⟦Clinton|bill⟧ "
+        "had signed.",
+    )
+    groups = group_mentions(found, texts.get)
+    assert who(groups, people) == [
+        ("Bill Clinton", ["bill"] * 3), ("Clinton", ["bill"]), ("Clinton", ["bill"]),
+        ("Clinton", ["hillary"]), ("Hillary Clinton", ["hillary"] * 4),
+    ]
+
+
+def test_the_kims_of_north_korea():
+    found, texts, people = people_corpus(
+        "Leader ⟦Kim Jong Un|un⟧ watched with his sister ⟦Kim Yo Jong|yo⟧. ⟦Kim|un⟧ was pleased.",
+        "⟦Kim Yo Jong|yo⟧ issued a statement. ⟦Kim|yo⟧ warned Seoul.",
+        "⟦Kim Jong-un|un⟧ inspected a missile. ⟦Kim|un⟧ called it a deterrent.",
+    )
+    assert who(group_mentions(found, texts.get), people) == [
+        ("Kim", ["un"]), ("Kim Jong Un", ["un"] * 3), ("Kim Yo Jong", ["yo"] * 3)]
+
+
+def test_a_junior_is_not_his_father():
+    found, texts, people = people_corpus(
+        "⟦Donald Trump Jr.|junior⟧ spoke before his father, President ⟦Donald Trump|donald⟧. "
+        "⟦Trump|donald⟧ thanked the crowd.",
+        "⟦Donald Trump|donald⟧ flew home.",
+    )
+    assert who(group_mentions(found, texts.get), people) == [
+        ("Donald Trump", ["donald", "donald"]), ("Donald Trump Jr.", ["junior"]),
+        ("Trump", ["donald"])]
+
+
+def test_lone_names_of_several_documents_are_one_entity_unless_their_titles_conflict():
+    found, texts, people = people_corpus(
+        "President ⟦Trump|donald⟧ signed the order. ⟦Trump|donald⟧ said prices would fall.",
+        "The talks between ⟦Trump|donald⟧ and the Kremlin ended.",
+        "First Lady ⟦Trump|melania⟧ hosted the spouses. ⟦Mrs Trump|melania⟧ left early.",
+    )
+    assert who(group_mentions(found, texts.get), people) == [
+        ("Trump", ["donald"]),  # untitled, among Trumps of other titles: unknown
+        ("Trump", ["donald", "donald"]), ("Trump", ["melania", "melania"])]
+    found, texts, people = people_corpus(*(
+        "President ⟦Trump|donald⟧ signed the order. ⟦Trump|donald⟧ said prices would fall.",
+        "The talks between ⟦Trump|donald⟧ and the Kremlin ended.",
+    ))
+    assert who(group_mentions(found, texts.get), people) == [("Trump", ["donald"] * 3)]
+
+
+def test_titles_read_before_a_name_in_the_text():
+    text = "Ukraine’s former president Joe Biden met US First Lady Melania Trump and Mr. Smith"
+    role = {surface: mention_role(Mention(1, text.index(surface),
+                                          text.index(surface) + len(surface), "PERSON", surface),
+                                  text)
+            for surface in ("Joe Biden", "Melania Trump", "Smith")}
+    assert role == {"Joe Biden": (None, "president"), "Melania Trump": ("f", "first lady"),
+                    "Smith": ("m", None)}
+    # Lower-case words are titles only if they usually are.
+    text = "In general Trump agreed"
+    start = text.index("Trump")
+    assert mention_role(Mention(1, start, start + 5, "PERSON", "Trump"), text) == (None, None)
+
+
+# --- the gold set, and the panel agreeing with the review ---------------------
+
+
+def test_grouping_puts_no_two_people_together_on_the_gold_set():
+    gold = read_grouping_gold()
+    assert len(gold.names) >= 25
+    scores = grouping_pair_scores(group_mentions(gold.mentions, gold.texts.get), gold.people)
+    assert scores.wrong == 0, scores.wrong_pairs  # precision: 1.0
+    # What that costs (bench/entity_grouping_bench.py prints it): lone names
+    # stay apart from the full names of other documents.
+    assert scores.recall >= 0.45
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_each_document_of_the_corpus_is_grouped_as_that_document_alone(seed):
+    # The entity panel groups one document; the review, the corpus. Each
+    # document's part of the corpus's grouping is that document's grouping.
+    gold = read_grouping_gold()
+    rng = random.Random(seed)
+    chosen = rng.sample(sorted(gold.names), rng.randint(2, len(gold.names)))
+    found = [m for m in gold.mentions if m.document_id in chosen]
+    rng.shuffle(found)
+    corpus_groups = group_mentions(found, gold.texts.get)
+
+    def partition(groups):
+        return sorted(sorted((m.start, m.end) for m in g.mentions) for g in groups)
+
+    for document_id in chosen:
+        alone = group_for_document([m for m in found if m.document_id == document_id],
+                                   gold.texts[document_id])
+        assert partition(restrict_to_document(corpus_groups, document_id)) == partition(alone)

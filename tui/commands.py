@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from margin.store.errors import NotFound, StoreError
+from margin.store.util import plural
 from margin.tui.cli_options import db_options as _db_options
 from margin.tui.cli_options import settings_for as _settings
 from margin.tui.launch import VERSION, Settings, open_store, run_app
@@ -87,6 +88,8 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
         EntitiesProgress,
         ImportFinished,
         ImportOptions,
+        ImportStarted,
+        SourceDone,
         import_sources,
     )
 
@@ -97,14 +100,24 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
                             backend=resolve_entity_backend(backend, load_config()))
     show_progress = not as_json and sys.stderr.isatty()
     report = None
+    # The opening lines ("Recognising entities…") wait until something is
+    # recognised: an import of duplicates only has nothing to recognise.
+    opening: tuple = ()
     # The report's lines as they come: results on stdout, the rest on stderr.
     for event in import_sources(db, paths, options, stdin=sys.stdin.buffer.read):
+        lines = event.lines
+        if isinstance(event, ImportStarted):
+            opening, lines = event.lines, ()
+        elif opening and (isinstance(event, EntitiesProgress) or (
+                isinstance(event, SourceDone)
+                and (event.result.entities is not None or event.result.document_ids))):
+            opening, lines = (), opening + lines
+        if not as_json:
+            for line in lines:
+                click.echo(line.text, err=not line.is_result)
         if isinstance(event, EntitiesProgress) and show_progress:
             click.echo(f"\rrecognising entities: {event.done}/{event.total}", err=True,
                        nl=event.done == event.total)
-        if not as_json:
-            for line in event.lines:
-                click.echo(line.text, err=not line.is_result)
         if isinstance(event, ImportFinished):
             report = event.report
     if as_json:
@@ -139,7 +152,7 @@ def _recognise(db, document_ids: list[int], backend: str | None):
     if show:
         click.echo("", err=True)
     click.echo(
-        f"{summary.entities:,} entities in {summary.documents} documents "
+        f"{plural(summary.entities, 'entity')} in {plural(summary.documents, 'document')} "
         f"({summary.backend}, {summary.seconds:.1f} s)",
         err=True,
     )

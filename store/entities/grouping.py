@@ -17,8 +17,11 @@ every mention of one entity across the corpus. Both need "Zelensky",
    ("Zelensky", "Zelenskyy", "Zelenskiy"); a two-token name joins the one
    longer name with the same first and last token ("Joseph Biden" → "Joseph
    R. Biden"); a single token joins the full name it is the last (or first)
-   token of within the same document, else the one full name in the corpus
-   that ends with it. Whenever more than one name would fit, nothing joins.
+   token of within the same document, if no other person of that name is
+   there and the titles before them do not conflict ("President Trump" is
+   not "First Lady Melania Trump"); never a full name of another document.
+   Whenever more than one person would fit, nothing joins. A suffix keeps a
+   name apart ("Donald Trump Jr." is not "Donald Trump").
 4. **NORP plurals**: "Ukrainians" joins "Ukrainian" when both occur.
 
 Fuzzy matching is used for people only. Place, nationality and organisation
@@ -47,7 +50,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import chain
@@ -71,7 +74,7 @@ _POSSESSIVE_DISPLAY_LABELS = frozenset({"PERSON", "NORP", "GPE", "LOC"})
 # papal titles are kept: for monarchs they are how the name is written
 # ("King Charles", "Queen Elizabeth II").
 _PERSON_TITLES = frozenset(
-    ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord", "lady", "president", "vice", "prime", "minister", "chancellor", "premier", "secretary", "deputy", "foreign", "home", "defence", "defense", "interior", "finance", "health", "state", "of", "senator", "sen", "rep", "representative", "congressman", "congresswoman", "gov", "governor", "mayor", "judge", "justice", "ambassador", "general", "gen", "colonel", "col", "lieutenant", "lt", "captain", "capt", "sergeant", "sgt", "admiral", "adm", "commander", "marshal", "rev", "reverend", "chairman", "chairwoman", "chair", "ceo", "former", "late", "acting"]
+    ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord", "lady", "president", "vice", "prime", "minister", "chancellor", "premier", "secretary", "deputy", "foreign", "home", "defence", "defense", "interior", "finance", "health", "state", "of", "senator", "sen", "rep", "representative", "congressman", "congresswoman", "gov", "governor", "mayor", "judge", "justice", "ambassador", "general", "gen", "colonel", "col", "lieutenant", "lt", "captain", "capt", "sergeant", "sgt", "admiral", "adm", "commander", "marshal", "rev", "reverend", "chairman", "chairwoman", "chair", "ceo", "former", "late", "acting", "first", "elect", "madam", "madame", "mme"]
 )
 _PERSON_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
@@ -170,11 +173,10 @@ def _normalise(surface: str) -> str:
 
 
 def _person_tokens(normalised: str) -> list[str]:
+    # A suffix stays: "Donald Trump Jr." is not "Donald Trump".
     tokens = normalised.split()
     while len(tokens) > 1 and tokens[0] in _PERSON_TITLES:
         del tokens[0]
-    while len(tokens) > 1 and tokens[-1] in _PERSON_SUFFIXES:
-        del tokens[-1]
     return tokens
 
 
@@ -390,29 +392,151 @@ def _token_representatives(tokens: Iterable[str]) -> dict[str, str]:
 _Route = tuple  # a hashable entity identifier, always starting with the label
 
 
-def _route_people(
-    units: dict[str, list[str]], key_documents: dict[str, set[int]]
-) -> tuple[dict[str, _Route], dict[str, dict[int, _Route]]]:
-    """PERSON routing: ``units`` maps each key to its surfaces, and
-    ``key_documents`` each key to the documents it occurs in.
+# People are grouped in two steps, so that what the entity panel shows for
+# one document is exactly what the corpus grouping holds for it:
+#
+# 1. Within each document, from that document's mentions alone: full names
+#    join their variants; a lone name ("Trump", "Boris") joins the one full
+#    name of that document it ends (or starts) with, when no other person
+#    with that name is there and the titles do not conflict.
+# 2. Across documents, whole document groups join: a full name with the same
+#    full name elsewhere; a lone name that no full name of its document
+#    explained with the same lone name elsewhere (the entity "Trump", not a
+#    guess at which Trump), unless their titles conflict.
+#
+# Never across documents: a lone name and a full name (a document about
+# Melania Trump says nothing of who "Trump" is in another).
 
-    Returns the route of each surface written as a full name, and for each
-    single-token surface its route per document.
-    """
-    tokens_of = {key: tuple(key.split()) for key in units}
-    representative = _token_representatives(t for tokens in tokens_of.values() for t in tokens)
-    signature = {
-        key: tuple([representative.get(token, token) for token in tokens])
-        for key, tokens in tokens_of.items()
-    }
-    full_names = sorted({name for name in signature.values() if len(name) > 1})
+# Title words that say who a person is: (gender, office). A person's titles
+# conflict when two say different genders or different offices, so
+# "President Trump" is not "First Lady Melania Trump", nor "Mrs Clinton"
+# "Mr Clinton". Honorifics without either ("Dr") say nothing.
+_MALE = frozenset({"mr", "sir", "lord", "king", "prince", "congressman", "chairman"})
+_FEMALE = frozenset({"mrs", "ms", "miss", "madam", "madame", "mme", "dame", "lady", "queen",
+                     "princess", "congresswoman", "chairwoman"})
+_OFFICES = {
+    "president": "president", "premier": "prime minister", "chancellor": "chancellor",
+    "secretary": "secretary", "senator": "senator", "sen": "senator",
+    "governor": "governor", "gov": "governor", "mayor": "mayor", "minister": "minister",
+    "ambassador": "ambassador", "judge": "judge", "justice": "judge",
+    "rep": "representative", "representative": "representative",
+    "congressman": "representative", "congresswoman": "representative",
+    "general": "general", "gen": "general", "ceo": "ceo", "chairman": "chair",
+    "chairwoman": "chair", "chair": "chair", "king": "monarch", "queen": "monarch",
+    "prince": "prince", "princess": "prince", "pope": "pope",
+}
+# Words read before a mention (and dropped from the front of a name) as its
+# title: the titles above, their qualifiers and the words of longer titles.
+_TITLE_WORDS = _PERSON_TITLES | _MALE | _FEMALE | frozenset(_OFFICES)
+_LOWER_TITLE_WORDS = frozenset({
+    "president", "former", "vice", "prime", "minister", "secretary", "senator", "governor",
+    "mayor", "ambassador", "chancellor", "deputy", "foreign", "first", "lady", "elect", "of",
+    "state", "mr", "mrs", "ms", "dr",
+})
+# Up to six words right before a mention, separated by spaces only.
+_WORDS_BEFORE = re.compile(r"(?:[^\W\d_][\w.'’\-]*[ \u00a0]+){1,6}$")
+
+_Role = tuple  # (gender or None, office or None)
+_NO_ROLE: _Role = (None, None)
+
+
+def _role(words: Iterable[str]) -> _Role:
+    """(gender, office) that title words (normalised, in order) give."""
+    words = list(words)
+    if not words:
+        return _NO_ROLE
+    gender = office = None
+    present = set(words)
+    if "first" in present and "lady" in present:
+        return ("f", "first lady")
+    for word in words:
+        if word in _MALE:
+            gender = "m"
+        elif word in _FEMALE:
+            gender = "f"
+        if word in _OFFICES:
+            office = _OFFICES[word]
+    if office == "minister" and "prime" in present:
+        office = "prime minister"
+    if office is not None and ({"vice", "deputy"} & present):
+        office = "deputy " + office
+    return (gender, office)
+
+
+def _conflict(a: _Role, b: _Role) -> bool:
+    return ((a[0] is not None and b[0] is not None and a[0] != b[0])
+            or (a[1] is not None and b[1] is not None and a[1] != b[1]))
+
+
+def _roles_conflict(a: Iterable[_Role], b: Iterable[_Role]) -> bool:
+    b = list(b)
+    return any(_conflict(x, y) for x in a for y in b)
+
+
+def _joined(roles: Iterable[_Role]) -> _Role:
+    """One role from compatible ones ((m, None) and (None, president))."""
+    gender = office = None
+    for role_gender, role_office in roles:
+        gender = gender or role_gender
+        office = office or role_office
+    return (gender, office)
+
+
+def _title_words(words: list[str]) -> list[str]:
+    """The title words at the end of ``words`` (as written in the text): a
+    capitalised title word, or one of the few that are titles in lower case
+    too ("former president Joe Biden"; "in general Trump" is no general)."""
+    titles: list[str] = []
+    for word in reversed(words):
+        parts = _DOTS.sub(" ", _DASHES.sub(" ", word.translate(_APOSTROPHES))).split()
+        if not parts or not all(
+            part.casefold() in (_TITLE_WORDS if part[0].isupper() else _LOWER_TITLE_WORDS)
+            for part in parts
+        ):
+            break
+        titles[:0] = [part.casefold() for part in parts]
+    return titles
+
+
+@lru_cache(maxsize=1 << 16)
+def _own_titles(surface: str) -> tuple[str, ...]:
+    """The title words at the front of a mention ("President Trump")."""
+    words = _normalise(surface).split()
+    titles = []
+    while len(words) > 1 and words[0] in _TITLE_WORDS:
+        titles.append(words.pop(0))
+    return tuple(titles)
+
+
+def mention_role(mention: Mention, text: str | None) -> _Role:
+    """Who the title before a person's name (or at the front of the mention)
+    says they are: "US First Lady Melania Trump" → ("f", "first lady")."""
+    words = list(_own_titles(mention.text))
+    if text is not None and 0 < mention.start <= len(text) and text[mention.start - 1] in " \u00a0":
+        before = _WORDS_BEFORE.search(text, max(0, mention.start - 80), mention.start)
+        if before is not None:
+            words[:0] = _title_words(before.group().split())
+    return _role(words) if words else _NO_ROLE
+
+
+def _surname_tokens(tokens: tuple[str, ...]) -> tuple[str, str]:
+    """(first, last) name tokens of a full name, a suffix ("Jr") skipped."""
+    end = len(tokens)
+    while end > 1 and tokens[end - 1] in _PERSON_SUFFIXES:
+        end -= 1
+    return tokens[0], tokens[end - 1]
+
+
+def _people_of(names: Iterable[tuple[str, ...]]) -> _UnionFind:
+    """Full names (token tuples) joined into people: a two-token name joins
+    the one longer name with the same ends ("joseph biden" → "joseph r
+    biden"; with two such names, "george w bush" and "george h w bush", it
+    stays apart), an initial the one name it abbreviates ("j smith" → "john
+    smith")."""
+    full_names = sorted(set(names))
     people = _UnionFind()
     for name in full_names:
         people.find(name)
-
-    # A two-token name joins the one longer name with the same ends
-    # ("joseph biden" → "joseph r biden"); with two candidates ("george w
-    # bush", "george h w bush") it stays apart.
     by_ends: dict[tuple[str, str], list[tuple[str, ...]]] = defaultdict(list)
     by_last: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for name in full_names:
@@ -424,7 +548,6 @@ def _route_people(
             candidates = {people.find(longer) for longer in by_ends.get(name, ())}
             if len(candidates) == 1:
                 people.union(name, candidates.pop())
-    # An initial joins the one name it abbreviates ("j smith" → "john smith").
     for name in full_names:
         if len(name[0]) == 1:
             candidates = {
@@ -434,48 +557,190 @@ def _route_people(
             }
             if len(candidates) == 1:
                 people.union(name, candidates.pop())
+    return people
 
-    # Last (or first) token → document → the person named in full there,
-    # or None when several are; and last token → the same across the
-    # corpus. Plain dicts of one value each: this runs once per (name,
-    # document) pair, so it avoids building a set for every pair.
-    route: dict[str, _Route] = {}
-    in_document_last: dict[str, dict[int, _Route | None]] = defaultdict(dict)
-    in_document_first: dict[str, dict[int, _Route | None]] = defaultdict(dict)
-    corpus_last: dict[str, _Route | None] = {}
-    singles: list[str] = []
-    for key, surfaces in units.items():
-        name = signature[key]
-        if len(name) < 2:
-            singles.append(key)
+
+def _local_representatives(
+    tokens: set[str], corpus_representative: dict[str, str]
+) -> dict[str, str]:
+    """Spelling-variant representatives among one document's tokens alone:
+    what grouping that document by itself finds (a chain of variants through
+    another document's spelling does not join two of this one's)."""
+    clusters: dict[str, list[str]] = defaultdict(list)
+    for token in tokens:
+        if token in corpus_representative:
+            clusters[corpus_representative[token]].append(token)
+    local: dict[str, str] = {}
+    for members in clusters.values():
+        if len(members) < 2:
             continue
-        person = ("PERSON", "full", people.find(name))
-        route.update(dict.fromkeys(surfaces, person))
-        corpus_last[name[-1]] = person if corpus_last.get(name[-1], person) == person else None
-        for seen in (in_document_last[name[-1]], in_document_first[name[0]]):
-            for document_id in key_documents[key]:
-                seen[document_id] = person if seen.get(document_id, person) == person else None
+        sets = _UnionFind()
+        members.sort()
+        for index, token in enumerate(members):
+            sets.find(token)
+            for other in members[index + 1:]:
+                if spelling_variants(token, other):
+                    sets.union(token, other)
+        local.update((token, sets.find(token)) for token in members)
+    return local
 
-    route_by_document: dict[str, dict[int, _Route]] = {}
-    for key in singles:
-        token = signature[key][0] if signature[key] else ""
-        alone = ("PERSON", "single", token)
-        last = in_document_last.get(token, {})
-        first = in_document_first.get(token, {})
-        across_corpus = corpus_last.get(token)
-        per_document: dict[int, _Route] = {}
-        for document_id in key_documents[key]:
-            if document_id in last:
-                person = last[document_id]
-            elif document_id in first:
-                person = first[document_id]
+
+def _route_people(
+    ordered: list[Mention],
+    positions: list[int],
+    key_of: dict[str, str],
+    text_of: Callable[[int], str | None] | None,
+) -> list[_Route | None]:
+    """The entity (route) of each PERSON mention, by position (None: not a
+    PERSON mention)."""
+    tokens_of = {key: tuple(key.split()) for key in set(key_of.values())}
+    corpus_representative = _token_representatives(
+        token for tokens in tokens_of.values() for token in tokens)
+    corpus_signature = {
+        key: tuple(corpus_representative.get(token, token) for token in tokens)
+        for key, tokens in tokens_of.items()
+    }
+    corpus_people = _people_of(name for name in corpus_signature.values() if len(name) > 1)
+
+    by_document: dict[int, list[int]] = defaultdict(list)
+    for position in positions:
+        by_document[ordered[position].document_id].append(position)
+
+    # Indexed by position (a list: faster than a dict of 100,000 ints).
+    route: list[_Route | None] = [None] * len(ordered)
+    # Lone names that no full name of their document explains, which may be
+    # the same entity elsewhere: token → [(document, title, positions)].
+    loose: dict[str, list[tuple[int, _Role, list[int]]]] = defaultdict(list)
+    for document_id, document_positions in by_document.items():
+        document = _DocumentPeople(document_id, document_positions, ordered, key_of, tokens_of,
+                                   corpus_representative)
+        text = text_of(document_id) if text_of is not None else None
+        document.route(text, corpus_signature, corpus_people, route, loose)
+
+    for token, groups in loose.items():
+        agree = _agree(role for _document, role, _positions in groups)
+        for document_id, role, group_positions in groups:
+            if agree:
+                target = ("PERSON", "alone", token)
+            elif role != _NO_ROLE:  # titles that conflict: one entity per title
+                target = ("PERSON", "alone", token, role)
+            else:  # no title, among others that conflict: which one is unknown
+                target = ("PERSON", "in", document_id, token)
+            for position in group_positions:
+                route[position] = target
+    return route
+
+
+def _agree(roles: Iterable[_Role]) -> bool:
+    """Whether no two of ``roles`` conflict."""
+    roles = set(roles)
+    roles.discard(_NO_ROLE)
+    if len(roles) < 2:
+        return True
+    roles = sorted(roles, key=repr)
+    return not any(_conflict(a, b) for index, a in enumerate(roles) for b in roles[index + 1:])
+
+
+class _DocumentPeople:
+    """Step 1 for one document: its people from its own mentions alone."""
+
+    def __init__(self, document_id, positions, ordered, key_of, tokens_of, corpus_representative):
+        self.document_id = document_id
+        self.positions = positions
+        self.ordered = ordered
+        self.key_of = key_of
+        self.tokens_of = tokens_of
+        self.corpus_representative = corpus_representative
+        keys = {key_of[ordered[position].text] for position in positions}
+        local = _local_representatives(
+            {token for key in keys for token in tokens_of[key]}, corpus_representative)
+        self.signature = {key: tuple(local.get(token, token) for token in tokens_of[key])
+                          for key in keys}
+
+    def route(self, text, corpus_signature, corpus_people, route, loose) -> None:
+        """Route the document's full names to their corpus entity and its
+        lone names to the one person they name here; set the other lone
+        names aside in ``loose`` (or keep them to this document)."""
+        ordered, signature, document_id = self.ordered, self.signature, self.document_id
+        people = _people_of(name for name in signature.values() if len(name) > 1)
+        roles = {position: mention_role(ordered[position], text) for position in self.positions}
+
+        person_keys: dict[tuple, set[str]] = defaultdict(set)
+        person_roles: dict[tuple, set[_Role]] = defaultdict(set)
+        lone: dict[str, list[int]] = defaultdict(list)
+        full: list[tuple[int, tuple]] = []
+        for position in self.positions:
+            key = self.key_of[ordered[position].text]
+            name = signature[key]
+            if len(name) > 1:
+                person = people.find(name)
+                person_keys[person].add(key)
+                person_roles[person].add(roles[position])
+                full.append((position, person))
             else:
-                person = across_corpus
-            # No full name, or several ("Smith" with John and Jane Smith):
-            # the bare name is an entity of its own.
-            per_document[document_id] = person or alone
-        route_by_document.update(dict.fromkeys(units[key], per_document))
-    return route, route_by_document
+                lone[name[0] if name else ""].append(position)
+
+        targets: dict[tuple, _Route] = {}
+        for person, keys in person_keys.items():
+            fullest = max(keys, key=lambda key: (len(self.tokens_of[key]), key))
+            targets[person] = ("PERSON", "full", corpus_people.find(corpus_signature[fullest]))
+        twice = {target for target, n in Counter(targets.values()).items() if n > 1}
+        for person, target in targets.items():
+            # Two people of this document that would be one in the corpus (a
+            # spelling that joins them elsewhere) stay this document's own.
+            if target in twice:
+                targets[person] = ("PERSON", "in", document_id, person)
+        for position, person in full:
+            route[position] = targets[person]
+
+        by_last: dict[str, set[tuple]] = defaultdict(set)
+        by_first: dict[str, set[tuple]] = defaultdict(set)
+        for person, keys in person_keys.items():
+            for key in keys:
+                first, last = _surname_tokens(signature[key])
+                by_last[last].add(person)
+                by_first[first].add(person)
+
+        for token, lone_positions in lone.items():
+            candidates = sorted(by_last.get(token) or by_first.get(token) or ())
+            if not candidates and all(roles[p] == _NO_ROLE for p in lone_positions):
+                # The usual lone name: no title, nobody of that name here.
+                loose[self.corpus_representative.get(token, token)].append(
+                    (document_id, _NO_ROLE, lone_positions))
+                continue
+            by_role: dict[_Role, list[int]] = defaultdict(list)
+            for position in lone_positions:
+                by_role[roles[position]].append(position)
+            # Titles no person named here can have: someone else of that name.
+            others = {role for role in by_role if role != _NO_ROLE
+                      and all(_roles_conflict([role], person_roles[c]) for c in candidates)}
+            free: list[int] = []  # none of the people named here
+            unsure: list[int] = []  # one of them, or someone else: unknown
+            for role, role_positions in by_role.items():
+                fitting = [c for c in candidates
+                           if not _roles_conflict([role], person_roles[c])]
+                rivals = any(not _conflict(role, other) for other in others if other != role)
+                if len(fitting) == 1 and not rivals:
+                    for position in role_positions:
+                        route[position] = targets[fitting[0]]
+                elif not fitting and (role != _NO_ROLE or not candidates):
+                    free += role_positions
+                else:
+                    unsure += role_positions
+            corpus_token = self.corpus_representative.get(token, token)
+            if free:
+                free_roles = {roles[p] for p in free} - {_NO_ROLE}
+                if _agree(free_roles):
+                    loose[corpus_token].append((document_id, _joined(free_roles), free))
+                else:  # "President Trump" and "First Lady Trump", no full names
+                    for role in sorted(free_roles, key=repr):
+                        loose[corpus_token].append(
+                            (document_id, role, [p for p in free if roles[p] == role]))
+                    unsure += [p for p in free if roles[p] == _NO_ROLE]
+            # Who they are is unknown; they stay this document's, apart
+            # where their titles differ ("Mr Clinton", "Mrs Clinton").
+            for position in unsure:
+                route[position] = ("PERSON", "in", document_id, token, roles[position])
 
 
 def _route_plain(label: str, units: dict[str, list[str]]) -> dict[str, _Route]:
@@ -534,8 +799,18 @@ def _sort_key(group: EntityGroup) -> tuple:
     return (order, group.label, -group.count, group.canonical.casefold(), group.canonical)
 
 
-def group_mentions(mentions: Iterable[Mention]) -> list[EntityGroup]:
-    """Mentions grouped into entities.
+def group_mentions(
+    mentions: Iterable[Mention], text_of: Callable[[int], str | None] | None = None
+) -> list[EntityGroup]:
+    """Mentions grouped into entities: the one grouping of the entity panel
+    (one document's mentions) and the review (the corpus's).
+
+    ``text_of(document_id)`` gives a document's text, to read the titles
+    written before people's names ("First Lady Melania Trump"); without it
+    only titles inside a mention count. A document's people are grouped
+    from its own mentions alone, so the corpus's grouping holds, for each
+    document, exactly the groups of grouping that document by itself (with
+    names and keys that may come from other documents).
 
     Sorted by label (in :data:`margin.store.entities.ALL_LABELS` order, unknown
     labels last), then by mention count, most first, then by name. The result
@@ -545,7 +820,6 @@ def group_mentions(mentions: Iterable[Mention]) -> list[EntityGroup]:
     # Work on positions in (document, offset) order: a group's mentions are
     # then its sorted positions, and sorting plain ints is cheap.
     ordered = sorted(mentions, key=_position)
-    document_ids = list(map(_DOCUMENT_ID, ordered))
     by_surface: dict[tuple[str, str], list[int]] = defaultdict(list)
     for position, surface in enumerate(map(_SURFACE, ordered)):
         by_surface[surface].append(position)
@@ -561,28 +835,17 @@ def group_mentions(mentions: Iterable[Mention]) -> list[EntityGroup]:
             for text, target in _route_plain(label, label_units).items():
                 runs[target].append((text, by_surface[(label, text)]))
             continue
-        key_documents = {
-            key: set(
-                map(
-                    document_ids.__getitem__,
-                    chain.from_iterable(by_surface[(label, text)] for text in texts),
-                )
-            )
-            for key, texts in label_units.items()
-        }
-        full_names, lone_names = _route_people(label_units, key_documents)
-        for text, target in full_names.items():
-            runs[target].append((text, by_surface[(label, text)]))
-        for text, per_document in lone_names.items():
-            targets = set(per_document.values())
-            if len(targets) == 1:  # the usual case: every document agrees
-                runs[targets.pop()].append((text, by_surface[(label, text)]))
-                continue
-            split: dict[_Route, list[int]] = defaultdict(list)
-            for position in by_surface[(label, text)]:
-                split[per_document[document_ids[position]]].append(position)
-            for target, positions in split.items():
-                runs[target].append((text, positions))
+        positions = list(chain.from_iterable(by_surface[(label, text)]
+                                             for texts in label_units.values() for text in texts))
+        key_of = {text: key for key, texts in label_units.items() for text in texts}
+        person_route = _route_people(ordered, positions, key_of, text_of)
+        for texts in label_units.values():
+            for text in texts:
+                split: dict[_Route, list[int]] = defaultdict(list)
+                for position in by_surface[(label, text)]:
+                    split[person_route[position]].append(position)
+                for target, target_positions in split.items():
+                    runs[target].append((text, target_positions))
 
     groups: list[EntityGroup] = []
     for target, target_runs in runs.items():
@@ -605,14 +868,12 @@ def group_mentions(mentions: Iterable[Mention]) -> list[EntityGroup]:
     return groups
 
 
-def group_for_document(mentions: Iterable[Mention]) -> list[EntityGroup]:
-    """:func:`group_mentions` for the mentions of one document alone.
-
-    Without the rest of the corpus a lone surname only joins a full name
-    written in the same document; use :func:`restrict_to_document` on the
-    corpus grouping to show a document with the corpus's names and keys.
-    """
-    return group_mentions(mentions)
+def group_for_document(mentions: Iterable[Mention], text: str | None = None) -> list[EntityGroup]:
+    """:func:`group_mentions` for the mentions of one document (its ``text``
+    gives the titles before names): the groups its part of the corpus's
+    grouping has; :func:`restrict_to_document` on the corpus grouping gives
+    them the corpus's names and keys."""
+    return group_mentions(mentions, None if text is None else (lambda _document: text))
 
 
 def restrict_to_document(groups: Iterable[EntityGroup], document_id: int) -> list[EntityGroup]:

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,8 +55,12 @@ class GoldDocument:
     entities: tuple[EntitySpan, ...]
 
 
-def parse_markup(markup: str, *, source: str = "<markup>") -> tuple[str, list[EntitySpan]]:
-    """Split ``⟦surface|LABEL⟧`` markup into plain text and its entities."""
+def parse_markup(
+    markup: str, *, source: str = "<markup>", labels: Collection[str] | None = MAIN_LABELS
+) -> tuple[str, list[EntitySpan]]:
+    """Split ``⟦surface|LABEL⟧`` markup into plain text and its entities
+    (``labels``: those allowed after the bar; None: any word, such as the
+    grouping gold set's person ids)."""
     pieces: list[str] = []
     entities: list[EntitySpan] = []
     length = 0  # len("".join(pieces)), kept as we go
@@ -71,7 +76,7 @@ def parse_markup(markup: str, *, source: str = "<markup>") -> tuple[str, list[En
         where = match.start()
         if not separator:
             _fail(source, markup, where, f"no '|LABEL' in {match.group()!r}")
-        if label not in MAIN_LABELS:
+        if labels is not None and label not in labels:
             _fail(source, markup, where, f"label {label!r} is not one of {', '.join(MAIN_LABELS)}")
         if not surface:
             _fail(source, markup, where, "empty entity")
@@ -246,3 +251,88 @@ def format_table(scores: Scores) -> str:
     lines.append("-" * len(header))
     lines.append(row("micro", scores.labelled_micro, scores.unlabelled_micro))
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ grouping
+
+GROUPING_GOLD = _REPO / "tests" / "data" / "entities" / "grouping_gold.txt"
+
+
+@dataclass(frozen=True)
+class GroupingGold:
+    """Documents whose person mentions say who they are (grouping_gold.txt)."""
+
+    names: dict[int, str]  # document id → the name after "==="
+    texts: dict[int, str]
+    mentions: list  # of grouping.Mention, all PERSON
+    people: dict[tuple[int, int, int], str]  # (document, start, end) → person id
+
+
+def read_grouping_gold(path: str | os.PathLike[str] = GROUPING_GOLD) -> GroupingGold:
+    """The grouping gold set: ``=== name`` starts a document, every person
+    mention is ``⟦surface|person-id⟧``, ``#`` lines are comments."""
+    from margin.store.entities.grouping import Mention
+
+    names: dict[int, str] = {}
+    bodies: dict[int, list[str]] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        if line.startswith("=== "):
+            document_id = len(names) + 1
+            names[document_id] = line[4:].strip()
+            bodies[document_id] = []
+        elif names:
+            bodies[len(names)].append(line)
+    texts: dict[int, str] = {}
+    mentions = []
+    people: dict[tuple[int, int, int], str] = {}
+    for document_id, lines in bodies.items():
+        text, spans = parse_markup("\n".join(lines).strip(), labels=None,
+                                   source=f"{path}: {names[document_id]}")
+        texts[document_id] = text
+        for span in spans:
+            mentions.append(Mention(document_id, span.start, span.end, "PERSON", span.text))
+            people[(document_id, span.start, span.end)] = span.label
+    return GroupingGold(names, texts, mentions, people)
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """Pairs of mentions grouped together: of one person (right) or of two
+    (wrong); and the pairs of one person in the gold set."""
+
+    right: int
+    wrong: int
+    gold: int
+    wrong_pairs: tuple = ()  # (surface, person, surface, person, document) examples
+
+    @property
+    def precision(self) -> float:
+        grouped = self.right + self.wrong
+        return self.right / grouped if grouped else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.right / self.gold if self.gold else 1.0
+
+
+def grouping_pair_scores(groups: Iterable, people: dict[tuple[int, int, int], str]) -> PairScores:
+    """Score a grouping (groups of mentions) against the gold persons."""
+    right = wrong = 0
+    examples = []
+    for group in groups:
+        persons = Counter(people[(m.document_id, m.start, m.end)] for m in group.mentions)
+        total = sum(persons.values())
+        same = sum(n * (n - 1) // 2 for n in persons.values())
+        right += same
+        wrong += total * (total - 1) // 2 - same
+        if len(persons) > 1:
+            seen = {}
+            for m in group.mentions:
+                seen.setdefault(people[(m.document_id, m.start, m.end)], m)
+            (a_person, a), (b_person, b) = list(seen.items())[:2]
+            examples.append((a.text, a_person, b.text, b_person, group.canonical))
+    totals = Counter(people.values())
+    gold = sum(n * (n - 1) // 2 for n in totals.values())
+    return PairScores(right, wrong, gold, tuple(examples))

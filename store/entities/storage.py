@@ -271,8 +271,18 @@ def corpus_entities(db: Database, label: str | None = None) -> list[StoredEntity
 
 
 def corpus_groups(db: Database, label: str | None = None) -> list[EntityGroup]:
-    """The corpus's mentions grouped into real-world entities."""
-    return group_mentions(entity.as_mention() for entity in corpus_entities(db, label))
+    """The corpus's mentions grouped into real-world entities (each
+    document's part as the entity panel groups that document alone)."""
+    texts: dict[int, str] = {}
+
+    def text_of(document_id: int) -> str:
+        if document_id not in texts:
+            texts.clear()  # one document at a time: grouping asks in order
+            texts[document_id] = document_text(db, document_id)
+        return texts[document_id]
+
+    return group_mentions((entity.as_mention() for entity in corpus_entities(db, label)),
+                          text_of)
 
 
 # ----------------------------------------------------- review and coding

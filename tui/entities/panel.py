@@ -18,6 +18,7 @@ from textual.widgets import Tree
 
 from margin.store.entities import ALL_LABELS
 from margin.store.entities.grouping import EntityGroup
+from margin.store.util import plural
 from margin.tui.cells import fit
 from margin.tui.entities.styles import entity_style
 from margin.tui.reader.wrapping import display_text
@@ -45,6 +46,11 @@ class EntityPanel(Tree[PanelEntry]):
                 tooltip="Review this entity's (or type's) mentions in all documents and code them"),
         Binding("escape,E", "close", "Close", id="entities.close",
                 tooltip="Close the entity panel"),
+        # Vim keys as in the reader and the review (the tree has arrows only).
+        Binding("j", "cursor_down", "Down", show=False, id="entities.down",
+                tooltip="Move to the next row"),
+        Binding("k", "cursor_up", "Up", show=False, id="entities.up",
+                tooltip="Move to the previous row"),
     ]
 
     class MentionRequested(Message):
@@ -80,7 +86,7 @@ class EntityPanel(Tree[PanelEntry]):
             branch = self.root.add(
                 Text.assemble(
                     (label, entity_style(label) + Style(bold=True)),
-                    (f"  {len(members)} · {mentions} mentions", Style(dim=True)),
+                    (f"  {len(members)} · {plural(mentions, 'mention')}", Style(dim=True)),
                 ),
                 data=PanelEntry(label, None),
                 expand=True,

@@ -19,6 +19,7 @@ from textual.app import App
 from textual.message import Message
 from textual.worker import get_current_worker
 
+from margin.store.util import plural
 from margin.tui.modals import Choice, FuzzyPicker
 from margin.tui.workers import worker_database
 
@@ -86,7 +87,8 @@ def _recognise(app: App, document_ids: list[int] | None, announce: bool) -> None
             pending = documents_needing_entities(db)
         if announce:
             app.call_from_thread(
-                app.notify, f"{found:,} entities in {done} documents ({recogniser.name})",
+                app.notify,
+                f"{plural(found, 'entity')} in {plural(done, 'document')} ({recogniser.name})",
                 timeout=4)
 
     worker_database(app, recognise)

@@ -36,6 +36,7 @@ from margin.store.entities.storage import (
 )
 from margin.store.errors import StoreError
 from margin.store.textspans import SCOPES, context_of, sentence_spans
+from margin.store.util import plural
 from margin.tui.concordance import concordance_line
 from margin.tui.entities.styles import entity_style
 from margin.tui.keybar import KeyBar
@@ -47,8 +48,24 @@ from margin.tui.workers import worker_database
 _MARKS = {None: ("·", Style(dim=True)), ACCEPTED: ("✓", Style(color="green", bold=True)),
           REJECTED: ("✗", Style(color="red", bold=True)),
           CORRECTED: ("·", Style(dim=True))}
-# Columns other than the context: mark, type, entity, document, and padding.
-_FIXED_WIDTH = 1 + 8 + 20 + 20 + 2 * 5
+# The columns beside the context: mark and type (fixed), entity and document
+# (between these widths, by the terminal's), and each column's padding.
+_MARK_WIDTH, _TYPE_WIDTH = 1, 8
+_NAME_WIDTHS = (10, 20)
+_PADDING = 2 * 5
+# The context read around each mention, in characters: enough for the widest
+# terminal, so a resize redraws without reading again.
+_CONTEXT_CHARS = 400
+
+
+def column_widths(width: int) -> tuple[int, int]:
+    """(entity and document column width, context width) for a screen
+    ``width`` cells wide: the context takes what the others leave, the whole
+    table fits the screen (a scrollbar and the table's own padding aside)."""
+    low, high = _NAME_WIDTHS
+    name = max(low, min(high, (width - 60) // 2))
+    context = max(20, width - 2 - _PADDING - _MARK_WIDTH - _TYPE_WIDTH - 2 * name)
+    return name, context
 
 
 @dataclass
@@ -86,6 +103,10 @@ class ReviewScreen(MarginScreen):
                 tooltip="Code the accepted mentions (one undoable action)"),
         Binding("j", "cursor(1)", "Down", show=False, id="review.down"),
         Binding("k", "cursor(-1)", "Up", show=False, id="review.up"),
+        Binding("g", "cursor_to(0)", "Top", show=False, id="review.top",
+                tooltip="Go to the first mention"),
+        Binding("G", "cursor_to(-1)", "Bottom", show=False, id="review.bottom",
+                tooltip="Go to the last mention"),
         Binding("escape", "back", "Back", id="review.back"),
     ]
 
@@ -104,7 +125,11 @@ class ReviewScreen(MarginScreen):
         self.scope = scope
         self.rows: list[ReviewRow] = []
         self.subject = group.canonical if group else label
-        self.loading = True
+        # True while the mentions are read. (Not ``loading``: that is
+        # Textual's own reactive, which covers the screen with a loading
+        # indicator; set on a screen it hid every row in a real terminal.)
+        self.gathering = True
+        self.widths = (0, 0)
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -114,23 +139,38 @@ class ReviewScreen(MarginScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one("#mentions", DataTable)
-        table.add_column(" ", key="mark", width=1)
-        table.add_column("Type", key="label", width=8)
-        table.add_column("Entity", key="name", width=20)
-        table.add_column("Document", key="document", width=20)
-        # A concordance: every mention at the same column, its sentence around it.
-        self.context_width = max(40, self.app.size.width - _FIXED_WIDTH - 2)
-        table.add_column("In context", key="context", width=self.context_width)
-        table.focus()
+        self._lay_out(self.app.size.width)
+        self.table.focus()
         self.reload()
+
+    def on_resize(self) -> None:
+        cursor = self.table.cursor_row  # laying out again clears the table
+        if self._lay_out(self.app.size.width):
+            self._fill_table(cursor)
+
+    def _lay_out(self, width: int) -> bool:
+        """Set the columns for a screen ``width`` cells wide; whether they changed."""
+        widths = column_widths(width)
+        if widths == self.widths:
+            return False
+        self.widths = widths
+        name_width, self.context_width = widths
+        table = self.table
+        table.clear(columns=True)
+        table.add_column(" ", key="mark", width=_MARK_WIDTH)
+        table.add_column("Type", key="label", width=_TYPE_WIDTH)
+        table.add_column("Entity", key="name", width=name_width)
+        table.add_column("Document", key="document", width=name_width)
+        # A concordance: every mention at the same column, its sentence around it.
+        table.add_column("In context", key="context", width=self.context_width)
+        return True
 
     # --------------------------------------------------------------- data
 
     def reload(self) -> None:
         """Read the mentions and their stored decisions again (on opening, and
         after an undo or redo), in a worker: a big corpus takes a while."""
-        self.loading = True
+        self.gathering = True
         self.mark_read()
         self.query_one("#title-bar", Static).update(
             Text(f"Gathering the mentions of {display_text(self.subject)}…", Style(dim=True)))
@@ -148,16 +188,21 @@ class ReviewScreen(MarginScreen):
             self.app.pop_screen()
 
     def _show_rows(self, rows: list[ReviewRow]) -> None:
-        table = self.table
-        cursor = table.cursor_row
-        table.clear()
         self.rows = rows
-        for index, row in enumerate(rows):
-            table.add_row(*self._cells(row), key=str(index))
-        if rows:
-            table.move_cursor(row=min(cursor, len(rows) - 1))
-        self.loading = False
+        self._fill_table()
+        self.gathering = False
         self._show_header()
+
+    def _fill_table(self, cursor: int | None = None) -> None:
+        table = self.table
+        if cursor is None:
+            cursor = table.cursor_row
+        table.clear()
+        for index, row in enumerate(self.rows):
+            table.add_row(*self._cells(row), key=str(index))
+        if self.rows:
+            row = max(0, min(cursor, len(self.rows) - 1))
+            table.move_cursor(row=row)
 
     def _load_rows(self, db) -> list[ReviewRow]:
         """The review's rows (runs in the worker, on its own connection)."""
@@ -178,7 +223,7 @@ class ReviewScreen(MarginScreen):
                     texts[mention.document_id] = (text, sentence_spans(text))
                 text, sentences = texts[mention.document_id]
                 snippet, start, end = context_of(text, mention.start, mention.end,
-                                                 self.context_width * 2, sentences)
+                                                 _CONTEXT_CHARS, sentences)
                 rows.append(ReviewRow(
                     mention, group.canonical, mention.label, mention.label,
                     _undecided_if_corrected(
@@ -211,10 +256,14 @@ class ReviewScreen(MarginScreen):
             (self.label, entity_style(self.label) + Style(bold=True)),
         )
         if self.group is not None:
+            # The corpus's name for the entity (the panel's may be shorter).
+            names = {row.name for row in rows}
+            if len(names) == 1:
+                self.subject = names.pop()
             title.append(" › ")
             title.append(display_text(self.subject), Style(bold=True))
-        title.append(f"  {len(rows)} mention{'s' * (len(rows) != 1)} in {documents} "
-                     f"document{'s' * (documents != 1)}", Style(dim=True))
+        title.append(f"  {plural(len(rows), 'mention')} in {plural(documents, 'document')}",
+                     Style(dim=True))
         self.query_one("#title-bar", Static).update(title)
         accepted = sum(row.decision == ACCEPTED for row in rows)
         rejected = sum(row.decision == REJECTED for row in rows)
@@ -258,6 +307,11 @@ class ReviewScreen(MarginScreen):
 
     def action_cursor(self, step: int) -> None:
         self.table.move_cursor(row=self.table.cursor_row + step)
+
+    def action_cursor_to(self, row: int) -> None:
+        """To the first row (0) or the last (-1)."""
+        if self.rows:
+            self.table.move_cursor(row=row % len(self.rows))
 
     def action_decide(self, decision: str) -> None:
         if not self.rows:
@@ -316,7 +370,7 @@ class ReviewScreen(MarginScreen):
             self.app.open_document(mention.document_id, mention.start)
 
     def action_apply(self) -> None:
-        if self.loading:
+        if self.gathering:
             return
         decisions = []
         for row in self.rows:
@@ -339,8 +393,8 @@ class ReviewScreen(MarginScreen):
                 apply_review, decisions, scope=self.scope, coder=self.app.coder,
                 template=self.app.entity_code_template,
                 success=lambda result: (
-                    f"Coded {result.codings} passage{'s' * (result.codings != 1)} from "
-                    f"{result.accepted} mention{'s' * (result.accepted != 1)}"
+                    f"Coded {plural(result.codings, 'passage')} from "
+                    f"{plural(result.accepted, 'mention')}"
                     + (f" ({result.already_coded} already coded)" if result.already_coded else "")
                     + " · u undoes"
                 ),
@@ -349,7 +403,7 @@ class ReviewScreen(MarginScreen):
                 self.app.pop_screen()
 
         preview = self._code_preview().plain
-        question = (f"Code {len(accepted)} accepted mention{'s' * (len(accepted) != 1)} "
+        question = (f"Code {plural(len(accepted), 'accepted mention')} "
                     f"at {self.scope} scope under {preview}")
         if rejected:
             question += f", and remember {len(rejected)} rejected"

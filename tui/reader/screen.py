@@ -25,7 +25,7 @@ from margin.store.codings import (
     set_memo,
 )
 from margin.store.documents import Document, get_document, rename_document
-from margin.store.entities.grouping import group_mentions
+from margin.store.entities.grouping import group_for_document
 from margin.store.entities.storage import (
     REJECTED,
     StoredEntity,
@@ -223,7 +223,8 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self.view.set_entities(entities)
         panel = self.query_one("#entity-panel", EntityPanel)
         if panel.display:
-            panel.show_groups(group_mentions(e.as_mention() for e in entities))
+            panel.show_groups(group_for_document((e.as_mention() for e in entities),
+                                                  self.document.text))
         if starting_before is None:
             self._show_legend()
         else:  # the whole document's counts, without reading every mention yet
@@ -260,7 +261,8 @@ class ReaderScreen(CodebookPane, MarginScreen):
         if panel.display:
             self._close_entity_panel()
             return
-        panel.show_groups(group_mentions(e.as_mention() for e in self.entities))
+        panel.show_groups(group_for_document((e.as_mention() for e in self.entities),
+                                              self.document.text))
         panel.display = True
         codebook_tree.display = False
         panel.focus()
