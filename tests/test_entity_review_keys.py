@@ -10,7 +10,8 @@ from textual.app import App
 
 from margin.store.entities.grouping import Mention, group_mentions
 from margin.tui.app import MarginApp
-from margin.tui.concordance import concordance_line, fit_tail
+from margin.tui.cells import fit_tail
+from margin.tui.concordance import concordance_line
 from margin.tui.entities.panel import EntityPanel
 from margin.tui.entities.review import ReviewScreen, column_widths
 from margin.tui.modals import FuzzyPicker

@@ -7,7 +7,7 @@ name or passage for the whole of it.
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 
 ELLIPSIS = "…"
 
@@ -20,3 +20,16 @@ def fit(text: str, width: int, pad: bool = True) -> str:
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + ELLIPSIS
     return set_cell_size(text, width) if pad else text
+
+
+def fit_tail(text: str, width: int) -> str:
+    """The end of ``text`` in at most ``width`` cells, "…" first if cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    kept, cells = len(text), 1  # the ellipsis takes one cell
+    while kept > 0 and cells + get_character_cell_size(text[kept - 1]) <= width:
+        kept -= 1
+        cells += get_character_cell_size(text[kept])
+    return ELLIPSIS + text[kept:]

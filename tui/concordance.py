@@ -8,11 +8,11 @@ than the line), the contexts on both sides are, with "…".
 
 from __future__ import annotations
 
-from rich.cells import cell_len, get_character_cell_size
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
-from margin.tui.cells import ELLIPSIS, fit
+from margin.tui.cells import fit, fit_tail
 from margin.tui.reader.wrapping import display_text
 
 MATCH_STYLE = Style(bold=True, reverse=True)
@@ -24,19 +24,6 @@ _MIN_RIGHT = 10
 def flat(text: str) -> str:
     """One line, safe to draw (a context may cross a line break)."""
     return display_text(text.replace("\n", " "))
-
-
-def fit_tail(text: str, width: int) -> str:
-    """The end of ``text`` in at most ``width`` cells, "…" first if cut."""
-    if width <= 0:
-        return ""
-    if cell_len(text) <= width:
-        return text
-    kept, cells = len(text), 1  # the ellipsis takes one cell
-    while kept > 0 and cells + get_character_cell_size(text[kept - 1]) <= width:
-        kept -= 1
-        cells += get_character_cell_size(text[kept])
-    return ELLIPSIS + text[kept:]
 
 
 def concordance_line(left: str, match: str, right: str, width: int) -> Text:
