@@ -39,8 +39,15 @@ class Code:
 
     @property
     def total_count(self) -> int:
-        """Codings of this code and of all codes beneath it."""
-        return self.coding_count + sum(child.total_count for child in self.children)
+        """Codings of this code and of all codes beneath it (a loop, not
+        recursion: a tree may be of any depth)."""
+        total = 0
+        stack = [self]
+        while stack:
+            code = stack.pop()
+            total += code.coding_count
+            stack.extend(code.children)
+        return total
 
 
 def codebook(db: Database) -> list[Code]:
@@ -65,17 +72,19 @@ def codebook(db: Database) -> list[Code]:
     for code in codes.values():
         parent = codes.get(code.parent_id) if code.parent_id else None
         (parent.children if parent else roots).append(code)
+    # Depth first, siblings by name; a loop, not recursion, so a codebook of
+    # any depth (an imported one, say) can be listed.
     ordered: list[Code] = []
-
-    def visit(siblings: list[Code], prefix: str, depth: int) -> None:
-        siblings.sort(key=lambda c: c.name.casefold())
-        for code in siblings:
-            code.path = prefix + code.name
-            code.depth = depth
-            ordered.append(code)
-            visit(code.children, code.path + PATH_SEPARATOR, depth + 1)
-
-    visit(roots, "", 0)
+    roots.sort(key=lambda c: c.name.casefold())
+    stack = roots[::-1]
+    while stack:
+        code = stack.pop()
+        parent = codes.get(code.parent_id) if code.parent_id else None
+        code.path = parent.path + PATH_SEPARATOR + code.name if parent else code.name
+        code.depth = parent.depth + 1 if parent else 0
+        ordered.append(code)
+        code.children.sort(key=lambda c: c.name.casefold())
+        stack.extend(reversed(code.children))
     return ordered
 
 
@@ -111,9 +120,17 @@ def descendant_ids(db: Database, code_id: int) -> list[int]:
     return [row["id"] for row in rows]
 
 
-def next_colour(db: Database) -> str:
-    """A colour distinct from those already used, for a new code."""
-    used = {row["colour"].lower() for row in db.query("SELECT colour FROM codes")}
+def used_colours(db: Database) -> set[str]:
+    """The colours the codes have, in lower case."""
+    return {row[0].lower() for row in db.execute("SELECT colour FROM codes")}
+
+
+def next_colour(db: Database, used: set[str] | None = None) -> str:
+    """A colour distinct from those already used, for a new code. A caller
+    adding many codes passes ``used`` (from :func:`used_colours`, kept up to
+    date) so that each choice costs the same however many codes there are."""
+    if used is None:
+        used = used_colours(db)
     for colour in PALETTE:
         if colour not in used:
             return colour

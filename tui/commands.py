@@ -95,9 +95,15 @@ def documents_command(context, db_path, coder, as_json):
 )
 @click.option("--backend", type=click.Choice(["auto", "rules", "spacy"]), default=None,
               help="Entity recogniser (default: config, else auto).")
+@click.option("--sources", "sources_folder",
+              type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder from which a REFI-QDA project may read sources it names by "
+                   "path (absolute:// or relative://); without it, only sources inside "
+                   "the project file are read.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
-def import_command(context, db_path, coder, paths, sample, clean, recognise, backend, as_json):
+def import_command(context, db_path, coder, paths, sample, clean, recognise, backend,
+                   sources_folder, as_json):
     """Import text, Markdown, HTML, DOCX, PDF, EPUB and transcript (.vtt, .srt) files, directories
     (recursively), - for stdin, or REFI-QDA projects (.qdpx) and codebooks (.qdc).
 
@@ -116,7 +122,8 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
         raise click.UsageError("give PATH... to import, - for standard input, or --sample")
     db = open_store(_settings(context, db_path, coder))
     options = ImportOptions(clean=clean, sample=sample, entities=recognise,
-                            backend=resolve_entity_backend(backend, load_config()))
+                            backend=resolve_entity_backend(backend, load_config()),
+                            sources=str(sources_folder) if sources_folder else None)
     show_progress = not as_json and sys.stderr.isatty()
     report = None
     # The report's lines as they come: results on stdout, the rest on stderr.
