@@ -28,9 +28,7 @@ written (QuoteMismatch, a StoreError, names the document and offsets).
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -42,6 +40,7 @@ from margin.store.codings import verify_quote
 from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import StoreError
+from margin.store.export import write_atomically
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -296,37 +295,6 @@ def _project_files(db: Database, name: str) -> list[tuple[str, bytes]]:
 # ---------------------------------------------------------------- writing
 
 
-def _write_atomically(path: Path, write: Callable[[object], None]) -> None:
-    """Write through a temporary file in the same folder and rename it into
-    place, so a failure never leaves a half-written file behind."""
-    path = Path(path)
-    folder = path.resolve().parent
-    if not folder.is_dir():
-        raise StoreError(f"folder {folder} does not exist")
-    if path.is_dir():
-        raise StoreError(f"cannot write {path}: it is a directory")
-    try:
-        # Not a with-block: the file outlives it, renamed over the target.
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
-            "wb", dir=folder, delete=False, prefix=".margin-", suffix=".tmp")
-    except OSError as error:
-        raise StoreError(f"cannot write in {folder}: {error.strerror or error}") from None
-    temporary = Path(handle.name)
-    try:
-        with handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def qdpx_bytes_writer(entries: list[tuple[str, bytes]]) -> Callable[[object], None]:
     def write(handle) -> None:
         with zipfile.ZipFile(handle, "w") as archive:
@@ -343,7 +311,7 @@ def export_qdpx(db: Database, path: str | Path, name: str | None = None) -> Path
     project file; ``name`` defaults to the file's name without ``.qdpx``."""
     path = Path(path)
     entries = project_files(db, name or path.stem or "margin")
-    _write_atomically(path, qdpx_bytes_writer(entries))
+    write_atomically(path, qdpx_bytes_writer(entries))
     return path
 
 
@@ -351,5 +319,5 @@ def export_qdc(db: Database, path: str | Path) -> Path:
     """Write the codebook as a REFI-QDA codebook file."""
     path = Path(path)
     content = codebook_xml(db)
-    _write_atomically(path, lambda handle: handle.write(content))
+    write_atomically(path, content)
     return path
