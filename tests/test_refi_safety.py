@@ -254,3 +254,35 @@ def test_20000_codes_without_colours_import_in_linear_time(empty, tmp_path):
     assert len({colours[f"code {n}"] for n in range(18)}) == 18
     # A figure for the report (pytest -s shows it), not a pass/fail test.
     print(f"\n20,000 codes without colours imported in {seconds:.1f} s")
+
+
+async def test_the_import_dialog_reads_outside_sources_only_from_the_folder_named(
+        tmp_path, folder):
+    from helpers import make_project
+
+    from margin.tui.app import MarginApp
+
+    archive = _zip(tmp_path / "p.qdpx",
+                   {"project.qde": _project(_source("relative://interview.txt"))})
+    project = make_project(tmp_path / "p.db", sample=False)
+    app = MarginApp(project, "ada", entity_backend="rules")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#paths").value = str(archive)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("outside the project" in line for line in dialog.shown)
+        assert _texts(app.db) == []
+        dialog.query_one("#sources").value = str(folder)
+        dialog.query_one("#sources").focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("documents 1 added" in line for line in dialog.shown), dialog.shown
+    db = open_database(project)
+    assert _texts(db) == ["We met at dawn."]
+    db.conn.close()

@@ -704,7 +704,8 @@ def _source_bytes(source: ET.Element, archive: _SafeZip, project: Path,
         if sources is None:
             raise StoreError(
                 f"source {name!r}: {reference} is a file outside the project; nothing was "
-                f"imported (to read such files, name their folder: --sources DIR)")
+                f"imported (name the folder of its sources: --sources DIR, or the import "
+                f"dialog's sources folder)")
         try:
             folder = sources.resolve(strict=True)
         except (OSError, RuntimeError):
