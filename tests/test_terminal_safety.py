@@ -150,3 +150,12 @@ def test_markdown_passages_and_memos_cannot_change_the_documents_structure(hosti
                      html)
     assert "# Heading in a memo" in html and "# Not a heading" in html
     assert "```" in html
+
+
+def test_a_file_name_with_escapes_is_shown_not_sent(tmp_path):
+    source = tmp_path / "\x1b]0;owned\x07 notes \x9b2J.txt"
+    source.write_text("Field notes from Kyiv.")
+    code, output = run("--db", str(tmp_path / "p.db"), "import", str(source), "--no-entities")
+    assert code == 0, output
+    assert FORBIDDEN.search(output) is None
+    assert "␛]0;owned␇ notes" in output
