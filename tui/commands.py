@@ -82,7 +82,8 @@ def _settings(context: click.Context, db_path: Path | None, coder: str | None) -
     )
 
 
-@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, "--version", prog_name="margin")
 @functools.partial(_db_options, envvar="MARGIN_DB")
 @click.pass_context
