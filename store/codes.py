@@ -68,6 +68,8 @@ def codebook(db: Database) -> list[Code]:
     for code in codes.values():
         parent = codes.get(code.parent_id) if code.parent_id else None
         (parent.children if parent else roots).append(code)
+    # Depth first, siblings by name; a loop, not recursion, so a codebook of
+    # any depth (an imported one, say) can be listed.
     ordered: list[Code] = []
     # Depth first, siblings by name: the stack holds what is still to visit,
     # the next sibling on top.
@@ -126,9 +128,17 @@ def descendant_ids(db: Database, code_id: int) -> list[int]:
     return [row["id"] for row in rows]
 
 
-def next_colour(db: Database) -> str:
-    """A colour distinct from those already used, for a new code."""
-    used = {row["colour"].lower() for row in db.query("SELECT colour FROM codes")}
+def used_colours(db: Database) -> set[str]:
+    """The colours the codes have, in lower case."""
+    return {row[0].lower() for row in db.execute("SELECT colour FROM codes")}
+
+
+def next_colour(db: Database, used: set[str] | None = None) -> str:
+    """A colour distinct from those already used, for a new code. A caller
+    adding many codes passes ``used`` (from :func:`used_colours`, kept up to
+    date) so that each choice costs the same however many codes there are."""
+    if used is None:
+        used = used_colours(db)
     for colour in PALETTE:
         if colour not in used:
             return colour

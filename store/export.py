@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
-import tempfile
-from collections.abc import Iterable
+import re
+import secrets
+import stat
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from margin.store.codes import codebook, descendant_ids, find_code
 from margin.store.codings import verify_quote
@@ -22,6 +24,7 @@ from margin.store.db import Database
 from margin.store.documents import document_text, find_document
 from margin.store.errors import NotFound, StoreError
 from margin.store.textspans import paragraph_number, paragraph_spans
+from margin.store.util import json_text, one_line, plural, visible_controls
 
 FORMATS = ("csv", "jsonl", "md")
 
@@ -122,31 +125,44 @@ def _spreadsheet_safe(value: object) -> object:
     return value
 
 
-def to_csv(passages: list[Passage]) -> str:
-    """UTF-8 CSV with a BOM, which Excel needs to read the characters right."""
+def _shown(value: object) -> object:
+    """A value as CSV and Markdown show it: control characters (ESC, BEL, C1…)
+    as visible pictures, tab and newline kept, so that ``cat export.csv`` or
+    ``margin export --format md`` cannot drive the terminal. JSONL and QDPX
+    keep the text exact."""
+    return visible_controls(value) if isinstance(value, str) else value
+
+
+def to_csv(passages: list[Passage], bom: bool = True) -> str:
+    """UTF-8 CSV, with a BOM (``bom``), which Excel needs to read the
+    characters right; standard output goes without."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(RECORD_FIELDS)
     for passage in passages:
         record = passage.record()
-        writer.writerow([_spreadsheet_safe(record[field]) for field in RECORD_FIELDS])
-    return "\ufeff" + buffer.getvalue()
+        writer.writerow([_spreadsheet_safe(_shown(record[field])) for field in RECORD_FIELDS])
+    return ("\ufeff" if bom else "") + buffer.getvalue()
 
 
 def to_jsonl(passages: list[Passage]) -> str:
-    return "".join(json.dumps(p.record(), ensure_ascii=False) + "\n" for p in passages)
+    """One JSON object a line, the text exact (controls as JSON escapes)."""
+    return "".join(json_text(p.record()) + "\n" for p in passages)
 
 
 def to_markdown(passages: list[Passage]) -> str:
-    """Passages grouped by code, as block quotes with their citations."""
+    """Passages grouped by code, as block quotes with their citations. What
+    the texts hold is escaped so that it cannot change the document's
+    structure: a memo line "# Heading" stays text, a passage with a fence
+    cannot swallow its citation, ``<script>`` is not HTML."""
     if not passages:
         return "# Coded passages\n\nNo coded passages.\n"
     lines = ["# Coded passages", ""]
     for code in sorted({p.code for p in passages}, key=str.casefold):
         group = [p for p in passages if p.code == code]
-        lines += [f"## {_md_escape(code)}", "", f"{len(group)} passage{'s' * (len(group) != 1)}", ""]
+        lines += [f"## {_md_escape(code)}", "", plural(len(group), "passage"), ""]
         for passage in group:
-            for quote_line in passage.quote.split("\n"):
+            for quote_line in _md_block(passage.quote):
                 lines.append(f"> {quote_line}".rstrip())
             lines.append(">")
             citation = f"> — *{_md_escape(passage.document_title)}*, para. {passage.paragraph}"
@@ -154,19 +170,49 @@ def to_markdown(passages: list[Passage]) -> str:
                 citation += f" (coded by {_md_escape(passage.coder)})"
             lines.append(citation)
             if passage.memo:
-                lines += ["", f"Memo: {_md_escape(passage.memo)}"]
+                memo = _md_block(passage.memo)
+                lines += ["", f"Memo: {memo[0]}", *memo[1:]]
             lines.append("")
     return "\n".join(lines)
 
 
-def _md_escape(text: str) -> str:
-    # Keep titles and code names literal inside emphasis and headings.
+def _md_inline(text: str) -> str:
+    """Markdown's inline marks and HTML's ``<`` escaped."""
     return "".join("\\" + ch if ch in "\\`*_[]<|" else ch for ch in text)
 
 
-def render(passages: list[Passage], format: str) -> str:
+def _md_escape(text: str) -> str:
+    """One line of text (a title, a code, a coder), literal inside emphasis,
+    headings and paragraphs, control characters shown."""
+    return _md_inline(one_line(_shown(text)))
+
+
+# A line that starts with one of these (after spaces) would become a heading,
+# a quote, a list item, a rule or a fence, or underline the line before.
+_BLOCK_START = re.compile(r"( *)(?:([#>+\-=~])|(\d{1,9})([.)]))")
+
+
+def _md_block(text: str) -> list[str]:
+    """Text of many lines (a passage, a memo) as Markdown lines that read as
+    the text and nothing else: inline marks escaped, control characters shown,
+    and a mark at a line's start that Markdown would read as structure
+    escaped too (``\\#``, ``\\>``, ``1\\.``…)."""
+    lines = []
+    for line in _shown(text).split("\n"):
+        escaped = _md_inline(line)
+        start = _BLOCK_START.match(escaped)
+        if start:
+            spaces, mark, number, dot = start.groups()
+            marked = f"\\{mark}" if mark else f"{number}\\{dot}"
+            escaped = spaces + marked + escaped[start.end():]
+        lines.append(escaped)
+    return lines
+
+
+def render(passages: list[Passage], format: str, bom: bool = True) -> str:
+    """The passages in ``format``; ``bom``: a CSV starts with a byte-order mark."""
     if format == "csv":
-        return to_csv(passages)
+        return to_csv(passages, bom=bom)
     if format == "jsonl":
         return to_jsonl(passages)
     if format == "md":
@@ -174,27 +220,58 @@ def render(passages: list[Passage], format: str) -> str:
     raise ValueError(f"unknown export format {format!r}")
 
 
-def write_atomically(path: Path, content: str) -> None:
-    """Write via a temporary file and rename, so a full disk or a crash never
-    leaves a half-written export in place of a good one."""
-    folder = path.resolve().parent
-    if not folder.is_dir():
-        raise StoreError(f"folder {folder} does not exist")
-    path = Path(path)
+def _target(path: Path) -> Path:
+    """The file that writing ``path`` replaces: ``path``, or the file a
+    symlink points to. A folder, a device, a pipe or a socket (or a symlink to
+    one) is refused: margin never replaces one with a file."""
     try:
-        # Not a with-block: the file outlives it, renamed over the target.
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
-            "w", encoding="utf-8", newline="", dir=folder, delete=False, suffix=".tmp"
-        )
+        info = os.stat(path)  # follows symlinks
+    except FileNotFoundError:
+        return path
+    except OSError as error:
+        raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"cannot write {path}: it is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(f"cannot write {path}: it is not a regular file (a device, a pipe "
+                         f"or a socket); name a file, or - for standard output")
+    return path.resolve()
+
+
+def write_atomically(path: str | Path,
+                     content: str | bytes | Callable[[BinaryIO], None]) -> Path:
+    """The one way margin writes a file (CSV, JSONL, Markdown, QDPX, QDC,
+    search results): ``content`` (text as UTF-8, bytes, or a function that
+    writes to a binary handle) goes to a new file beside the target, is
+    synced, then renamed over it, so a full disk or a crash never leaves a
+    half-written file, and the old one stays until the new one is whole.
+    Only regular files are written (see ``_target``); a new file gets
+    ``0666 & ~umask``, as any Unix tool's would."""
+    path = Path(path)
+    target = _target(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise StoreError(f"cannot write {path}: folder {folder} does not exist")
+    temporary = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        # Mode 0o666: the kernel takes the umask away (tempfile would use 0o600).
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as error:
         raise StoreError(f"cannot write in {folder}: {error.strerror or error}") from None
-    temporary = Path(handle.name)
     try:
-        with handle:
-            handle.write(content)
-        if path.is_dir():
-            raise IsADirectoryError(21, "is a directory")
-        os.replace(temporary, path)
+        with os.fdopen(descriptor, "wb") as handle:
+            if callable(content):
+                content(handle)
+            else:
+                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _target(path)  # still a regular file (or none), not swapped for a device meanwhile
+        os.replace(temporary, target)
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path

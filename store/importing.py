@@ -85,6 +85,9 @@ class ImportOptions:
     # Processes recognising entities: None chooses (two or more only for
     # imports big enough to pay for starting them), 0 or 1: this one.
     workers: int | None = None
+    # The folder a REFI-QDA project's absolute:// and relative:// sources may
+    # be read from (None: only from inside the project file).
+    sources: str | None = None
 
 
 # ------------------------------------------------------------------ report
@@ -568,9 +571,11 @@ class _Flow:
 
         recognise = self.recogniser is not None and source.kind == "project"
         before = set(documents_needing_entities(self.db)) if recognise else set()
-        importer = import_qdpx if source.kind == "project" else import_qdc
         try:
-            refi = importer(self.db, source.path)
+            if source.kind == "project":
+                refi = import_qdpx(self.db, source.path, sources=self.options.sources)
+            else:
+                refi = import_qdc(self.db, source.path)
         except StoreError as error:
             return SourceResult(source.label, source.kind, "refused", str(error))
         added = ([i for i in documents_needing_entities(self.db) if i not in before]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import datetime, timezone
@@ -31,6 +32,17 @@ def visible_controls(text: str, keep: str = "\t\n") -> str:
     if pattern.search(text) is None:
         return text
     return pattern.sub(lambda match: CONTROL_PICTURES[match.group()], text)
+
+
+_RAW_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+def json_text(value: object, indent: int | None = None) -> str:
+    """``value`` as JSON, non-ASCII text as it is but DEL and the C1 controls
+    written ``\\u0080``…, as json already writes ESC, BEL and the other C0
+    controls: the same strings, and nothing a terminal would act on."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

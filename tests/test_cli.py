@@ -32,7 +32,7 @@ def test_version():
 def test_default_database_is_created_with_the_sample_corpus(tmp_path):
     result = margin("documents", "--json")
     assert result.returncode == 0, result.stderr
-    titles = [d["title"] for d in json.loads(result.stdout)]
+    titles = [json.loads(line)["title"] for line in result.stdout.decode().splitlines()]
     assert len(titles) == 5
     assert "Diplomacy Watch: Still tap dancing around NATO for Kyiv" in titles
     assert "The Great Diplomatic Divide: Reading Between the Lines of the Kremlin Summit" in titles
@@ -45,10 +45,11 @@ def test_a_named_database_starts_empty_and_import_sample_fills_it(tmp_path):
     assert margin("--db", db, "documents", "--json").returncode == 1
     assert not (tmp_path / "project.db").exists()
     open_database(db).close()  # an empty project, as the app or an import makes it
-    assert json.loads(margin("--db", db, "documents", "--json").stdout) == []
+    assert margin("--db", db, "documents", "--json").stdout == b""
     result = margin("import", "--sample", "--db", db)
     assert result.returncode == 0
-    assert len(json.loads(margin("documents", "--json", env_extra={"MARGIN_DB": db}).stdout)) == 5
+    listed = margin("documents", "--json", env_extra={"MARGIN_DB": db}).stdout.decode()
+    assert len([json.loads(line) for line in listed.splitlines()]) == 5  # one object a line
 
 
 def test_import_reports_each_refusal_and_still_imports_the_rest(tmp_path):
@@ -81,7 +82,8 @@ def test_import_from_stdin_normalises_line_endings(tmp_path):
     db = str(tmp_path / "p.db")
     result = margin("import", "-", "--db", db, stdin=b"Field notes\r\n\r\nDay one.\r\n")
     assert result.returncode == 0
-    [document] = json.loads(margin("documents", "--json", "--db", db).stdout)
+    [document] = [json.loads(line) for line in
+                  margin("documents", "--json", "--db", db).stdout.decode().splitlines()]
     assert document["title"] == "Field notes"
 
 

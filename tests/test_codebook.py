@@ -325,15 +325,14 @@ async def test_a_thousand_deep_codebook_draws_and_its_keys_work(deep_project):
         await pilot.press("tab")
         await wait_for(pilot, lambda: "■ Level 1" in shown(app))
         await pilot.press("end")
-        await pilot.pause()
-        assert tree.highlighted_code.name == "Level 1000"
+        await wait_for(pilot, lambda: tree.highlighted_code is not None
+                       and tree.highlighted_code.name == "Level 1000")
         await wait_for(pilot, lambda: "↳1000" in shown(app))
         [row] = [line for line in shown(app).splitlines() if "↳1000" in line]
         assert row.rstrip().endswith("■ ↳1000 Level …  1")  # its level, its count
         await pilot.press("enter")  # its passages
-        await pilot.pause()
-        assert isinstance(app.screen, PassagesScreen)
-        assert "Jake Sullivan" in shown(app)
+        await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen)
+                       and "Jake Sullivan" in shown(app))
 
 
 def test_margin_codes_lists_a_thousand_deep_codebook(deep_project):

@@ -72,7 +72,8 @@ def test_deleting_a_document_from_another_tool_takes_its_codings_and_memos(tmp_p
     conn.close()
     assert counts(path) == {"documents": 1, "codings": 1, "memos": 0}
 
-    codes = json.loads(margin("--db", str(path), "codes", "--json").stdout)
+    codes = [json.loads(line) for line in
+             margin("--db", str(path), "codes", "--json").stdout.decode().splitlines()]
     assert {code["path"]: code["codings"] for code in codes} == {"Diplomacy": 1,
                                                                  "Diplomacy > Talks": 0}
     checked = margin("--db", str(path), "check")

@@ -155,13 +155,15 @@ def test_inline_plain_text_content(empty, tmp_path):
     assert rows[0][7] == "33333333-3333-4333-8333-333333333331"
 
 
-def test_relative_path_against_base_path_on_disk(empty, tmp_path):
+def test_relative_path_read_from_the_sources_folder_the_user_names(empty, tmp_path):
+    # basePath is where the sources were on the author's computer; here they
+    # are read only from the folder the user names (tests/test_refi_safety.py).
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "interview.txt").write_bytes(b"We met at dawn.")
     qde = _project(_source("relative://interview.txt", _selection(10, 14)),
-                   base_path=str(folder))
-    import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde}))
+                   base_path="/home/anna/corpus")
+    import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": qde}), sources=folder)
     assert _quotes(empty) == ["dawn"]
 
 

@@ -139,7 +139,8 @@ def test_codebook_commands_are_undoable_actions(project):
         "Renamed Diplo to Diplomacy\n")
     assert margin("--db", project, "codes", "move", "Diplomacy", "--under", "Actors"
                   ).stdout.decode() == "Moved Diplomacy to Actors > Diplomacy\n"
-    listed = json.loads(margin("--db", project, "codes", "--json").stdout)
+    listed = [json.loads(line) for line in
+              margin("--db", project, "codes", "--json").stdout.decode().splitlines()]
     assert [code["path"] for code in listed] == ["Actors", "Actors > Diplomacy"]
     assert listed[1]["colour"] == "#336699"
     refused = margin("--db", project, "codes", "delete", "Actors")

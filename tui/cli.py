@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from margin.store.errors import DatabaseProblem, StoreError
+from margin.store.util import visible_controls
 
 # tui/launch.py (the configuration, platformdirs, tempfile…) is imported by
 # main(), once garbage collection is off: collecting among what start-up
@@ -69,17 +70,19 @@ def main(argv: list[str] | None = None) -> None:
 
         run_command_line(argv)
     except DatabaseProblem as error:
-        print(f"Error: database problem: {error}", file=sys.stderr)
+        print(f"Error: database problem: {visible_controls(str(error))}", file=sys.stderr)
         sys.exit(1)
     except StoreError as error:
-        print(f"Error: {error}", file=sys.stderr)
+        # A message may quote a title or a name: its control characters shown.
+        print(f"Error: {visible_controls(str(error))}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
         # `margin export ... | head`: the reader went away; not an error.
-        sys.stderr.close()
-        sys.exit(0)
+        from margin.tui.commands import reader_went_away
+
+        reader_went_away()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""What every click command shares: --db and --coder, and the settings they
-make. Its own module so that tui/commands.py and tui/scripting.py both use it
-without importing each other."""
+"""What every click command shares: --db and --coder, the settings they
+make, and ``say()`` for every line meant for people. Its own module so that
+tui/commands.py and tui/scripting.py both use it without importing each
+other."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from margin.store.util import visible_controls
 from margin.tui.launch import Settings
 
 
@@ -34,3 +36,10 @@ def settings_for(context: click.Context, db_path: Path | None, coder: str | None
         db_path=db_path or (parent.db_path if parent else None),
         coder=coder or (parent.coder if parent else None),
     )
+
+
+def say(text: str = "", err: bool = False, nl: bool = True) -> None:
+    """A line for people (a list, a report, an error): control characters of
+    document texts, titles and names shown as visible symbols, never sent to
+    the terminal as a control sequence."""
+    click.echo(visible_controls(text), err=err, nl=nl)

@@ -8,22 +8,55 @@ opening the database, running the app) is in tui/launch.py.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import json
+import io
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from margin.store.errors import NotFound, StoreError
-from margin.store.util import plural
+from margin.store.util import json_text, plural, visible_controls
 from margin.tui.cli_options import db_options as _db_options
+from margin.tui.cli_options import say
 from margin.tui.cli_options import settings_for as _settings
 from margin.tui.launch import VERSION, Settings, open_store, run_app
 from margin.tui.scripting import register as register_scripting
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class ReaderWentAway(Exception):
+    """Standard output's reader closed it (``margin documents | head -1``)."""
+
+
+class _Group(click.Group):
+    def invoke(self, context: click.Context):
+        # click turns a closed pipe into exit status 1; `| head` is not an error.
+        try:
+            return super().invoke(context)
+        except BrokenPipeError:
+            raise ReaderWentAway from None
+
+
+def write_stdout(data: bytes) -> None:
+    """Bytes to standard output as they are (an export); a full disk is one
+    line, a closed pipe the end of the run."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot write to standard output: {error.strerror or error}") from None
+
+
+
+
+@click.group(cls=_Group, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, "--version", prog_name="margin")
 @functools.partial(_db_options, envvar="MARGIN_DB")
 @click.pass_context
@@ -39,7 +72,7 @@ def cli(context: click.Context, db_path: Path | None, coder: str | None) -> None
 
 @cli.command("documents")
 @_db_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object a line.")
 @click.pass_context
 def documents_command(context, db_path, coder, as_json):
     """List the documents: id, words, codings, title."""
@@ -48,16 +81,16 @@ def documents_command(context, db_path, coder, as_json):
     db = open_store(_settings(context, db_path, coder), read_only=True)
     documents = list_documents(db)
     if as_json:
-        click.echo(json.dumps([vars(d) for d in documents], indent=2, ensure_ascii=False))
+        for document in documents:
+            click.echo(json_text(vars(document)))
         return
     if not documents:
-        click.echo("No documents. Add some with: margin import PATH...")
+        say("No documents. Add some with: margin import PATH...")
         return
-    click.echo(f"{'id':>4}  {'words':>7}  {'codings':>7}  title")
+    say(f"{'id':>4}  {'words':>7}  {'codings':>7}  title")
     for document in documents:
-        click.echo(
-            f"{document.id:>4}  {document.word_count:>7,}  {document.coding_count:>7}  {document.title}"
-        )
+        say(f"{document.id:>4}  {document.word_count:>7,}  {document.coding_count:>7}  "
+            f"{document.title}")
 
 
 @cli.command("import")
@@ -74,9 +107,15 @@ def documents_command(context, db_path, coder, as_json):
 )
 @click.option("--backend", type=click.Choice(["auto", "rules", "spacy"]), default=None,
               help="Entity recogniser (default: config, else auto).")
+@click.option("--sources", "sources_folder",
+              type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder from which a REFI-QDA project may read sources it names by "
+                   "path (absolute:// or relative://); without it, only sources inside "
+                   "the project file are read.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
-def import_command(context, db_path, coder, paths, sample, clean, recognise, backend, as_json):
+def import_command(context, db_path, coder, paths, sample, clean, recognise, backend,
+                   sources_folder, as_json):
     """Import text, Markdown, HTML, DOCX, PDF, EPUB and transcript (.vtt, .srt) files, directories
     (recursively), - for stdin, or REFI-QDA projects (.qdpx) and codebooks (.qdc).
 
@@ -97,7 +136,8 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
         raise click.UsageError("give PATH... to import, - for standard input, or --sample")
     db = open_store(_settings(context, db_path, coder))
     options = ImportOptions(clean=clean, sample=sample, entities=recognise,
-                            backend=resolve_entity_backend(backend, load_config()))
+                            backend=resolve_entity_backend(backend, load_config()),
+                            sources=str(sources_folder) if sources_folder else None)
     show_progress = not as_json and sys.stderr.isatty()
     report = None
     # The opening lines ("Recognising entities…") wait until something is
@@ -114,14 +154,14 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
             opening, lines = (), opening + lines
         if not as_json:
             for line in lines:
-                click.echo(line.text, err=not line.is_result)
+                say(line.text, err=not line.is_result)
         if isinstance(event, EntitiesProgress) and show_progress:
             click.echo(f"\rrecognising entities: {event.done}/{event.total}", err=True,
                        nl=event.done == event.total)
         if isinstance(event, ImportFinished):
             report = event.report
     if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        click.echo(json_text(report.as_json()))
     if report.failed:
         sys.exit(1)
 
@@ -161,7 +201,7 @@ def _recognise(db, document_ids: list[int], backend: str | None):
 
 @cli.group("codes", invoke_without_command=True)
 @_db_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object a line.")
 @click.pass_context
 def codes_command(context, db_path, coder, as_json):
     """The codebook as a tree, with the number of codings of each code; or
@@ -180,7 +220,8 @@ def codes_command(context, db_path, coder, as_json):
              "codings_with_subcodes": c.total_count}
             for c in codes
         ]
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        for record in records:
+            click.echo(json_text(record))
         return
     if not codes:
         click.echo("The codebook is empty: select a passage in the app and press c.")
@@ -201,32 +242,59 @@ def codes_command(context, db_path, coder, as_json):
 @click.option("--code", "codes", multiple=True, help="Only this code (and codes beneath it).")
 @click.option("--document", "documents", multiple=True,
               help="Only this document (id, uuid or title).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of standard output.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Write to FILE (atomically; a regular file only), or - for standard "
+                   "output (the default for csv, jsonl and md).")
+@click.option("--bom/--no-bom", default=None,
+              help="Start a CSV with a byte-order mark, which spreadsheets need "
+                   "[default: in a file, not on standard output].")
 @click.pass_context
-def export_command(context, db_path, coder, export_format, codes, documents, output):
+def export_command(context, db_path, coder, export_format, codes, documents, output, bom):
     """Export coded passages, one record per coding; or the whole project
-    (REFI-QDA .qdpx) or the codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA…"""
+    (REFI-QDA .qdpx) or the codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA…
+
+    CSV and Markdown show control characters as visible symbols; JSONL and
+    REFI-QDA keep the text exact."""
     from margin.store.export import coded_passages, render, write_atomically
 
+    to_stdout = output is None or str(output) == "-"
     db = open_store(_settings(context, db_path, coder), read_only=True)
     if export_format in ("qdpx", "qdc"):
-        from margin.store.refi.exporter import export_qdc, export_qdpx
+        from margin.store.refi.exporter import (
+            codebook_xml,
+            export_qdc,
+            export_qdpx,
+            project_files,
+            qdpx_bytes_writer,
+        )
 
         if output is None:
-            raise click.UsageError(f"--format {export_format} writes a file: give -o FILE")
+            raise click.UsageError(f"--format {export_format} writes a file: give -o FILE "
+                                   "(or -o - for standard output)")
         if codes or documents:
             raise click.UsageError(f"--format {export_format} exports everything: "
                                    "--code and --document do not apply")
-        (export_qdpx if export_format == "qdpx" else export_qdc)(db, output)
-        click.echo(f"wrote {output}", err=True)
+        if not to_stdout:
+            (export_qdpx if export_format == "qdpx" else export_qdc)(db, output)
+            say(f"wrote {output}", err=True)
+            return
+        if export_format == "qdc":
+            write_stdout(codebook_xml(db))
+            return
+        if sys.stdout.isatty():
+            raise click.UsageError("a .qdpx project is a zip file, not for a terminal: "
+                                   "redirect standard output or give -o FILE")
+        buffer = io.BytesIO()
+        qdpx_bytes_writer(project_files(db))(buffer)
+        write_stdout(buffer.getvalue())
         return
-    content = render(coded_passages(db, codes, documents), export_format)
-    if output is None:
-        click.echo(content, nl=False)
+    with_bom = (not to_stdout) if bom is None else bom
+    content = render(coded_passages(db, codes, documents), export_format, bom=with_bom)
+    if to_stdout:
+        write_stdout(content.encode("utf-8"))
         return
     write_atomically(output, content)
-    click.echo(f"wrote {output}", err=True)
+    say(f"wrote {output}", err=True)
 
 
 @cli.command("entities")
@@ -273,7 +341,7 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
             raise click.ClickException("no documents to recognise")
         summary = _recognise(database(), ids, backend)
         if as_json:
-            click.echo(json.dumps({"documents": summary.documents, "entities": summary.entities,
+            click.echo(json_text({"documents": summary.documents, "entities": summary.entities,
                                    "backend": summary.backend, "version": summary.version}))
         return
     if not sources:
@@ -305,20 +373,20 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
                                    f"recognition yet: margin entities --rebuild {document.id}",
                                    err=True)
         except NotFound:
-            click.echo(f"Error: {source}: no such file, and no document with that id or title",
-                       err=True)
+            say(f"Error: {source}: no such file, and no document with that id or title",
+                err=True)
             failed = True
             continue
         except (ImportRefused, StoreError) as error:
-            click.echo(f"Error: {source}: {error}", err=True)
+            say(f"Error: {source}: {error}", err=True)
             failed = True
             continue
         if as_json:
-            click.echo(json.dumps({"source": source, "entities": spans}, ensure_ascii=False))
+            click.echo(json_text({"source": source, "entities": spans}))
             continue
-        click.echo(f"{source}: {len(spans)} entities")
+        say(f"{source}: {len(spans)} entities")
         for span in spans:
-            click.echo(f"{span['start']:>8}-{span['end']:<8} {span['label']:<11} {span['text']}")
+            say(f"{span['start']:>8}-{span['end']:<8} {span['label']:<11} {span['text']}")
     if failed:
         sys.exit(1)
 
@@ -349,16 +417,24 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
     results = corpus.search(db, text, limit, kinds=set(kinds) or None)
     if as_json:
         for result in results:
-            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+            click.echo(json_text(result.as_dict()))
         return
     if not results:
-        click.echo("No results.", err=True)
+        say("No results.", err=True)
         return
     for result in results:
         where = f"  {result.document_title}" if result.document_title else ""
         codes_shown = f"  [{', '.join(result.codes)}]" if result.codes else ""
-        click.echo(f"{result.score:5.1f}  {result.kind:<8}{where}{codes_shown}")
-        click.echo(f"       {' '.join(result.text.split())[:200]}")
+        say(f"{result.score:5.1f}  {result.kind:<8}{where}{codes_shown}")
+        say(f"       {' '.join(visible_controls(result.text, keep='').split())[:200]}")
+
+
+def reader_went_away() -> None:
+    """End quietly once standard output's reader has gone (``| head``): exit
+    status 0, and nothing left to flush into the closed pipe at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
 
 
 @cli.command("check")
@@ -378,18 +454,18 @@ def check_command(context, db_path, coder, repair, as_json):
     report = repair_database(db) if repair else check_database(db)
     if as_json:
         for line in report.repaired:
-            click.echo(json.dumps({"repaired": line}, ensure_ascii=False))
+            click.echo(json_text({"repaired": line}))
         for finding in report.findings:
-            click.echo(json.dumps(finding.as_json(), ensure_ascii=False))
+            click.echo(json_text(finding.as_json()))
     else:
         for line in report.repaired:
-            click.echo(f"repaired    {line}")
+            say(f"repaired    {line}")
         for finding in report.findings:
-            click.echo(f"{'ok' if finding.ok else 'PROBLEM':<11} {finding.name}: {finding.message}")
+            say(f"{'ok' if finding.ok else 'PROBLEM':<11} {finding.name}: {finding.message}")
             for detail in finding.details:
-                click.echo(f"{'':<11}   {detail}")
+                say(f"{'':<11}   {detail}")
         if any(finding.repairable and not finding.ok for finding in report.findings):
-            click.echo("Run margin check --repair to fix what can be fixed safely.")
+            say("Run margin check --repair to fix what can be fixed safely.")
     if not report.ok:
         sys.exit(1)
 
@@ -420,20 +496,20 @@ def info_command(context, db_path, coder, as_json):
         **summary,
     }
     if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False))
+        click.echo(json_text(info))
         return
     config_note = "" if info["config_exists"] else " (not created; defaults apply)"
     schema_note = "up to date" if info["schema_current"] else (
         "newer than this margin" if info["schema_newer"] else "older; upgraded when opened")
-    click.echo(f"margin {VERSION}")
-    click.echo(f"database   {info['database']}{' (read-only)' if db.read_only else ''}")
-    click.echo(f"config     {info['config']}{config_note}")
-    click.echo(f"data       {info['data_folder']}")
-    click.echo(f"coder      {info['coder']}")
-    click.echo(f"schema     {info['schema']} ({schema_note})")
-    click.echo(f"size       {info['database_bytes']:,} bytes")
+    say(f"margin {VERSION}")
+    say(f"database   {info['database']}{' (read-only)' if db.read_only else ''}")
+    say(f"config     {info['config']}{config_note}")
+    say(f"data       {info['data_folder']}")
+    say(f"coder      {info['coder']}")
+    say(f"schema     {info['schema']} ({schema_note})")
+    say(f"size       {info['database_bytes']:,} bytes")
     for name in ("documents", "codes", "codings", "memos", "coders", "entities"):
-        click.echo(f"{name:<10} {info[name]:,}")
+        say(f"{name:<10} {info[name]:,}")
 
 
 @cli.command("datasette-metadata")
@@ -445,7 +521,7 @@ def datasette_metadata_command(context):
     """
     from margin.store.catalogue import datasette_metadata
 
-    click.echo(json.dumps(datasette_metadata(), indent=2, ensure_ascii=False))
+    click.echo(json_text(datasette_metadata(), indent=2))
 
 
 @cli.command("serve")
@@ -484,6 +560,13 @@ def run_command_line(argv: list[str]) -> None:
     """Run the click command line; user mistakes exit with one line."""
     try:
         cli.main(args=argv, prog_name="margin", standalone_mode=False)
+        sys.stdout.flush()
+    except (ReaderWentAway, BrokenPipeError):
+        reader_went_away()
+    except OSError as error:  # standard output on a full disk, say
+        where = error.filename or "standard output"
+        say(f"Error: cannot write to {where}: {error.strerror or error}", err=True)
+        sys.exit(1)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -491,8 +574,8 @@ def run_command_line(argv: list[str]) -> None:
         # One line, like every other mistake; --help has the rest.
         command = error.ctx.command_path if error.ctx else "margin"
         message = " ".join(error.format_message().split())
-        click.echo(f"Error: {message} (see {command} --help)", err=True)
+        say(f"Error: {message} (see {command} --help)", err=True)
         sys.exit(error.exit_code)
     except click.ClickException as error:
-        click.echo(f"Error: {error.format_message()}", err=True)
+        say(f"Error: {error.format_message()}", err=True)
         sys.exit(error.exit_code)

@@ -16,8 +16,8 @@ import sys
 import click
 
 from margin.store.errors import StoreError
-from margin.store.util import plural, visible_controls
-from margin.tui.cli_options import db_options, settings_for
+from margin.store.util import json_text, plural
+from margin.tui.cli_options import db_options, say, settings_for
 from margin.tui.launch import open_store
 
 
@@ -69,7 +69,7 @@ def _requests(code, document, start, end, quote, nth, every, from_file, memo="")
 
 def _fail(problems: list[str]) -> None:
     for problem in problems:
-        click.echo(f"Error: {visible_controls(problem, '')}", err=True)
+        say(f"Error: {problem}", err=True)
     click.echo("Nothing was changed.", err=True)
     sys.exit(1)
 
@@ -78,10 +78,10 @@ def _print(report, as_json: bool) -> None:
     if report.problems:
         _fail(report.problems)
     if as_json:
-        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        click.echo(json_text(report.as_json()))
     else:
         summary = report.summary()
-        click.echo(visible_controls(summary[:1].upper() + summary[1:], ""))
+        say(summary[:1].upper() + summary[1:])
 
 
 @click.command("code")
@@ -146,9 +146,9 @@ def _code(db, path: str):
 
 def _done(message: str, as_json: bool, **fields) -> None:
     if as_json:
-        click.echo(json.dumps(fields, ensure_ascii=False))
+        click.echo(json_text(fields))
     else:
-        click.echo(visible_controls(message, ""))
+        say(message)
 
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -292,9 +292,8 @@ def fts_command(context, db_path, coder, query, documents, limit, as_json):
     texts: dict[int, str] = {}
     for hit in hits:
         if as_json:
-            click.echo(json.dumps({"document_id": hit.document_id, "title": hit.title,
-                                   "start": hit.start, "end": hit.end, "text": hit.text},
-                                  ensure_ascii=False))
+            click.echo(json_text({"document_id": hit.document_id, "title": hit.title,
+                                   "start": hit.start, "end": hit.end, "text": hit.text}))
             continue
         if hit.document_id not in texts:
             from margin.store.documents import document_text
@@ -302,7 +301,7 @@ def fts_command(context, db_path, coder, query, documents, limit, as_json):
             texts[hit.document_id] = document_text(db, hit.document_id)
         snippet, left, right = context_of(texts[hit.document_id], hit.start, hit.end, width=100)
         shown = " ".join(f"{snippet[:left]}[{snippet[left:right]}]{snippet[right:]}".split())
-        click.echo(f"{hit.document_id:>4}:{hit.start:<7} {visible_controls(shown, '')}")
+        say(f"{hit.document_id:>4}:{hit.start:<7} {shown}")
 
 
 def register(cli: click.Group, codes: click.Group) -> None:

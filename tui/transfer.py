@@ -47,6 +47,7 @@ class _TransferScreen(ModalScreen[None]):
     _TransferScreen Label.hint { color: $foreground-muted; }
     _TransferScreen Horizontal { height: auto; margin-top: 1; }
     _TransferScreen Horizontal Label { padding: 1 1 0 0; }
+    _TransferScreen Horizontal Input { width: 1fr; margin-left: 2; }
     _TransferScreen RichLog { height: 10; border: none; margin-top: 1; }
     _TransferScreen ProgressBar { margin-top: 1; }
     """
@@ -96,6 +97,10 @@ class ImportScreen(_TransferScreen):
             with Horizontal():
                 yield Label("Remove web boilerplate")
                 yield Switch(value=False, id="clean")
+                # margin import --sources DIR: where a project's absolute:// and
+                # relative:// sources may be read from (else only its own files).
+                yield Input(placeholder="Sources folder for projects",
+                            id="sources")
             yield Label("Enter starts · Escape closes", classes="hint")
             yield ProgressBar(id="progress", show_eta=False)
             # min_width: wrap at the dialog's width (RichLog's default, 78 columns,
@@ -108,20 +113,25 @@ class ImportScreen(_TransferScreen):
             self.run_import([], sample=True, clean=True)
 
     @on(Input.Submitted, "#paths")
-    def _start(self, event: Input.Submitted) -> None:
-        paths = event.value.split()
+    @on(Input.Submitted, "#sources")
+    def _start(self) -> None:
+        paths = self.query_one("#paths", Input).value.split()
         if not paths:
             self.app.notify("Give a file or a folder to import", severity="warning", timeout=3)
             return
-        self.run_import(paths, sample=False, clean=self.query_one("#clean", Switch).value)
+        folder = self.query_one("#sources", Input).value.strip()
+        self.run_import(paths, sample=False, clean=self.query_one("#clean", Switch).value,
+                        sources=str(Path(folder).expanduser()) if folder else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def run_import(self, paths: list[str], *, sample: bool, clean: bool) -> None:
+    def run_import(self, paths: list[str], *, sample: bool, clean: bool,
+                   sources: str | None = None) -> None:
         """The one import flow (store/importing.py), its lines in the log."""
         worker = get_current_worker()
         try:
             report = worker_database(
-                self.app, lambda db: self._import(db, worker, paths, sample=sample, clean=clean),
+                self.app, lambda db: self._import(db, worker, paths, sample=sample, clean=clean,
+                                                  sources=sources),
                 on_error=self._failed)
         finally:
             # Whatever this dialog did not recognise (it was closed, it
@@ -138,11 +148,12 @@ class ImportScreen(_TransferScreen):
             self.app.post_message(EntitiesUpdated(report.recognised))
         self.app.call_from_thread(self.app.notify, report.summary(), timeout=4)
 
-    def _import(self, db, worker, paths: list[str], *, sample: bool,
-                clean: bool) -> ImportReport | None:
+    def _import(self, db, worker, paths: list[str], *, sample: bool, clean: bool,
+                sources: str | None = None) -> ImportReport | None:
         """Run the flow on ``db`` (the worker's own connection), showing each
         event's lines as they come; the report, unless it never finished."""
-        options = ImportOptions(clean=clean, sample=sample, backend=self.app.entity_backend)
+        options = ImportOptions(clean=clean, sample=sample, backend=self.app.entity_backend,
+                                sources=sources)
         report = None
         for event in import_sources(db, paths, options, cancelled=lambda: worker.is_cancelled):
             self.app.call_from_thread(self._show, event)

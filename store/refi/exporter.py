@@ -28,9 +28,7 @@ written (QuoteMismatch, a StoreError, names the document and offsets).
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -42,6 +40,7 @@ from margin.store.codings import verify_quote
 from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import StoreError
+from margin.store.export import write_atomically
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -106,30 +105,28 @@ def _memos(db: Database, column: str) -> dict[int, dict]:
 # ---------------------------------------------------------------- building
 
 
-def _code_element(parent: ET.Element, ns: str, code: Code,
-                  note_for: Callable[[Code], str | None] | None) -> None:
-    element = ET.SubElement(parent, f"{{{ns}}}Code")
-    element.set("guid", _guid(code.uuid, "code", code.id))
-    element.set("name", _xml_text(code.name))
-    element.set("isCodable", "true")
-    colour = _colour(code.colour)
-    if colour:
-        element.set("color", colour)
-    if code.description.strip():
-        ET.SubElement(element, f"{{{ns}}}Description").text = _xml_text(code.description)
-    if note_for is not None:
-        note_guid = note_for(code)
-        if note_guid:
-            ET.SubElement(element, f"{{{ns}}}NoteRef").set("targetGUID", note_guid)
-    for child in code.children:
-        _code_element(element, ns, child, note_for)
-
-
 def _codes_element(parent: ET.Element, ns: str, roots: list[Code],
                    note_for: Callable[[Code], str | None] | None = None) -> None:
+    """The codebook's ``Codes`` element, built with a loop, not recursion, so
+    a tree of any depth is written."""
     codes = ET.SubElement(parent, f"{{{ns}}}Codes")
-    for code in roots:
-        _code_element(codes, ns, code, note_for)
+    stack = [(codes, code) for code in reversed(roots)]
+    while stack:
+        into, code = stack.pop()
+        element = ET.SubElement(into, f"{{{ns}}}Code")
+        element.set("guid", _guid(code.uuid, "code", code.id))
+        element.set("name", _xml_text(code.name))
+        element.set("isCodable", "true")
+        colour = _colour(code.colour)
+        if colour:
+            element.set("color", colour)
+        if code.description.strip():
+            ET.SubElement(element, f"{{{ns}}}Description").text = _xml_text(code.description)
+        if note_for is not None:
+            note_guid = note_for(code)
+            if note_guid:
+                ET.SubElement(element, f"{{{ns}}}NoteRef").set("targetGUID", note_guid)
+        stack.extend((element, child) for child in reversed(code.children))
 
 
 def _roots(codes: list[Code]) -> list[Code]:
@@ -137,11 +134,50 @@ def _roots(codes: list[Code]) -> list[Code]:
     return [code for code in codes if not code.parent_id or code.parent_id not in ids]
 
 
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_attribute(value: str) -> str:
+    return (_escape_text(value).replace('"', "&quot;").replace("\r", "&#13;")
+            .replace("\n", "&#10;").replace("\t", "&#09;"))
+
+
 def _serialise(root: ET.Element, ns: str) -> bytes:
-    ET.register_namespace("", ns)
-    ET.indent(root, space="  ")
-    body = ET.tostring(root, encoding="unicode")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+    """The document as UTF-8 XML, indented by two spaces, with ``ns`` as the
+    default namespace: what ``ET.indent`` and ``ET.tostring`` write, with a
+    loop instead of their recursion, so an element tree of any depth (a deep
+    codebook) is written."""
+    prefix = f"{{{ns}}}"
+    out: list[str] = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    write = out.append
+    # (element, depth, closing): each element is visited to open it and,
+    # if it has children, again to close it.
+    stack: list[tuple[ET.Element, int, bool]] = [(root, 0, False)]
+    while stack:
+        element, depth, closing = stack.pop()
+        tag = element.tag.removeprefix(prefix)
+        if closing:
+            write(f"\n{'  ' * depth}</{tag}>")
+            continue
+        if depth:
+            write(f"\n{'  ' * depth}")
+        write(f"<{tag}")
+        if element is root:
+            write(f' xmlns="{_escape_attribute(ns)}"')
+        for key, value in element.items():
+            write(f' {key}="{_escape_attribute(value)}"')
+        children = list(element)
+        if children:
+            write(">")
+            stack.append((element, depth, True))
+            stack.extend((child, depth + 1, False) for child in reversed(children))
+        elif element.text:
+            write(f">{_escape_text(element.text)}</{tag}>")
+        else:
+            write(" />")
+    write("\n")
+    return "".join(out).encode("utf-8")
 
 
 def codebook_xml(db: Database) -> bytes:
@@ -259,37 +295,6 @@ def _project_files(db: Database, name: str) -> list[tuple[str, bytes]]:
 # ---------------------------------------------------------------- writing
 
 
-def _write_atomically(path: Path, write: Callable[[object], None]) -> None:
-    """Write through a temporary file in the same folder and rename it into
-    place, so a failure never leaves a half-written file behind."""
-    path = Path(path)
-    folder = path.resolve().parent
-    if not folder.is_dir():
-        raise StoreError(f"folder {folder} does not exist")
-    if path.is_dir():
-        raise StoreError(f"cannot write {path}: it is a directory")
-    try:
-        # Not a with-block: the file outlives it, renamed over the target.
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
-            "wb", dir=folder, delete=False, prefix=".margin-", suffix=".tmp")
-    except OSError as error:
-        raise StoreError(f"cannot write in {folder}: {error.strerror or error}") from None
-    temporary = Path(handle.name)
-    try:
-        with handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def qdpx_bytes_writer(entries: list[tuple[str, bytes]]) -> Callable[[object], None]:
     def write(handle) -> None:
         with zipfile.ZipFile(handle, "w") as archive:
@@ -306,7 +311,7 @@ def export_qdpx(db: Database, path: str | Path, name: str | None = None) -> Path
     project file; ``name`` defaults to the file's name without ``.qdpx``."""
     path = Path(path)
     entries = project_files(db, name or path.stem or "margin")
-    _write_atomically(path, qdpx_bytes_writer(entries))
+    write_atomically(path, qdpx_bytes_writer(entries))
     return path
 
 
@@ -314,5 +319,5 @@ def export_qdc(db: Database, path: str | Path) -> Path:
     """Write the codebook as a REFI-QDA codebook file."""
     path = Path(path)
     content = codebook_xml(db)
-    _write_atomically(path, lambda handle: handle.write(content))
+    write_atomically(path, content)
     return path

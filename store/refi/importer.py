@@ -20,8 +20,16 @@ user actions on existing data); undoing means deleting what was imported.
 Zip safety: absolute or ``..`` entry names, symlinks, nested archives, too
 many entries, too many bytes or a suspicious compression ratio, DOCTYPEs and
 malformed XML are refused with a one-line StoreError; nothing is extracted to
-disk. ``absolute://`` and ``relative://`` source paths may read files from
-disk, as the standard intends (a project whose sources live beside it).
+disk. XML is parsed by defusedxml (any declared encoding; DTDs, entities and
+external references refused).
+
+Files from strangers: sources are read from the archive. ``absolute://`` and
+``relative://`` source paths (a project whose sources live beside it, as the
+standard allows) are read only when the caller names a folder (``sources``,
+``margin import --sources DIR``), and only from regular files whose real path
+(``..`` and symlinks resolved) lies inside it: a project cannot read
+``/etc/passwd`` or the user's keys. Code trees of any depth import (a loop,
+not recursion).
 """
 
 from __future__ import annotations
@@ -37,7 +45,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
-from margin.store.codes import PATH_SEPARATOR, next_colour, normalise_colour
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedET
+
+from margin.store.codes import PATH_SEPARATOR, next_colour, normalise_colour, used_colours
 from margin.store.codings import NewCoding, write_codings
 from margin.store.db import Database
 from margin.store.documents import document_text
@@ -130,11 +141,15 @@ def _guid(value: str | None) -> str | None:
 
 
 def _parse_xml(data: bytes, what: str) -> ET.Element:
-    head = data[:4096]
-    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in data.upper():
-        raise StoreError(f"{what}: DTDs and entities are not allowed in REFI-QDA files")
+    """The root element of ``data``, parsed by defusedxml: any encoding the XML
+    declares (UTF-8, UTF-16…), and a DTD, an entity or an external reference
+    refused, wherever it is and however it is encoded."""
     try:
-        return ET.fromstring(data)
+        return DefusedET.fromstring(data, forbid_dtd=True, forbid_entities=True,
+                                    forbid_external=True)
+    except DefusedXmlException:
+        raise StoreError(
+            f"{what}: DTDs and entities are not allowed in REFI-QDA files") from None
     except ET.ParseError as error:
         line, column = error.position
         raise StoreError(f"{what} is not well-formed XML (line {line}, column {column})") from None
@@ -403,6 +418,8 @@ class _Importer:
         # Loaded on first use (see stored_document and codings).
         self._text_digests: dict[str, int] | None = None
         self._coding_uuids: set[str] | None = None
+        self._known_codes: dict[tuple[int | None, str], tuple[int, str]] | None = None
+        self._colours: set[str] | None = None  # the colours in use, lower case
 
     # coders
     def user(self, guid: str, name: str) -> int:
@@ -428,11 +445,27 @@ class _Importer:
         return self.coders[guid]
 
     # codes
-    def code_tree(self, parent_element: ET.Element, parent_id: int | None, prefix: str,
+    def code_tree(self, parent_element: ET.Element | None, parent_id: int | None, prefix: str,
                   with_notes: bool) -> None:
-        for element in _children(parent_element, "Code"):
-            code_id, path = self.code(element, parent_id, prefix, with_notes)
-            self.code_tree(element, code_id, path + PATH_SEPARATOR, with_notes)
+        """The codes under ``parent_element``, parents before children, in the
+        file's order; a loop, not recursion, so a tree of any depth imports."""
+        stack = [(child, parent_id, prefix)
+                 for child in reversed(_children(parent_element, "Code"))]
+        while stack:
+            element, parent, path_prefix = stack.pop()
+            code_id, path = self.code(element, parent, path_prefix, with_notes)
+            stack.extend((child, code_id, path + PATH_SEPARATOR)
+                         for child in reversed(_children(element, "Code")))
+
+    def known_codes(self) -> dict[tuple[int | None, str], tuple[int, str]]:
+        """(parent id, casefolded name) -> (id, name) of every code, loaded
+        once and kept up to date, so a big codebook imports in linear time."""
+        if self._known_codes is None:
+            self._known_codes = {}
+            for code_id, parent_id, name in self.db.execute(
+                    "SELECT id, parent_id, name FROM codes ORDER BY id").fetchall():
+                self._known_codes.setdefault((parent_id, name.casefold()), (code_id, name))
+        return self._known_codes
 
     def code(self, element: ET.Element, parent_id: int | None, prefix: str,
              with_notes: bool) -> tuple[int, str]:
@@ -445,24 +478,27 @@ class _Importer:
             self.codes[guid] = row["id"]
             self.report.codes_reused += 1
             return row["id"], prefix + row["name"]
-        sibling = self.db.query(
-            "SELECT id, name FROM codes WHERE parent_id IS ? AND lower(name) = lower(?)",
-            [parent_id, name])
-        for row in sibling:
-            self.codes[guid] = row["id"]
+        sibling = self.known_codes().get((parent_id, name.casefold()))
+        if sibling is not None:
+            self.codes[guid] = sibling[0]
             self.report.codes_reused += 1
-            return row["id"], prefix + row["name"]
+            return sibling[0], prefix + sibling[1]
+        if self._colours is None:
+            self._colours = used_colours(self.db)
         colour_value = element.get("color") or ""
         try:
-            colour = normalise_colour(colour_value) if colour_value else next_colour(self.db)
+            colour = normalise_colour(colour_value) if colour_value else \
+                next_colour(self.db, self._colours)
         except StoreError:
-            colour = next_colour(self.db)
+            colour = next_colour(self.db, self._colours)
+        self._colours.add(colour)
         description = _child(element, "Description")
         code_id = self.db["codes"].insert({
             "uuid": guid, "parent_id": parent_id, "name": name, "colour": colour,
             "description": (description.text or "") if description is not None else "",
             "created": self.timestamp, "updated": self.timestamp,
         }).last_pk
+        self.known_codes()[(parent_id, name.casefold())] = (code_id, name)
         self.codes[guid] = code_id
         self.report.codes_added += 1
         if with_notes:
@@ -631,8 +667,26 @@ class _CodingBatch:
             self.codings = []
 
 
-def _source_bytes(source: ET.Element, archive: _SafeZip, base_path: str | None,
-                  project: Path) -> tuple[bytes, str]:
+def _inside(folder: Path, candidate: Path) -> Path | None:
+    """``candidate`` with every symlink and ``..`` resolved, if it is a
+    regular file inside ``folder`` (itself resolved); else None."""
+    try:
+        real = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not real.is_relative_to(folder):
+        return None
+    try:
+        return real if stat.S_ISREG(real.stat().st_mode) else None
+    except OSError:
+        return None
+
+
+def _source_bytes(source: ET.Element, archive: _SafeZip, project: Path,
+                  sources: Path | None) -> tuple[bytes, str]:
+    """A source's bytes: from the archive, or (``absolute://`` and
+    ``relative://`` paths) from a file inside ``sources``, the folder the user
+    named, never from anywhere else on disk."""
     reference = (source.get("plainTextPath") or "").strip()
     name = source.get("name") or reference
     label = f"{project.name}: {name}"
@@ -646,11 +700,34 @@ def _source_bytes(source: ET.Element, archive: _SafeZip, base_path: str | None,
                 return archive.read(found)
         return None
 
-    def from_disk(path: Path) -> bytes | None:
+    def from_folder(where: str) -> bytes:
+        if sources is None:
+            raise StoreError(
+                f"source {name!r}: {reference} is a file outside the project; nothing was "
+                f"imported (name the folder of its sources: --sources DIR, or the import "
+                f"dialog's sources folder)")
         try:
-            return path.read_bytes() if path.is_file() else None
-        except OSError:
-            return None
+            folder = sources.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise StoreError(f"sources folder {sources} does not exist") from None
+        if not folder.is_dir():
+            raise StoreError(f"sources folder {sources} is not a folder")
+        where = where.replace("\\", "/")
+        # The path as written, then its name alone (a project made on
+        # another computer names files where they were there).
+        candidates = [folder / where.lstrip("/"), folder / PurePosixPath(where).name]
+        if where.startswith("/"):
+            candidates.insert(0, Path(where))
+        for candidate in candidates:
+            found = _inside(folder, candidate)
+            if found is not None:
+                try:
+                    return found.read_bytes()
+                except OSError as error:
+                    raise StoreError(f"source {name!r}: cannot read {found}: "
+                                     f"{error.strerror or error}") from None
+        raise StoreError(f"source {name!r}: {reference} is not a file inside {sources}; "
+                         f"nothing was imported")
 
     data: bytes | None = None
     if reference.startswith("internal://"):
@@ -658,15 +735,11 @@ def _source_bytes(source: ET.Element, archive: _SafeZip, base_path: str | None,
         data = from_zip([f"sources/{file}", f"Sources/{file}", file])
     elif reference.startswith("relative://"):
         relative = reference[len("relative://"):]
-        base = (base_path or "").removeprefix("file://")
-        joined = str(PurePosixPath(base.replace("\\", "/")) / relative) if base else relative
         data = from_zip([relative, f"sources/{relative}", f"Sources/{relative}"])
         if data is None:
-            data = from_disk(Path(joined)) if base else None
-            if data is None:
-                data = from_disk(project.parent / relative)
+            data = from_folder(relative)
     elif reference.startswith("absolute://"):
-        data = from_disk(Path(reference[len("absolute://"):]))
+        data = from_folder(reference[len("absolute://"):])
     elif "://" not in reference:
         data = from_zip([f"sources/{reference}", f"Sources/{reference}", reference])
     if data is None:
@@ -674,9 +747,13 @@ def _source_bytes(source: ET.Element, archive: _SafeZip, base_path: str | None,
     return data, label
 
 
-def import_qdpx(db: Database, path: str | Path) -> RefiImportReport:
-    """Import a REFI-QDA project (one transaction; see the module's notes)."""
+def import_qdpx(db: Database, path: str | Path,
+                sources: str | Path | None = None) -> RefiImportReport:
+    """Import a REFI-QDA project (one transaction; see the module's notes).
+    Sources are read from the archive; ``absolute://`` and ``relative://``
+    ones only from files inside the folder ``sources``, if given."""
     path = Path(path)
+    folder = Path(sources) if sources is not None else None
     archive = _SafeZip(path)
     try:
         project_name = archive.find("project.qde")
@@ -707,7 +784,7 @@ def import_qdpx(db: Database, path: str | Path) -> RefiImportReport:
             if inline is not None and inline.text is not None:
                 texts.append((source, inline.text, f"{path.name}: {source.get('name') or ''}"))
                 continue
-            data, label = _source_bytes(source, archive, root.get("basePath"), path)
+            data, label = _source_bytes(source, archive, path, folder)
             texts.append((source, _decode(data, repr(source.get("name") or label)), label))
     finally:
         archive.close()
