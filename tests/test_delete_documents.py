@@ -10,7 +10,7 @@ from helpers import _code
 
 from margin.store.codes import create_code
 from margin.store.codings import set_coding_memo, set_memo
-from margin.store.documents import deletion, delete_documents, list_documents
+from margin.store.documents import delete_documents, deletion, list_documents
 from margin.store.entities.rules import RuleRecogniser
 from margin.store.entities.storage import documents_needing_entities, recognise_documents
 from margin.store.errors import HistoryConflict, NotFound

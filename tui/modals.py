@@ -264,6 +264,7 @@ class Confirm(ModalScreen[bool]):
         width: 64; max-width: 90%; height: auto;
         border: round $error; background: $panel; padding: 0 1;
     }
+    Confirm Label { width: 1fr; }
     Confirm Label.hint { color: $foreground-muted; margin-top: 1; }
     """
 

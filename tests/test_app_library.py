@@ -1,0 +1,111 @@
+"""The library in the app: deleting a document (confirmed, undoable), the
+hint of an empty library, and titles given the room the other columns leave."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import _code, make_project
+
+from margin.store.codes import create_code
+from margin.store.db import open_database
+from margin.store.documents import list_documents
+from margin.tui.app import MarginApp
+from margin.tui.library import LibraryScreen
+from margin.tui.modals import Confirm
+
+
+@pytest.fixture
+def project(tmp_path):
+    path = make_project(tmp_path / "project.db")
+    db = open_database(path)
+    signals = create_code(db, "Signals")
+    _code(db, signals, "with the help of North Korean troops", document_id=2)
+    db.conn.close()
+    return path
+
+
+def _ids(app) -> list[int]:
+    table = app.screen.query_one("#documents")
+    return [int(row.key.value) for row in table.ordered_rows]
+
+
+def _titles(app) -> list[str]:
+    table = app.screen.query_one("#documents")
+    return [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
+
+
+async def test_delete_asks_naming_the_document_and_undo_brings_it_back(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        title = list_documents(app.db)[1].title
+        await pilot.press("j", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert app.screen.question.startswith(f"Delete “{title}”? Its 1 coding and ")
+        assert "entity mentions go with it." in app.screen.question
+        await pilot.press("n")  # no: nothing happens
+        await pilot.pause()
+        assert len(list_documents(app.db)) == 5
+
+        await pilot.press("d", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen)
+        assert [d.id for d in list_documents(app.db)] == [1, 3, 4, 5]
+        assert _ids(app) == [1, 3, 4, 5]
+        assert "4 documents" in str(app.screen.query_one("#status-bar").render())
+        # The cursor stays on the deleted document's row: now the next one.
+        assert app.screen.query_one("#documents").cursor_row == 1
+        assert app.db.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 0
+
+        await pilot.press("u")
+        await pilot.pause()
+        assert _ids(app) == [1, 2, 3, 4, 5]
+        assert app.db.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 1
+
+
+async def test_an_empty_library_says_how_to_import(tmp_path):
+    path = make_project(tmp_path / "empty.db", sample=False)
+    app = MarginApp(path, "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        hint = app.screen.query_one("#empty-hint")
+        assert hint.display
+        assert "press i to import files or a folder" in str(hint.render())
+        assert "margin import PATH" in str(hint.render())
+        await pilot.press("d")  # nothing to delete: no question, no error
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen)
+
+
+async def test_the_hint_goes_once_there_are_documents(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one("#empty-hint").display
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_titles_get_the_room_the_other_columns_leave(project, width):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        table = app.screen.query_one("#documents")
+        columns = {str(key.value): column.width for key, column in table.columns.items()}
+        # "sample article" is 14 cells: its column is no wider than that (and
+        # its heading), the numbers are as wide as their widest value.
+        assert columns["source"] == len("sample article")
+        assert columns["id"] == len("# ▲")  # sorted by id
+        assert columns["codings"] == len("Codings")
+        padding = 2 * table.cell_padding * len(columns)
+        used = sum(columns.values()) + padding
+        assert table.size.width - 2 <= used <= table.size.width
+        title = columns["title"]
+        assert title >= table.size.width - 2 - padding - sum(
+            width for key, width in columns.items() if key != "title")
+        shown = _titles(app)
+        longest = max((d.title for d in list_documents(app.db)), key=len)
+        if len(longest) > title:
+            cut = next(t for t in shown if t.endswith("…"))
+            assert len(cut) == title
