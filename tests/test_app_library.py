@@ -109,3 +109,43 @@ async def test_titles_get_the_room_the_other_columns_leave(project, width):
         if len(longest) > title:
             cut = next(t for t in shown if t.endswith("…"))
             assert len(cut) == title
+
+
+async def test_search_w_proposes_a_full_path_and_says_where_it_wrote(tmp_path, monkeypatch):
+    from helpers import make_demo_project, wait_for
+
+    from margin.tui.modals import TextPrompt
+    from margin.tui.search.fuzzy import SearchScreen
+
+    project = make_demo_project(tmp_path / "demo.db")
+    launch = tmp_path / "launch"
+    launch.mkdir()
+    monkeypatch.chdir(launch)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press(*"security assistance")
+        await wait_for(pilot, lambda: bool(app.screen.results), timeout=30)
+        count = len(app.screen.results)
+        passages_only = {r.kind for r in app.screen.results} == {"passage"}
+        await pilot.press("tab", "w")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        assert app.screen.value == str(launch / "margin-search.md")
+        assert str(launch) in app.screen.hint
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (launch / "margin-search.md").exists())
+        noun = ("passage" if passages_only else "result") + ("s" if count != 1 else "")
+        assert any(str(n.message) == f"Wrote {count} {noun} to {launch / 'margin-search.md'}"
+                   for n in app._notifications)
+        assert "security assistance" in (launch / "margin-search.md").read_text()
+
+        # A bare name goes in the folder named, and the notice says so in full.
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        app.screen.query_one("#value").value = "notes.jsonl"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (launch / "notes.jsonl").exists())
+        assert any(str(n.message).endswith(f"to {launch / 'notes.jsonl'}")
+                   for n in app._notifications)
