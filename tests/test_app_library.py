@@ -149,3 +149,21 @@ async def test_search_w_proposes_a_full_path_and_says_where_it_wrote(tmp_path, m
         await wait_for(pilot, lambda: (launch / "notes.jsonl").exists())
         assert any(str(n.message).endswith(f"to {launch / 'notes.jsonl'}")
                    for n in app._notifications)
+
+
+async def test_a_reader_whose_document_a_redo_deletes_goes_back_to_the_library(project):
+    from margin.tui.reader.screen import ReaderScreen
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("d", "y")
+        await pilot.pause()
+        await pilot.press("u", "g", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen) and app.screen.document_id == 1
+        await pilot.press("ctrl+r")  # deletes the document being read again
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen)
+        assert _ids(app) == [2, 3, 4, 5]
+        assert any("document 1 does not exist" in str(n.message) for n in app._notifications)

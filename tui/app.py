@@ -132,7 +132,7 @@ class MarginApp(App):
     def reload_screen(self) -> None:
         """Re-read the current screen's data (after an action, undo or redo)."""
         if isinstance(self.screen, MarginScreen):
-            self.screen.reload()
+            self.screen.reload_or_leave()
 
     def open_document(self, document_id: int, offset: int | None = None) -> None:
         from margin.tui.reader.screen import ReaderScreen
