@@ -150,3 +150,15 @@ def test_deleting_and_undoing_a_big_document_is_fast(db):
     elapsed = time.perf_counter() - started
     assert db.execute("SELECT COUNT(*) FROM entities").fetchone()[0] == mentions
     assert elapsed < 20, elapsed  # ~1 s here; a row at a time took minutes
+
+
+def test_recognition_of_a_document_deleted_meanwhile_stores_nothing(sample_db):
+    from margin.store.documents import document_text
+    from margin.store.entities.storage import store_entities
+
+    db = sample_db
+    text = document_text(db, 3)
+    spans = RuleRecogniser().recognise(text)
+    delete_documents(db, [3])
+    assert store_entities(db, 3, spans, "rules", "1", text=text) == 0
+    assert db.execute("SELECT COUNT(*) FROM entities WHERE document_id = 3").fetchone()[0] == 0

@@ -101,6 +101,8 @@ def store_entities(
                 f"which does not match document {document_id}'s text"
             )
     with writing(db):
+        if db.execute("SELECT 1 FROM documents WHERE id = ?", [document_id]).fetchone() is None:
+            return 0  # deleted while it was being recognised: nothing to store
         db.execute("DELETE FROM entities WHERE document_id = ?", [document_id])
         db.conn.executemany(
             'INSERT INTO entities (document_id, start, "end", label, text) VALUES (?, ?, ?, ?, ?)',
