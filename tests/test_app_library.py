@@ -167,3 +167,12 @@ async def test_a_reader_whose_document_a_redo_deletes_goes_back_to_the_library(p
         assert isinstance(app.screen, LibraryScreen)
         assert _ids(app) == [2, 3, 4, 5]
         assert any("document 1 does not exist" in str(n.message) for n in app._notifications)
+
+
+async def test_recognition_queued_just_before_the_app_closed_does_nothing(project):
+    # Under load the start-up timer (or an import) can queue recognition just
+    # before the app closes its connection: it must not run on it.
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    app.recognise_pending()  # after the connection closed: no error

@@ -102,6 +102,7 @@ class MarginApp(App):
         # Background recognition stops at its next check instead of keeping
         # the process alive after the app has closed.
         self.workers.cancel_group(self, "entities")
+        self._closed_database = True
         self.db.close()
 
     # ------------------------------------------------------------ helpers
@@ -148,6 +149,10 @@ class MarginApp(App):
         """Recognise the documents that have no entities yet, in the background."""
         from margin.tui.entities import recognition
 
+        if getattr(self, "_closed_database", False):
+            # Its timer fired (or an import queued it) just before the app
+            # closed, under load: the connection is gone.
+            return
         recognition.recognise_pending(self)
 
     def rebuild_entities(self) -> None:
