@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from margin.store.db import Database
 from margin.store.errors import NotFound, StoreError
 from margin.store.history import action
-from margin.store.util import new_uuid, now, one_line
+from margin.store.util import new_uuid, now, one_line, plural
 
 # Importing reads sources (store/sources/: decoding, cleaning, titles,
 # transcripts, formats): ~17 ms of imports that the library and the reader,
@@ -150,6 +150,100 @@ def rename_document(db: Database, document_id: int, title: str) -> None:
     get_document(db, document_id)
     with action(db, f"Rename document to {title}") as log:
         log.update("documents", document_id, {"title": title, "updated": now()})
+
+
+@dataclass
+class Deletion:
+    """What deleting documents takes with it: the confirmation's question
+    before, the notice after."""
+
+    titles: list[str]
+    codings: int
+    memos: int  # memos on the documents and on their codings
+    entities: int  # entity mentions
+
+    @property
+    def what_goes(self) -> str:
+        """"“Title”" or "3 documents (“A”, “B”, “C”)"."""
+        if len(self.titles) == 1:
+            return f"“{self.titles[0]}”"
+        shown = ", ".join(f"“{title}”" for title in self.titles[:3])
+        more = ", …" if len(self.titles) > 3 else ""
+        return f"{plural(len(self.titles), 'document')} ({shown}{more})"
+
+    @property
+    def what_goes_with(self) -> str:
+        """"Its 12 codings, 3 memos and 140 entity mentions go with it." """
+        whose, them = ("Its", "it") if len(self.titles) == 1 else ("Their", "them")
+        counted = [(count, noun) for count, noun in (
+            (self.codings, "coding"), (self.memos, "memo"), (self.entities, "entity mention"))
+            if count]
+        if not counted:
+            return f"No codings, memos or entity mentions go with {them}."
+        parts = [plural(count, noun) for count, noun in counted]
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        verb = "goes" if len(counted) == 1 and counted[0][0] == 1 else "go"
+        return f"{whose} {listed} {verb} with {them}."
+
+    @property
+    def question(self) -> str:
+        return f"Delete {self.what_goes}? {self.what_goes_with} (u undoes it.)"
+
+
+def deletion(db: Database, document_ids: Sequence[int]) -> Deletion:
+    """What :func:`delete_documents` would delete; unknown ids are refused."""
+    document_ids = list(dict.fromkeys(document_ids))
+    titles = document_titles(db)
+    unknown = [str(document_id) for document_id in document_ids if document_id not in titles]
+    if unknown:
+        raise NotFound(f"no document with id {', '.join(unknown)}")
+    marks = ",".join("?" * len(document_ids))
+
+    def count(sql: str) -> int:
+        return db.execute(sql.format(marks=marks), document_ids).fetchone()[0]
+
+    return Deletion(
+        titles=[titles[document_id] for document_id in document_ids],
+        codings=count("SELECT COUNT(*) FROM codings WHERE document_id IN ({marks})"),
+        memos=count("SELECT COUNT(*) FROM memos WHERE text != '' AND document_id IN ({marks})")
+        + count("SELECT COUNT(*) FROM codings WHERE memo != '' AND document_id IN ({marks})"),
+        entities=count("SELECT COUNT(*) FROM entities WHERE document_id IN ({marks})"),
+    )
+
+
+def delete_documents(db: Database, document_ids: Sequence[int]) -> Deletion:
+    """Delete documents and everything that belongs to them (the rows of
+    every table with a foreign key to ``documents``: codings, memos, entity
+    mentions, recognition runs and review decisions) as one undoable action.
+
+    The rows are recorded whole in the history (see ``RowsChange`` in
+    store/history.py): undo puts back exactly those rows, ids included, so
+    codings, search, the full-text index (kept by triggers) and the history
+    before the deletion find them as they were. The text stays in the
+    history's record until the action drops out of the history.
+    """
+    result = deletion(db, document_ids)
+    document_ids = list(dict.fromkeys(document_ids))
+    label = f"Delete {result.what_goes}"
+    with action(db, label) as log:
+        dependents = _tables_referencing_documents(db)
+        for document_id in document_ids:
+            for table, column in dependents:
+                log.delete_where(table, column, document_id)
+            log.delete_where("documents", "id", document_id)
+    return result
+
+
+def _tables_referencing_documents(db: Database) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key to ``documents``: whatever a
+    later migration adds that belongs to a document goes with it too."""
+    found = []
+    for (table,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall():
+        for foreign_key in db.execute(f"PRAGMA foreign_key_list([{table}])").fetchall():
+            if foreign_key[2] == "documents" and table != "documents":
+                found.append((table, foreign_key[3]))
+    return found
 
 
 @dataclass

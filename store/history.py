@@ -1,6 +1,6 @@
 """One transaction per user action, and multi-step undo/redo of those actions.
 
-Every action that changes codes, codings, memos or document titles runs inside
+Every action that changes codes, codings, memos or documents runs inside
 ``with action(db, label) as log:``. The log performs the writes and records the
 row as it was before and after each one. When the block ends, the writes and a
 ``history`` row holding that record are committed together: a crash loses at
@@ -46,8 +46,37 @@ class Change:
         return {"table": self.table, "id": self.row_id, "before": self.before, "after": self.after}
 
     @classmethod
-    def from_json(cls, data: dict) -> Change:
+    def from_json(cls, data: dict) -> Change | RowsChange:
+        if "rows" in data:
+            return RowsChange.from_json(data)
         return cls(data["table"], data["id"], data["before"], data["after"])
+
+
+@dataclass
+class RowsChange:
+    """Many rows of one table deleted at once (a document's codings, its
+    entity mentions, the document itself): recorded as the column names and
+    each row's values, so that undo puts back exactly those rows, ids and all,
+    with one check and one statement per table instead of two per row."""
+
+    table: str
+    key: str  # the primary key column
+    columns: list[str]
+    rows: list[list]  # the rows as they were, in ``columns`` order
+    deleted: bool = True  # the action deleted them (redo deletes them again)
+
+    def to_json(self) -> dict:
+        return {"table": self.table, "key": self.key, "columns": self.columns,
+                "rows": self.rows, "deleted": self.deleted}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RowsChange:
+        return cls(data["table"], data["key"], data["columns"], data["rows"], data["deleted"])
+
+    @property
+    def row_ids(self) -> list:
+        index = self.columns.index(self.key)
+        return [row[index] for row in self.rows]
 
 
 class ChangeLog:
@@ -56,7 +85,7 @@ class ChangeLog:
     def __init__(self, db: Database, label: str):
         self.db = db
         self.label = label
-        self.changes: list[Change] = []
+        self.changes: list[Change | RowsChange] = []
 
     def insert(self, table: str, row: dict) -> int:
         row_id = self.db[table].insert(row).last_pk
@@ -84,6 +113,20 @@ class ChangeLog:
             raise NotFound(f"{table[:-1]} {row_id} does not exist")
         self.db[table].delete(row_id)
         self.changes.append(Change(table, row_id, before, None))
+
+    def delete_where(self, table: str, column: str, value) -> int:
+        """Delete every row of ``table`` whose ``column`` is ``value``, recorded
+        as one :class:`RowsChange`; returns how many rows went."""
+        key = _primary_key(self.db, table)
+        cursor = self.db.execute(
+            f"SELECT * FROM [{table}] WHERE [{column}] = ? ORDER BY [{key}]", [value])
+        columns = [description[0] for description in cursor.description]
+        rows = [list(row) for row in cursor.fetchall()]
+        if not rows:
+            return 0
+        self.db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [value])
+        self.changes.append(RowsChange(table, key, columns, rows))
+        return len(rows)
 
 
 @contextmanager
@@ -168,7 +211,11 @@ def undo(db: Database) -> str | None:
     changes = _changes(row["changes"])
     with writing(db):
         for change in reversed(changes):
-            _restore(db, change.table, change.row_id, expected=change.after, wanted=change.before)
+            if isinstance(change, RowsChange):
+                _restore_rows(db, change, deleting=not change.deleted)
+            else:
+                _restore(db, change.table, change.row_id, expected=change.after,
+                         wanted=change.before)
         db["history"].update(row["id"], {"undone": 1})
     return row["label"]
 
@@ -181,7 +228,11 @@ def redo(db: Database) -> str | None:
     changes = _changes(row["changes"])
     with writing(db):
         for change in changes:
-            _restore(db, change.table, change.row_id, expected=change.before, wanted=change.after)
+            if isinstance(change, RowsChange):
+                _restore_rows(db, change, deleting=change.deleted)
+            else:
+                _restore(db, change.table, change.row_id, expected=change.before,
+                         wanted=change.after)
         db["history"].update(row["id"], {"undone": 0})
     return row["label"]
 
@@ -252,10 +303,16 @@ def changes_since(db: Database, since: HistoryState | None = None) -> tuple[Hist
     return HistoryState(actions, touched), Touched(rows, documents)
 
 
-def _touched_by(db: Database, changes: list[Change]) -> Touched:
+def _touched_by(db: Database, changes: list[Change | RowsChange]) -> Touched:
     rows: set[tuple[str, int]] = set()
     documents: set[int] = set()
     for change in changes:
+        if isinstance(change, RowsChange):
+            rows.update((change.table, row_id) for row_id in change.row_ids)
+            if change.table == "codings":
+                index = change.columns.index("document_id")
+                documents.update(row[index] for row in change.rows)
+            continue
         rows.add((change.table, change.row_id))
         if change.table != "codings":
             continue
@@ -272,7 +329,7 @@ def _touched_by(db: Database, changes: list[Change]) -> Touched:
     return Touched(frozenset(rows), frozenset(documents))
 
 
-def _changes(recorded: str) -> list[Change]:
+def _changes(recorded: str) -> list[Change | RowsChange]:
     return [Change.from_json(change) for change in json.loads(recorded)]
 
 
@@ -303,6 +360,40 @@ def _restore(db, table: str, row_id: int, expected: dict | None, wanted: dict | 
         db[table].insert(wanted)
     else:
         db[table].update(row_id, wanted)
+
+
+def _restore_rows(db, change: RowsChange, deleting: bool) -> None:
+    """Delete the rows of ``change`` again (``deleting``), or put them back:
+    either only if every one of them is as the action left it."""
+    key = change.key
+    for first in range(0, len(change.rows), _CHUNK):
+        rows = change.rows[first : first + _CHUNK]
+        ids = [row[change.columns.index(key)] for row in rows]
+        marks = ",".join("?" * len(ids))
+        cursor = db.execute(
+            f"SELECT {', '.join(f'[{c}]' for c in change.columns)} FROM [{change.table}] "
+            f"WHERE [{key}] IN ({marks}) ORDER BY [{key}]", ids)
+        current = [list(row) for row in cursor.fetchall()]
+        expected = sorted(rows, key=lambda row: row[change.columns.index(key)]) if deleting else []
+        if current != expected:
+            raise HistoryConflict(
+                f"cannot undo/redo: {change.table} rows were changed since; nothing was changed")
+        if deleting:
+            db.execute(f"DELETE FROM [{change.table}] WHERE [{key}] IN ({marks})", ids)
+        else:
+            db.conn.executemany(
+                f"INSERT INTO [{change.table}] ({', '.join(f'[{c}]' for c in change.columns)}) "
+                f"VALUES ({', '.join('?' * len(change.columns))})", rows)
+
+
+_CHUNK = 500
+
+
+def _primary_key(db, table: str) -> str:
+    keys = [row[1] for row in db.execute(f"PRAGMA table_info([{table}])") if row[5]]
+    if len(keys) != 1:
+        raise StoreError(f"{table} has no single primary key: its rows cannot be recorded")
+    return keys[0]
 
 
 def _row(db: Database, table: str, row_id: int) -> dict | None:

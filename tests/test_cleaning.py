@@ -30,6 +30,12 @@ BOILERPLATE = [
     "Required fields are marked",
     "Top image credit",
     "Find out more about",
+    # The lead image's description, the comment prompt, the syndication note.
+    "Ukrainian flag waving on a flagpole",
+    "What is your perspective?",
+    "Share your analysis in the comments below",
+    "Reprinted from the author",
+    "See the original here",
 ]
 
 # Per seed: sentences from the first and the last real paragraphs, and
@@ -61,7 +67,7 @@ KEPT = {
     "003": [
         "It’s confusing I think for many listening to the various spins",
         "I cannot wait to read the autobiographies",
-        "Reprinted from the author’s @tashecon blog. See the original here.",
+        "of Trump.\nThe views expressed are the author’s",  # the note between them is gone
         "The views expressed are the author’s and not necessarily of Kyiv Post.",
     ],
     "004": [
@@ -241,3 +247,118 @@ def test_teaser_block_after_article_goes_with_its_caption() -> None:
 def test_blank_line_runs_collapse_and_ends_are_trimmed() -> None:
     text = "\n\n  \nTitle\n\n\n\n\t\nBody line\n\n\n"
     assert clean_boilerplate(text) == "Title\n\nBody line"
+
+
+# --- captions, comment prompts, syndication notes: rules, not seed strings ----
+
+LAST = PARAGRAPH + "The last real sentence."
+
+
+@pytest.mark.parametrize("caption", [
+    "A protester holds a placard outside parliament in Tbilisi on Monday.",
+    "Soldiers unload crates of ammunition near the front line at dawn.",
+])
+def test_the_lead_image_description_above_the_title_goes(caption) -> None:
+    text = f"{caption}\n\nThe Title of the Article\n\n{LAST}"
+    assert clean_boilerplate(text) == f"The Title of the Article\n\n{LAST}"
+
+
+@pytest.mark.parametrize("text", [
+    # A first sentence that is the article's (no title follows it).
+    f"The talks ended without agreement on Tuesday.\n\n{LAST}",
+    # A quotation or a question above the title is not a description.
+    f"“We will not give up,” she said.\n\nThe Title\n\n{LAST}",
+    f"Is peace possible this year?\n\nThe Title\n\n{LAST}",
+    # Two sentences: a standfirst, not a caption.
+    f"Talks resumed. Nobody expects much.\n\nThe Title\n\n{LAST}",
+])
+def test_first_lines_that_are_not_captions_stay(text) -> None:
+    assert clean_boilerplate(text) == text
+
+
+@pytest.mark.parametrize("caption", [
+    "Photo: Demonstrators in Independence Square, Kyiv, in February 2014.",
+    "Pictured: the negotiating table in Istanbul.",
+    "File photo | The Kremlin seen from the river",
+    "Residents queue for water in Kherson. (Photo by Jane Doe/Getty Images)",
+    "Residents queue for water in Kherson (AFP)",
+    "Residents queue for water in Kherson. Photo: Reuters",
+    "An aid convoy on the road to Mariupol [Image courtesy of the UN]",
+])
+def test_captions_that_name_their_picture_go_anywhere(caption) -> None:
+    text = f"Title\n\n{PARAGRAPH}First.\n\n{caption}\n\n{LAST}"
+    assert clean_boilerplate(text) == f"Title\n\n{PARAGRAPH}First.\n\n{LAST}"
+
+
+@pytest.mark.parametrize("line", [
+    "He showed me the picture: a dog asleep in the snow.",
+    "The exhibition (photography by local artists) runs until May.",
+    "Reuters reported the figure first.",
+])
+def test_lines_mentioning_pictures_or_agencies_stay(line) -> None:
+    text = f"Title\n\n{PARAGRAPH}First.\n\n{line}\n\n{LAST}"
+    assert clean_boilerplate(text) == text
+
+
+@pytest.mark.parametrize("prompt", [
+    "Share your thoughts in the comments below.",
+    "What do you think? Let us know in the comments!",
+    "Do you agree with the author? Tell us in the comment section, and subscribe for more.",
+    "Join the conversation in the comments.",
+    "We’d love to hear your view in the comments below.",
+])
+def test_comment_prompts_at_the_end_go(prompt) -> None:
+    text = f"Title\n\n{LAST}\n\n{prompt}"
+    assert clean_boilerplate(text) == f"Title\n\n{LAST}"
+    # On the last paragraph's own line, only the prompt goes.
+    assert clean_boilerplate(f"Title\n\n{LAST} {prompt}") == f"Title\n\n{LAST}"
+
+
+@pytest.mark.parametrize("note", [
+    "Reprinted from the author’s Substack. See the original here.",
+    "This article was originally published on The Conversation. Read the original article.",
+    "Originally published in Foreign Affairs.",
+    "Republished with permission from Responsible Statecraft.",
+    "A version of this story first appeared in the Kyiv Independent.",
+])
+def test_syndication_notes_at_the_end_go_and_a_disclaimer_after_stays(note) -> None:
+    disclaimer = "The views expressed are the author’s own."
+    text = f"Title\n\n{LAST}\n{note}\n{disclaimer}"
+    assert clean_boilerplate(text) == f"Title\n\n{LAST}\n{disclaimer}"
+
+
+@pytest.mark.parametrize("sentence", [
+    # Sentences that mention comments or reprints: reporting, not prompts.
+    "Readers left hundreds of comments below the video, many of them angry.",
+    "“Please leave the comments to the lawyers,” the minister said.",
+    "The ministry declined to comment on the report.",
+    "The 1920 pamphlet was reprinted from the original plates in 1952.",
+    "Reprinted in 1952, the book sold millions of copies.",
+    "Few of the comments on this story were about the war itself.",
+])
+def test_ordinary_sentences_about_comments_or_reprints_stay(sentence) -> None:
+    at_the_end = f"Title\n\n{LAST}\n\n{sentence}"
+    assert clean_boilerplate(at_the_end) == at_the_end
+    in_the_body = f"Title\n\n{PARAGRAPH}{sentence}\n\n{LAST}"
+    assert clean_boilerplate(in_the_body) == in_the_body
+
+
+def test_a_prompt_before_the_last_paragraph_is_article_text() -> None:
+    # Not at the end: the article goes on after it, so it is the article's.
+    text = f"Title\n\n{PARAGRAPH}\n\nShare your thoughts in the comments below.\n\n{LAST}"
+    assert clean_boilerplate(text) == text
+
+
+def test_the_original_text_is_kept_in_the_database(db) -> None:
+    from margin.store.documents import import_text
+    from margin.store.sources.textio import DecodedText
+
+    text = (f"A tank crosses a river at dusk.\n\nThe Title\n\n{LAST}\n\n"
+            "Share your thoughts in the comments below.\n"
+            "Originally published in Foreign Affairs.")
+    document = import_text(db, DecodedText(text, "utf-8", False), source="x.html",
+                           clean=True).document_id
+    stored, original = db.execute(
+        "SELECT text, original FROM documents WHERE id = ?", [document]).fetchone()
+    assert stored == f"The Title\n\n{LAST}"
+    assert original == text

@@ -24,7 +24,7 @@ def test_the_library_the_reader_and_a_resize_draw_in_a_real_terminal(terminal):
     assert len(shown.splitlines()) == 36
 
     screen.keys("\x1b")  # back to the library, laid out for the new size
-    screen.wait_for("margin — library", "Diplomacy Watch: Still tap…")
+    screen.wait_for("margin — library", "Diplomacy Watch: Still tap danci…")
     screen.resize(80, 24)
     screen.wait_for("margin — library", "Diplomacy Watch")
 

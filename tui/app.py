@@ -102,6 +102,7 @@ class MarginApp(App):
         # Background recognition stops at its next check instead of keeping
         # the process alive after the app has closed.
         self.workers.cancel_group(self, "entities")
+        self._closed_database = True
         self.db.close()
 
     # ------------------------------------------------------------ helpers
@@ -132,7 +133,7 @@ class MarginApp(App):
     def reload_screen(self) -> None:
         """Re-read the current screen's data (after an action, undo or redo)."""
         if isinstance(self.screen, MarginScreen):
-            self.screen.reload()
+            self.screen.reload_or_leave()
 
     def open_document(self, document_id: int, offset: int | None = None) -> None:
         from margin.tui.reader.screen import ReaderScreen
@@ -148,6 +149,10 @@ class MarginApp(App):
         """Recognise the documents that have no entities yet, in the background."""
         from margin.tui.entities import recognition
 
+        if getattr(self, "_closed_database", False):
+            # Its timer fired (or an import queued it) just before the app
+            # closed, under load: the connection is gone.
+            return
         recognition.recognise_pending(self)
 
     def rebuild_entities(self) -> None:

@@ -93,6 +93,37 @@ def documents_command(context, db_path, coder, as_json):
             f"{document.title}")
 
 
+@cli.command("remove")
+@_db_options
+@click.argument("document_ids", nargs=-1, required=True, metavar="DOC_ID...")
+@click.option("--yes", "-y", "confirmed", is_flag=True,
+              help="Delete without asking (for scripts).")
+@click.pass_context
+def remove_command(context, db_path, coder, document_ids, confirmed):
+    """Delete documents (by id, see `margin documents`) with their codings,
+    memos and entity mentions. One action: `u` in the app undoes it.
+
+    Asks first on a terminal; elsewhere give --yes.
+    """
+    from margin.store.documents import delete_documents, deletion
+
+    not_ids = [value for value in document_ids if not value.strip().isdigit()]
+    if not_ids:
+        raise click.UsageError(f"not a document id: {', '.join(not_ids)} (see margin documents)")
+    db = open_store(_settings(context, db_path, coder))
+    ids = [int(value) for value in document_ids]
+    question = visible_controls(deletion(db, ids).question.replace(" (u undoes it.)", ""),
+                                keep="")
+    if not confirmed:
+        if not sys.stdin.isatty():
+            raise click.ClickException(f"{question} Not on a terminal: add --yes to delete.")
+        if not click.confirm(question, default=False):
+            click.echo("Nothing deleted.", err=True)
+            sys.exit(1)
+    done = delete_documents(db, ids)
+    say(f"Deleted {done.what_goes}. {done.what_goes_with} (u in the app undoes it.)")
+
+
 @cli.command("import")
 @_db_options
 @click.argument("paths", nargs=-1)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,10 +12,18 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from margin.store.codes import codebook
-from margin.store.documents import DocumentSummary, list_documents, rename_document
+from margin.store.documents import (
+    DocumentSummary,
+    delete_documents,
+    deletion,
+    list_documents,
+    rename_document,
+)
+from margin.store.errors import StoreError
+from margin.tui.cells import fit
 from margin.tui.codebook.tree import WIDE, CodebookPane, CodebookTree
 from margin.tui.keybar import KeyBar
-from margin.tui.modals import TextPrompt
+from margin.tui.modals import Confirm, TextPrompt
 from margin.tui.screen import MarginScreen
 
 # Sortable columns: (key, heading, sort key, descending first).
@@ -31,8 +38,22 @@ COLUMNS = [
 ]
 
 
+EMPTY_HINT = ("No documents yet — press i to import files or a folder, "
+              "or run `margin import PATH` (`margin import --sample` adds the sample articles).")
+
+# A source column wider than this (a long file name) is cut: the title needs
+# the room more.
+SOURCE_MAX_WIDTH = 24
+
+
 class LibraryScreen(CodebookPane, MarginScreen):
     MAIN_WIDGET = "#documents"
+
+    DEFAULT_CSS = """
+    LibraryScreen #empty-hint {
+        width: 1fr; height: 1fr; padding: 1 2; color: $foreground-muted;
+    }
+    """
 
     BINDINGS = [
         Binding("enter", "open", "Read", id="library.open", tooltip="Open the document"),
@@ -40,6 +61,8 @@ class LibraryScreen(CodebookPane, MarginScreen):
         Binding("S", "reverse", "Reverse", show=False, id="library.reverse",
                 tooltip="Reverse the sort order"),
         Binding("t", "rename", "Title", id="library.rename", tooltip="Edit the document's title"),
+        Binding("d,delete", "delete", "Delete", id="library.delete",
+                tooltip="Delete the document with its codings, memos and entities (undoable)"),
         Binding("i", "import", "Import", id="library.import",
                 tooltip="Import files or a folder"),
         Binding("E", "export", "Export", id="library.export",
@@ -66,6 +89,7 @@ class LibraryScreen(CodebookPane, MarginScreen):
         yield Static(Text("margin — library"), id="title-bar")
         with Horizontal(id="main"):
             yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
+            yield Static(Text(EMPTY_HINT), id="empty-hint")
             yield CodebookTree(id="codebook")
         yield Static(id="status-bar")
         yield KeyBar()
@@ -99,36 +123,62 @@ class LibraryScreen(CodebookPane, MarginScreen):
     def _fill_table(self) -> None:
         table = self.query_one("#documents", DataTable)
         selected = self._selected_id()
+        selected_row = table.cursor_row
         sort_key = next(c[2] for c in COLUMNS if c[0] == self.sort_column)
         documents = sorted(self.documents, key=sort_key, reverse=self.sort_descending)
         table.clear(columns=True)
-        # Numbers keep their natural width; the title takes the rest, so every
+        cells = {
+            document.id: {
+                "id": str(document.id),
+                "source": document.source,
+                "words": f"{document.word_count:,}",
+                "codings": str(document.coding_count),
+                "date": document.date,
+            }
+            for document in documents
+        }
+        # Every column but the title as wide as its content (and its heading,
+        # with room for the sort arrow); the title takes the rest, so every
         # column stays on screen however long the titles are.
-        fixed = {"id": 4, "source": 16, "words": 8, "codings": 7, "date": 10}
+        widths = {}
+        for key, heading, _sort, _desc in COLUMNS:
+            if key != "title":
+                arrow = 2 if key == self.sort_column else 0
+                content = max((cell_len(row[key]) for row in cells.values()), default=0)
+                widths[key] = max(cell_len(heading) + arrow, content)
+        widths["source"] = min(widths["source"], max(SOURCE_MAX_WIDTH, len("Source ▲")))
+        # Each column's padding, and room for the vertical scrollbar.
         padding = 2 * table.cell_padding * len(COLUMNS) + 2
         self._filled_width = table.size.width or self._expected_table_width()
-        title_width = max(16, self._filled_width - sum(fixed.values()) - padding)
+        widths["title"] = max(16, self._filled_width - sum(widths.values()) - padding)
         for key, heading, _sort, _desc in COLUMNS:
-            table.add_column(heading, key=key, width=fixed.get(key, title_width))
+            table.add_column(heading, key=key, width=widths[key])
         for document in documents:
+            row = cells[document.id]
             table.add_row(
-                Text(str(document.id), justify="right"),
-                Text(document.title, no_wrap=True, overflow="ellipsis"),
-                Text(document.source, no_wrap=True, overflow="ellipsis", style="dim"),
-                Text(f"{document.word_count:,}", justify="right"),
-                Text(str(document.coding_count), justify="right"),
-                Text(document.date, style="" if document.published else "dim"),
+                Text(row["id"], justify="right"),
+                Text(fit(document.title, widths["title"], pad=False), no_wrap=True),
+                Text(fit(row["source"], widths["source"], pad=False), no_wrap=True,
+                     style="dim"),
+                Text(row["words"], justify="right"),
+                Text(row["codings"], justify="right"),
+                Text(row["date"], style="" if document.published else "dim"),
                 key=str(document.id),
             )
+        empty = not self.documents
+        table.display = not empty
+        self.query_one("#empty-hint", Static).display = empty
         for column_key, heading, _sort, _desc in COLUMNS:
             arrow = ""
             if column_key == self.sort_column:
                 arrow = " ▼" if self.sort_descending else " ▲"
             table.columns[column_key].label = Text(heading + arrow)
         if selected is not None:
-            # A document that is gone (none can be deleted today) keeps the top row.
-            with contextlib.suppress(RowDoesNotExist):
+            try:
                 table.move_cursor(row=table.get_row_index(str(selected)))
+            except RowDoesNotExist:
+                # A deleted document: the cursor stays on its row (the next one).
+                table.move_cursor(row=min(selected_row, table.row_count - 1))
 
     def _expected_table_width(self) -> int:
         """Before the first layout: the width the table will most likely get
@@ -215,6 +265,24 @@ class LibraryScreen(CodebookPane, MarginScreen):
                 self.app.run_store(rename_document, document_id, title)
 
         self.app.push_screen(TextPrompt("Document title", current), rename)
+
+    def action_delete(self) -> None:
+        document_id = self._selected_id()
+        if document_id is None:
+            return
+        try:
+            question = deletion(self.app.db, [document_id]).question
+        except StoreError as error:
+            self.app.report(error)
+            return
+        title = next(d.title for d in self.documents if d.id == document_id)
+
+        def delete(confirmed: bool | None) -> None:
+            if confirmed:
+                self.app.run_store(delete_documents, [document_id],
+                                   success=f"Deleted “{fit(title, 48, pad=False)}” (u undoes it)")
+
+        self.app.push_screen(Confirm(question), delete)
 
     def action_import(self) -> None:
         from margin.tui.transfer import ImportScreen

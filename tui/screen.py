@@ -13,6 +13,7 @@ import gc
 
 from textual.screen import Screen
 
+from margin.store.errors import NotFound
 from margin.store.history import history_stamp
 
 
@@ -43,8 +44,19 @@ class MarginScreen(Screen):
         Screens showing what is not an action (imported documents) say True."""
         return history_stamp(self.app.db) != self._stamp
 
+    def reload_or_leave(self) -> None:
+        """``reload()``; if what this screen shows is gone (a document
+        deleted by a redo, or by `margin remove` in another window), say so
+        and go back to the screen below rather than fail."""
+        try:
+            self.reload()
+        except NotFound as error:
+            self.app.notify(f"Closed: {error} any more", severity="warning", timeout=5)
+            if self.app.screen is self and len(self.app.screen_stack) > 1:
+                self.app.pop_screen()
+
     def on_screen_resume(self) -> None:
         # Another screen may have changed the data meanwhile: never act on
         # what this one cached.
         if self.is_stale():
-            self.reload()
+            self.reload_or_leave()

@@ -109,6 +109,8 @@ def store_entities(
     rows = [(document_id, s.start, s.end, s.label, s.text) for s in spans]
     if db.conn.in_transaction or len(rows) <= _ROWS_PER_COMMIT:
         with writing(db):
+            if not _document_exists(db, document_id):
+                return 0  # deleted while it was being recognised: nothing to store
             db.execute("DELETE FROM entities WHERE document_id = ?", [document_id])
             _insert_entities(db, rows)
             _record_run(db, document_id, backend, version)
@@ -130,11 +132,19 @@ def store_entities(
         time.sleep(_PAUSE)
     for first in range(0, len(rows), _ROWS_PER_COMMIT):
         with writing(db):
+            if not _document_exists(db, document_id):
+                return 0  # deleted meanwhile: its trigger took what was written
             _insert_entities(db, rows[first:first + _ROWS_PER_COMMIT])
         time.sleep(_PAUSE)
     with writing(db):
+        if not _document_exists(db, document_id):
+            return 0
         _record_run(db, document_id, backend, version)
     return len(spans)
+
+
+def _document_exists(db: Database, document_id: int) -> bool:
+    return db.execute("SELECT 1 FROM documents WHERE id = ?", [document_id]).fetchone() is not None
 
 
 def _insert_entities(db: Database, rows: list[tuple]) -> None:

@@ -13,7 +13,15 @@ a sentence of the article itself, so the rules here are deliberately narrow:
    article: everything from it on goes, and so does the run of page chrome just
    before it that opens a teaser block;
 4. a heading-length line that repeats one of the few lines just before it (a
-   title printed twice) goes.  Repeated long paragraphs (pull quotes) stay.
+   title printed twice) goes.  Repeated long paragraphs (pull quotes) stay;
+5. image captions go: a short line that names its picture ("Photo: …",
+   "… (Photo by X/Getty Images)"), and the one-sentence description of the
+   lead image printed above the title;
+6. at the end of the article (no prose paragraph after it), a prompt to
+   comment ("Share your analysis in the comments below…", with the questions
+   to the reader that lead into it) and a syndication note ("Reprinted from
+   …", "This article was originally published in …", "See the original
+   here.") go: the line is trimmed from where they begin.
 
 The caller keeps the original text (see DESIGN.md), so cleaning loses nothing
 of the source; these rules only decide what the reader codes.
@@ -100,6 +108,63 @@ _BREADCRUMB = re.compile(
     r"(?: [|›»] [^\W\d_][\w'’&.-]*(?: [\w'’&.-]+){0,2}){1,3}"
 )
 
+# Captions that say they are captions: "Photo: …", "Pictured: …", or a line
+# that ends with its picture's credit ("… (Photo by Jane Doe/Getty Images)",
+# "… Photo: Reuters", "… (AFP)").  Only short lines (a caption, not a paragraph
+# that quotes a credit) are captions.
+CAPTION_MAX_WORDS = 60
+_CAPTION_LINE = _whole_line(
+    r"(?:(?:file |top |main |header |lead )?(?:photo(?:graph)?|image|picture|illustration)s?"
+    r"(?: credits?)?|captions?|pictured)\s*[:|]\s*\S.*",
+    r".*[(\[]\s*(?:(?:file )?(?:photo(?:graph)?|image|picture|illustration|video)s?"
+    r"(?: by| credits?| courtesy(?: of)?)?|credits?|courtesy(?: of)?)\b[^()\[\]]{1,100}[)\]]\.?",
+    r".*\((?:[^()]*/\s*)?(?:AFP|AP|Reuters|Getty Images|EPA(?:-EFE)?|Shutterstock|Anadolu"
+    r"(?: Agency)?|Sipa|Bloomberg|Xinhua|TASS|Ukrinform)(?: via Getty Images)?\)\.?",
+)
+# "… Photo: Reuters" at the end of a caption: case matters here, so that "the
+# picture: a dog" in a sentence is not taken for a credit.
+_TRAILING_CREDIT = re.compile(
+    r".*[.!?]\s+(?:Photo(?:graph)?|Image|Picture|Illustration)(?: credit)?:\s+[A-Z][^.!?]{0,60}")
+
+# Before the title: one descriptive sentence of at most this many words (the
+# lead image's description) directly above a title-like line.
+LEAD_CAPTION_MAX_WORDS = 30
+
+# A prompt to comment: a sentence that sends the reader to the comments.
+# "Please leave the comments to the lawyers" sends nobody anywhere.
+_COMMENT_PROMPT = re.compile(
+    r"(?:(?:please|so|and|now|then),?\s+)?"
+    r"(?:share|tell us|let us know|leave|drop|post|add|join|write|sound off|weigh in|"
+    r"comment|we(?:'|’)d love to hear|we want to hear)\b[^\n]{0,100}?"
+    r"(?:\b(?:in|to|into|on|via) the comments?(?: section)?\b|\bcomments?"
+    r"(?: section| box)? below\b|\bcomment below\b|\bbelow the (?:article|post)\b)",
+    re.IGNORECASE,
+)
+# A syndication note: where the article was first published.
+_REPRINT_NOTE = re.compile(
+    r"(?:"
+    r"(?:re(?:printed|published)|syndicated|cross-?posted)\s+(?:with (?:kind )?permission\s+)?"
+    r"(?:from|by|courtesy of)\b"
+    r"|(?:this (?:article|story|piece|post|essay|op-ed|column|commentary|interview)\s+"
+    r"(?:was|is|has been)\s+|a version of this (?:article|story|piece|post|essay)\s+"
+    r"(?:was\s+|has been\s+)?)?(?:originally|first)\s+(?:published|appeared|posted|ran)\b"
+    r"|this (?:article|story|piece|post|essay|op-ed|column|commentary|interview)\s+"
+    r"(?:was\s+|is\s+|has been\s+)?(?:re)?(?:published|reprinted|republished|adapted|excerpted)"
+    r"\s+(?:with permission\s+)?(?:from|by|in|on|courtesy)\b"
+    r"|(?:see|read|view) the original(?: (?:article|post|story|version|piece))?"
+    r"(?: here| at\b| on\b|\.|$)"
+    r")",
+    re.IGNORECASE,
+)
+# The questions to the reader that lead into a prompt ("What is your
+# perspective? … do you believe …?") go with it.
+_READER_QUESTION = re.compile(r".*\b(?:you|your|yours)\b.*\?[\"”’)]*", re.IGNORECASE)
+# A sentence: up to a full stop, question or exclamation mark followed by a
+# space (or the end of the line).
+_SENTENCE = re.compile(r"\S.*?(?:[.!?…]+[\"”’)]*(?=\s|$)|$)")
+# The most a trailer may take from a line (words): a prompt, not an article.
+TRAILER_MAX_WORDS = 80
+
 # An SEO sentence stuck onto the end of a line by the publishing system:
 # "Moscow’s Demands. Find out more about Kremlin Kyiv negotiation analysis."
 # The system adds ". " before it, so that full stop goes too: a heading gets
@@ -121,7 +186,78 @@ def _is_boilerplate_line(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return False
-    return bool(_BOILERPLATE_LINE.fullmatch(stripped) or _BREADCRUMB.fullmatch(stripped))
+    return bool(_BOILERPLATE_LINE.fullmatch(stripped) or _BREADCRUMB.fullmatch(stripped)
+                or _is_caption(stripped))
+
+
+def _is_caption(stripped: str) -> bool:
+    return _word_count(stripped) <= CAPTION_MAX_WORDS and bool(
+        _CAPTION_LINE.fullmatch(stripped) or _TRAILING_CREDIT.fullmatch(stripped))
+
+
+def _is_title_like(line: str) -> bool:
+    stripped = line.strip()
+    return (0 < _word_count(stripped) <= REPEATED_LINE_MAX_WORDS
+            and not stripped.endswith((".", "!", "?", ":", ";", ","))
+            and stripped[0].isupper())
+
+
+def _drop_lead_caption(lines: list[str]) -> list[str]:
+    """The description of the lead image, printed above the title: the first
+    line, one plain sentence (no quotation, no question), directly followed by
+    a title-like line, before the article's first prose paragraph."""
+    body = _body_start(lines)
+    filled = [index for index, line in enumerate(lines) if line.strip()]
+    if body is None or len(filled) < 2 or filled[1] >= body:
+        return lines
+    first, title = lines[filled[0]].strip(), lines[filled[1]]
+    sentences = _SENTENCE.findall(first)
+    if (
+        len(sentences) == 1
+        and first.endswith(".")
+        and _word_count(first) <= LEAD_CAPTION_MAX_WORDS
+        and not any(mark in first for mark in "\"“”?!:")
+        and _is_title_like(title)
+    ):
+        return lines[: filled[0]] + lines[filled[0] + 1 :]
+    return lines
+
+
+def _trailer_start(line: str) -> int | None:
+    """Where a comment prompt or syndication note begins in ``line`` (with
+    the questions to the reader just before a prompt), or None."""
+    sentences = [(match.start(), match.group()) for match in _SENTENCE.finditer(line)]
+    for number, (start, sentence) in enumerate(sentences):
+        if _REPRINT_NOTE.match(sentence):
+            return start
+        if _COMMENT_PROMPT.match(sentence):
+            while number > 0 and _READER_QUESTION.fullmatch(sentences[number - 1][1]):
+                number -= 1
+            return sentences[number][0]
+    return None
+
+
+def _drop_trailers(lines: list[str]) -> list[str]:
+    """Comment prompts and syndication notes at the end of the article: from
+    the end back to the last prose paragraph that is not one of them."""
+    body = _body_start(lines)
+    if body is None:
+        return lines
+    lines = list(lines)
+    for index in range(len(lines) - 1, body - 1, -1):
+        line = lines[index]
+        if not line.strip():
+            continue
+        start = _trailer_start(line)
+        if start is not None and _word_count(line[start:]) <= TRAILER_MAX_WORDS:
+            if line[:start].strip():
+                lines[index] = line[:start].rstrip()
+                break  # the line's article text comes before the trailer
+            del lines[index]  # a whole line: gone, not left blank
+            continue
+        if _word_count(line) > BODY_PARAGRAPH_WORDS:
+            break  # the article's last paragraph: no trailer before it
+    return lines
 
 
 def _is_teaser_marker(line: str) -> bool:
@@ -221,6 +357,8 @@ def clean_boilerplate(text: str) -> str:
     text = _APPENDED_SEO_SENTENCE.sub("", text)
     lines = _cut_at_end_of_article(text.split("\n"))
     lines = [line for line in lines if not _is_boilerplate_line(line)]
+    lines = _drop_lead_caption(lines)
+    lines = _drop_trailers(lines)
     lines = _drop_repeated_headings(lines)
     # Whitespace-only lines are blank lines; make them so before collapsing.
     cleaned = "\n".join(line if line.strip() else "" for line in lines)

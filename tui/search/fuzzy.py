@@ -31,6 +31,7 @@ from margin.store.search.corpus import (
     complete_filter,
     filter_being_typed,
 )
+from margin.store.util import plural
 from margin.tui.clipboard import copy_text
 from margin.tui.concordance import MATCH_STYLE, flat
 from margin.tui.keybar import KeyBar
@@ -279,10 +280,13 @@ class SearchScreen(Screen):
             self.app.notify("No results to write", severity="warning", timeout=2)
             return
 
+        folder = Path.cwd()
+
         def write(path: str | None) -> None:
             if not path or not path.strip():
                 return
-            target = Path(path.strip()).expanduser()
+            # A relative path is in the folder the prompt named, said in full.
+            target = (folder / Path(path.strip()).expanduser()).absolute()
             try:
                 if target.suffix.lower() == ".jsonl":
                     import json
@@ -295,10 +299,14 @@ class SearchScreen(Screen):
             except (StoreError, OSError) as error:
                 self.app.report(StoreError(f"cannot write {target}: {error}"))
                 return
-            self.app.notify(f"Wrote {len(chosen)} results to {target}", timeout=3)
+            self.app.notify(f"Wrote {what} to {target}", timeout=6)
 
-        self.app.push_screen(TextPrompt(f"Write {len(chosen)} results to (.md or .jsonl)",
-                                        "search-results.md"), write)
+        kinds = {result.kind for result in chosen}
+        what = plural(len(chosen), "passage" if kinds == {"passage"} else "result")
+        self.app.push_screen(TextPrompt(
+            f"Write {what} to", str(folder / "margin-search.md"),
+            hint=f"Markdown with citations (.md) or JSON lines (.jsonl); "
+                 f"a name without a folder goes in {folder}"), write)
 
     def action_back(self) -> None:
         query = self.query_one("#query", Input)
