@@ -28,6 +28,7 @@ from textual.strip import Strip
 from margin.store.codings import Coding
 from margin.store.entities.storage import StoredEntity
 from margin.store.textspans import (
+    next_end,
     next_start,
     paragraph_spans,
     previous_start,
@@ -506,6 +507,12 @@ class ReaderView(ScrollView, can_focus=True):
             target = next_start(self._words, cursor)
         elif motion == "word_back":
             target = previous_start(self._words, cursor)
+        elif motion == "sentence" and self.anchor is not None:
+            # A selection ends where the sentence does (vim would take the
+            # next sentence's first letter along).
+            target = next_end(self._sentences, cursor)
+        elif motion == "paragraph" and self.anchor is not None:
+            target = next_end(self._paragraphs, cursor)
         elif motion == "sentence":
             target = next_start(self._sentences, cursor)
         elif motion == "sentence_back":
