@@ -53,3 +53,46 @@ async def test_a_selection_ends_where_the_sentence_or_the_paragraph_ends(project
         # Without a selection, ) and } still move to the next start.
         await pilot.press("escape", ")")
         assert not text[view.cursor].isspace() and text[view.cursor - 1].isspace()
+
+
+async def test_counted_messages_say_one_character_not_one_characters(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first_document(pilot)
+        await pilot.press("v")
+        status = str(app.screen.query_one("#status-bar").render())
+        assert "1 character selected" in status and "1 characters" not in status
+        await pilot.press("l")
+        assert "2 characters selected" in str(app.screen.query_one("#status-bar").render())
+
+
+async def test_copy_asks_which_coding_where_several_overlap_through_the_same_chooser(
+        project, monkeypatch):
+    import pyperclip
+
+    from margin.tui.modals import FuzzyPicker
+
+    copied = []
+
+    def no_system_clipboard(text):
+        raise pyperclip.PyperclipException("no clipboard")
+
+    monkeypatch.setattr(pyperclip, "copy", no_system_clipboard)
+    app = MarginApp(project, "ada")
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first_document(pilot)
+        await pilot.press("}", "}", "}", "p", "c", *"Ukraine aid", "enter")
+        await pilot.press("{", "s", "c", *"Officials", "enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, FuzzyPicker)
+        assert app.screen.title_text == "Which coding to copy?"
+        assert not copied  # nothing copied before the answer
+        await pilot.press(*"ukraine", "enter")
+        await pilot.pause()
+        paragraph = next(c for c in codings_for_document(app.db, 1)
+                         if c.code_name == "Ukraine aid")
+        assert copied and copied[0].startswith("“" + paragraph.quote[:40])
+        assert isinstance(app.screen, ReaderScreen)
