@@ -96,3 +96,44 @@ async def test_copy_asks_which_coding_where_several_overlap_through_the_same_cho
                          if c.code_name == "Ukraine aid")
         assert copied and copied[0].startswith("“" + paragraph.quote[:40])
         assert isinstance(app.screen, ReaderScreen)
+
+
+OSC_52 = "\x1b]52;c;aGFja2Vk\x07"
+
+
+async def test_control_characters_in_a_memo_show_as_symbols_and_are_kept(project):
+    from margin.store.codings import set_coding_memo
+    from margin.tui.modals import MemoEditor
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_first_document(pilot)
+        await pilot.press("v", "w", "c", *"Framing", "enter")
+        await pilot.pause()
+        [coding] = codings_for_document(app.db, 1)
+        set_coding_memo(app.db, coding.id, f"before {OSC_52} after")
+        app.screen.reload()
+        await pilot.press("m")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, MemoEditor)
+        area = editor.query_one("#memo")
+        drawn = "".join(area.render_line(y).text for y in range(area.size.height))
+        assert "\x1b" not in drawn and "\x07" not in drawn
+        assert "before ␛]52;c;aGFja2Vk␇ after" in drawn
+        # Saved after an edit elsewhere, the memo keeps exactly what was written.
+        await pilot.press("end", *" and more", "ctrl+s")
+        await pilot.pause()
+        assert codings_for_document(app.db, 1)[0].memo == f"before {OSC_52} after and more"
+
+
+def test_an_unedited_or_edited_memo_keeps_its_control_characters():
+    from margin.store.util import visible_controls
+    from margin.tui.modals import keep_original_controls
+
+    original = "a\x1bb\x85c\td"
+    shown = visible_controls(original)
+    assert keep_original_controls(original, shown, shown) == original
+    assert keep_original_controls(original, shown, "X" + shown) == "X" + original
+    assert keep_original_controls(original, shown, shown[:2] + shown[3:]) == "a\x1b\x85c\td"
+    assert keep_original_controls("plain", "plain", "plainer") == "plainer"

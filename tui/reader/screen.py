@@ -34,6 +34,7 @@ from margin.store.entities.storage import (
 )
 from margin.store.errors import StoreError
 from margin.store.textspans import paragraph_number
+from margin.store.util import plural, visible_controls
 from margin.tui.clipboard import copy_text
 from margin.tui.codebook.tree import CodebookPane, CodebookTree, code_label
 from margin.tui.entities.panel import EntityPanel
@@ -350,7 +351,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
                           "end, Enter saves, Escape cancels  ")
         elif view.selection is not None:
             status.append(" VISUAL ", Style(reverse=True, bold=True))
-            status.append(f" {len(view.selection):,} characters selected  ")
+            status.append(f" {plural(len(view.selection), 'character')} selected  ")
         entity = view.entity_at(view.cursor)
         if entity is not None:
             status.append(entity.label, entity_style(entity.label))
@@ -390,7 +391,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
             for code in codebook(self.app.db)
         ]
         picker = FuzzyPicker(
-            f"Code {len(selection):,} characters as…",
+            f"Code {plural(len(selection), 'character')} as…",
             choices,
             create_label="Create code",
             hint="Enter applies the highlighted code · a new name + Enter creates it "
@@ -515,23 +516,24 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self._with_coding_under_cursor("annotate", edit, allow_none=True)
 
     def action_copy(self) -> None:
-        view = self.view
-        selection = view.selection
+        """The selection, else the coding under the cursor (asking which where
+        several overlap, as x and a do), with its citation."""
+        selection = self.view.selection
         if selection is not None:
-            start, end = selection.start, selection.end
-        else:
-            codings = view.codings_at(view.cursor)
-            if not codings:
-                self.app.notify("Nothing to copy: select a passage or move onto a coding",
-                                severity="warning", timeout=3)
-                return
-            # The innermost coding is the passage the reader is looking at.
-            coding = min(codings, key=lambda c: c.end - c.start)
-            start, end = coding.start, coding.end
+            self._copy(selection.start, selection.end)
+            return
+        if not self.view.codings_at(self.view.cursor):
+            self.app.notify("Nothing to copy: select a passage or move onto a coding",
+                            severity="warning", timeout=3)
+            return
+        self._with_coding_under_cursor("copy", lambda coding: self._copy(coding.start, coding.end))
+
+    def _copy(self, start: int, end: int) -> None:
         text = format_citation(citable_passage(self.app.db, self.document_id, start, end),
                                self.app.citation_style)
         where = copy_text(self.app, text)
-        self.app.notify(f"Copied {end - start:,} characters with citation to the {where}", timeout=3)
+        self.app.notify(f"Copied {plural(end - start, 'character')} with citation to the {where}",
+                        timeout=3)
 
     def action_rename(self) -> None:
         def rename(title: str | None) -> None:
@@ -542,5 +544,5 @@ class ReaderScreen(CodebookPane, MarginScreen):
 
 
 def _excerpt(text: str, limit: int = 50) -> str:
-    text = " ".join(text.split())
+    text = visible_controls(" ".join(text.split()), keep="")
     return text if len(text) <= limit else text[: limit - 1] + "…"
