@@ -137,3 +137,26 @@ def test_an_unedited_or_edited_memo_keeps_its_control_characters():
     assert keep_original_controls(original, shown, "X" + shown) == "X" + original
     assert keep_original_controls(original, shown, shown[:2] + shown[3:]) == "a\x1b\x85c\td"
     assert keep_original_controls("plain", "plain", "plainer") == "plainer"
+
+
+async def test_a_reader_left_idle_shows_codings_another_process_adds(project):
+    from margin.store.codes import create_code
+    from margin.store.codings import apply_coding
+    from margin.store.db import open_database
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        assert codings_for_document(app.db, 1) == []
+        other = open_database(project)  # another margin, a script
+        start = view.text.index("Jake Sullivan")
+        code_id = create_code(other, "Officials")
+        apply_coding(other, 1, code_id, start, start + len("Jake Sullivan"), "bob")
+        other.conn.close()
+        for _ in range(15):  # within about a second
+            await pilot.pause(0.1)
+            if view.codings_at(start):
+                break
+        assert [c.code_name for c in view.codings_at(start)] == ["Officials"]
+        tree = app.screen.query_one("#codebook")
+        assert [str(node.label) for node in tree.root.children] == ["■ Officials  1"]
