@@ -273,15 +273,29 @@ class ReaderScreen(CodebookPane, MarginScreen):
         super().action_toggle_focus()
 
     def on_resize(self) -> None:
+        # Textual calls CodebookPane.on_resize too (it dispatches the handler
+        # of every class in the MRO), which would bring the codebook back
+        # beside an open entity panel: lay out once every handler has run.
+        self.call_later(self._lay_out_panes)
+
+    def on_screen_resume(self) -> None:
+        # The terminal may have been resized while another screen (the entity
+        # review, help, a dialog) was on top: lay out for the size it has now.
+        self._lay_out_panes()
+
+    def _lay_out_panes(self) -> None:
+        """The entity panel has the codebook's place while it is open; else
+        the codebook shows on a wide screen, or while it has the focus."""
         if self.query_one("#entity-panel", EntityPanel).display:
-            return  # the entity panel has the codebook's place while it is open
-        super().on_resize()
+            self.query_one("#codebook", CodebookTree).display = False
+        else:
+            CodebookPane.on_resize(self)
 
     @on(EntityPanel.Closed)
     def _close_entity_panel(self) -> None:
         self.query_one("#entity-panel", EntityPanel).display = False
         self.view.focus()
-        self.on_resize()  # the codebook comes back if there is room
+        self._lay_out_panes()  # the codebook comes back if there is room
 
     @on(EntityPanel.MentionRequested)
     def _next_mention(self, message: EntityPanel.MentionRequested) -> None:

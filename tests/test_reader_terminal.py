@@ -1,0 +1,38 @@
+"""The reader in a real pseudo-terminal (see pty_terminal.py): what a person
+sees after a resize behind another screen, after an action, at 200 columns."""
+
+from __future__ import annotations
+
+from pty_terminal import needs_margin
+
+
+def _columns_of(shown: str, text: str) -> int:
+    """The column where ``text`` starts on the screen."""
+    line = next(line for line in shown.splitlines() if text in line)
+    return line.index(text)
+
+
+@needs_margin
+def test_a_resize_behind_another_screen_leaves_the_reader_laid_out_for_the_new_size(terminal):
+    screen = terminal(80, 24)
+    screen.wait_for("5 documents")
+    screen.keys("\r")
+    screen.wait_for("Two steps forward", "833 words")
+    screen.keys("E")  # the entity panel, in the codebook's place
+    screen.wait_for("PERSON", "Joe Biden")
+    screen.keys("?")  # another screen on top
+    screen.wait_for("Keys")
+    screen.resize(120, 36)
+    screen.wait_for("Keys")
+    screen.keys("\x1b")
+    shown = screen.wait_for("Joe Biden", "Two steps forward")
+    # The entity panel alone beside the text: not the codebook as well.
+    assert "No codes yet" not in shown, shown
+    # The text keeps the width the panel leaves it (not ~46 columns).
+    row = next(line for line in shown.splitlines() if "Two steps forward" in line)
+    assert "Two steps forward, one step back on negotiations, while Biden" in row, shown
+
+    screen.keys("E")  # closed: the codebook comes back at 120 columns
+    screen.wait_for("No codes yet")
+    screen.keys("q")
+    assert screen.exit_status() == 0
