@@ -36,3 +36,26 @@ def test_a_resize_behind_another_screen_leaves_the_reader_laid_out_for_the_new_s
     screen.wait_for("No codes yet")
     screen.keys("q")
     assert screen.exit_status() == 0
+
+
+@needs_margin
+def test_the_codes_line_is_readable_right_after_an_action(terminal):
+    screen = terminal(80, 24)
+    screen.wait_for("5 documents")
+    screen.keys("\r")
+    screen.wait_for("Two steps forward", "833 words")
+    screen.keys("vww")
+    screen.wait_for("VISUAL")
+    screen.keys("c")
+    screen.wait_for("Code 16 characters as")
+    screen.keys("Framing\r")
+    shown = screen.wait_for("Coded as Framing")  # the toast is up
+    lines = shown.splitlines()
+    codes_line, status_line = lines[-3], lines[-2]
+    assert "■ Framing · " in codes_line
+    # Nothing of the toast over the codes line or the status line.
+    assert "Coded as" not in codes_line + status_line and "▌" not in codes_line + status_line
+    # The toast stands above them.
+    assert any("Coded as Framing" in line for line in lines[:-3])
+    screen.keys("q")
+    assert screen.exit_status() == 0
