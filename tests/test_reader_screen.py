@@ -160,3 +160,47 @@ async def test_a_reader_left_idle_shows_codings_another_process_adds(project):
         assert [c.code_name for c in view.codings_at(start)] == ["Officials"]
         tree = app.screen.query_one("#codebook")
         assert [str(node.label) for node in tree.root.children] == ["■ Officials  1"]
+
+
+async def test_at_200_columns_the_text_keeps_a_readable_measure_centred(project):
+    from helpers import visible_rows
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(200, 50)) as pilot:
+        view = await _open_first_document(pilot)
+        assert view.text_width == 88
+        rows = visible_rows(view)
+        left = view.text_left
+        texts = [row[left:].rstrip() for row in rows]
+        assert max(len(text) for text in texts) <= 88
+        assert max(len(text) for text in texts) >= 80  # wrapped at the measure
+        # Centred: as much room left of the gutter as right of the text.
+        gutter_start = left - view.gutter_width
+        right = view.scrollable_content_region.width - left - 88
+        assert gutter_start > 20 and abs(gutter_start - right) <= 1
+        assert all(not row[:gutter_start].strip() for row in rows)
+        # The codebook still stands beside it.
+        assert app.screen.query_one("#codebook").display
+        # A click on the first letter of the text puts the cursor there.
+        await pilot.click(view, offset=(left, 2))
+        await pilot.pause()
+        assert view.text[view.cursor:view.cursor + 9] == "Two steps"
+
+    narrow = MarginApp(project, "ada", measure=60)
+    async with narrow.run_test(size=(200, 50)) as pilot:
+        view = await _open_first_document(pilot)
+        assert view.text_width == 60
+
+
+def test_the_measure_is_read_from_the_config_file(tmp_path):
+    from margin.store.config import load_config
+    from margin.store.errors import StoreError
+
+    path = tmp_path / "config.toml"
+    assert load_config(path).measure == 88
+    path.write_text("measure = 72\n", encoding="utf-8")
+    assert load_config(path).measure == 72
+    for wrong in ('"wide"', "5", "true", "72.5"):
+        path.write_text(f"measure = {wrong}\n", encoding="utf-8")
+        with pytest.raises(StoreError, match="measure must be a whole number"):
+            load_config(path)

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from margin.store import history
-from margin.store.config import Config, resolve_entity_backend
+from margin.store.config import DEFAULT_MEASURE, Config, resolve_entity_backend
 from margin.store.db import Database, open_database
 from margin.store.errors import StoreError
 from margin.tui.codebook.tree import CodebookTree
@@ -58,6 +58,7 @@ class MarginApp(App):
         entity_backend: str | None = None,
         entity_code_template: str = "{label} > {name}",
         citation_style: str = "plain",
+        measure: int = DEFAULT_MEASURE,
     ):
         """``db``, if given, is an open connection to ``db_path`` (the command
         line has one already); workers open their own from ``db_path``."""
@@ -72,6 +73,7 @@ class MarginApp(App):
         self.entity_backend = entity_backend or resolve_entity_backend(None, Config())
         self.entity_code_template = entity_code_template
         self.citation_style = citation_style
+        self.measure = measure  # the reader's text column, in cells
         # The search index, built on the first search and kept in step after.
         self.search_corpus = None
         # Background recognition of unrecognised documents, after start-up.

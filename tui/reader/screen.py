@@ -118,6 +118,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
                 text,
                 self._load_codings(starting_before=self.first_screens_end),
                 first_screens_end=self.first_screens_end,
+                measure=self.app.measure,
                 id="reader",
             )
             yield CodebookTree(id="codebook")

@@ -127,14 +127,18 @@ class ReaderView(ScrollView, can_focus=True):
         codings: list[Coding],
         *,
         first_screens_end: int | None = None,
+        measure: int | None = None,
         id: str | None = None,
     ) -> None:
         """``first_screens_end``: for a long document, the first frame wraps
         and draws only ``text[:first_screens_end]`` (a prefix ending at a line
         break) and the codings passed for it; ``finish_opening()`` then wraps
-        the whole text, and any motion before that finishes it at once."""
+        the whole text, and any motion before that finishes it at once.
+        ``measure``: the widest the text column gets, in cells; a wider view
+        centres the column (gutter and text) in its width."""
         super().__init__(id=id)
         self.text = text
+        self.measure = measure
         self._first_screens_end = first_screens_end
         self._first_screens: WrappedText | None = None
         self._first_screens_announced = False
@@ -153,6 +157,8 @@ class ReaderView(ScrollView, can_focus=True):
         self._sentence_spans: list[tuple[int, int]] | None = None
         self._wrapped: WrappedText | None = None
         self._row_width = 0
+        self._text_width = 1
+        self._margin = 0  # blank cells left of the gutter that centre the column
         self._label_width = GUTTER_LABEL
         self._colour_styles: dict[tuple[str, bool], Style] = {}
         self._line_cache: LRUCache[int, Strip] = LRUCache(1024)
@@ -248,7 +254,10 @@ class ReaderView(ScrollView, can_focus=True):
         rows are drawn often) and return the width left for the text."""
         self._row_width = self.scrollable_content_region.width
         self._label_width = GUTTER_LABEL if self._row_width >= NARROW else 0
-        return self.text_width
+        room = max(1, self._row_width - self.gutter_width)
+        self._text_width = min(room, self.measure) if self.measure else room
+        self._margin = (room - self._text_width) // 2
+        return self._text_width
 
     @property
     def gutter_width(self) -> int:
@@ -256,7 +265,12 @@ class ReaderView(ScrollView, can_focus=True):
 
     @property
     def text_width(self) -> int:
-        return max(1, self._row_width - self.gutter_width)
+        return self._text_width
+
+    @property
+    def text_left(self) -> int:
+        """The column where the text starts: the centring margin and the gutter."""
+        return self._margin + self.gutter_width
 
     @property
     def wrapped(self) -> WrappedText:
@@ -419,7 +433,8 @@ class ReaderView(ScrollView, can_focus=True):
         components = self._reader_styles()
         gutter = base + components["reader--gutter"]
         row = gutter_row(self.index, start, end, GUTTER_LANES)
-        segments = [
+        segments = [Segment(" " * self._margin, base)] if self._margin else []
+        segments += [
             Segment(mark, gutter if colour is None
                     else base + self._colour_style(colour, bold=True))
             for mark, colour in row.lanes
@@ -596,7 +611,7 @@ class ReaderView(ScrollView, can_focus=True):
     def _offset_at_point(self, x: int, y: int) -> int:
         wrapped = self.wrapped
         line = max(0, min(len(wrapped.lines) - 1, self.scroll_offset.y + y))
-        return wrapped.offset_at(line, max(0, x - self.gutter_width))
+        return wrapped.offset_at(line, max(0, x - self.text_left))
 
     async def on_mouse_down(self, event: events.MouseDown) -> None:
         if event.button != 1:
