@@ -204,3 +204,66 @@ def test_the_measure_is_read_from_the_config_file(tmp_path):
         path.write_text(f"measure = {wrong}\n", encoding="utf-8")
         with pytest.raises(StoreError, match="measure must be a whole number"):
             load_config(path)
+
+
+MARKDOWN = ("# Field notes from Kyiv\n\n"
+            "The mayor was **very clear** about it and *hopeful* too.\n\n"
+            "- first point of the talk\n"
+            "> a quoted line")
+
+
+def _styles_of(view, needle: str) -> list:
+    """The styles drawn for each character of ``needle`` on screen."""
+    for y in range(view.size.height):
+        strip = view.render_line(y)
+        row = strip.text
+        index = row.find(needle)
+        if index < 0:
+            continue
+        styles, position = [], 0
+        for segment in strip:
+            for _char in segment.text:
+                if index <= position < index + len(needle):
+                    styles.append(segment.style)
+                position += 1
+        return styles
+    raise AssertionError(f"{needle!r} is not on screen")
+
+
+@pytest.mark.parametrize("source", ["notes.md", "notes.txt"])
+async def test_a_markdown_document_shows_headings_and_emphasis_styled_markers_dimmed(
+        tmp_path, source):
+    from margin.store.db import open_database
+    from margin.store.documents import import_text
+    from margin.store.sources.textio import DecodedText
+    from margin.tui.reader.wrapping import wrap_text
+
+    path = tmp_path / "md.db"
+    db = open_database(path)
+    import_text(db, DecodedText(MARKDOWN, "utf-8", False), source=f"/data/{source}", clean=False)
+    db.conn.close()
+    app = MarginApp(path, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await _open_first_document(pilot)
+        # The text, its wrapping and its offsets are those of the plain text.
+        assert view.text == MARKDOWN
+        assert view.wrapped.lines == wrap_text(MARKDOWN, view.text_width).lines
+        heading = _styles_of(view, "# Field notes")
+        bold = _styles_of(view, "**very clear**")
+        hopeful = _styles_of(view, "*hopeful*")
+        bullet = _styles_of(view, "- first point")
+        if source == "notes.txt":  # plain text: no Markdown styling at all
+            assert not any(style.bold or style.italic or style.dim
+                           for style in heading + bold + hopeful + bullet)
+            return
+        assert heading[0].dim and not heading[2].dim and heading[2].bold
+        assert bold[0].dim and bold[1].dim and bold[2].bold and not bold[2].dim
+        assert bold[-1].dim and not bold[-3].dim
+        assert hopeful[0].dim and hopeful[1].italic and not hopeful[1].dim
+        assert bullet[0].dim and not bullet[2].dim
+        # Coding a styled word stores the words of the text, offsets unchanged.
+        start = MARKDOWN.index("very clear")
+        view.select_range(start, start + len("very clear"))
+        await pilot.press("c", *"Certainty", "enter")
+        await pilot.pause()
+        assert [c.quote for c in codings_for_document(app.db, 1)] == ["very clear"]

@@ -41,6 +41,7 @@ from margin.tui.entities.panel import EntityPanel
 from margin.tui.entities.styles import NOT_HIGHLIGHTED, entity_style, legend
 from margin.tui.keybar import KeyBar
 from margin.tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
+from margin.tui.reader.markdown import is_markdown
 from margin.tui.reader.spans import find_matches, next_span
 from margin.tui.reader.view import ReaderView
 from margin.tui.reader.wrapping import display_text
@@ -119,6 +120,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
                 self._load_codings(starting_before=self.first_screens_end),
                 first_screens_end=self.first_screens_end,
                 measure=self.app.measure,
+                markdown=is_markdown(self.document.source_path),
                 id="reader",
             )
             yield CodebookTree(id="codebook")

@@ -38,6 +38,16 @@ from margin.store.textspans import (
 )
 from margin.tui.cells import fit
 from margin.tui.entities.styles import entity_style
+from margin.tui.reader.markdown import (
+    CODE,
+    EMPHASIS,
+    HEADING,
+    LINK,
+    MARKER,
+    QUOTE,
+    STRONG,
+    markdown_spans,
+)
 from margin.tui.reader.spans import CodingIndex, Match, Selection, SpanIndex, gutter_row
 from margin.tui.reader.wrapping import WrappedText, display_text, wrap_text
 
@@ -45,6 +55,13 @@ GUTTER_LANES = 4
 GUTTER_LABEL = 12
 # Below this width the gutter keeps its stripes and drops the code names.
 NARROW = 60
+_NO_STYLE = Style()
+_MARKUP_STYLES = {
+    STRONG: Style(bold=True),
+    EMPHASIS: Style(italic=True),
+    LINK: Style(underline=True),
+    QUOTE: Style(italic=True),
+}
 
 
 class ReaderView(ScrollView, can_focus=True):
@@ -56,6 +73,9 @@ class ReaderView(ScrollView, can_focus=True):
         "reader--gutter",
         "reader--gutter-label",
         "reader--match",
+        "reader--markup",
+        "reader--heading",
+        "reader--code",
     }
 
     DEFAULT_CSS = """
@@ -69,6 +89,9 @@ class ReaderView(ScrollView, can_focus=True):
     ReaderView > .reader--gutter { color: $foreground-muted; }
     ReaderView > .reader--gutter-label { color: $foreground-muted; text-style: italic; }
     ReaderView > .reader--match { background: $warning-darken-1; color: $background; }
+    ReaderView > .reader--markup { color: $foreground-muted; text-style: dim; }
+    ReaderView > .reader--heading { color: $accent; text-style: bold; }
+    ReaderView > .reader--code { color: $text-secondary; }
     """
 
     BINDINGS = [
@@ -128,6 +151,7 @@ class ReaderView(ScrollView, can_focus=True):
         *,
         first_screens_end: int | None = None,
         measure: int | None = None,
+        markdown: bool = False,
         id: str | None = None,
     ) -> None:
         """``first_screens_end``: for a long document, the first frame wraps
@@ -135,7 +159,9 @@ class ReaderView(ScrollView, can_focus=True):
         break) and the codings passed for it; ``finish_opening()`` then wraps
         the whole text, and any motion before that finishes it at once.
         ``measure``: the widest the text column gets, in cells; a wider view
-        centres the column (gutter and text) in its width."""
+        centres the column (gutter and text) in its width. ``markdown``:
+        draw headings and emphasis styled and their markers dimmed
+        (reader/markdown.py; the text and its offsets are unchanged)."""
         super().__init__(id=id)
         self.text = text
         self.measure = measure
@@ -146,6 +172,9 @@ class ReaderView(ScrollView, can_focus=True):
         self.index = CodingIndex(codings)
         self.entities = SpanIndex([])
         self.matches = SpanIndex([])
+        blocks, inline = markdown_spans(text) if markdown else ([], [])
+        self.markup_blocks = SpanIndex(blocks)
+        self.markup_inline = SpanIndex(inline)
         self.show_entities = True
         # The cursor and the selection's other end, as offsets into the text.
         self.cursor = 0
@@ -390,12 +419,20 @@ class ReaderView(ScrollView, can_focus=True):
         if len(matches):
             cuts |= matches.cuts_within(line.start, line.end)
         match_style = components["reader--match"]
+        markup = [layer for layer in (self.markup_blocks, self.markup_inline) if len(layer)]
+        for layer in markup:
+            cuts |= layer.cuts_within(line.start, line.end)
         points = sorted(p for p in cuts if line.start <= p <= line.end)
         for piece_start, piece_end in itertools.pairwise(points):
             entity = entities.at(piece_start) if drawn_entities else None
             found = len(matches) > 0 and matches.at(piece_start) is not None
+            piece_base = base
+            for layer in markup:
+                span = layer.at(piece_start)
+                if span is not None:
+                    piece_base = piece_base + self._markup_style(span.kind)
             for start, end, active in self.index.pieces(piece_start, piece_end):
-                style = base + self._coding_style(active)
+                style = piece_base + self._coding_style(active)
                 if entity is not None:
                     style += entity_style(entity.label)
                 if found:
@@ -413,6 +450,18 @@ class ReaderView(ScrollView, can_focus=True):
                 style = base + selection_style + cursor_style
             segments.append(Segment(" ", style))
         return Strip(segments).adjust_cell_length(width, base)
+
+    def _markup_style(self, kind: str) -> Style:
+        """How a Markdown span is drawn: markers dimmed, the words they mark
+        bold, italic, underlined, as a heading or as code."""
+        components = self._reader_styles()
+        if kind == MARKER:
+            return components["reader--markup"]
+        if kind == HEADING:
+            return components["reader--heading"]
+        if kind == CODE:
+            return components["reader--code"]
+        return _MARKUP_STYLES.get(kind, _NO_STYLE)
 
     def _coding_style(self, active: tuple[int, ...]) -> Style:
         if not active:
