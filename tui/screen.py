@@ -20,6 +20,7 @@ import gc
 
 from textual.screen import Screen
 
+from margin.store.errors import StoreError
 from margin.store.history import history_stamp
 
 
@@ -57,7 +58,10 @@ class MarginScreen(Screen):
         only the screen in front (the others check on resume)."""
         if not self.is_current or not self.is_attached:
             return
-        version = data_version(self.app.db)
+        try:
+            version = data_version(self.app.db)
+        except StoreError:  # closing, or the file went away: the next action says so
+            return
         if version == self._data_version:
             return
         self._data_version = version

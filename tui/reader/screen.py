@@ -327,7 +327,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self.recent = recently_used_codes(self.app.db)
 
     def _show_title(self) -> None:
-        words = f"  {self.document.word_count:,} words"
+        words = f"  {plural(self.document.word_count, 'word')}"
         self.query_one("#title-bar", Static).update(
             Text.assemble((self.document.title, Style(bold=True)), (words, Style(dim=True)))
         )
