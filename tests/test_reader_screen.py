@@ -267,3 +267,12 @@ async def test_a_markdown_document_shows_headings_and_emphasis_styled_markers_di
         await pilot.press("c", *"Certainty", "enter")
         await pilot.pause()
         assert [c.quote for c in codings_for_document(app.db, 1)] == ["very clear"]
+
+
+async def test_recognition_called_back_after_a_quick_quit_does_nothing(project):
+    # The start-up recognition timer can fire just before a quit; its
+    # callback then runs after the connection closed (seen in busy runs).
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    app.recognise_pending()  # no "Cannot operate on a closed database"

@@ -78,6 +78,7 @@ class MarginApp(App):
         self.search_corpus = None
         # Background recognition of unrecognised documents, after start-up.
         self._recognition_timer: Timer | None = None
+        self._database_closed = False
 
     def get_default_screen(self) -> Screen:
         """The library is the first screen, the bottom of the stack. Pushed
@@ -104,6 +105,7 @@ class MarginApp(App):
         # Background recognition stops at its next check instead of keeping
         # the process alive after the app has closed.
         self.workers.cancel_group(self, "entities")
+        self._database_closed = True
         self.db.close()
 
     # ------------------------------------------------------------ helpers
@@ -148,6 +150,10 @@ class MarginApp(App):
 
     def recognise_pending(self) -> None:
         """Recognise the documents that have no entities yet, in the background."""
+        if self._database_closed:
+            # The start-up timer fired just before a quit and its callback
+            # came after the connection closed.
+            return
         from margin.tui.entities import recognition
 
         recognition.recognise_pending(self)
