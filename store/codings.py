@@ -15,6 +15,7 @@ the same passage with the same code (:func:`coding_key`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import NotFound, QuoteMismatch, StoreError
 from margin.store.history import ChangeLog, action, active_log, writing
+from margin.store.textspans import Span, trim_span
 from margin.store.util import new_uuid, now, one_line
 
 
@@ -147,12 +149,24 @@ _CODING_COLUMNS = ("uuid", "document_id", "code_id", "start", "end", "quote", "m
                    "coder_id", "created", "updated")
 
 
-def split_new_codings(db: Database, codings: Iterable[NewCoding]) -> CodingsWritten:
+def split_new_codings(
+    db: Database, codings: Iterable[NewCoding], texts: dict[int, str] | None = None
+) -> CodingsWritten:
     """Which of ``codings`` :func:`write_codings` would add, which their coder
     has already coded, and which repeat one earlier in the list; writes
-    nothing. The stored codings are read once per document, into memory."""
+    nothing. Each passage is first checked against its document's text and
+    trimmed of the whitespace at its ends (:func:`trimmed_coding`), so the
+    codings reported are the ones that would be stored. ``texts`` (document
+    id → text) is used and filled as texts are read. The stored codings are
+    read once per document, into memory."""
     result = CodingsWritten()
-    batch = list(codings)
+    known = texts if texts is not None else {}
+    batch = []
+    for coding in codings:
+        text = known.get(coding.document_id)
+        if text is None:
+            text = known[coding.document_id] = document_text(db, coding.document_id)
+        batch.append(trimmed_coding(text, coding))
     code_ids: dict[int, set[int]] = {}
     for coding in batch:
         code_ids.setdefault(coding.document_id, set()).add(coding.code_id)
@@ -172,6 +186,30 @@ def split_new_codings(db: Database, codings: Iterable[NewCoding]) -> CodingsWrit
     return result
 
 
+def checked_span(text: str, start: int, end: int, document_id: int | None = None) -> Span:
+    """The passage ``text[start:end]`` as it is stored: inside the text, and
+    without whitespace at either end (a selection that ran onto a line break
+    or the next sentence's indentation keeps its words only). A passage that
+    is outside the text or only whitespace is a StoreError."""
+    where = "the document" if document_id is None else f"the document #{document_id}"
+    if not 0 <= start < end <= len(text):
+        raise StoreError(f"passage {start}-{end} is outside {where} (0-{len(text)}); "
+                         "nothing was coded")
+    span = trim_span(text, start, end)
+    if span is None:
+        raise StoreError(f"passage {start}-{end} of {where} is only whitespace; "
+                         "nothing was coded")
+    return span
+
+
+def trimmed_coding(text: str, coding: NewCoding) -> NewCoding:
+    """``coding`` with its passage checked and trimmed (:func:`checked_span`)."""
+    start, end = checked_span(text, coding.start, coding.end, coding.document_id)
+    if (start, end) == (coding.start, coding.end):
+        return coding
+    return dataclasses.replace(coding, start=start, end=end)
+
+
 def write_codings(
     db: Database,
     codings: Iterable[NewCoding],
@@ -181,11 +219,15 @@ def write_codings(
 ) -> CodingsWritten:
     """Create codings: the one place rows are inserted into ``codings``.
 
-    Each coding is checked against the duplicate rule (:func:`coding_key`),
-    in memory, against the stored codings of its document and those before
-    it in ``codings``; the ones its coder already has are reported, not
-    written. Each passage is checked against its document's text
-    (``texts[document_id]`` where given, else read) and its quote stored.
+    Each passage is checked against its document's text
+    (``texts[document_id]`` where given, else read) and trimmed: a stored
+    passage never starts or ends with whitespace, and one that is only
+    whitespace is refused (StoreError) — whoever asks, the reader, the
+    search, the entity review or a REFI-QDA import. Each coding is then
+    checked against the duplicate rule (:func:`coding_key`), in memory,
+    against the stored codings of its document and those before it in
+    ``codings``; the ones its coder already has are reported, not written.
+    The quote stored is the trimmed passage.
 
     With ``log`` (an action's ChangeLog; the open action's when there is one)
     each coding is written through the log, so that undo takes it back, and
@@ -193,18 +235,13 @@ def write_codings(
     (``executemany``) in the caller's transaction, or in one of their own: an
     import, not undoable, 100,000 codings in one to two seconds.
     """
-    result = split_new_codings(db, codings)
     known = dict(texts or {})
+    result = split_new_codings(db, codings, known)
     timestamp = now()
     rows: list[tuple] = []
     for coding in result.added:
-        text = known.get(coding.document_id)
-        if text is None:
-            text = known[coding.document_id] = document_text(db, coding.document_id)
+        text = known[coding.document_id]
         start, end = coding.start, coding.end
-        if not 0 <= start < end <= len(text):
-            raise StoreError(f"passage {start}-{end} is outside document {coding.document_id} "
-                             f"(0-{len(text)}); nothing was coded")
         created = coding.created or timestamp
         rows.append((coding.uuid or new_uuid(), coding.document_id, coding.code_id, start, end,
                      text[start:end], coding.memo or "", coding.coder_id, created, created))
@@ -272,13 +309,6 @@ def get_coding(db: Database, coding_id: int) -> Coding:
     return Coding(**rows[0])
 
 
-def _check_span(text: str, start: int, end: int) -> None:
-    if not 0 <= start < end <= len(text):
-        raise StoreError(f"passage {start}-{end} is outside the document (0-{len(text)})")
-    if not text[start:end].strip():
-        raise StoreError("cannot code a passage that is only whitespace")
-
-
 def apply_coding(
     db: Database,
     document_id: int,
@@ -289,7 +319,7 @@ def apply_coding(
 ) -> int:
     """Code text[start:end] with a code (one undoable action); returns its id."""
     text = document_text(db, document_id)
-    _check_span(text, start, end)
+    start, end = checked_span(text, start, end, document_id)
     code = get_code(db, code_id)
     with action(db, f"Code passage as {code.name}") as log:
         coder_id = ensure_coder(db, coder)
@@ -312,7 +342,7 @@ def change_boundaries(db: Database, coding_id: int, start: int, end: int) -> Non
     """Move a coding's start and end; its quote follows the text."""
     coding = get_coding(db, coding_id)
     text = document_text(db, coding.document_id)
-    _check_span(text, start, end)
+    start, end = checked_span(text, start, end, coding.document_id)
     if (start, end) == (coding.start, coding.end):
         return
     (coder_id,) = db.execute("SELECT coder_id FROM codings WHERE id = ?", [coding_id]).fetchone()

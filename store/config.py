@@ -6,6 +6,7 @@ a TOML file in the user config directory::
 
     coder = "Ada"              # name recorded on every coding
     citation_style = "plain"   # copied passages: plain, markdown or apa
+    measure = 88               # the reader's text column, in terminal cells
 
     [keys]                     # remap any binding by its id (see `?` in the app)
     "reader.code" = "c,enter"
@@ -28,6 +29,9 @@ import platformdirs
 from margin.store.errors import StoreError
 
 APP_NAME = "margin"
+#: The reader's text column (cells): long lines are hard to read.
+DEFAULT_MEASURE = 88
+MIN_MEASURE = 20
 
 
 def default_database_path() -> Path:
@@ -49,6 +53,7 @@ class Config:
     entity_backend: str = "auto"
     citation_style: str = "plain"
     entity_code_template: str = "{label} > {name}"
+    measure: int = DEFAULT_MEASURE
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -81,9 +86,14 @@ def load_config(path: Path | None = None) -> Config:
     citation_style = data.get("citation_style", "plain")
     if citation_style not in ("plain", "markdown", "apa"):
         raise StoreError(f"{path}: citation_style must be plain, markdown or apa")
+    measure = data.get("measure", DEFAULT_MEASURE)
+    if isinstance(measure, bool) or not isinstance(measure, int) or measure < MIN_MEASURE:
+        raise StoreError(f"{path}: measure must be a whole number of columns, "
+                         f"at least {MIN_MEASURE}, e.g. measure = {DEFAULT_MEASURE}")
     return Config(
         coder=coder, keys=dict(keys), path=path,
         entity_backend=backend, entity_code_template=template, citation_style=citation_style,
+        measure=measure,
     )
 
 

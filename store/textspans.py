@@ -38,6 +38,7 @@ __all__ = [
     "Span",
     "context_of",
     "is_hard_wrapped",
+    "next_end",
     "next_start",
     "paragraph_number",
     "paragraph_spans",
@@ -46,6 +47,7 @@ __all__ = [
     "scope_spans",
     "sentence_spans",
     "span_at",
+    "trim_span",
     "word_spans",
 ]
 
@@ -62,6 +64,19 @@ _NON_BLANK_LINE = re.compile(r"\S(?:[^\n]*\S)?")  # one line, stripped
 _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")  # separator between blocks
 _NON_SPACE = re.compile(r"\S")
 _FIRST_WORD = re.compile(r"\s*(\S*)")
+
+
+def trim_span(text: str, start: int, end: int) -> Span | None:
+    """``text[start:end]`` without the whitespace at either end, as offsets
+    into ``text``; None when the passage is only whitespace (or empty).
+    What a stored passage is: a coding never starts or ends with whitespace."""
+    first = _NON_SPACE.search(text, start, end)
+    if first is None:
+        return None
+    last = end
+    while last > first.start() and text[last - 1].isspace():
+        last -= 1
+    return first.start(), last
 
 
 def is_hard_wrapped(text: str) -> bool:
@@ -312,6 +327,16 @@ def next_start(spans: Sequence[Span], offset: int) -> int | None:
     """The first span start strictly after ``offset`` (``w``, ``)``, ``}``), or None."""
     index = bisect_right(spans, (offset, _AFTER_ALL))
     return spans[index][0] if index < len(spans) else None
+
+
+def next_end(spans: Sequence[Span], offset: int) -> int | None:
+    """The last character of the span that ends first after ``offset``: the
+    end of the sentence or paragraph ``offset`` is in (or, from its last
+    character or the whitespace after it, of the next one), or None. Where
+    ``)`` and ``}`` take a selection: to the end of the unit, not onto the
+    first letter of the next."""
+    index = bisect_right(spans, offset + 1, key=lambda span: span[1])
+    return spans[index][1] - 1 if index < len(spans) else None
 
 
 def previous_start(spans: Sequence[Span], offset: int) -> int | None:

@@ -17,6 +17,7 @@ from margin.store.documents import get_document, import_text
 from margin.store.errors import NotFound, QuoteMismatch
 from margin.store.export import coded_passages, to_csv, to_jsonl, to_markdown
 from margin.store.sources.textio import DecodedText
+from margin.store.textspans import trim_span
 
 
 def _code(db, document_id, code_name, phrase, parent=None):
@@ -117,13 +118,16 @@ def test_random_codings_on_unicode_text_survive_export(text, data):
     for _ in range(data.draw(st.integers(1, 5))):
         start = data.draw(st.integers(0, len(stored) - 1))
         end = data.draw(st.integers(start + 1, len(stored)))
-        if not stored[start:end].strip() or (start, end) in expected:
+        # The store keeps a passage without the whitespace at its ends.
+        span = trim_span(stored, start, end)
+        if span is None or span in expected:
             continue
         apply_coding(db, result.document_id, code_id, start, end, "ada")
-        expected.add((start, end))
+        expected.add(span)
     for line in to_jsonl(coded_passages(db)).splitlines():
         record = json.loads(line)
         assert record["quote"] == stored[record["start"]:record["end"]]
+        assert record["quote"] == record["quote"].strip()
         expected.discard((record["start"], record["end"]))
     assert not expected
     rows = list(csv.DictReader(io.StringIO(to_csv(coded_passages(db)).lstrip("\ufeff"))))

@@ -501,9 +501,10 @@ def test_two_coders_codings_of_the_same_passages_are_all_imported(empty, tmp_pat
         "SELECT coders.name, COUNT(*) FROM codings JOIN coders ON coders.id = codings.coder_id "
         "GROUP BY coders.name").fetchall())
     assert by_coder == {"ana": 50, "ben": 50}
-    # Each line, coded Trust by both coders.
+    # Each line, coded Trust by both coders (stored without its line break:
+    # a passage never ends with whitespace).
     quotes = _quotes(empty)
-    assert len(quotes) == 100 and sorted(set(quotes)) == sorted(lines)
+    assert len(quotes) == 100 and sorted(set(quotes)) == sorted(line.strip() for line in lines)
 
     again = import_qdpx(empty, path)
     assert (again.documents_reused, again.codings_added, again.codings_skipped) == (1, 0, 100)
@@ -519,3 +520,12 @@ def test_our_export_of_two_coders_codings_of_a_passage_round_trips(demo, empty, 
     assert _codings(empty) == _codings(demo)
     assert sorted(row[5] for row in _codings(empty) if row[1:3] == tuple(ada[2:])) == [
         "ada", "bob"]
+
+
+def test_an_imported_selection_is_stored_without_whitespace_at_its_ends(empty, tmp_path):
+    source = ('<TextSource guid="55555555-5555-4555-8555-555555555555" name="Inline">'
+              '<PlainTextContent>Hello brave\nnew world</PlainTextContent>'
+              f'{_selection(5, 12)}</TextSource>')
+    report = import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": _project(source)}))
+    assert report.codings_added == 1
+    assert [row[1:4] for row in _codings(empty)] == [(6, 11, "brave")]

@@ -411,3 +411,53 @@ def test_only_the_coding_writer_inserts_codings():
                       for m in inserts.finditer(text)]
     assert found == []
     assert inserts.search(writer.read_text(encoding="utf-8")), "the pattern finds the writer"
+
+
+def test_a_stored_passage_never_starts_or_ends_with_whitespace(sample_db):
+    """A selection that ran onto the line break and the next sentence's first
+    letter's indentation is stored as its words only, with a quote to match."""
+    code_id = create_code(sample_db, "Officials")
+    text = get_document(sample_db, 1).text
+    start = text.index(". ") + 2
+    end_of_paragraph = text.index("\n", start)
+    apply_coding(sample_db, 1, code_id, start - 1, end_of_paragraph + 2, "ada")
+    [coding] = codings_for_document(sample_db, 1)
+    assert (coding.start, coding.end) == (start, end_of_paragraph)
+    assert coding.quote == text[start:end_of_paragraph]
+    assert coding.quote == coding.quote.strip()
+    # Moving the boundaries onto whitespace trims them the same way.
+    change_boundaries(sample_db, coding.id, start - 1, end_of_paragraph + 1)
+    [coding] = codings_for_document(sample_db, 1)
+    assert (coding.start, coding.end) == (start, end_of_paragraph)
+
+
+def test_the_one_coding_writer_trims_and_refuses_whitespace_for_every_caller(sample_db):
+    from margin.store.codings import NewCoding, ensure_coder, write_codings
+
+    code_id = create_code(sample_db, "Officials")
+    coder_id = ensure_coder(sample_db, "ada")
+    text = get_document(sample_db, 1).text
+    start, end = _passage(sample_db)
+    written = write_codings(sample_db, [NewCoding(1, code_id, start - 1, end + 1, coder_id)])
+    assert [(c.start, c.end) for c in written.added] == [(start, end)]
+    assert [c.quote for c in codings_for_document(sample_db, 1)] == ["Jake Sullivan"]
+    blank = text.index("\n\n")
+    with pytest.raises(StoreError, match=f"{blank}-{blank + 2} .*only whitespace"):
+        write_codings(sample_db, [NewCoding(1, code_id, blank, blank + 2, coder_id)])
+    # The same passage with whitespace around it is the same coding.
+    again = write_codings(sample_db, [NewCoding(1, code_id, start, end + 1, coder_id)])
+    assert not again.added and len(again.already_coded) == 1
+
+
+def test_markdown_export_has_no_empty_quote_lines_from_a_trailing_line_break(sample_db):
+    from margin.store.export import coded_passages, to_markdown
+
+    code_id = create_code(sample_db, "Officials")
+    text = get_document(sample_db, 1).text
+    end_of_paragraph = text.index("\n", text.index(". "))
+    apply_coding(sample_db, 1, code_id, end_of_paragraph - 20, end_of_paragraph + 2, "ada")
+    markdown = to_markdown(coded_passages(sample_db))
+    lines = markdown.splitlines()
+    first = lines.index("> " + text[end_of_paragraph - 20:end_of_paragraph])
+    assert lines[first + 1] == ">"  # the one empty line before the citation
+    assert lines[first + 2].startswith("> — *")

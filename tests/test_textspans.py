@@ -319,3 +319,16 @@ def test_motions_match_a_linear_scan(text, offset):
             assert found[0] == after[0] and "\n" not in text[max(offset, 0) : found[0]]
         else:
             assert not after or "\n" in text[max(offset, 0) : after[0]]
+
+
+def test_next_end_and_trim_span():
+    from margin.store.textspans import next_end, trim_span
+
+    text = "One two. Three four.\n\nFive."
+    spans = sentence_spans(text)
+    assert next_end(spans, 0) == text.index(".")
+    assert next_end(spans, text.index(".")) == text.index("four.") + 4  # from the last char
+    assert next_end(spans, text.index("Five")) == len(text) - 1
+    assert next_end(spans, len(text) - 1) is None
+    assert trim_span(text, 8, 22) == (9, 20)
+    assert trim_span(text, 20, 22) is None

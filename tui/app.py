@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from margin.store import history
-from margin.store.config import Config, resolve_entity_backend
+from margin.store.config import DEFAULT_MEASURE, Config, resolve_entity_backend
 from margin.store.db import Database, open_database
 from margin.store.errors import StoreError
 from margin.tui.codebook.tree import CodebookTree
@@ -58,6 +58,7 @@ class MarginApp(App):
         entity_backend: str | None = None,
         entity_code_template: str = "{label} > {name}",
         citation_style: str = "plain",
+        measure: int = DEFAULT_MEASURE,
     ):
         """``db``, if given, is an open connection to ``db_path`` (the command
         line has one already); workers open their own from ``db_path``."""
@@ -72,10 +73,12 @@ class MarginApp(App):
         self.entity_backend = entity_backend or resolve_entity_backend(None, Config())
         self.entity_code_template = entity_code_template
         self.citation_style = citation_style
+        self.measure = measure  # the reader's text column, in cells
         # The search index, built on the first search and kept in step after.
         self.search_corpus = None
         # Background recognition of unrecognised documents, after start-up.
         self._recognition_timer: Timer | None = None
+        self._database_closed = False
 
     def get_default_screen(self) -> Screen:
         """The library is the first screen, the bottom of the stack. Pushed
@@ -102,7 +105,7 @@ class MarginApp(App):
         # Background recognition stops at its next check instead of keeping
         # the process alive after the app has closed.
         self.workers.cancel_group(self, "entities")
-        self._closed_database = True
+        self._database_closed = True
         self.db.close()
 
     # ------------------------------------------------------------ helpers
@@ -147,12 +150,12 @@ class MarginApp(App):
 
     def recognise_pending(self) -> None:
         """Recognise the documents that have no entities yet, in the background."""
+        if self._database_closed:
+            # Its timer fired (or an import queued it) just before the app
+            # closed, under load: its callback came after the connection closed.
+            return
         from margin.tui.entities import recognition
 
-        if getattr(self, "_closed_database", False):
-            # Its timer fired (or an import queued it) just before the app
-            # closed, under load: the connection is gone.
-            return
         recognition.recognise_pending(self)
 
     def rebuild_entities(self) -> None:

@@ -71,5 +71,6 @@ def run_app(settings: Settings) -> None:
         entity_backend=resolve_entity_backend(None, config),
         entity_code_template=config.entity_code_template,
         citation_style=config.citation_style,
+        measure=config.measure,
     )
     app.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any, Generic, TypeVar
 
 from rich.style import Style
@@ -243,7 +244,12 @@ class TextPrompt(ModalScreen[str | None]):
 
 
 class MemoEditor(ModalScreen[str | None]):
-    """Write or edit a memo: ctrl+s saves, Escape cancels."""
+    """Write or edit a memo or a description: ctrl+s saves, Escape cancels.
+
+    Control characters in the text show as visible pictures ("␛"), so a memo
+    never sends an escape sequence to the terminal; what is saved keeps the
+    characters that were there wherever the user did not edit
+    (:func:`keep_original_controls`)."""
 
     DEFAULT_CSS = """
     MemoEditor { align: center middle; }
@@ -263,15 +269,16 @@ class MemoEditor(ModalScreen[str | None]):
 
     def __init__(self, title: str, text: str):
         super().__init__()
-        self.title_text = title
+        self.title_text = visible_controls(title, keep="")
         self.text = text
+        self.shown = visible_controls(text)
 
     def compose(self) -> ComposeResult:
         from textual.widgets import TextArea  # heavy; only memo editing needs it
 
         with Vertical():
             yield Label(Text(self.title_text), classes="title")
-            yield TextArea(self.text, id="memo", soft_wrap=True, show_line_numbers=False)
+            yield TextArea(self.shown, id="memo", soft_wrap=True, show_line_numbers=False)
             yield Label(Text("ctrl+s save · Escape cancel · an empty memo is deleted"),
                         classes="hint")
 
@@ -281,10 +288,27 @@ class MemoEditor(ModalScreen[str | None]):
         area.move_cursor(area.document.end)
 
     def action_save(self) -> None:
-        self.dismiss(self.query_one("#memo").text)
+        edited = self.query_one("#memo").text
+        self.dismiss(keep_original_controls(self.text, self.shown, edited))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def keep_original_controls(original: str, shown: str, edited: str) -> str:
+    """The edited text, with the original characters back wherever the
+    editor showed a control character as its picture and the user left it:
+    ``shown`` is ``visible_controls(original)``, the same length."""
+    if shown == original:
+        return edited
+    if edited == shown:
+        return original
+    parts: list[str] = []
+    matcher = SequenceMatcher(None, shown, edited, autojunk=False)
+    for tag, first, last, edited_first, edited_last in matcher.get_opcodes():
+        parts.append(original[first:last] if tag == "equal"
+                     else edited[edited_first:edited_last])
+    return "".join(parts)
 
 
 class Confirm(ModalScreen[bool]):

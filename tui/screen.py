@@ -5,6 +5,13 @@ an action, an undo or a redo; ``entities_updated()`` when background
 recognition stored entities. A screen shown again after another one (a
 second reader, the passages list, a dialog) re-reads its data if it is
 stale: by default, if the history has changed since it last read it.
+
+Another process (a second margin, a script, the command line) may change the
+same database: while a screen is the one in front, it looks every half
+second whether anything was committed by another connection (SQLite's
+``data_version``, which costs nothing) and then, if what it shows is stale,
+reads it again, so a reader left open shows another coder's codings within
+about a second.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import gc
 
 from textual.screen import Screen
 
-from margin.store.errors import NotFound
+from margin.store.errors import NotFound, StoreError
 from margin.store.history import history_stamp
 
 
@@ -24,10 +31,42 @@ def settle_memory() -> None:
     gc.enable()
 
 
+#: How often the screen in front looks for changes made by other connections.
+FOLLOW_SECONDS = 0.5
+
+
+def data_version(db) -> int:
+    """SQLite's counter of commits made by other connections to the file
+    (this connection's own commits leave it alone)."""
+    return db.execute("PRAGMA data_version").fetchone()[0]
+
+
 class MarginScreen(Screen):
     """A screen of margin's data; the methods the app calls do nothing here."""
 
     _stamp: tuple = ()  # history_stamp() when the data was last read
+    _data_version: int | None = None  # data_version() when last looked at
+
+    def on_mount(self) -> None:
+        # Dispatched along with the subclasses' own on_mount (Textual calls
+        # the handler of every class in the MRO).
+        self._data_version = data_version(self.app.db)
+        self.set_interval(FOLLOW_SECONDS, self._follow_other_connections)
+
+    def _follow_other_connections(self) -> None:
+        """Re-read when another connection committed and the data is stale;
+        only the screen in front (the others check on resume)."""
+        if not self.is_current or not self.is_attached:
+            return
+        try:
+            version = data_version(self.app.db)
+        except StoreError:  # closing, or the file went away: the next action says so
+            return
+        if version == self._data_version:
+            return
+        self._data_version = version
+        if self.is_stale():
+            self.reload_or_leave()  # `margin remove` may have taken its document
 
     def reload(self) -> None:
         """Re-read everything an action (or undo) may have changed."""

@@ -34,12 +34,14 @@ from margin.store.entities.storage import (
 )
 from margin.store.errors import StoreError
 from margin.store.textspans import paragraph_number
+from margin.store.util import plural, visible_controls
 from margin.tui.clipboard import copy_text
 from margin.tui.codebook.tree import CodebookPane, CodebookTree, code_label
 from margin.tui.entities.panel import EntityPanel
 from margin.tui.entities.styles import NOT_HIGHLIGHTED, entity_style, legend
 from margin.tui.keybar import KeyBar
 from margin.tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
+from margin.tui.reader.markdown import is_markdown
 from margin.tui.reader.spans import find_matches, next_span
 from margin.tui.reader.view import ReaderView
 from margin.tui.reader.wrapping import display_text
@@ -117,6 +119,8 @@ class ReaderScreen(CodebookPane, MarginScreen):
                 text,
                 self._load_codings(starting_before=self.first_screens_end),
                 first_screens_end=self.first_screens_end,
+                measure=self.app.measure,
+                markdown=is_markdown(self.document.source_path),
                 id="reader",
             )
             yield CodebookTree(id="codebook")
@@ -274,15 +278,29 @@ class ReaderScreen(CodebookPane, MarginScreen):
         super().action_toggle_focus()
 
     def on_resize(self) -> None:
+        # Textual calls CodebookPane.on_resize too (it dispatches the handler
+        # of every class in the MRO), which would bring the codebook back
+        # beside an open entity panel: lay out once every handler has run.
+        self.call_later(self._lay_out_panes)
+
+    def on_screen_resume(self) -> None:
+        # The terminal may have been resized while another screen (the entity
+        # review, help, a dialog) was on top: lay out for the size it has now.
+        self._lay_out_panes()
+
+    def _lay_out_panes(self) -> None:
+        """The entity panel has the codebook's place while it is open; else
+        the codebook shows on a wide screen, or while it has the focus."""
         if self.query_one("#entity-panel", EntityPanel).display:
-            return  # the entity panel has the codebook's place while it is open
-        super().on_resize()
+            self.query_one("#codebook", CodebookTree).display = False
+        else:
+            CodebookPane.on_resize(self)
 
     @on(EntityPanel.Closed)
     def _close_entity_panel(self) -> None:
         self.query_one("#entity-panel", EntityPanel).display = False
         self.view.focus()
-        self.on_resize()  # the codebook comes back if there is room
+        self._lay_out_panes()  # the codebook comes back if there is room
 
     @on(EntityPanel.MentionRequested)
     def _next_mention(self, message: EntityPanel.MentionRequested) -> None:
@@ -311,7 +329,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self.recent = recently_used_codes(self.app.db)
 
     def _show_title(self) -> None:
-        words = f"  {self.document.word_count:,} words"
+        words = f"  {plural(self.document.word_count, 'word')}"
         self.query_one("#title-bar", Static).update(
             Text.assemble((self.document.title, Style(bold=True)), (words, Style(dim=True)))
         )
@@ -352,7 +370,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
                           "end, Enter saves, Escape cancels  ")
         elif view.selection is not None:
             status.append(" VISUAL ", Style(reverse=True, bold=True))
-            status.append(f" {len(view.selection):,} characters selected  ")
+            status.append(f" {plural(len(view.selection), 'character')} selected  ")
         entity = view.entity_at(view.cursor)
         if entity is not None:
             status.append(entity.label, entity_style(entity.label))
@@ -392,7 +410,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
             for code in codebook(self.app.db)
         ]
         picker = FuzzyPicker(
-            f"Code {len(selection):,} characters as…",
+            f"Code {plural(len(selection), 'character')} as…",
             choices,
             create_label="Create code",
             hint="Enter applies the highlighted code · a new name + Enter creates it "
@@ -517,23 +535,24 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self._with_coding_under_cursor("annotate", edit, allow_none=True)
 
     def action_copy(self) -> None:
-        view = self.view
-        selection = view.selection
+        """The selection, else the coding under the cursor (asking which where
+        several overlap, as x and a do), with its citation."""
+        selection = self.view.selection
         if selection is not None:
-            start, end = selection.start, selection.end
-        else:
-            codings = view.codings_at(view.cursor)
-            if not codings:
-                self.app.notify("Nothing to copy: select a passage or move onto a coding",
-                                severity="warning", timeout=3)
-                return
-            # The innermost coding is the passage the reader is looking at.
-            coding = min(codings, key=lambda c: c.end - c.start)
-            start, end = coding.start, coding.end
+            self._copy(selection.start, selection.end)
+            return
+        if not self.view.codings_at(self.view.cursor):
+            self.app.notify("Nothing to copy: select a passage or move onto a coding",
+                            severity="warning", timeout=3)
+            return
+        self._with_coding_under_cursor("copy", lambda coding: self._copy(coding.start, coding.end))
+
+    def _copy(self, start: int, end: int) -> None:
         text = format_citation(citable_passage(self.app.db, self.document_id, start, end),
                                self.app.citation_style)
         where = copy_text(self.app, text)
-        self.app.notify(f"Copied {end - start:,} characters with citation to the {where}", timeout=3)
+        self.app.notify(f"Copied {plural(end - start, 'character')} with citation to the {where}",
+                        timeout=3)
 
     def action_rename(self) -> None:
         def rename(title: str | None) -> None:
@@ -544,5 +563,5 @@ class ReaderScreen(CodebookPane, MarginScreen):
 
 
 def _excerpt(text: str, limit: int = 50) -> str:
-    text = " ".join(text.split())
+    text = visible_controls(" ".join(text.split()), keep="")
     return text if len(text) <= limit else text[: limit - 1] + "…"

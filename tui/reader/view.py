@@ -28,6 +28,7 @@ from textual.strip import Strip
 from margin.store.codings import Coding
 from margin.store.entities.storage import StoredEntity
 from margin.store.textspans import (
+    next_end,
     next_start,
     paragraph_spans,
     previous_start,
@@ -37,6 +38,16 @@ from margin.store.textspans import (
 )
 from margin.tui.cells import fit
 from margin.tui.entities.styles import entity_style
+from margin.tui.reader.markdown import (
+    CODE,
+    EMPHASIS,
+    HEADING,
+    LINK,
+    MARKER,
+    QUOTE,
+    STRONG,
+    markdown_spans,
+)
 from margin.tui.reader.spans import CodingIndex, Match, Selection, SpanIndex, gutter_row
 from margin.tui.reader.wrapping import WrappedText, display_text, wrap_text
 
@@ -44,6 +55,13 @@ GUTTER_LANES = 4
 GUTTER_LABEL = 12
 # Below this width the gutter keeps its stripes and drops the code names.
 NARROW = 60
+_NO_STYLE = Style()
+_MARKUP_STYLES = {
+    STRONG: Style(bold=True),
+    EMPHASIS: Style(italic=True),
+    LINK: Style(underline=True),
+    QUOTE: Style(italic=True),
+}
 
 
 class ReaderView(ScrollView, can_focus=True):
@@ -55,6 +73,9 @@ class ReaderView(ScrollView, can_focus=True):
         "reader--gutter",
         "reader--gutter-label",
         "reader--match",
+        "reader--markup",
+        "reader--heading",
+        "reader--code",
     }
 
     DEFAULT_CSS = """
@@ -68,6 +89,9 @@ class ReaderView(ScrollView, can_focus=True):
     ReaderView > .reader--gutter { color: $foreground-muted; }
     ReaderView > .reader--gutter-label { color: $foreground-muted; text-style: italic; }
     ReaderView > .reader--match { background: $warning-darken-1; color: $background; }
+    ReaderView > .reader--markup { color: $foreground-muted; text-style: dim; }
+    ReaderView > .reader--heading { color: $accent; text-style: bold; }
+    ReaderView > .reader--code { color: $text-secondary; }
     """
 
     BINDINGS = [
@@ -126,14 +150,21 @@ class ReaderView(ScrollView, can_focus=True):
         codings: list[Coding],
         *,
         first_screens_end: int | None = None,
+        measure: int | None = None,
+        markdown: bool = False,
         id: str | None = None,
     ) -> None:
         """``first_screens_end``: for a long document, the first frame wraps
         and draws only ``text[:first_screens_end]`` (a prefix ending at a line
         break) and the codings passed for it; ``finish_opening()`` then wraps
-        the whole text, and any motion before that finishes it at once."""
+        the whole text, and any motion before that finishes it at once.
+        ``measure``: the widest the text column gets, in cells; a wider view
+        centres the column (gutter and text) in its width. ``markdown``:
+        draw headings and emphasis styled and their markers dimmed
+        (reader/markdown.py; the text and its offsets are unchanged)."""
         super().__init__(id=id)
         self.text = text
+        self.measure = measure
         self._first_screens_end = first_screens_end
         self._first_screens: WrappedText | None = None
         self._first_screens_announced = False
@@ -141,6 +172,9 @@ class ReaderView(ScrollView, can_focus=True):
         self.index = CodingIndex(codings)
         self.entities = SpanIndex([])
         self.matches = SpanIndex([])
+        blocks, inline = markdown_spans(text) if markdown else ([], [])
+        self.markup_blocks = SpanIndex(blocks)
+        self.markup_inline = SpanIndex(inline)
         self.show_entities = True
         # The cursor and the selection's other end, as offsets into the text.
         self.cursor = 0
@@ -152,6 +186,8 @@ class ReaderView(ScrollView, can_focus=True):
         self._sentence_spans: list[tuple[int, int]] | None = None
         self._wrapped: WrappedText | None = None
         self._row_width = 0
+        self._text_width = 1
+        self._margin = 0  # blank cells left of the gutter that centre the column
         self._label_width = GUTTER_LABEL
         self._colour_styles: dict[tuple[str, bool], Style] = {}
         self._line_cache: LRUCache[int, Strip] = LRUCache(1024)
@@ -247,7 +283,10 @@ class ReaderView(ScrollView, can_focus=True):
         rows are drawn often) and return the width left for the text."""
         self._row_width = self.scrollable_content_region.width
         self._label_width = GUTTER_LABEL if self._row_width >= NARROW else 0
-        return self.text_width
+        room = max(1, self._row_width - self.gutter_width)
+        self._text_width = min(room, self.measure) if self.measure else room
+        self._margin = (room - self._text_width) // 2
+        return self._text_width
 
     @property
     def gutter_width(self) -> int:
@@ -255,7 +294,12 @@ class ReaderView(ScrollView, can_focus=True):
 
     @property
     def text_width(self) -> int:
-        return max(1, self._row_width - self.gutter_width)
+        return self._text_width
+
+    @property
+    def text_left(self) -> int:
+        """The column where the text starts: the centring margin and the gutter."""
+        return self._margin + self.gutter_width
 
     @property
     def wrapped(self) -> WrappedText:
@@ -375,12 +419,20 @@ class ReaderView(ScrollView, can_focus=True):
         if len(matches):
             cuts |= matches.cuts_within(line.start, line.end)
         match_style = components["reader--match"]
+        markup = [layer for layer in (self.markup_blocks, self.markup_inline) if len(layer)]
+        for layer in markup:
+            cuts |= layer.cuts_within(line.start, line.end)
         points = sorted(p for p in cuts if line.start <= p <= line.end)
         for piece_start, piece_end in itertools.pairwise(points):
             entity = entities.at(piece_start) if drawn_entities else None
             found = len(matches) > 0 and matches.at(piece_start) is not None
+            piece_base = base
+            for layer in markup:
+                span = layer.at(piece_start)
+                if span is not None:
+                    piece_base = piece_base + self._markup_style(span.kind)
             for start, end, active in self.index.pieces(piece_start, piece_end):
-                style = base + self._coding_style(active)
+                style = piece_base + self._coding_style(active)
                 if entity is not None:
                     style += entity_style(entity.label)
                 if found:
@@ -398,6 +450,18 @@ class ReaderView(ScrollView, can_focus=True):
                 style = base + selection_style + cursor_style
             segments.append(Segment(" ", style))
         return Strip(segments).adjust_cell_length(width, base)
+
+    def _markup_style(self, kind: str) -> Style:
+        """How a Markdown span is drawn: markers dimmed, the words they mark
+        bold, italic, underlined, as a heading or as code."""
+        components = self._reader_styles()
+        if kind == MARKER:
+            return components["reader--markup"]
+        if kind == HEADING:
+            return components["reader--heading"]
+        if kind == CODE:
+            return components["reader--code"]
+        return _MARKUP_STYLES.get(kind, _NO_STYLE)
 
     def _coding_style(self, active: tuple[int, ...]) -> Style:
         if not active:
@@ -418,7 +482,8 @@ class ReaderView(ScrollView, can_focus=True):
         components = self._reader_styles()
         gutter = base + components["reader--gutter"]
         row = gutter_row(self.index, start, end, GUTTER_LANES)
-        segments = [
+        segments = [Segment(" " * self._margin, base)] if self._margin else []
+        segments += [
             Segment(mark, gutter if colour is None
                     else base + self._colour_style(colour, bold=True))
             for mark, colour in row.lanes
@@ -506,6 +571,12 @@ class ReaderView(ScrollView, can_focus=True):
             target = next_start(self._words, cursor)
         elif motion == "word_back":
             target = previous_start(self._words, cursor)
+        elif motion == "sentence" and self.anchor is not None:
+            # A selection ends where the sentence does (vim would take the
+            # next sentence's first letter along).
+            target = next_end(self._sentences, cursor)
+        elif motion == "paragraph" and self.anchor is not None:
+            target = next_end(self._paragraphs, cursor)
         elif motion == "sentence":
             target = next_start(self._sentences, cursor)
         elif motion == "sentence_back":
@@ -589,7 +660,7 @@ class ReaderView(ScrollView, can_focus=True):
     def _offset_at_point(self, x: int, y: int) -> int:
         wrapped = self.wrapped
         line = max(0, min(len(wrapped.lines) - 1, self.scroll_offset.y + y))
-        return wrapped.offset_at(line, max(0, x - self.gutter_width))
+        return wrapped.offset_at(line, max(0, x - self.text_left))
 
     async def on_mouse_down(self, event: events.MouseDown) -> None:
         if event.button != 1:
