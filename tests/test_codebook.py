@@ -106,6 +106,21 @@ async def test_j_and_k_move_in_the_library_codebook_too(project):
         assert "Rename Bravo" in shown(app)
 
 
+def _legacy_coding(db, document_id: int, code_id: int, start: int, end: int, coder: str) -> None:
+    """A coding as older margins stored it, with the whitespace after the
+    passage: the coding writer now trims that away, so it goes in raw."""
+    from margin.store.codings import ensure_coder
+    from margin.store.documents import document_text
+    from margin.store.util import new_uuid, now
+
+    text = document_text(db, document_id)
+    db.execute(
+        'INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, memo, coder_id, '
+        "created, updated) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)",
+        [new_uuid(), document_id, code_id, start, end, text[start:end],
+         ensure_coder(db, coder), now(), now()])
+
+
 def test_merge_unites_one_coders_codings_of_a_passage_and_undo_restores_both(sample_db):
     db = sample_db
     source, target = create_code(db, "Diplomats"), create_code(db, "Officials")
@@ -114,7 +129,7 @@ def test_merge_unites_one_coders_codings_of_a_passage_and_undo_restores_both(sam
     united = apply_coding(db, 1, source, start, end, "ada")
     set_coding_memo(db, united, "adviser")
     # The same passage with the space after it, by the same coder: one passage.
-    apply_coding(db, 1, source, start, end + 1, "ada")
+    _legacy_coding(db, 1, source, start, end + 1, "ada")
     apply_coding(db, 1, source, *_span(db, "Mike Johnson"), "ada")
     apply_coding(db, 1, source, start, end, "bob")  # another coder's stays his
     before = sorted((c.code_name, c.coder, c.start, c.end, c.memo)
@@ -140,7 +155,7 @@ def test_merge_unites_the_sources_own_stacked_codings(sample_db):
     source, target = create_code(db, "Diplomats"), create_code(db, "Officials")
     start, end = _span(db, "Jake Sullivan")
     apply_coding(db, 1, source, start, end, "ada")
-    apply_coding(db, 1, source, start, end + 1, "ada")
+    _legacy_coding(db, 1, source, start, end + 1, "ada")
     summary = merge_codes(db, source, target)
     assert (summary.moved, summary.united) == (1, 1)
     assert [c.quote for c in codings_for_document(db, 1)] == ["Jake Sullivan"]
