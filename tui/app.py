@@ -184,10 +184,12 @@ class MarginApp(App):
         recognition.review_entities(self)
 
     def on_entities_updated(self, message) -> None:
-        """recognition.EntitiesUpdated: pass the news to every screen."""
+        """recognition.EntitiesUpdated: pass the news to every screen that
+        shows entities (the MarginScreens, and search as you type)."""
         for screen in self.screen_stack:
-            if isinstance(screen, MarginScreen):
-                screen.entities_updated(message.document_ids)
+            entities_updated = getattr(screen, "entities_updated", None)
+            if entities_updated is not None:
+                entities_updated(message.document_ids)
 
     # ------------------------------------------------------------ undo/redo
 
