@@ -186,10 +186,11 @@ class MarginApp(App):
     def on_entities_updated(self, message) -> None:
         """recognition.EntitiesUpdated: pass the news to every screen that
         shows entities (the MarginScreens, and search as you type)."""
+        from margin.tui.search.fuzzy import SearchScreen
+
         for screen in self.screen_stack:
-            entities_updated = getattr(screen, "entities_updated", None)
-            if entities_updated is not None:
-                entities_updated(message.document_ids)
+            if isinstance(screen, (MarginScreen, SearchScreen)):
+                screen.entities_updated(message.document_ids)
 
     # ------------------------------------------------------------ undo/redo
 
