@@ -87,6 +87,12 @@ class Terminal:
         return None if self.process.isalive() else self.process.exitstatus
 
 
+def settle(seconds: float = 0.4) -> None:
+    """Let a dialog's text field take the focus once the dialog shows: keys
+    typed before that are lost."""
+    time.sleep(seconds)
+
+
 def margin_environment(folder: Path) -> dict[str, str]:
     """The environment of a fresh user whose data and config are in ``folder``."""
     env = {

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import sys
 import textwrap
-import time
 
 import pytest
-from pty_terminal import Terminal, margin_environment, needs_margin, start_margin
+from pty_terminal import Terminal, margin_environment, needs_margin, settle, start_margin
 
 LIBRARY = "margin — library"
 
@@ -26,14 +25,14 @@ def screen(tmp_path_factory):
 def open_palette(screen) -> None:
     screen.keys("\x10")  # ctrl+p
     screen.wait_for("Search for commands")
-    time.sleep(0.5)  # its input takes the focus just after it shows
+    settle()
 
 
 def new_query(screen, query: str) -> None:
     """Clear the palette's query (ctrl+u), then type ``query``."""
     screen.keys("\x15")
     screen.wait_for("Search for commands")
-    time.sleep(0.3)
+    settle()
     screen.keys(query)
 
 

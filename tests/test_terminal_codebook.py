@@ -5,10 +5,8 @@ passages, each as a person sees it in the codebook pane beside the text. One
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from pty_terminal import needs_margin, start_margin
+from pty_terminal import needs_margin, settle, start_margin
 
 DOWN, UP = "\x1b[B", "\x1b[A"
 CODEBOOK_KEYS = "⏎ Passages  n New  r Rename"
@@ -21,10 +19,6 @@ def screen(tmp_path_factory):
     yield terminal
     terminal.close()
 
-
-def settle() -> None:
-    """Let a dialog's input take the focus before typing into it."""
-    time.sleep(0.4)
 
 
 def code_sentence(screen, name: str, count: int) -> None:
@@ -81,7 +75,7 @@ def test_rename_a_code(screen):
     screen.wait_for("Rename Aid", "Enter to accept")
     settle()
     screen.keys("\x15")  # ctrl+u clears the old name
-    time.sleep(0.3)
+    settle(0.3)
     screen.keys("Military aid\r")
     shown = screen.wait_for("■ Military aid  2", "Renamed to Military aid")
     assert "■ Aid" not in shown

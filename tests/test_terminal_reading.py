@@ -6,10 +6,8 @@ in order; the codebook pane shows beside the text at this width."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from pty_terminal import needs_margin, start_margin
+from pty_terminal import needs_margin, settle, start_margin
 
 TITLE = "Diplomacy Watch: Still tap dancing around NATO for Kyiv"
 PARAGRAPH_3 = "Kyiv and Moscow both hinted this week"
@@ -34,10 +32,6 @@ def status(shown: str) -> str:
     """The reader's status line, above the key bar."""
     return shown.splitlines()[-2]
 
-
-def settle() -> None:
-    """Let a dialog's input take the focus before typing into it."""
-    time.sleep(0.4)
 
 
 @needs_margin

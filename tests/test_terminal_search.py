@@ -5,10 +5,8 @@ One `margin` session for the module, in order; each test ends in the library."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from pty_terminal import needs_margin, start_margin
+from pty_terminal import needs_margin, settle, start_margin
 
 LIBRARY = "margin — library"
 FUZZY = "Search passages, memos, codes, titles and entities"
@@ -22,10 +20,6 @@ def screen(tmp_path_factory):
     yield terminal
     terminal.close()
 
-
-def settle() -> None:
-    """Let a dialog's input take the focus before typing into it."""
-    time.sleep(0.4)
 
 
 def key_bar(shown: str) -> str:

@@ -7,10 +7,9 @@ One `margin` session for the module, in order; each test ends in the library."""
 from __future__ import annotations
 
 import csv
-import time
 
 import pytest
-from pty_terminal import needs_margin, start_margin
+from pty_terminal import needs_margin, settle, start_margin
 
 LIBRARY = "margin — library"
 INTERVIEW = ("Interview with a farmer\n\n"
@@ -36,10 +35,6 @@ def close_dialog(screen, title: str) -> str:
     screen.wait_without(title)
     return screen.wait_for(LIBRARY)
 
-
-def settle() -> None:
-    """Let a dialog's input take the focus before typing into it."""
-    time.sleep(0.4)
 
 
 @needs_margin
@@ -99,9 +94,9 @@ def test_export_coded_passages_to_csv_through_the_dialog(screen, folder):
                     "Enter on the file name writes it")
     settle()
     screen.keys("\t")
-    time.sleep(0.2)
+    settle(0.2)
     screen.keys("\t")  # the format, the code, then the file name
-    time.sleep(0.2)
+    settle(0.2)
     screen.keys("\x15")  # ctrl+u clears the proposed name
     settle()
     target = folder / "passages.csv"

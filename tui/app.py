@@ -80,6 +80,7 @@ class MarginApp(App):
         self.search_corpus = None
         # Background recognition of unrecognised documents, after start-up.
         self._recognition_timer: Timer | None = None
+        self._closed = False  # unmounted: the database is closed
 
     def get_default_screen(self) -> Screen:
         """The library is the first screen, the bottom of the stack. Pushed
@@ -100,7 +101,9 @@ class MarginApp(App):
 
     def on_unmount(self) -> None:
         # A quit within RECOGNITION_DELAY of start-up: the timer must not fire
-        # on the connection closed below.
+        # on the connection closed below (nor its tick already in the queue:
+        # see recognise_pending).
+        self._closed = True
         if self._recognition_timer is not None:
             self._recognition_timer.stop()
         # Background recognition stops at its next check instead of keeping
@@ -167,6 +170,8 @@ class MarginApp(App):
 
     def recognise_pending(self) -> None:
         """Recognise the documents that have no entities yet, in the background."""
+        if self._closed:  # the timer's tick came after the app had closed
+            return
         from margin.tui.entities import recognition
 
         recognition.recognise_pending(self)
