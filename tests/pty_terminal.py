@@ -84,7 +84,10 @@ class Terminal:
         while self.process.isalive() and time.monotonic() < deadline:
             self.read()
             time.sleep(0.05)
-        return None if self.process.isalive() else self.process.exitstatus
+        if self.process.isalive():
+            return None
+        self.read()  # what it wrote on its way out (a traceback, say)
+        return self.process.exitstatus
 
 
 def settle(seconds: float = 0.4) -> None:
