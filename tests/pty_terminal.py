@@ -28,10 +28,13 @@ MARGIN = shutil.which("margin", path=str(Path(sys.executable).parent))
 class Terminal:
     """`margin` running in a pseudo-terminal of a given size, and its screen."""
 
-    def __init__(self, args: list[str], env: dict[str, str], columns: int, rows: int):
+    def __init__(self, args: list[str], env: dict[str, str], columns: int, rows: int,
+                 program: list[str] | None = None):
+        """Runs ``margin *args`` (or ``program *args``: another way in)."""
         self.screen = pyte.Screen(columns, rows)
         self.stream = pyte.ByteStream(self.screen)
-        self.process = PtyProcess.spawn([MARGIN, *args], env=env, dimensions=(rows, columns))
+        command = [*(program or [MARGIN]), *args]
+        self.process = PtyProcess.spawn(command, env=env, dimensions=(rows, columns))
 
     def text(self) -> str:
         return "\n".join(self.screen.display)
@@ -54,6 +57,16 @@ class Terminal:
             time.sleep(0.05)
         raise AssertionError(f"never showed {wanted!r}; the screen:\n{self.text()}")
 
+    def wait_without(self, *unwanted: str, timeout: float = 30) -> str:
+        """The screen once it shows none of ``unwanted`` (a dialog closed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.read()
+            if not any(text in self.text() for text in unwanted):
+                return self.text()
+            time.sleep(0.05)
+        raise AssertionError(f"still shows {unwanted!r}; the screen:\n{self.text()}")
+
     def keys(self, data: str) -> None:
         self.process.write(data.encode())
 
@@ -71,18 +84,40 @@ class Terminal:
         while self.process.isalive() and time.monotonic() < deadline:
             self.read()
             time.sleep(0.05)
-        return None if self.process.isalive() else self.process.exitstatus
+        if self.process.isalive():
+            return None
+        self.read()  # what it wrote on its way out (a traceback, say)
+        return self.process.exitstatus
 
 
-def terminal_fixture(tmp_path):
+def settle(seconds: float = 0.4) -> None:
+    """Let a dialog's text field take the focus once the dialog shows: keys
+    typed before that are lost."""
+    time.sleep(seconds)
+
+
+def margin_environment(folder: Path) -> dict[str, str]:
+    """The environment of a fresh user whose data and config are in ``folder``."""
     env = {
         **os.environ,
         "TERM": "xterm-256color",
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(folder / "data"),
+        "XDG_CONFIG_HOME": str(folder / "config"),
         "MARGIN_ENTITY_BACKEND": "rules",
     }
     env.pop("MARGIN_DB", None)
+    env.pop("MARGIN_CONFIG", None)
+    return env
+
+
+def start_margin(folder: Path, columns: int, rows: int, *args: str) -> Terminal:
+    """`margin` for a user whose data and config are in ``folder`` (a
+    module-scoped session: ``tmp_path_factory.mktemp(...)``; close() it)."""
+    return Terminal(list(args), margin_environment(folder), columns, rows)
+
+
+def terminal_fixture(tmp_path):
+    env = margin_environment(tmp_path)
     started: list[Terminal] = []
 
     def start(columns: int, rows: int, *args: str) -> Terminal:

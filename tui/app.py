@@ -26,6 +26,10 @@ from margin.tui.codebook.tree import CodebookTree
 from margin.tui.help import displayed_keys
 from margin.tui.screen import MarginScreen, settle_memory
 
+# Textual's palette entries that margin's own repeat: "Quit (q, ^q)" and
+# "Keys (?)", margin's help screen (Textual's "Keys" opens its key panel).
+TEXTUAL_COMMANDS_WE_REPLACE = frozenset({"Quit", "Keys"})
+
 # Seconds after start-up before documents without entities are recognised.
 RECOGNITION_DELAY = 0.8
 
@@ -99,13 +103,14 @@ class MarginApp(App):
 
     def on_unmount(self) -> None:
         # A quit within RECOGNITION_DELAY of start-up: the timer must not fire
-        # on the connection closed below.
+        # on the connection closed below (nor its tick already in the queue:
+        # see recognise_pending).
+        self._database_closed = True
         if self._recognition_timer is not None:
             self._recognition_timer.stop()
         # Background recognition stops at its next check instead of keeping
         # the process alive after the app has closed.
         self.workers.cancel_group(self, "entities")
-        self._database_closed = True
         self.db.close()
 
     # ------------------------------------------------------------ helpers
@@ -114,6 +119,23 @@ class MarginApp(App):
         """Notifications carry code names, titles, quotes and entity names:
         never markup, whoever asks (``Widget.notify`` passes markup=True)."""
         super().notify(message, markup=False, **kwargs)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c no longer quits (Textual copies with it in a text field), so
+        say which key does. Textual's own reminder is markup, which ``notify``
+        above shows raw ("Press [b]ctrl+q[/b]…"); this one is plain text.
+        (A text field takes ctrl+c to copy: it never gets here.)"""
+        keys = [
+            key for key, active in self.active_bindings.items()
+            if active.binding.action in ("quit", "app.quit") and key != "ctrl+q"
+        ]
+        anywhere = "ctrl+q"  # Textual's priority binding: it works in text fields too
+        if keys:  # what the quit key is now (q closes the help screen, say)
+            key = self.get_key_display(Binding(keys[0], "quit"))
+            message = f"Press {key} to quit margin ({anywhere} quits from anywhere)"
+        else:
+            message = f"Press {anywhere} to quit margin"
+        self.notify(message, title="Do you want to quit?", timeout=4)
 
     def report(self, error: Exception) -> None:
         """Show a user-facing error as a notification, never a traceback."""
@@ -171,9 +193,12 @@ class MarginApp(App):
         recognition.review_entities(self)
 
     def on_entities_updated(self, message) -> None:
-        """recognition.EntitiesUpdated: pass the news to every screen."""
+        """recognition.EntitiesUpdated: pass the news to every screen that
+        shows entities (the MarginScreens, and search as you type)."""
+        from margin.tui.search.fuzzy import SearchScreen
+
         for screen in self.screen_stack:
-            if isinstance(screen, MarginScreen):
+            if isinstance(screen, (MarginScreen, SearchScreen)):
                 screen.entities_updated(message.document_ids)
 
     # ------------------------------------------------------------ undo/redo
@@ -217,34 +242,49 @@ class MarginApp(App):
     # --------------------------------------------------- command palette
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every action reachable by a key on this screen, plus the rest."""
-        yield from super().get_system_commands(screen)
-        seen: set[tuple[int, str]] = set()
+        """Every action reachable by a key on this screen, plus the rest.
+
+        One entry per action, with all its keys ("Quit (q, ^q)"): Textual's
+        own "Quit" and "Keys" (its key panel) would repeat ours, and the
+        import and export entries the library's own keys."""
+        for command in super().get_system_commands(screen):
+            if command.title not in TEXTUAL_COMMANDS_WE_REPLACE:
+                yield command
         # The focused widget's keys are active; the codebook's are offered too,
         # acting on its highlighted code, wherever the focus is.
         reachable = [(active.node, active.binding) for active in screen.active_bindings.values()]
         for tree in screen.query(CodebookTree):
             reachable += [(tree, binding) for binding in tree.BINDINGS]
+        entries: dict[tuple[int, str], tuple[object, list[Binding]]] = {}
         for node, binding in reachable:
             if binding.action == "command_palette" or not binding.description:
                 continue
-            if (id(node), binding.action) in seen:
-                continue
-            seen.add((id(node), binding.action))
+            if binding.id and binding.id.startswith("reader.recent_") and binding.id[-1] != "1":
+                continue  # one entry for 1–9, as in the help screen
+            entries.setdefault((id(node), binding.action), (node, []))[1].append(binding)
+        actions = set()
+        for (_node_id, action), (node, bindings) in entries.items():
+            actions.add(action)
+            bindings.sort(key=lambda binding: not binding.show)  # the key-bar key first
+            first = bindings[0]
+            keys = dict.fromkeys(displayed_keys(self, binding) for binding in bindings)
             context = "Codebook: " if isinstance(node, CodebookTree) else ""
+            tooltip = next((b.tooltip for b in bindings if b.tooltip), "")
             yield SystemCommand(
-                f"{context}{binding.description} ({displayed_keys(self, binding)})",
-                binding.tooltip or binding.description,
-                partial(self._run_from_palette, binding.action, node),
+                f"{context}{first.description} ({', '.join(keys)})",
+                "" if tooltip == first.description else tooltip,
+                partial(self._run_from_palette, action, node),
             )
         from margin.tui.transfer import ExportScreen, ImportScreen
 
-        yield SystemCommand("Import documents", "Import text or Markdown files or a folder",
-                            lambda: self.push_screen(ImportScreen()))
+        if "import" not in actions:
+            yield SystemCommand("Import documents", "Import text or Markdown files or a folder",
+                                lambda: self.push_screen(ImportScreen()))
         yield SystemCommand("Import the sample articles", "Add the built-in sample corpus",
                             lambda: self.push_screen(ImportScreen(sample=True)))
-        yield SystemCommand("Export coded passages", "Write CSV, JSONL or Markdown",
-                            lambda: self.push_screen(ExportScreen()))
+        if "export" not in actions:
+            yield SystemCommand("Export coded passages", "Write CSV, JSONL or Markdown",
+                                lambda: self.push_screen(ExportScreen()))
         yield SystemCommand("Review entities", "Pick an entity or a type, review its mentions "
                             "in all documents and code them", self.review_entities)
         yield SystemCommand("Recognise entities again", "Rebuild every document's entities "

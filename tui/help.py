@@ -69,6 +69,13 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape,question_mark,q", "app.pop_screen", "Close", id="help.close"),
+        # The reader's keys for moving, here too (the arrows and page keys
+        # are the scroll view's own).
+        Binding("j", "scroll_lines(1)", "Down", show=False, id="help.down"),
+        Binding("k", "scroll_lines(-1)", "Up", show=False, id="help.up"),
+        Binding("space", "scroll_page(1)", "Page down", show=False, id="help.page_down"),
+        Binding("g", "scroll_end(False)", "Top", show=False, id="help.top"),
+        Binding("G", "scroll_end(True)", "Bottom", show=False, id="help.bottom"),
     ]
 
     def __init__(self, screen: Screen) -> None:
@@ -91,3 +98,14 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(Text("Keys — Escape or ? closes", Style(bold=True)))
             yield Static(table)
+
+    def action_scroll_lines(self, lines: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_scroll_page(self, pages: int) -> None:
+        view = self.query_one(VerticalScroll)
+        view.scroll_relative(y=pages * view.scrollable_content_region.height, animate=False)
+
+    def action_scroll_end(self, bottom: bool) -> None:
+        view = self.query_one(VerticalScroll)
+        (view.scroll_end if bottom else view.scroll_home)(animate=False)

@@ -11,11 +11,24 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual.keys import key_to_character
 from textual.screen import Screen
 from textual.widgets import Static
 
 # Always on the right, whatever else has to give way: how to find every key.
 PINNED_ACTIONS = ("help", "command_palette")
+
+# Printable keys whose character Textual 8.2.8 does not find (it looks up the
+# Unicode name "SLASH"; the character is "SOLIDUS"), so it leaves their
+# bindings active while a text field is focused.
+CHARACTERS_TEXTUAL_MISSES = {"slash": "/"}
+
+
+def typed_by(widget, key: str) -> bool:
+    """Whether ``widget`` (the focused one) takes ``key`` as typing: then the
+    key types a character there and its binding does nothing."""
+    character = key_to_character(key) or CHARACTERS_TEXTUAL_MISSES.get(key)
+    return widget is not None and widget.check_consume_key(key, character)
 
 
 class KeyBar(Static):
@@ -53,9 +66,10 @@ class KeyBar(Static):
         items: list[Text] = []
         pinned: list[Text] = []
         seen: set[str] = set()
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if not binding.show or binding.action in seen:
-                continue
+        focused = self.screen.focused
+        for key, (_node, binding, enabled, _tooltip) in self.screen.active_bindings.items():
+            if not binding.show or binding.action in seen or typed_by(focused, key):
+                continue  # "/ Search" while typing in a search box typed a "/"
             seen.add(binding.action)
             key_style = Style(bold=True, color=key_colour) if enabled else Style(dim=True)
             item = Text.assemble(

@@ -74,3 +74,7 @@ def run_app(settings: Settings) -> None:
         measure=config.measure,
     )
     app.run()
+    # An unexpected error inside the app (Textual prints its traceback on the
+    # way out) sets return_code 1; `margin` must not then exit 0.
+    if app.return_code:
+        raise SystemExit(app.return_code)

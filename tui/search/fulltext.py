@@ -56,6 +56,8 @@ class FullTextScreen(Screen):
         self.initial = query
         self.hits: list[FtsHit] = []
         self.scope = "sentence"
+        # Enter pressed before the hits of what was typed had come back.
+        self._to_hits_when_shown = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Full-text search of the documents", Style(bold=True)), id="title-bar")
@@ -80,6 +82,7 @@ class FullTextScreen(Screen):
 
     @on(Input.Changed, "#fts-query")
     def _typed(self, event: Input.Changed) -> None:
+        self._to_hits_when_shown = False
         if event.value.strip():
             self._search_worker(event.value)
         else:
@@ -87,8 +90,11 @@ class FullTextScreen(Screen):
 
     @on(Input.Submitted, "#fts-query")
     def _submitted(self) -> None:
+        """Enter goes to the hits; typed quickly after the query, once they come."""
         if self.hits:
             self.query_one("#hits", DataTable).focus()
+        else:
+            self._to_hits_when_shown = True
 
     @work(thread=True, exclusive=True, group="fulltext", exit_on_error=False)
     def _search_worker(self, query: str) -> None:
@@ -130,6 +136,9 @@ class FullTextScreen(Screen):
             (f" in {documents} document{'s' * (documents != 1)}{more}", Style(dim=True)),
             ("   tab to the hits · enter opens · c codes all hits", Style(dim=True)),
         ) if query.strip() else Text())
+        if self._to_hits_when_shown and hits:
+            self._to_hits_when_shown = False
+            table.focus()
 
     def _concordance(self, text: str, hit: FtsHit, sentences) -> Text:
         snippet, start, end = context(text, hit.start, hit.end, self.context_width * 2, sentences)

@@ -135,6 +135,14 @@ class SearchScreen(Screen):
             elapsed = time.perf_counter() - started
             self.app.call_from_thread(self._show_results, text, results, elapsed)
 
+    def entities_updated(self, document_ids) -> None:
+        """Entities recognised in the background (a new database's first
+        seconds): a query typed before they came finds them now. Not while
+        the list has the focus: the highlight would jump."""
+        query = self.query_one("#query", Input)
+        if query.has_focus:
+            self._search(query.value)
+
     def _search_failed(self, error: Exception) -> None:
         self._status(Text(str(error), Style(color="red")))
 
