@@ -256,8 +256,11 @@ async def test_a_failed_apply_keeps_the_decisions_on_screen(project, monkeypatch
 def test_a_broken_code_template_is_refused_when_the_config_is_read(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[entities]\ncode_template = "{label} > {name} ({kind})"\n')
-    with pytest.raises(StoreError, match="code_template"):
-        load_config(config)
+    # Refused: listed as a problem (shown at start-up), the default used.
+    loaded = load_config(config)
+    assert loaded.entity_code_template == "{label} > {name}"
+    assert len(loaded.problems) == 1 and "code_template" in loaded.problems[0]
+    assert "{kind}" in loaded.problems[0]
     config.write_text('[entities]\ncode_template = "Entities > {label} > {name}"\n')
     assert load_config(config).entity_code_template == "Entities > {label} > {name}"
 

@@ -58,10 +58,15 @@ class MarginApp(App):
         entity_backend: str | None = None,
         entity_code_template: str = "{label} > {name}",
         citation_style: str = "plain",
+        config: Config | None = None,
     ):
         """``db``, if given, is an open connection to ``db_path`` (the command
-        line has one already); workers open their own from ``db_path``."""
+        line has one already); workers open their own from ``db_path``.
+        ``config``, the file's settings as read: its theme is used, a theme
+        chosen in the app is saved to it, its problems are shown at start-up."""
         super().__init__()
+        self.config = config or Config()
+        self._apply_config_theme()
         self.db_path = Path(db_path)
         self.coder = coder
         self.user_keymap = keymap or {}
@@ -88,6 +93,10 @@ class MarginApp(App):
 
     def on_mount(self) -> None:
         self.call_after_refresh(settle_memory)
+        # Checking [keys] imports every screen: after the first frame.
+        from margin.tui.config_check import report_config_problems
+
+        self.set_timer(0.3, partial(report_config_problems, self))
         # Documents never recognised (the sample corpus of a new database, or
         # imports made with --no-entities) get their entities in the background,
         # a moment after the first frame: importing spaCy in a thread holds the
@@ -103,6 +112,32 @@ class MarginApp(App):
         # the process alive after the app has closed.
         self.workers.cancel_group(self, "entities")
         self.db.close()
+
+    # ------------------------------------------------------------- theme
+
+    def _apply_config_theme(self) -> None:
+        name = self.config.theme
+        if name and name not in self.available_themes:
+            self.config.problems.append(
+                f"theme {name!r} is not a theme here (the palette's \"Change theme\" lists them); "
+                f"{self.theme!r} used")
+        elif name:
+            self.theme = name
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the app is saved to the config file (if the app
+        was started with one), keeping the file's other lines."""
+        from margin.store.config import save_setting
+
+        path = self.config.path
+        if path is None or theme == self.config.theme:
+            return
+        try:
+            save_setting(path, "theme", theme)
+        except StoreError as error:
+            self.report(error)
+            return
+        self.config.theme = theme
 
     # ------------------------------------------------------------ helpers
 

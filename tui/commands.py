@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from margin.store.errors import NotFound, StoreError
-from margin.tui.launch import VERSION, Settings, open_store, run_app
+from margin.tui.launch import VERSION, Settings, command_line_config, open_store, run_app
 
 
 def _db_options(function, envvar: str | None = None):
@@ -104,7 +104,7 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
     Binary, empty and unreadable files are refused with a reason; the rest of
     the batch is still imported. Exits with 1 if anything was refused.
     """
-    from margin.store.config import load_config, resolve_entity_backend
+    from margin.store.config import resolve_entity_backend
     from margin.store.importing import (
         EntitiesProgress,
         ImportFinished,
@@ -116,7 +116,7 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
         raise click.UsageError("give PATH... to import, - for standard input, or --sample")
     db = open_store(_settings(context, db_path, coder))
     options = ImportOptions(clean=clean, sample=sample, entities=recognise,
-                            backend=resolve_entity_backend(backend, load_config()))
+                            backend=resolve_entity_backend(backend, command_line_config()))
     show_progress = not as_json and sys.stderr.isatty()
     report = None
     # The report's lines as they come: results on stdout, the rest on stderr.
@@ -137,10 +137,10 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
 
 def _recogniser(backend: str | None):
     """The entity recogniser the options and config ask for (notices on stderr)."""
-    from margin.store.config import load_config, resolve_entity_backend
+    from margin.store.config import resolve_entity_backend
     from margin.store.entities import get_recogniser
 
-    recogniser, notice = get_recogniser(resolve_entity_backend(backend, load_config()))
+    recogniser, notice = get_recogniser(resolve_entity_backend(backend, command_line_config()))
     if notice:
         click.echo(f"note: {notice}", err=True)
     return recogniser
