@@ -81,6 +81,8 @@ class MarginApp(App):
         self.search_corpus = None
         # Background recognition of unrecognised documents, after start-up.
         self._recognition_timer: Timer | None = None
+        # What is wrong with the database file, once SQLite has said it is damaged.
+        self.damage: str | None = None
 
     def get_default_screen(self) -> Screen:
         """The library is the first screen, the bottom of the stack. Pushed
@@ -148,7 +150,31 @@ class MarginApp(App):
 
     def report(self, error: Exception) -> None:
         """Show a user-facing error as a notification, never a traceback."""
+        if self.show_damage(error):
+            return
         self.notify(str(error), severity="error", timeout=6)
+
+    def show_damage(self, error: BaseException) -> bool:
+        """If ``error`` says the database file is damaged: the damaged-database
+        screen (any key quits, exit status 1). True if it was that."""
+        from margin.store.db import damaged_database
+
+        damage = damaged_database(error, self.db_path)
+        if damage is None:
+            return False
+        if self.damage is None:
+            from margin.tui.damaged import DamagedDatabaseScreen
+
+            self.damage = str(damage)
+            self.workers.cancel_all()
+            self.push_screen(DamagedDatabaseScreen(self.damage))
+        return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's crash handler (a traceback, then exit): a damaged file is
+        # not a bug of margin's, so it gets its own screen instead.
+        if not self.show_damage(error):
+            super()._handle_exception(error)
 
     def run_store(self, function, *args, success=None, **kwargs) -> bool:
         """Run one store action on the app's database: report a failure as a

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
 
         run_command_line(argv)
     except DatabaseProblem as error:
-        print(f"Error: database problem: {error}", file=sys.stderr)
+        print(f"Error: {_damage(error) or f'database problem: {error}'}", file=sys.stderr)
         sys.exit(1)
     except StoreError as error:
         print(f"Error: {error}", file=sys.stderr)
@@ -78,6 +78,22 @@ def main(argv: list[str] | None = None) -> None:
         # `margin export ... | head`: the reader went away; not an error.
         sys.stderr.close()
         sys.exit(0)
+    except Exception as error:
+        # A damaged file can fail where no StoreError is made (a cursor read
+        # outside the store's wrappers): still one line, never a traceback.
+        damage = _damage(error)
+        if damage is None:
+            raise
+        print(f"Error: {damage}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _damage(error: BaseException) -> str | None:
+    """The one-line message for a damaged database file, else None."""
+    from margin.store.db import damaged_database
+
+    damage = damaged_database(error)
+    return None if damage is None else str(damage)
 
 
 if __name__ == "__main__":

@@ -366,6 +366,29 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
         click.echo(f"       {' '.join(result.text.split())[:200]}")
 
 
+@cli.command("check")
+@_db_options
+@click.pass_context
+def check_command(context, db_path, coder):
+    """Check the database file for damage (SQLite's integrity check).
+
+    Prints each problem found and exits with 1, or says the file is sound.
+    Nothing is changed.
+    """
+    from margin.store.db import check_database
+
+    path = _settings(context, db_path, coder).database_path()
+    problems = check_database(path)
+    if not problems:
+        click.echo(f"{path}: no damage found")
+        return
+    for problem in problems:
+        click.echo(f"{path}: {problem}")
+    click.echo(f"{path} is damaged: restore it from a backup, or salvage what is left with "
+               f"`sqlite3 {path} .recover`", err=True)
+    sys.exit(1)
+
+
 def run_command_line(argv: list[str]) -> None:
     """Run the click command line; user mistakes exit with one line."""
     try:

@@ -81,3 +81,7 @@ def run_app(settings: Settings) -> None:
         config=config,
     )
     app.run()
+    if app.damage:
+        raise StoreError(app.damage)
+    if app.return_code:  # a crash (Textual printed the traceback)
+        sys.exit(app.return_code)
