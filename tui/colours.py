@@ -138,6 +138,9 @@ class ThemeColours:
         # may go further into the background (where the theme's own text
         # barely reads on it, the only tints left are such shades).
         cap = 0.42 if count == 1 else 0.55
+        plain = background.blend(mixed, cap)
+        if _worst_contrast(luminance(plain), texts) >= _TARGET:
+            return plain  # the colour as it is, where the theme allows it
         best, best_distance = background, -1.0
         for shade, level in zip(shades, (None, *_SHADE_LEVELS), strict=True):
             strength = cap if level is None or 0.2 < level < 0.9 else 0.9

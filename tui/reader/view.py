@@ -405,8 +405,10 @@ class ReaderView(ScrollView, can_focus=True):
             return Style()
         style = self._style_cache.get(active)
         if style is None:
+            # Headless (tests, screenshots) draws in true colour whatever $TERM says.
+            sixteen = is_sixteen_colours(self.app.console.color_system) and not self.app.is_headless
             tint = self._colours().code_tint([self.index.by_id[i].colour for i in active],
-                                             sixteen=is_sixteen_colours(self.app.console.color_system))
+                                             sixteen=sixteen)
             style = Style(bgcolor=tint.rich_color, underline=len(active) > 1)
             self._style_cache[active] = style
         return style
