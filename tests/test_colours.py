@@ -119,6 +119,11 @@ async def test_in_a_light_theme_coded_text_and_entities_read_on_their_tints(tmp_
         after = _drawn_pairs(view, "The Kremlin said")
         assert {bg for _, bg in after}.isdisjoint({bg for _, bg in before})
         assert min(contrast(fg, bg) for fg, bg in after) >= MIN_CONTRAST
+        # The entity legend too (it kept the light theme's dark colours).
+        legend = app.screen.query_one("#entity-legend")
+        colours = {Color.from_rich_color(segment.style.color)
+                   for segment in legend.render_line(0) if "PERSON" in segment.text}
+        assert colours == {theme_colours(BUILTIN_THEMES["textual-dark"]).entity("PERSON")}
 
 
 def test_contrast_figures_per_theme(capsys):

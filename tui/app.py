@@ -128,7 +128,13 @@ class MarginApp(App):
 
     def watch_theme(self, theme: str) -> None:
         """A theme chosen in the app is saved to the config file (if the app
-        was started with one), keeping the file's other lines."""
+        was started with one), keeping the file's other lines; what was drawn
+        in the old theme's entity colours (legends, panels) is drawn again."""
+        if self.is_running:
+            for screen in self.screen_stack:
+                if isinstance(screen, MarginScreen) and screen is not self.screen:
+                    screen._stamp = ()  # stale: re-read and redrawn on resume
+            self.call_next(self.reload_screen)
         from margin.store.config import save_setting
 
         path = self.config.path

@@ -36,7 +36,7 @@ MIN_CONTRAST = 4.5
 _TARGET = 4.7
 # Entities aim higher still against the plain background, so that tints
 # keep some strength under them.
-_ENTITY_TARGET = 7.0
+_ENTITY_TARGET = 6.0
 WHITE = Color(255, 255, 255)
 BLACK = Color(0, 0, 0)
 
@@ -85,10 +85,14 @@ def contrast(a: Color, b: Color) -> float:
 
 
 def _readable(colour: Color, against: Sequence[Color], target: float, towards: Color) -> Color:
-    """``colour`` moved towards white or black just far enough to have
-    ``target`` contrast with each of ``against``."""
+    """``colour`` made lighter (``towards`` white) or darker (black), hue and
+    saturation kept, just far enough to have ``target`` contrast with each
+    of ``against``."""
+    hue, lightness, saturation = colorsys.rgb_to_hls(colour.r / 255, colour.g / 255, colour.b / 255)
+    goal = 1.0 if towards == WHITE else 0.0
     for step in range(41):
-        candidate = colour.blend(towards, step / 40)
+        candidate = colour if step == 0 else _hls(hue, lightness + (goal - lightness) * step / 40,
+                                                  saturation)
         if min(contrast(candidate, other) for other in against) >= target:
             return candidate
     return towards
@@ -254,10 +258,9 @@ def theme_colours(theme: Theme, ansi_theme: TerminalTheme | None = None) -> Them
             background = _solid(variables.get("background"), tuple(ansi_theme.background_color))
         foreground = _solid(variables.get("foreground"), tuple(ansi_theme.foreground_color))
         towards = WHITE if theme.dark else BLACK
-        # Readable on the reading background and the app's other panels.
-        grounds = [background] + [
-            _solid(variables.get(name), tuple(ansi_theme.background_color))
-            for name in ("background", "panel")]
+        # Readable on the reading background and the app's own.
+        grounds = [background, _solid(variables.get("background"),
+                                      tuple(ansi_theme.background_color))]
         entities = {label: _readable(Color.parse(hue), grounds, _ENTITY_TARGET, towards)
                     for label, hue in ENTITY_HUES.items()}
         other = _readable(Color.parse(OTHER_HUE), grounds, _ENTITY_TARGET, towards)
