@@ -5,6 +5,7 @@ against the real bindings (ids, key names, clashes)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import string
@@ -298,3 +299,34 @@ def test_a_config_file_that_cannot_be_read_is_never_overwritten(tmp_path):
     else:
         raise AssertionError("saved")
     assert config_file.read_text() == 'coder = "Ada\n'
+
+
+@functools.cache
+def _bindings():
+    from margin.tui.config_check import all_bindings
+
+    return all_bindings()
+
+
+_key_strings = st.text(max_size=12) | st.lists(
+    st.sampled_from(["c", "v", "V", "enter", "ctrl+x", "question_mark", "+", "ctrl+", "f5",
+                     "escape", "q", " ", "shift+tab", "hyper+k", "j"]),
+    min_size=1, max_size=3).map(",".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(keymap=st.dictionaries(st.sampled_from(["reader.code", "reader.visual", "app.quit",
+                                               "library.sort", "codebook.new", "nope"])
+                              | st.text(max_size=10), _key_strings, max_size=5))
+def test_any_keymap_is_checked_without_raising_and_what_is_kept_applies(keymap):
+    from textual.binding import BindingsMap
+
+    bindings = _bindings()
+    kept, problems = check_keymap(keymap, bindings)
+    assert set(kept) <= set(keymap) and len(problems) == len(keymap) - len(kept)
+    for binding_id in kept:
+        assert binding_id in bindings
+    from margin.tui.reader.view import ReaderView
+
+    for owner in (MarginApp, ReaderView):
+        BindingsMap(owner.BINDINGS).apply_keymap(kept)
