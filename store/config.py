@@ -72,10 +72,7 @@ def check_code_template(template: object) -> None:
     try:
         filled = fill_template(template, label="PERSON", name="Ada Lovelace")
     except TemplateError as error:
-        raise StoreError(
-            f"[entities] code_template {_shown(template)} is not valid ({error}): "
-            f"use {{label}} and {{name}}, e.g. {example}"
-        ) from None
+        raise StoreError(f"[entities] code_template {_shown(template)}: {error}") from None
     if not filled.replace(">", "").strip():
         raise StoreError(f"[entities] code_template {_shown(template)} gives an empty code")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from helpers import make_demo_project
 
+from margin.store.config import Config
 from margin.store.db import check_database, open_database
 from margin.store.errors import DamagedDatabase
 from margin.tui.app import MarginApp
@@ -72,13 +73,15 @@ def test_a_file_that_is_not_sqlite_is_not_called_damaged(tmp_path):
 async def test_damage_found_while_reading_opens_the_damaged_database_screen(tmp_path):
     """The library reads fine; opening a document reads the damaged page."""
     damaged = damaged_copy(make_demo_project(tmp_path / "good.db"), "entities")
-    app = MarginApp(damaged, "ada")
+    config = Config(problems=["unknown key \"colour\"; ignored"])
+    app = MarginApp(damaged, "ada", config=config)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not isinstance(app.screen, DamagedDatabaseScreen)
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await pilot.pause(0.5)
         assert isinstance(app.screen, DamagedDatabaseScreen)
+        assert not app._notifications  # nothing covers it (the config notice waits)
         shown = str(app.screen.query_one("#damage-message").render())
         assert f"the database {damaged} is damaged (database disk image is malformed)" in shown
         await pilot.press("q")

@@ -173,6 +173,7 @@ class MarginApp(App):
 
             self.damage = str(damage)
             self.workers.cancel_all()
+            self.clear_notifications()  # nothing may cover what to do
             self.push_screen(DamagedDatabaseScreen(self.damage))
         return True
 

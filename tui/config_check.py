@@ -142,7 +142,7 @@ def report_config_problems(app) -> None:
         app.user_keymap = keymap
         app.set_keymap(keymap)
     problems = config.problems + problems
-    if not problems:
+    if not problems or app.damage:  # the damaged-database screen says what matters
         return
     where = f" in {config.path}" if config.path else ""
     shown = problems[:8] + ([f"… and {len(problems) - 8} more"] if len(problems) > 8 else [])
