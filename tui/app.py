@@ -83,6 +83,7 @@ class MarginApp(App):
         self._recognition_timer: Timer | None = None
         # What is wrong with the database file, once SQLite has said it is damaged.
         self.damage: str | None = None
+        self._closed = False  # the database closed (on unmount)
 
     def get_default_screen(self) -> Screen:
         """The library is the first screen, the bottom of the stack. Pushed
@@ -113,6 +114,7 @@ class MarginApp(App):
         # Background recognition stops at its next check instead of keeping
         # the process alive after the app has closed.
         self.workers.cancel_group(self, "entities")
+        self._closed = True
         self.db.close()
 
     # ------------------------------------------------------------- theme
@@ -214,6 +216,8 @@ class MarginApp(App):
 
     def recognise_pending(self) -> None:
         """Recognise the documents that have no entities yet, in the background."""
+        if self._closed:  # the timer fired, its call queued, as the app closed
+            return
         from margin.tui.entities import recognition
 
         recognition.recognise_pending(self)
