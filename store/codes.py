@@ -35,16 +35,18 @@ class Code:
     path: str = ""
     depth: int = 0
     coding_count: int = 0
-    children: list[Code] = field(default_factory=list)
-
-    @property
-    def total_count(self) -> int:
-        """Codings of this code and of all codes beneath it."""
-        return self.coding_count + sum(child.total_count for child in self.children)
+    # Codings of this code and of all codes beneath it (codebook() sums them).
+    total_count: int = 0
+    # Not compared nor shown: a dataclass's __eq__ and __repr__ would recurse
+    # down the tree, and a deep codebook is deeper than Python's stack.
+    children: list[Code] = field(default_factory=list, compare=False, repr=False)
 
 
 def codebook(db: Database) -> list[Code]:
-    """All codes in tree order (parents before children, siblings by name)."""
+    """All codes in tree order (parents before children, siblings by name).
+
+    Walked with a stack, not recursion: a codebook may be deeper than
+    Python's recursion limit (a REFI-QDA file from elsewhere, a script)."""
     counts = {
         row["code_id"]: row["n"]
         for row in db.query("SELECT code_id, COUNT(*) AS n FROM codings GROUP BY code_id")
@@ -58,6 +60,7 @@ def codebook(db: Database) -> list[Code]:
             description=row["description"] or "",
             parent_id=row["parent_id"],
             coding_count=counts.get(row["id"], 0),
+            total_count=counts.get(row["id"], 0),
         )
         for row in db.query("SELECT * FROM codes")
     }
@@ -66,17 +69,29 @@ def codebook(db: Database) -> list[Code]:
         parent = codes.get(code.parent_id) if code.parent_id else None
         (parent.children if parent else roots).append(code)
     ordered: list[Code] = []
-
-    def visit(siblings: list[Code], prefix: str, depth: int) -> None:
-        siblings.sort(key=lambda c: c.name.casefold())
-        for code in siblings:
-            code.path = prefix + code.name
-            code.depth = depth
-            ordered.append(code)
-            visit(code.children, code.path + PATH_SEPARATOR, depth + 1)
-
-    visit(roots, "", 0)
+    # Depth first, siblings by name: the stack holds what is still to visit,
+    # the next sibling on top.
+    stack: list[tuple[Code, str, int]] = [
+        (code, "", 0) for code in reversed(_by_name(roots))]
+    while stack:
+        code, prefix, depth = stack.pop()
+        code.path = prefix + code.name
+        code.depth = depth
+        ordered.append(code)
+        code.children[:] = _by_name(code.children)
+        stack.extend((child, code.path + PATH_SEPARATOR, depth + 1)
+                     for child in reversed(code.children))
+    # Children come after their parent: summing in reverse order adds each
+    # code's total to its parent after the code's own total is complete.
+    for code in reversed(ordered):
+        parent = codes.get(code.parent_id) if code.parent_id else None
+        if parent is not None:
+            parent.total_count += code.total_count
     return ordered
+
+
+def _by_name(codes: list[Code]) -> list[Code]:
+    return sorted(codes, key=lambda c: c.name.casefold())
 
 
 def get_code(db: Database, code_id: int) -> Code:
@@ -231,14 +246,37 @@ def move_code(db: Database, code_id: int, new_parent_id: int | None) -> None:
         log.update("codes", code_id, {"parent_id": new_parent_id, "updated": now()})
 
 
-def merge_codes(db: Database, source_id: int, target_id: int) -> int:
-    """Fold the source code into the target: its codings and sub-codes move to
-    the target and the source is deleted. A passage one coder had coded with
-    both codes keeps one coding (the target's, the memos of both joined);
-    different coders' codings of a passage all stay. Returns the number of
-    codings moved."""
+@dataclass(frozen=True)
+class MergeSummary:
+    """What merge_codes did: codings moved to the target, and codings united
+    with another coding of the same passage by the same coder (deleted, their
+    memos joined to the one kept)."""
+
+    moved: int
+    united: int
+
+
+def _passage_key(row: dict, code_id: int) -> tuple:
+    """The coding's :func:`~margin.store.codings.coding_key` under
+    ``code_id``, its span taken without the whitespace at its ends (a quote
+    that ends with a line break and one that does not are one passage to a
+    reader)."""
     from margin.store.codings import coding_key  # codings imports this module
 
+    quote = row["quote"] or ""
+    start = row["start"] + len(quote) - len(quote.lstrip())
+    end = row["end"] - (len(quote) - len(quote.rstrip()))
+    if start >= end:  # all whitespace: only the exact span is the same
+        start, end = row["start"], row["end"]
+    return coding_key(row["document_id"], code_id, row["coder_id"], start, end)
+
+
+def merge_codes(db: Database, source_id: int, target_id: int) -> MergeSummary:
+    """Fold the source code into the target: its codings and sub-codes move to
+    the target and the source is deleted, as one action. Codings of one
+    passage by one coder become one coding of the target (the target's own
+    if it had one, the memos of all joined); different coders' codings of a
+    passage all stay."""
     if source_id == target_id:
         raise StoreError("cannot merge a code into itself")
     source, target = get_code(db, source_id), get_code(db, target_id)
@@ -253,34 +291,39 @@ def merge_codes(db: Database, source_id: int, target_id: int) -> int:
             raise StoreError(
                 f"both codes have a sub-code named {child['name']!r}: merge or rename it first"
             )
-    def as_target(row: dict) -> tuple:
-        return coding_key(row["document_id"], target_id, row["coder_id"], row["start"],
-                          row["end"])
-
-    # The target's coding of each passage by each coder, so that a coding
-    # that would repeat it (same coder) joins its memo to it instead.
-    target_codings = {
-        as_target(row): row
-        for row in db.query("SELECT * FROM codings WHERE code_id = ?", [target_id])
-    }
-    moved = 0
+    # Each passage's codings by each coder, the target's first: the first of
+    # a group is kept (moved to the target if it is the source's), the others
+    # join their memos to it and go.
+    passages: dict[tuple, list[dict]] = {}
+    for row in db.query(
+        "SELECT * FROM codings WHERE code_id IN (?, ?) "
+        "ORDER BY code_id = ? DESC, id", [source_id, target_id, target_id]
+    ):
+        passages.setdefault(_passage_key(row, target_id), []).append(row)
+    moved = united = 0
     with action(db, f"Merge code {source.name} into {target.name}") as log:
-        for row in list(db.query("SELECT * FROM codings WHERE code_id = ?", [source_id])):
-            twin = target_codings.get(as_target(row))
-            if twin is None:
-                log.update("codings", row["id"], {"code_id": target_id, "updated": now()})
-                moved += 1
+        for kept, *others in passages.values():
+            if not others and kept["code_id"] == target_id:
                 continue
-            memo = join_memos(twin["memo"], row["memo"])
-            if memo != (twin["memo"] or ""):
-                log.update("codings", twin["id"], {"memo": memo, "updated": now()})
-                twin["memo"] = memo
-            log.delete("codings", row["id"])
+            # Delete before moving: the kept coding may take the exact span
+            # of one that goes, and the UNIQUE index holds at every step.
+            for other in others:
+                log.delete("codings", other["id"])
+                united += 1
+            changes = {}
+            if kept["code_id"] != target_id:
+                changes["code_id"] = target_id
+                moved += 1
+            memo = join_memos(kept["memo"], *(other["memo"] for other in others))
+            if memo != (kept["memo"] or ""):
+                changes["memo"] = memo
+            if changes:
+                log.update("codings", kept["id"], {**changes, "updated": now()})
         for child in list(db.query("SELECT id FROM codes WHERE parent_id = ?", [source_id])):
             log.update("codes", child["id"], {"parent_id": target_id, "updated": now()})
         _merge_code_memo(log, source_id, target_id)
         log.delete("codes", source_id)
-    return moved
+    return MergeSummary(moved, united)
 
 
 def _merge_code_memo(log: ChangeLog, source_id: int, target_id: int) -> None:

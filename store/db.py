@@ -13,13 +13,14 @@ connection) only when something else is asked of it: a write, a table object,
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from margin.store.errors import DamagedDatabase, DatabaseProblem, StoreError
+from margin.store.errors import DamagedDatabase, DatabaseProblem, NewerDatabase, StoreError
 
 # The migrations of store/schema.py, in order (a test keeps the two in step).
 MIGRATION_NAMES = (
@@ -28,6 +29,8 @@ MIGRATION_NAMES = (
     "0003_entities",
     "0004_document_metadata",
     "0005_one_coding_per_coder",
+    "0006_document_deletes_cascade",
+    "0007_views_for_other_tools",
 )
 MIGRATION_SET = "margin"
 
@@ -114,9 +117,12 @@ class Database:
     # The action (store/history.py) a write belongs to, while one is open.
     _margin_active_log = None
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, read_only: bool = False):
         self.conn = conn
         self._full: Any = None
+        #: Opened for reading only (a read-only place, or a newer schema):
+        #: any write fails with a DatabaseProblem.
+        self.read_only = read_only
 
     def query(self, sql: str, params: Sequence | dict | None = None) -> Iterator[dict]:
         cursor = self.conn.execute(sql, params or [])
@@ -200,37 +206,99 @@ class Database:
         return getattr(self.sqlite_utils, name)
 
 
-def open_database(path: str | Path | None) -> Database:
+def open_database(path: str | Path | None, read_only: bool = False) -> Database:
     """Open (creating if needed) a margin database and bring its schema up to date.
 
     ``None`` opens an in-memory database (tests). Raises StoreError with a
     one-line message for files that are not margin/SQLite databases or cannot
-    be opened.
+    be opened, and NewerDatabase for one written by a newer margin.
+
+    ``read_only``: the caller only reads. The file must then exist (a typo'd
+    ``--db`` is an error, not a new empty database); it is opened as usual
+    where margin may write (so an old schema is upgraded), and read-only where
+    it may not: a read-only folder or file, or a schema from a newer margin.
     """
+    if path is None:
+        return _prepare(_connect(":memory:"), None, read_only=False)
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file")
+    if not path.parent.exists():
+        raise StoreError(f"folder {path.parent} does not exist")
+    if read_only and not path.exists():
+        raise StoreError(f"no database at {path} (margin import PATH... creates one)")
+    if path.exists() and not _writable(path):
+        if read_only:
+            return _prepare(_connect_read_only(path), path, read_only=True)
+        raise StoreError(
+            f"cannot change {path}: the file or its folder is read-only "
+            "(commands that only read it, such as margin documents or export, still work)"
+        )
+    db = _prepare(_connect(str(path)), path, read_only=False, newer_ok=read_only)
+    if db.read_only:  # a newer schema, found on opening: read it read-only
+        db.close()
+        return _prepare(_connect_read_only(path), path, read_only=True)
+    return db
+
+
+def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
     # isolation_level=None: no implicit transactions. A write outside an
     # action commits at once (as sqlite-utils' execute() does); an action is
     # an explicit BEGIN…COMMIT (db.atomic()).
-    if path is None:
-        conn = sqlite3.connect(":memory:", isolation_level=None, factory=MarginConnection)
-    else:
-        path = Path(path)
-        if path.is_dir():
-            raise StoreError(f"{path} is a directory, not a database file")
-        if not path.parent.exists():
-            raise StoreError(f"folder {path.parent} does not exist")
-        try:
-            conn = sqlite3.connect(str(path), isolation_level=None, factory=MarginConnection)
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open database {path}: {error}") from None
-        conn.margin_path = path
-    db = Database(conn)
+    try:
+        return sqlite3.connect(target, isolation_level=None, factory=MarginConnection, uri=uri)
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open database {target}: {error}") from None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes. A WAL database needs its -shm file,
+    which a read-only folder cannot hold: then it is opened as immutable
+    (nothing can change a file in a place nobody may write)."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.resolve()))}"
+    conn = _connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.Error:
+        conn.close()
+    return _connect(f"{uri}?immutable=1", uri=True)
+
+
+def _writable(path: Path) -> bool:
+    """Whether margin may write to the file and keep its WAL files beside it."""
+    if not os.access(path, os.W_OK):
+        return False
+    if os.access(path.parent, os.W_OK | os.X_OK):
+        return True
+    wal_files = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    return all(file.exists() and os.access(file, os.W_OK) for file in wal_files)
+
+
+def _prepare(conn: sqlite3.Connection, path: Path | None, read_only: bool,
+             newer_ok: bool = False) -> Database:
+    """Check the schema of an open connection and bring it up to date."""
+    conn.margin_path = path  # named in the message of a damaged file
+    db = Database(conn, read_only=read_only)
     try:
         applied = schema_version(db)
         if not applied and db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
-            conn.close()
             raise StoreError(
                 f"{path} is an SQLite database but not a margin one; it was left unchanged"
             )
+        newer = newer_schema(db, applied)
+        if newer is not None and not read_only:
+            if newer_ok:  # the caller only reads: it gets a read-only connection
+                db.read_only = True
+                return db
+            raise NewerDatabase(
+                f"{path} was made by a newer margin (schema {newer}); upgrade margin "
+                f"to change it (this margin knows schema {len(MIGRATION_NAMES)})"
+            )
+        if read_only:
+            return db
         db.execute("PRAGMA foreign_keys = ON")
         if path is not None and db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode = wal")
@@ -242,35 +310,18 @@ def open_database(path: str | Path | None) -> Database:
             with db.atomic():
                 if tuple(schema_version(db)) != MIGRATION_NAMES:
                     migrations.apply(db.sqlite_utils)
+                    # The schema number, for tools that read only the header.
+                    db.execute(f"PRAGMA user_version = {len(MIGRATION_NAMES)}")
     except sqlite3.DatabaseError as error:
         conn.close()
         damage = damaged_database(error, path)
         if damage is not None and _has_sqlite_header(path):
             raise damage from None
         raise StoreError(f"cannot use {path} as a margin database: {error}") from None
-    return db
-
-
-def check_database(path: Path) -> list[str]:
-    """SQLite's integrity check of the file at ``path``, read-only: the
-    problems it finds (at most 100), [] when the file is sound."""
-    path = Path(path)
-    if not path.is_file():
-        raise StoreError(f"no database file at {path}")
-    if not _has_sqlite_header(path):
-        raise StoreError(f"{path} is not an SQLite database")
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as error:
-        raise StoreError(f"cannot open database {path}: {error}") from None
-    try:
-        rows = conn.execute("PRAGMA integrity_check(100)").fetchall()
-    except sqlite3.DatabaseError as error:
-        return [str(error)]
-    finally:
+    except StoreError:
         conn.close()
-    problems = [row[0] for row in rows]
-    return [] if problems == ["ok"] else problems
+        raise
+    return db
 
 
 def _has_sqlite_header(path: Path | None) -> bool:
@@ -280,6 +331,17 @@ def _has_sqlite_header(path: Path | None) -> bool:
             return file.read(16) == b"SQLite format 3\x00"
     except (OSError, TypeError):
         return False
+
+
+def newer_schema(db: Database, applied: list[str] | None = None) -> int | None:
+    """The schema number of a database written by a newer margin (one with
+    migrations this margin does not know, or a higher user_version), else None."""
+    applied = schema_version(db) if applied is None else applied
+    unknown = [name for name in applied if name not in MIGRATION_NAMES]
+    user_version = db.execute("PRAGMA user_version").fetchone()[0]
+    if unknown or user_version > len(MIGRATION_NAMES):
+        return max(len(applied), user_version)
+    return None
 
 
 def schema_version(db: Database) -> list[str]:

@@ -55,6 +55,11 @@ class DamagedDatabase(DatabaseProblem):
         )
 
 
+class NewerDatabase(StoreError):
+    """A database written by a newer margin: its schema has migrations this
+    margin does not know. Reading it may work; writing could break it."""
+
+
 class HistoryConflict(StoreError):
     """Undo/redo found the data changed since the action it would reverse."""
 

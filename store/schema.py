@@ -240,3 +240,66 @@ def _one_coding_per_coder(db: sqlite_utils.Database) -> None:
 
         forget_history(db)
     db.execute(f"CREATE UNIQUE INDEX idx_codings_one_per_coder ON codings ({key})")
+
+
+@migrations(name="0006_document_deletes_cascade")
+def _document_deletes_cascade(db: sqlite_utils.Database) -> None:
+    # Deleting a document, from margin or from outside (sqlite-utils, the
+    # sqlite3 shell, Datasette), takes what points into its text with it, so
+    # no coding, memo or entity is left pointing at nothing. A trigger rather
+    # than ON DELETE CASCADE: a cascade acts only in connections that turn
+    # PRAGMA foreign_keys on, and sqlite-utils and the sqlite3 shell leave it
+    # off, the very tools this is for. A trigger fires for every client.
+    # margin's own deletes (store/documents.py) delete and record these rows
+    # first, inside the undoable action; the trigger then finds none.
+    children = ("codings", "memos", "entities", "entity_runs", "entity_reviews")
+    db.execute(
+        "CREATE TRIGGER documents_delete_cascades BEFORE DELETE ON documents BEGIN "
+        + " ".join(f"DELETE FROM {table} WHERE document_id = OLD.id;" for table in children)
+        + " END"
+    )
+    # Orphans left by such deletes before this migration go now: they point
+    # at no text, so nothing can show, export or check them.
+    for table in children:
+        db.execute(
+            f"DELETE FROM {table} WHERE document_id IS NOT NULL "
+            "AND document_id NOT IN (SELECT id FROM documents)"
+        )
+
+
+@migrations(name="0007_views_for_other_tools")
+def _views_for_other_tools(db: sqlite_utils.Database) -> None:
+    # Datasette, sqlite-utils and spreadsheets read the data without knowing
+    # margin's tables: every code with its full path ("Parent > Child"); every
+    # document without its long texts; every coded passage with its document
+    # title, code path, coder and memo.
+    db.execute(
+        """CREATE VIEW code_paths AS
+           WITH RECURSIVE walk(id, path, depth) AS (
+               SELECT id, name, 0 FROM codes WHERE parent_id IS NULL
+               UNION ALL
+               SELECT codes.id, walk.path || ' > ' || codes.name, walk.depth + 1
+               FROM codes JOIN walk ON codes.parent_id = walk.id
+           )
+           SELECT codes.id AS code_id, codes.uuid, walk.path, walk.depth,
+                  codes.name, codes.colour, codes.description
+           FROM walk JOIN codes ON codes.id = walk.id"""
+    )
+    db.execute(
+        """CREATE VIEW document_list AS
+           SELECT id, uuid, title, author, published, word_count, source_path,
+                  encoding, cleaned, imported
+           FROM documents"""
+    )
+    db.execute(
+        """CREATE VIEW coded_passages AS
+           SELECT codings.id AS coding_id, codings.uuid,
+                  documents.id AS document_id, documents.title AS document_title,
+                  code_paths.path AS code_path, codings.start, codings."end",
+                  codings.quote, codings.memo, coders.name AS coder,
+                  codings.created
+           FROM codings
+           JOIN documents ON documents.id = codings.document_id
+           JOIN code_paths ON code_paths.code_id = codings.code_id
+           LEFT JOIN coders ON coders.id = codings.coder_id"""
+    )

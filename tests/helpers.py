@@ -107,3 +107,17 @@ def assert_spans_exact(spans: list[EntitySpan], text: str) -> None:
     for span in spans:
         assert text[span.start : span.end] == span.text
     assert all(a.end <= b.start for a, b in pairwise(spans)), "sorted, non-overlapping"
+
+
+def dialog_lines(screen: str) -> list[str]:
+    """The lines inside the first rounded box (a dialog) of a screen's text,
+    without its borders."""
+    lines = screen.splitlines()
+    top = next(i for i, line in enumerate(lines) if "╭" in line)
+    left, right = lines[top].index("╭"), lines[top].index("╮")
+    inside = []
+    for line in lines[top + 1:]:
+        if "╰" in line:
+            break
+        inside.append(line[left + 1:right].strip())
+    return inside

@@ -40,6 +40,8 @@ def test_a_stored_passage_knows_its_paragraph_title_and_source(db):
 
 
 class FakeApp:
+    is_web = False  # in a terminal, not served to a browser (see test_serve.py)
+
     def __init__(self):
         self.terminal = []
 

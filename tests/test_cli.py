@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from margin.store.db import open_database
+
 
 def margin(*args: str, stdin: bytes | None = None, env_extra: dict | None = None):
     env = {**os.environ, **(env_extra or {})}
@@ -39,6 +41,10 @@ def test_default_database_is_created_with_the_sample_corpus(tmp_path):
 
 def test_a_named_database_starts_empty_and_import_sample_fills_it(tmp_path):
     db = str(tmp_path / "project.db")
+    # Listing is reading: a --db that does not exist is a mistake, not a new file.
+    assert margin("--db", db, "documents", "--json").returncode == 1
+    assert not (tmp_path / "project.db").exists()
+    open_database(db).close()  # an empty project, as the app or an import makes it
     assert json.loads(margin("--db", db, "documents", "--json").stdout) == []
     result = margin("import", "--sample", "--db", db)
     assert result.returncode == 0
@@ -117,6 +123,7 @@ def test_codes_and_export_after_coding(tmp_path):
     ],
 )
 def test_user_mistakes_give_one_line_and_no_traceback(tmp_path, args, message):
+    open_database(tmp_path / "p.db").close()
     result = margin(*args, env_extra={"MARGIN_DB": str(tmp_path / "p.db")})
     err = result.stderr.decode()
     assert result.returncode != 0

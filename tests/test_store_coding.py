@@ -161,7 +161,7 @@ def test_merge_moves_codings_and_subcodes_and_drops_exact_duplicates(sample_db):
     other = _passage(sample_db, phrase="Mike Johnson")
     apply_coding(sample_db, 1, source, *other, "ada")
 
-    assert merge_codes(sample_db, source, target) == 1
+    assert merge_codes(sample_db, source, target).moved == 1
     names = sorted((c.code_name, c.quote) for c in codings_for_document(sample_db, 1))
     assert names == [("Officials", "Jake Sullivan"), ("Officials", "Mike Johnson")]
     assert find_code(sample_db, "Officials > Envoys") is not None
@@ -370,7 +370,7 @@ def test_merging_codes_keeps_one_coding_per_coder_and_passage(sample_db):
     apply_coding(sample_db, 1, source, start, end, "cy")
     apply_coding(sample_db, 1, target, start, end, "cy")
 
-    assert merge_codes(sample_db, source, target) == 1  # bob's moved
+    assert merge_codes(sample_db, source, target).moved == 1  # bob's moved
     codings = codings_for_document(sample_db, 1)
     assert sorted((c.code_name, c.coder) for c in codings) == [
         ("Officials", "ada"), ("Officials", "bob"), ("Officials", "cy")]

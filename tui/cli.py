@@ -30,6 +30,8 @@ def app_settings(argv: list[str]) -> Settings | None:
     else None: the click command line handles them (and --help, errors…)."""
     from margin.tui.launch import Settings
 
+    if os.environ.get("_MARGIN_COMPLETE"):
+        return None  # the shell asks click for completions: never open the app
     values: dict[str, str] = {}
     arguments = list(argv)
     while arguments:

@@ -1,9 +1,10 @@
 """Copying passages with their citation.
 
-pyperclip reaches the system clipboard where there is one. Over SSH, or where
-there is none (a bare console), the text goes to the terminal as an OSC 52
-sequence (``App.copy_to_clipboard``), which most terminals honour: over SSH
-the "system" clipboard would be the server's, not the researcher's.
+pyperclip reaches the system clipboard where there is one. Over SSH, in a web
+browser (`margin serve`), or where there is none (a bare console), the text
+goes to the terminal as an OSC 52 sequence (``App.copy_to_clipboard``), which
+most terminals and textual-serve's browser terminal honour: over SSH or from a
+browser the "system" clipboard would be the server's, not the researcher's.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ def copy_text(app: App, text: str) -> str:
     # Imported on the first copy: it loads ctypes, a few ms of the reader's start.
     import pyperclip
 
-    if not over_ssh():
+    if not over_ssh() and not app.is_web:
         try:
             pyperclip.copy(text)
             return "system clipboard"
         except pyperclip.PyperclipException:
             pass
     app.copy_to_clipboard(text)
-    return "terminal clipboard (OSC 52)"
+    return "browser clipboard" if app.is_web else "terminal clipboard (OSC 52)"

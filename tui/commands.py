@@ -16,32 +16,10 @@ from pathlib import Path
 import click
 
 from margin.store.errors import NotFound, StoreError
+from margin.tui.cli_options import db_options as _db_options
+from margin.tui.cli_options import settings_for as _settings
 from margin.tui.launch import VERSION, Settings, command_line_config, open_store, run_app
-
-
-def _db_options(function, envvar: str | None = None):
-    """--db and --coder, accepted before or after the subcommand name.
-
-    Only the top-level command reads MARGIN_DB, so an explicit --db always
-    wins over the environment wherever it is given.
-    """
-    function = click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        envvar=envvar, show_envvar=envvar is not None,
-        help="Database file (default: margin.db in the user data directory).",
-    )(function)
-    function = click.option(
-        "--coder", default=None, help="Name recorded on codings (default: config, OS user)."
-    )(function)
-    return function
-
-
-def _settings(context: click.Context, db_path: Path | None, coder: str | None) -> Settings:
-    parent: Settings | None = context.find_object(Settings)
-    return Settings(
-        db_path=db_path or (parent.db_path if parent else None),
-        coder=coder or (parent.coder if parent else None),
-    )
+from margin.tui.scripting import register as register_scripting
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,7 +44,7 @@ def documents_command(context, db_path, coder, as_json):
     """List the documents: id, words, codings, title."""
     from margin.store.documents import list_documents
 
-    db = open_store(_settings(context, db_path, coder))
+    db = open_store(_settings(context, db_path, coder), read_only=True)
     documents = list_documents(db)
     if as_json:
         click.echo(json.dumps([vars(d) for d in documents], indent=2, ensure_ascii=False))
@@ -168,15 +146,19 @@ def _recognise(db, document_ids: list[int], backend: str | None):
     return summary
 
 
-@cli.command("codes")
+@cli.group("codes", invoke_without_command=True)
 @_db_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def codes_command(context, db_path, coder, as_json):
-    """The codebook as a tree, with the number of codings of each code."""
+    """The codebook as a tree, with the number of codings of each code; or
+    change it: add, rename, move, merge, delete (each undoable in the app)."""
     from margin.store.codes import codebook
 
-    db = open_store(_settings(context, db_path, coder))
+    if context.invoked_subcommand is not None:
+        return  # a subcommand (tui/scripting.py) does the work
+
+    db = open_store(_settings(context, db_path, coder), read_only=True)
     codes = codebook(db)
     if as_json:
         records = [
@@ -214,7 +196,7 @@ def export_command(context, db_path, coder, export_format, codes, documents, out
     (REFI-QDA .qdpx) or the codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA…"""
     from margin.store.export import coded_passages, render, write_atomically
 
-    db = open_store(_settings(context, db_path, coder))
+    db = open_store(_settings(context, db_path, coder), read_only=True)
     if export_format in ("qdpx", "qdc"):
         from margin.store.refi.exporter import export_qdc, export_qdpx
 
@@ -347,7 +329,7 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
     """
     from margin.store.search.corpus import SearchCorpus
 
-    db = open_store(_settings(context, db_path, coder))
+    db = open_store(_settings(context, db_path, coder), read_only=True)
     text = " ".join([query, *(f'code:"{code}"' for code in codes)])
     corpus = SearchCorpus()
     corpus.load(db)
@@ -368,25 +350,121 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
 
 @cli.command("check")
 @_db_options
+@click.option("--repair", is_flag=True,
+              help="Fix what is safe: delete orphaned rows, rebuild the full-text index.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per check.")
 @click.pass_context
-def check_command(context, db_path, coder):
-    """Check the database file for damage (SQLite's integrity check).
+def check_command(context, db_path, coder, repair, as_json):
+    """Check the database: pages, references, quotes, full text, schema.
 
-    Prints each problem found and exits with 1, or says the file is sound.
-    Nothing is changed.
+    Exits 0 when all is well, 1 when a problem remains.
     """
-    from margin.store.db import check_database
+    from margin.store.integrity import check_database, repair_database
 
-    path = _settings(context, db_path, coder).database_path()
-    problems = check_database(path)
-    if not problems:
-        click.echo(f"{path}: no damage found")
+    db = open_store(_settings(context, db_path, coder), read_only=not repair)
+    report = repair_database(db) if repair else check_database(db)
+    if as_json:
+        for line in report.repaired:
+            click.echo(json.dumps({"repaired": line}, ensure_ascii=False))
+        for finding in report.findings:
+            click.echo(json.dumps(finding.as_json(), ensure_ascii=False))
+    else:
+        for line in report.repaired:
+            click.echo(f"repaired    {line}")
+        for finding in report.findings:
+            click.echo(f"{'ok' if finding.ok else 'PROBLEM':<11} {finding.name}: {finding.message}")
+            for detail in finding.details:
+                click.echo(f"{'':<11}   {detail}")
+        if any(finding.repairable and not finding.ok for finding in report.findings):
+            click.echo("Run margin check --repair to fix what can be fixed safely.")
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("info")
+@_db_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def info_command(context, db_path, coder, as_json):
+    """Where margin keeps things: database, config, data folder; the schema
+    version and what the database holds."""
+    from margin.store.catalogue import database_summary
+    from margin.store.config import config_path, resolve_coder
+
+    settings = _settings(context, db_path, coder)
+    db = open_store(settings, read_only=True)
+    summary = database_summary(db)
+    path = settings.database_path()
+    info = {
+        "version": VERSION,
+        "database": str(path.resolve()),
+        "database_bytes": path.stat().st_size if path.exists() else 0,
+        "read_only": db.read_only,
+        "config": str(config_path()),
+        "config_exists": config_path().exists(),
+        "data_folder": str(path.resolve().parent),
+        "coder": resolve_coder(settings.coder, command_line_config()),
+        **summary,
+    }
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
         return
-    for problem in problems:
-        click.echo(f"{path}: {problem}")
-    click.echo(f"{path} is damaged: restore it from a backup, or salvage what is left with "
-               f"`sqlite3 {path} .recover`", err=True)
-    sys.exit(1)
+    config_note = "" if info["config_exists"] else " (not created; defaults apply)"
+    schema_note = "up to date" if info["schema_current"] else (
+        "newer than this margin" if info["schema_newer"] else "older; upgraded when opened")
+    click.echo(f"margin {VERSION}")
+    click.echo(f"database   {info['database']}{' (read-only)' if db.read_only else ''}")
+    click.echo(f"config     {info['config']}{config_note}")
+    click.echo(f"data       {info['data_folder']}")
+    click.echo(f"coder      {info['coder']}")
+    click.echo(f"schema     {info['schema']} ({schema_note})")
+    click.echo(f"size       {info['database_bytes']:,} bytes")
+    for name in ("documents", "codes", "codings", "memos", "coders", "entities"):
+        click.echo(f"{name:<10} {info[name]:,}")
+
+
+@cli.command("datasette-metadata")
+@click.pass_context
+def datasette_metadata_command(context):
+    """Print a Datasette metadata file for a margin database (JSON).
+
+    Use it as: datasette margin.db --metadata <(margin datasette-metadata)
+    """
+    from margin.store.catalogue import datasette_metadata
+
+    click.echo(json.dumps(datasette_metadata(), indent=2, ensure_ascii=False))
+
+
+@cli.command("serve")
+@_db_options
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port on 127.0.0.1.")
+@click.pass_context
+def serve_command(context, db_path, coder, port):
+    """Serve the app to a web browser on this machine (http://127.0.0.1:PORT).
+
+    Each browser tab runs its own margin on the same database. Only this
+    machine can connect; to reach it from elsewhere, use an SSH tunnel
+    (ssh -L 8000:127.0.0.1:8000 host). Needs the web extra:
+    pip install 'margin[web]'.
+    """
+    import shlex
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise click.ClickException(
+            "margin serve needs textual-serve: pip install 'margin[web]'") from None
+    settings = _settings(context, db_path, coder)
+    open_store(settings).close()  # a wrong --db is an error here, not in each tab
+    command = [sys.executable, "-m", "margin.tui", "--db", str(settings.database_path())]
+    if settings.coder:
+        command += ["--coder", settings.coder]
+    server = Server(shlex.join(command), host="127.0.0.1", port=port, title="margin")
+    server.serve()
+
+
+register_scripting(cli, codes_command)
 
 
 def run_command_line(argv: list[str]) -> None:

@@ -33,9 +33,13 @@ class Settings:
         return self.db_path or default_database_path()
 
 
-def open_store(settings: Settings):
+def open_store(settings: Settings, read_only: bool = False):
     """Open the selected database. The default one is created with the sample
-    corpus; one named with --db/MARGIN_DB starts empty."""
+    corpus; one named with --db/MARGIN_DB starts empty.
+
+    ``read_only``: the command only reads. A --db that does not exist is then
+    an error (not a new empty database), and a file margin may not write (a
+    read-only place, a newer margin's schema) is opened for reading."""
     from margin.store.db import open_database
 
     if settings.db_path is not None and str(settings.db_path) in ("", "."):
@@ -48,7 +52,7 @@ def open_store(settings: Settings):
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"cannot create {path.parent}: {error.strerror}") from None
-    db = open_database(path)
+    db = open_database(path, read_only=read_only and not (is_new and is_default))
     if is_new and is_default:
         from margin.store.importing import import_sample_corpus
 

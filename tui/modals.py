@@ -6,7 +6,7 @@ objects, never markup strings, so "[bold]" in a code name shows as typed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +19,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+
+from margin.store.util import visible_controls
 
 T = TypeVar("T")
 
@@ -67,12 +69,25 @@ def rank_choices(query: str, choices: Sequence[Choice], limit: int = 200) -> lis
     return [choice for _score, _index, choice in ranked[:limit]]
 
 
-def _names_existing(query: str, candidate: str) -> bool:
+def matches_well(query: str, candidate: str) -> bool:
+    """Whether an existing name is what ``query`` most likely means: the
+    query is part of it, a near-exact spelling of its last level, or each of
+    the query's words begins a word of it or is a near spelling of one
+    ("signaling diplo" → "Diplomatic signalling"). A query with a word of its
+    own ("Escalation risk" beside "Escalation") names something new."""
     from rapidfuzz import fuzz
 
-    query, candidate = query.casefold(), candidate.casefold()
+    query, candidate = query.casefold().strip(), candidate.casefold()
+    if not query:
+        return False
     last_level = candidate.rsplit(" > ", 1)[-1]
-    return query in candidate or fuzz.ratio(query, last_level) >= 90
+    if query in candidate or fuzz.ratio(query, last_level) >= 90:
+        return True
+    words = [word for word in candidate.replace(">", " ").split()]
+    return all(
+        any(word.startswith(part) or fuzz.ratio(part, word) >= 80 for word in words)
+        for part in query.split()
+    )
 
 
 class FuzzyPicker(ModalScreen[Any]):
@@ -80,6 +95,11 @@ class FuzzyPicker(ModalScreen[Any]):
 
     With ``create_label`` set, a query that names no existing choice exactly
     offers to create it; Enter on that option returns ``CreateNew(query)``.
+    An existing choice that matches the query well is highlighted and the
+    offer to create comes last, so Enter never makes a near-duplicate; only
+    when nothing matches well does the offer come first. ``create_value``,
+    if given, turns the query into what ``CreateNew`` carries, or None when
+    the query is not acceptable (then nothing is offered).
     """
 
     DEFAULT_CSS = """
@@ -88,7 +108,7 @@ class FuzzyPicker(ModalScreen[Any]):
         width: 70; max-width: 90%; height: auto; max-height: 80%;
         border: round $accent; background: $panel; padding: 0 1;
     }
-    FuzzyPicker Label.title { text-style: bold; margin-bottom: 1; }
+    FuzzyPicker Label.title { text-style: bold; margin-bottom: 1; width: 100%; }
     FuzzyPicker Label.hint { color: $foreground-muted; width: 100%; }
     FuzzyPicker OptionList { height: auto; max-height: 16; border: none; }
     """
@@ -107,11 +127,13 @@ class FuzzyPicker(ModalScreen[Any]):
         create_label: str | None = None,
         hint: str = "",
         placeholder: str = "Type to filter",
+        create_value: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.choices = list(choices)
         self.create_label = create_label
+        self.create_value = create_value
         self.hint = hint
         self.placeholder = placeholder
         self._shown: list[Any] = []
@@ -138,21 +160,31 @@ class FuzzyPicker(ModalScreen[Any]):
         prompts: list[Option] = [Option(choice.label) for choice in ranked]
         name = " ".join(query.split())
         exact = any(choice.search.casefold() == name.casefold() for choice in self.choices)
-        if self.create_label and name and not exact:
-            create = Option(Text.assemble((f"+ {self.create_label} ", Style(bold=True)), f"“{name}”"))
-            # A new name goes first, so "new name + Enter" creates it, unless the
-            # query is part of the best existing name or a near-exact misspelling
-            # of it: then Enter picks that code and the new name is one ↓ away.
-            if ranked and _names_existing(name, ranked[0].search):
+        value = name
+        if self.create_value is not None and name:
+            value = self.create_value(name)
+        highlighted = 0
+        if self.create_label and name and not exact and value:
+            label = Text.assemble((f"+ {self.create_label} ", Style(bold=True)), f"“{name}”")
+            if value != name:
+                label.append(f" → {value}", Style(dim=True))
+            create = Option(label)
+            # An existing choice that matches well is the default and the new
+            # name is the last row; else the new name goes first, so "new
+            # name + Enter" creates it.
+            well = next((index for index, choice in enumerate(ranked[:10])
+                         if matches_well(name, choice.search)), None)
+            if well is not None:
                 prompts.append(create)
-                self._shown.append(CreateNew(name))
+                self._shown.append(CreateNew(value))
+                highlighted = well
             else:
                 prompts.insert(0, create)
-                self._shown.insert(0, CreateNew(name))
+                self._shown.insert(0, CreateNew(value))
         options.clear_options()
         options.add_options(prompts)
         if prompts:
-            options.highlighted = 0
+            options.highlighted = highlighted
 
     def action_cursor(self, step: int) -> None:
         options = self.query_one("#options", OptionList)
@@ -256,7 +288,9 @@ class MemoEditor(ModalScreen[str | None]):
 
 
 class Confirm(ModalScreen[bool]):
-    """A yes/no question; y or Enter confirms, n or Escape declines."""
+    """A yes/no question; y or Enter confirms, n or Escape declines. The
+    question is shown whole, wrapped at the dialog's width, its control
+    characters as visible symbols."""
 
     DEFAULT_CSS = """
     Confirm { align: center middle; }
@@ -264,6 +298,9 @@ class Confirm(ModalScreen[bool]):
         width: 64; max-width: 90%; height: auto;
         border: round $error; background: $panel; padding: 0 1;
     }
+    /* The question wraps within the dialog: cut, it would lose the very
+       name or count it asks about. */
+    Confirm Label { width: 100%; }
     Confirm Label.hint { color: $foreground-muted; margin-top: 1; }
     """
 
@@ -278,7 +315,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.question))
+            yield Label(Text(visible_controls(self.question, keep="\n")), id="question")
             yield Label(Text("y / Enter: yes    n / Escape: no"), classes="hint")
 
     def action_answer(self, answer: bool) -> None:

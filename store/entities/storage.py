@@ -35,6 +35,12 @@ DEFAULT_CODE_TEMPLATE = "{label} > {name}"
 # Documents are recognised and stored this many at a time, so that progress
 # shows and a crash loses at most one batch of (re-computable) work.
 _BATCH = 8
+# Entity rows written per commit for a big document (~0.1 s of writing), and
+# the pause after each commit. Without the pause the next BEGIN IMMEDIATE takes
+# the lock again within microseconds, while a waiting writer's busy handler
+# polls every 50-100 ms: it would starve and fail with "database is locked".
+_ROWS_PER_COMMIT = 20_000
+_PAUSE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,18 +106,50 @@ def store_entities(
                 f"{backend} returned entity {span.text!r} at {span.start}-{span.end}, "
                 f"which does not match document {document_id}'s text"
             )
+    rows = [(document_id, s.start, s.end, s.label, s.text) for s in spans]
+    if db.conn.in_transaction or len(rows) <= _ROWS_PER_COMMIT:
+        with writing(db):
+            db.execute("DELETE FROM entities WHERE document_id = ?", [document_id])
+            _insert_entities(db, rows)
+            _record_run(db, document_id, backend, version)
+        return len(spans)
+    # A big document (a 100 MB text has millions of mentions): written in
+    # commits of _ROWS_PER_COMMIT rows, so no other writer (the app coding
+    # meanwhile) waits more than a fraction of a second for the lock. The
+    # document's run row goes first and comes back last: if this stops
+    # half-way, the document is one that still needs its entities.
     with writing(db):
-        db.execute("DELETE FROM entities WHERE document_id = ?", [document_id])
-        db.conn.executemany(
-            'INSERT INTO entities (document_id, start, "end", label, text) VALUES (?, ?, ?, ?, ?)',
-            [(document_id, s.start, s.end, s.label, s.text) for s in spans],
-        )
-        db.execute(
-            "INSERT OR REPLACE INTO entity_runs (document_id, backend, version, created) "
-            "VALUES (?, ?, ?, ?)",
-            [document_id, backend, version, now()],
-        )
+        db.execute("DELETE FROM entity_runs WHERE document_id = ?", [document_id])
+    while True:
+        with writing(db):
+            deleted = db.execute(
+                "DELETE FROM entities WHERE rowid IN (SELECT rowid FROM entities "
+                f"WHERE document_id = ? LIMIT {_ROWS_PER_COMMIT})", [document_id]).rowcount
+        if deleted < _ROWS_PER_COMMIT:
+            break
+        time.sleep(_PAUSE)
+    for first in range(0, len(rows), _ROWS_PER_COMMIT):
+        with writing(db):
+            _insert_entities(db, rows[first:first + _ROWS_PER_COMMIT])
+        time.sleep(_PAUSE)
+    with writing(db):
+        _record_run(db, document_id, backend, version)
     return len(spans)
+
+
+def _insert_entities(db: Database, rows: list[tuple]) -> None:
+    db.conn.executemany(
+        'INSERT INTO entities (document_id, start, "end", label, text) VALUES (?, ?, ?, ?, ?)',
+        rows,
+    )
+
+
+def _record_run(db: Database, document_id: int, backend: str, version: str) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO entity_runs (document_id, backend, version, created) "
+        "VALUES (?, ?, ?, ?)",
+        [document_id, backend, version, now()],
+    )
 
 
 def recognise_documents(

@@ -19,6 +19,8 @@ from textual.app import App
 from margin.store import codes as codebook_store
 from margin.store.codes import Code
 from margin.store.codings import memo_text, set_memo
+from margin.store.errors import StoreError
+from margin.store.util import plural
 from margin.tui.codebook.tree import code_label
 from margin.tui.modals import Choice, Confirm, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 
@@ -73,6 +75,28 @@ def rename_code(app: App, code: Code) -> None:
     app.push_screen(TextPrompt(f"Rename {code.path}", code.name), rename)
 
 
+def colour_from_text(text: str) -> str | None:
+    """What the colour picker accepts, as the store keeps it (#rrggbb):
+    #rrggbb, rrggbb, #rgb, a CSS colour name ("orange", "dark orange"),
+    rgb(…) or hsl(…). None for anything else (and for transparent or
+    terminal-palette colours, which are no fixed colour)."""
+    from textual.color import Color, ColorParseError
+
+    try:
+        return codebook_store.normalise_colour(text)
+    except StoreError:
+        pass
+    for candidate in dict.fromkeys((text.strip().lower(),
+                                    "".join(text.lower().replace("_", " ").split()))):
+        try:
+            colour = Color.parse(candidate)
+        except ColorParseError:
+            continue
+        if colour.ansi is None and colour.a == 1:
+            return f"#{colour.r:02x}{colour.g:02x}{colour.b:02x}"
+    return None
+
+
 def recolour_code(app: App, code: Code) -> None:
     choices = [
         Choice(colour, _swatch(colour), colour) for colour in codebook_store.PALETTE
@@ -84,8 +108,9 @@ def recolour_code(app: App, code: Code) -> None:
                           success=f"Recoloured {code.name}")
 
     app.push_screen(
-        FuzzyPicker(f"Colour for {code.path}", choices, hint="Pick a colour or type #rrggbb",
-                    create_label="Use colour"),
+        FuzzyPicker(f"Colour for {code.path}", choices,
+                    hint="Pick a colour, or type #rrggbb or a colour name (orange)",
+                    create_label="Use colour", create_value=colour_from_text),
         lambda value: recolour(value.name if isinstance(value, CreateNew) else value),
     )
 
@@ -127,20 +152,25 @@ def merge_code(app: App, code: Code) -> None:
     def merge(target: Code | None) -> None:
         if target is None:
             return
-        app.run_store(
-            codebook_store.merge_codes, code.id, target.id,
-            success=lambda moved: f"Merged {code.name} into {target.name} "
-                                  f"({moved} codings moved)",
-        )
+        app.run_store(codebook_store.merge_codes, code.id, target.id,
+                      success=lambda summary: merge_message(code, target, summary))
 
     app.push_screen(FuzzyPicker(f"Merge {code.path} into…", _other_codes(app, code)), merge)
+
+
+def merge_message(code: Code, target: Code, summary: codebook_store.MergeSummary) -> str:
+    """"Merged A into B (2 codings moved, 3 codings united)"."""
+    said = [f"{plural(summary.moved, 'coding')} moved"]
+    if summary.united:
+        said.append(f"{plural(summary.united, 'coding')} united")
+    return f"Merged {code.name} into {target.name} ({', '.join(said)}; u undoes)"
 
 
 def delete_code(app: App, code: Code) -> None:
     codes, codings = codebook_store.deletion_summary(app.db, code.id)
     what = f"code {code.path}"
     if codes > 1:
-        what += f" and the {codes - 1} code{'s' * (codes > 2)} beneath it"
+        what += f" and the {plural(codes - 1, 'code')} beneath it"
 
     def delete(confirmed: bool | None) -> None:
         if confirmed:
@@ -148,7 +178,7 @@ def delete_code(app: App, code: Code) -> None:
                           success=f"Deleted {code.name} (u undoes)")
 
     app.push_screen(
-        Confirm(f"Delete {what}, with {codings} coding{'s' * (codings != 1)}? (undoable)"),
+        Confirm(f"Delete {what}, with {plural(codings, 'coding')}? (undoable)"),
         delete,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -10,11 +11,25 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from margin.store.codes import get_code
+from margin.store.codes import Code, get_code
 from margin.store.errors import StoreError
 from margin.store.export import Passage, coded_passages
+from margin.store.util import plural
+from margin.tui.cells import fit
 from margin.tui.keybar import KeyBar
+from margin.tui.reader.wrapping import display_text
 from margin.tui.screen import MarginScreen
+
+# A passage and its memo in the list: about three lines of an 80-column
+# terminal, and two; the rest is in the reader, a key away.
+QUOTE_CELLS = 300
+MEMO_CELLS = 200
+
+
+def _shown(text: str) -> str:
+    """One line, control characters as visible symbols (a document's text
+    may hold escape sequences; they must not reach the terminal)."""
+    return display_text(" ".join(text.split()))
 
 
 class PassagesScreen(MarginScreen):
@@ -28,6 +43,7 @@ class PassagesScreen(MarginScreen):
         super().__init__()
         self.code_id = code_id
         self.passages: list[Passage] = []
+        self.code: Code | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -53,13 +69,8 @@ class PassagesScreen(MarginScreen):
             self.app.report(error)
             self.app.pop_screen()
             return
-        count = len(self.passages)
-        documents = len({p.document_id for p in self.passages})
-        self.query_one("#title-bar", Static).update(
-            Text.assemble(("■ ", Style(color=code.colour)), (code.path, Style(bold=True)),
-                          (f"  {count} passage{'s' * (count != 1)} in {documents} "
-                           f"document{'s' * (documents != 1)}", Style(dim=True)))
-        )
+        self.code = code
+        self._show_title()
         options = self.query_one("#passages", OptionList)
         highlighted = options.highlighted
         options.clear_options()
@@ -67,20 +78,41 @@ class PassagesScreen(MarginScreen):
             if number:
                 options.add_option(None)  # a separator line between passages
             prompt = Text()
-            prompt.append(passage.document_title, Style(bold=True))
+            prompt.append(_shown(passage.document_title), Style(bold=True))
             prompt.append(f"  para. {passage.paragraph}", Style(dim=True))
             if passage.code != code.path:
-                prompt.append(f"  {passage.code}", Style(italic=True))
+                prompt.append(f"  {_shown(passage.code)}", Style(italic=True))
             prompt.append("\n")
-            prompt.append(" ".join(passage.quote.split())[:300])
+            prompt.append(fit(_shown(passage.quote), QUOTE_CELLS, pad=False))
             if passage.memo:
                 prompt.append("\nmemo: ", Style(dim=True))
-                prompt.append(passage.memo[:200])
+                prompt.append(fit(_shown(passage.memo), MEMO_CELLS, pad=False))
             options.add_option(Option(prompt))
         if not self.passages:
             options.add_option(Option(Text("No passages coded with this code yet."), disabled=True))
         else:
             options.highlighted = min(highlighted or 0, len(self.passages) - 1)
+
+    def _show_title(self) -> None:
+        """■ code path  N passages in M documents: the path cut with "…" so
+        the counts stay in the one line."""
+        code = self.code
+        if code is None:
+            return
+        documents = len({p.document_id for p in self.passages})
+        counts = (f"  {plural(len(self.passages), 'passage')} in "
+                  f"{plural(documents, 'document')}")
+        bar = self.query_one("#title-bar", Static)
+        width = bar.content_region.width or self.size.width - 2
+        room = width - cell_len("■ " + counts)
+        bar.update(
+            Text.assemble(("■ ", Style(color=code.colour)),
+                          (fit(_shown(code.path), max(room, 1), pad=False), Style(bold=True)),
+                          (counts, Style(dim=True)))
+        )
+
+    def on_resize(self) -> None:
+        self._show_title()
 
     @on(OptionList.OptionSelected, "#passages")
     def _open(self, event: OptionList.OptionSelected) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -10,29 +11,60 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from margin.store.codes import Code
+from margin.tui.cells import fit
+
+# Levels of the codebook drawn as nested levels of the tree. Codes deeper
+# than that are drawn at the last level, under their ancestor there, with
+# their level number: a 34-cell pane has no room for more indentation, and
+# Textual's Tree walks its nodes recursively (a 1,000-deep codebook would
+# exceed Python's recursion limit).
+DRAWN_LEVELS = 6
 
 
-def code_label(code: Code, *, with_path: bool = False) -> Text:
-    """■ name  count — the swatch in the code's colour; never markup."""
+def code_label(code: Code, *, with_path: bool = False, width: int | None = None,
+               prefix: str = "") -> Text:
+    """■ name  count — the swatch in the code's colour; never markup. Within
+    ``width`` cells the name is cut with "…" and the count stays whole."""
     count = str(code.coding_count)
     if code.children and code.total_count != code.coding_count:
         count += f" ({code.total_count})"  # with the codes beneath it
+    name = code.path if with_path else code.name
+    if width is not None:
+        room = width - cell_len("■ " + prefix + "  " + count)
+        name = fit(name, max(room, 1), pad=False)
     return Text.assemble(
         ("■ ", Style(color=code.colour)),
-        code.path if with_path else code.name,
+        (prefix, Style(dim=True)),
+        name,
         ("  " + count, Style(dim=True)),
     )
+
+
+# What Tree.render_label gives the expand icon: a click on it toggles.
+_TOGGLE = Style.from_meta({"toggle": True})
+
+
+def _deep_prefix(code: Code) -> str:
+    """The level of a code drawn at the last level though deeper."""
+    return f"↳{code.depth + 1} " if code.depth >= DRAWN_LEVELS else ""
 
 
 class CodebookTree(Tree[Code]):
     """Codes as a tree. The screen that holds it performs the actions."""
 
     DEFAULT_CSS = """
-    CodebookTree { width: 34; border-left: solid $panel-lighten-2; padding: 0 0 0 1; }
+    CodebookTree {
+        width: 34; border-left: solid $panel-lighten-2; padding: 0 0 0 1;
+        overflow-x: hidden;
+    }
     CodebookTree:focus { border-left: solid $accent; }
     """
 
     BINDINGS = [
+        # j/k as the arrows (the reader's and lists' keys); like the arrows,
+        # not listed in the help (no description).
+        Binding("j", "cursor_down", "", show=False, id="codebook.down"),
+        Binding("k", "cursor_up", "", show=False, id="codebook.up"),
         Binding("enter", "open_code", "Passages", id="codebook.passages",
                 tooltip="List the passages coded with this code in all documents"),
         Binding("n", "codebook('new')", "New", id="codebook.new", tooltip="Create a code"),
@@ -67,37 +99,68 @@ class CodebookTree(Tree[Code]):
         return node.data if node is not None else None
 
     def show_codes(self, codes: list[Code]) -> None:
-        """Rebuild the tree, keeping the highlighted code if it still exists."""
+        """Rebuild the tree, keeping the highlighted code if it still exists.
+
+        ``codes`` are in tree order (``codes.codebook``); no recursion here,
+        and no more than ``DRAWN_LEVELS`` levels for Textual's Tree."""
         keep = self.highlighted_code.id if self.highlighted_code else None
         self.clear()
         nodes: dict[int, TreeNode[Code]] = {}
+        # Where a code's children go: its own node, or past the drawn levels
+        # the node its own deep parent went under.
+        anchors: dict[int, TreeNode[Code]] = {}
         for code in codes:
-            parent = nodes.get(code.parent_id) if code.parent_id else self.root
-            parent = parent or self.root
-            if code.children:
+            parent = anchors.get(code.parent_id, self.root) if code.parent_id else self.root
+            if code.children and code.depth < DRAWN_LEVELS:
                 node = parent.add(code_label(code), data=code, expand=True)
             else:
-                node = parent.add_leaf(code_label(code), data=code)
+                node = parent.add_leaf(code_label(code, prefix=_deep_prefix(code)), data=code)
             nodes[code.id] = node
+            anchors[code.id] = node if code.depth < DRAWN_LEVELS else parent
         if not codes:
             self.root.add_leaf(Text("No codes yet: select, press c", style="dim"))
-        # The tree lays out its new lines on the next refresh; moving the cursor
-        # before that would land on the first code.
+        # Lay the new lines out now, so the cursor is on the same code at
+        # once (a key pressed right after an action acts on that code).
+        self._tree_lines  # noqa: B018 - the property builds the lines
         if keep in nodes:
-            self.call_after_refresh(self.move_cursor, nodes[keep])
+            self.move_cursor(nodes[keep], animate=False)
         elif codes:
             self.cursor_line = 0
 
+    def render_label(self, node: TreeNode[Code], base_style: Style, style: Style) -> Text:
+        """A code's label fitted to the pane: the name cut with "…", the
+        count kept, so the tree never scrolls sideways."""
+        code = node.data
+        width = self.scrollable_content_region.width
+        if code is None or width <= 0:
+            return super().render_label(node, base_style, style)
+        levels = 0
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            levels += 1
+            parent = parent.parent
+        room = width - levels * self.guide_depth
+        icon = ""
+        if node.allow_expand:
+            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+            room -= cell_len(icon)
+        label = code_label(code, width=room, prefix=_deep_prefix(code))
+        label.stylize(style)
+        return Text.assemble((icon, base_style + _TOGGLE), label)
+
     def select_code(self, code_id: int) -> None:
-        for node in self._iter(self.root):
+        for node in self._iter():
             if node.data is not None and node.data.id == code_id:
                 self.move_cursor(node)
                 return
 
-    def _iter(self, node: TreeNode[Code]):
-        for child in node.children:
-            yield child
-            yield from self._iter(child)
+    def _iter(self):
+        """Every node, depth first, without recursion."""
+        stack = list(reversed(self.root.children))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
     def action_open_code(self) -> None:
         self.post_message(self.CodeAction("passages", self.highlighted_code))

@@ -1,0 +1,87 @@
+"""What a database holds, and how tools other than margin should read it.
+
+``database_summary`` counts rows and names the schema (`margin info`).
+``datasette_metadata`` describes the tables and the two views made for other
+tools (``coded_passages``, ``code_paths``, migration 0007) to Datasette, and
+hides what only margin needs: the undo history and the FTS shadow tables.
+Datasette's metadata cannot hide one column of a table, so the bulky
+``original`` and ``text`` are left out by the ``document_list`` view (and the
+documents table's description links to it without them, ``?_nocol=``).
+"""
+
+from __future__ import annotations
+
+from margin.store.db import MIGRATION_NAMES, Database, newer_schema, schema_version
+
+_COUNTED = ("documents", "codes", "codings", "memos", "coders", "entities")
+
+
+def database_summary(db: Database) -> dict:
+    """Schema number and state, and how many rows each main table holds."""
+    applied = schema_version(db)
+    newer = newer_schema(db, applied)
+    summary: dict = {
+        "schema": newer or len(applied),
+        "schema_known": len(MIGRATION_NAMES),
+        "schema_current": tuple(applied) == MIGRATION_NAMES,
+        "schema_newer": newer is not None,
+    }
+    tables = {row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    for table in _COUNTED:
+        summary[table] = (db.execute(f"SELECT COUNT(*) FROM [{table}]").fetchone()[0]
+                          if table in tables else 0)
+    return summary
+
+
+def datasette_metadata() -> dict:
+    """A Datasette metadata document for any margin database (JSON-ready)."""
+    hidden = {"hidden": True}
+    return {
+        "title": "margin project",
+        "description": "Documents, codes and coded passages of a margin project "
+                       "(qualitative coding). Start with coded_passages.",
+        "databases": {"*": {"tables": {
+            "coded_passages": {
+                "description": "Every coded passage: its document, the code's full path, "
+                               "the quote, the coder's memo and who coded it when.",
+                "sort_desc": "created",
+            },
+            "code_paths": {
+                "description": "Every code with its full path in the codebook "
+                               "(Parent > Child) and its depth.",
+                "sort": "path",
+            },
+            "documents": {
+                "description_html": (
+                    "Imported documents. <code>text</code> is what codings point into "
+                    "(never changed after import); <code>original</code> is the source "
+                    "text before boilerplate cleaning. "
+                    '<a href="?_nocol=original&amp;_nocol=text">Without the long texts</a>; '
+                    "document_list has the same rows without them."),
+                "columns": {"text": "the text codings point into, by character offset",
+                            "original": "the source text before cleaning",
+                            "hash": "sha256 of the original text"},
+                "sort": "id",
+            },
+            "document_list": {
+                "description": "Every document without its long texts: title, author, "
+                               "publication date, words, where it came from.",
+            },
+            "codes": {"description": "The codebook; parent_id makes the tree."},
+            "codings": {"description": "A passage of a document coded with a code: "
+                                       "start/end are character offsets into documents.text; "
+                                       "quote is the passage itself."},
+            "memos": {"description": "Memos on documents and on codes."},
+            "coders": {"description": "Who coded: one row per coder name."},
+            "entities": {"description": "Named entities found by recognition "
+                                        "(derived; rebuilt by margin entities --rebuild)."},
+            "entity_reviews": {"description": "Decisions on entity mentions "
+                                              "(accepted, rejected, relabelled)."},
+            "entity_runs": hidden,
+            "history": hidden,
+            "_sqlite_migrations": hidden,
+            **{f"documents_fts{suffix}": hidden
+               for suffix in ("", "_config", "_data", "_docsize", "_idx")},
+        }}},
+    }

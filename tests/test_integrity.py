@@ -1,0 +1,317 @@
+"""Integrity an outsider cannot break silently: deletes from other tools,
+`margin check`, a newer margin's database, a read-only place, the views and
+metadata for other tools, shell completion, `margin info`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from margin.store.catalogue import datasette_metadata
+from margin.store.codes import create_code
+from margin.store.codings import apply_coding, set_memo
+from margin.store.db import MIGRATION_NAMES, open_database
+from margin.store.errors import NewerDatabase, StoreError
+from margin.store.integrity import check_database, repair_database
+
+
+def margin(*args: str, env_extra: dict | None = None, user: int | None = None):
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "margin.tui.cli", *args],
+        capture_output=True, env=env, timeout=60,
+        user=user,
+    )
+
+
+def coded_project(path: Path) -> Path:
+    """Two short documents, a parent and a child code, a coding on each
+    document, a document memo; closed again."""
+    db = open_database(path)
+    from margin.store.documents import import_text
+    from margin.store.sources.textio import DecodedText
+
+    first = import_text(db, DecodedText("Talks in Geneva went on.\n\nNATO met.", "utf-8", False),
+                        source="a.txt", clean=False).document_id
+    second = import_text(db, DecodedText("Another text about sanctions.", "utf-8", False),
+                         source="b.txt", clean=False).document_id
+    parent = create_code(db, "Diplomacy")
+    child = create_code(db, "Talks", parent_id=parent)
+    apply_coding(db, first, child, 0, 5, "ana")
+    apply_coding(db, second, parent, 8, 12, "ben")
+    set_memo(db, "A memo on the first text", "ana", document_id=first)
+    db.close()
+    return path
+
+
+def counts(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        return {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                for table in ("documents", "codings", "memos")}
+    finally:
+        conn.close()
+
+
+def test_deleting_a_document_from_another_tool_takes_its_codings_and_memos(tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    # sqlite-utils and the sqlite3 shell leave foreign keys off: a cascade
+    # declared on the keys would not act here; the trigger does.
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 0
+    conn.execute("DELETE FROM documents WHERE id = 1")
+    conn.commit()
+    conn.close()
+    assert counts(path) == {"documents": 1, "codings": 1, "memos": 0}
+
+    codes = json.loads(margin("--db", str(path), "codes", "--json").stdout)
+    assert {code["path"]: code["codings"] for code in codes} == {"Diplomacy": 1,
+                                                                 "Diplomacy > Talks": 0}
+    checked = margin("--db", str(path), "check")
+    assert checked.returncode == 0, checked.stdout.decode()
+
+
+def test_check_finds_orphans_and_repair_removes_them(tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    conn = sqlite3.connect(path)  # an old outside delete, before the trigger existed
+    conn.execute("DROP TRIGGER documents_delete_cascades")
+    conn.execute("DELETE FROM documents WHERE id = 1")
+    conn.commit()
+    conn.close()
+
+    found = margin("--db", str(path), "check")
+    assert found.returncode == 1
+    out = found.stdout.decode()
+    assert "PROBLEM     references: 2 rows point at nothing" in out
+    assert "1 row of codings point at a document that is gone" in out
+    assert "margin check --repair" in out
+
+    repaired = margin("--db", str(path), "check", "--repair")
+    assert repaired.returncode == 0, repaired.stdout.decode()
+    assert "repaired    deleted 1 row of codings whose document is gone" in repaired.stdout.decode()
+    assert counts(path) == {"documents": 1, "codings": 1, "memos": 0}
+
+
+def test_a_quote_that_no_longer_matches_is_reported_and_never_repaired(tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE codings SET quote = 'Tolks' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    db = open_database(path)
+    report = repair_database(db)
+    quotes = next(finding for finding in report.findings if finding.name == "quotes")
+    assert not report.ok and not quotes.ok and not quotes.repairable
+    assert "coding 1 in #1" in quotes.details[0]
+    assert db.execute("SELECT quote FROM codings WHERE id = 1").fetchone()[0] == "Tolks"
+    db.close()
+
+
+def test_a_full_text_index_out_of_step_is_found_and_rebuilt(tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    conn = sqlite3.connect(path)
+    # A tool that deleted the index's rows behind its back.
+    conn.execute("DELETE FROM documents_fts_docsize")
+    conn.execute("DELETE FROM documents_fts_idx")
+    conn.commit()
+    conn.close()
+    db = open_database(path)
+    before = {finding.name: finding.ok for finding in check_database(db).findings}
+    assert before["full text"] is False
+    after = repair_database(db)
+    assert after.ok and "rebuilt the full-text index of the documents" in after.repaired
+    assert db.execute(
+        "SELECT rowid FROM documents_fts WHERE documents_fts MATCH 'sanctions'").fetchall() == [(2,)]
+    db.close()
+
+
+def test_a_damaged_page_is_reported_with_what_to_do(tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'codings'").fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    start = (root - 1) * page_size
+    data[start:start + 64] = b"\xff" * 64  # the codings table's page header
+    path.write_bytes(bytes(data))
+    result = margin("--db", str(path), "check")
+    out = result.stdout.decode() + result.stderr.decode()
+    assert result.returncode != 0
+    assert "Traceback" not in out
+    assert "damaged" in out or "malformed" in out
+
+
+def newer_database(path: Path, how: str) -> Path:
+    coded_project(path)
+    conn = sqlite3.connect(path)
+    if how == "migration":
+        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                     "VALUES ('margin', '0099_from_the_future', '2030-01-01')")
+    else:
+        conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("how", ["migration", "user_version"])
+def test_a_newer_margins_database_is_refused_for_writes_and_read_where_safe(tmp_path, how):
+    path = newer_database(tmp_path / "newer.db", how)
+    before = path.read_bytes()
+    with pytest.raises(NewerDatabase, match=r"made by a newer margin \(schema \d+\); upgrade margin"):
+        open_database(path)
+
+    listed = margin("--db", str(path), "documents")
+    assert listed.returncode == 0, listed.stderr.decode()
+    assert "Another text about sanctions" in listed.stdout.decode()
+    exported = margin("--db", str(path), "export", "--format", "jsonl")
+    assert exported.returncode == 0 and b"Talks" in exported.stdout
+
+    source = tmp_path / "new.txt"
+    source.write_text("Something new.")
+    refused = margin("--db", str(path), "import", str(source))
+    assert refused.returncode == 1
+    assert "made by a newer margin" in refused.stderr.decode()
+    assert "Traceback" not in refused.stderr.decode()
+    opened = margin("--db", str(path))  # the app: refused before any screen
+    assert opened.returncode == 1 and "upgrade margin" in opened.stderr.decode()
+    assert path.read_bytes() == before  # nothing was written
+
+
+def test_read_only_commands_refuse_a_database_that_does_not_exist(tmp_path):
+    typo = tmp_path / "typo.db"
+    for command in (["documents"], ["codes"], ["export", "--format", "csv"], ["search", "x"],
+                    ["info"], ["check"]):
+        result = margin("--db", str(typo), *command)
+        assert result.returncode == 1, command
+        assert result.stderr.decode().strip() == (
+            f"Error: no database at {typo} (margin import PATH... creates one)")
+        assert not typo.exists()
+
+
+def _readable_by_anyone(path: Path) -> None:
+    for part in (path, *path.parents):
+        if part == Path("/"):
+            break
+        part.chmod(part.stat().st_mode | 0o555)
+
+
+def test_a_database_in_a_read_only_folder_opens_for_reading(tmp_path):
+    folder = Path(tempfile.mkdtemp(prefix="margin-ro-"))
+    try:
+        path = coded_project(folder / "p.db")
+        open_database(path).close()  # a checkpoint: the WAL files are gone
+        for file in folder.iterdir():
+            file.chmod(0o444)
+        folder.chmod(0o555)
+        # As root every write is allowed: check as an ordinary user then.
+        user = 65534 if os.geteuid() == 0 else None
+        if user is not None:
+            _readable_by_anyone(Path(sys.executable).resolve())
+            _readable_by_anyone(Path(sys.prefix))
+        env = {"XDG_CONFIG_HOME": str(folder / "config"), "XDG_DATA_HOME": str(folder / "data")}
+        listed = margin("--db", str(path), "documents", user=user, env_extra=env)
+        assert listed.returncode == 0, listed.stderr.decode()
+        assert "Talks in Geneva" in listed.stdout.decode()
+        info = json.loads(margin("--db", str(path), "info", "--json", user=user,
+                                 env_extra=env).stdout)
+        assert info["read_only"] is True and info["codings"] == 2
+        source = folder / "new.txt"
+        refused = margin("--db", str(path), "import", "-", user=user, env_extra=env)
+        assert refused.returncode == 1
+        assert "is read-only" in refused.stderr.decode() and str(source) not in refused.stderr.decode()
+    finally:
+        folder.chmod(0o755)
+        for file in folder.iterdir():
+            file.chmod(0o644)
+
+
+def test_views_for_other_tools(tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    passages = [dict(row) for row in conn.execute(
+        "SELECT document_title, code_path, quote, coder FROM coded_passages ORDER BY coding_id")]
+    assert passages == [
+        {"document_title": "Talks in Geneva went on.", "code_path": "Diplomacy > Talks",
+         "quote": "Talks", "coder": "ana"},
+        {"document_title": "Another text about sanctions.", "code_path": "Diplomacy",
+         "quote": "text", "coder": "ben"},
+    ]
+    paths = [tuple(row) for row in conn.execute("SELECT path, depth FROM code_paths ORDER BY path")]
+    assert paths == [("Diplomacy", 0), ("Diplomacy > Talks", 1)]
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(document_list)")]
+    assert "original" not in columns and "text" not in columns and "title" in columns
+    conn.close()
+
+
+def test_code_paths_of_a_deep_codebook(tmp_path):
+    db = open_database(tmp_path / "deep.db")
+    with db.atomic():
+        for depth in range(1000):
+            db.execute("INSERT INTO codes (id, uuid, parent_id, name, colour, created) "
+                       "VALUES (?, ?, ?, ?, '#888888', '2026')",
+                       [depth + 1, f"u{depth}", depth or None, f"c{depth}"])
+    deepest = db.execute("SELECT path, depth FROM code_paths ORDER BY depth DESC LIMIT 1").fetchone()
+    assert deepest[1] == 999 and deepest[0].endswith("c998 > c999")
+    db.close()
+
+
+def test_datasette_metadata_names_only_what_a_margin_database_has(tmp_path):
+    db = open_database(tmp_path / "m.db")
+    names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    db.close()
+    printed = json.loads(margin("datasette-metadata").stdout)
+    assert printed == datasette_metadata()
+    tables = printed["databases"]["*"]["tables"]
+    assert set(tables) <= names
+    assert tables["history"] == {"hidden": True}
+    assert "coded_passages" in tables["coded_passages"]["description"] or tables["coded_passages"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_script_is_printed_at_once(shell, tmp_path):
+    started = time.monotonic()
+    result = subprocess.run(
+        [Path(sys.executable).parent / "margin"], capture_output=True, timeout=10,
+        env={**os.environ, "_MARGIN_COMPLETE": f"{shell}_source"}, stdin=subprocess.DEVNULL,
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0
+    assert "_MARGIN_COMPLETE" in result.stdout.decode()
+    assert elapsed < 1.5  # no app, no database: the script only
+
+
+def test_completion_offers_the_commands(tmp_path):
+    result = subprocess.run(
+        [Path(sys.executable).parent / "margin"], capture_output=True, timeout=10,
+        env={**os.environ, "_MARGIN_COMPLETE": "bash_complete", "COMP_WORDS": "margin ch",
+             "COMP_CWORD": "1"},
+    )
+    assert "plain,check" in result.stdout.decode().splitlines()
+
+
+def test_info_says_where_things_live(tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    info = json.loads(margin("--db", str(path), "info", "--json").stdout)
+    assert info["database"] == str(path.resolve())
+    assert info["config"].endswith("margin/config.toml")
+    assert info["schema"] == len(MIGRATION_NAMES) and info["schema_current"] is True
+    assert (info["documents"], info["codes"], info["codings"], info["memos"]) == (2, 2, 2, 1)
+    text = margin("--db", str(path), "info").stdout.decode()
+    assert f"database   {path.resolve()}" in text
+    assert f"schema     {len(MIGRATION_NAMES)} (up to date)" in text
+
+
+def test_opening_a_directory_or_garbage_is_still_one_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="is a directory"):
+        open_database(tmp_path)
