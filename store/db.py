@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from margin.store.errors import DatabaseProblem, NewerDatabase, StoreError
+from margin.store.errors import DamagedDatabase, DatabaseProblem, NewerDatabase, StoreError
 
 # The migrations of store/schema.py, in order (a test keeps the two in step).
 MIGRATION_NAMES = (
@@ -40,9 +40,32 @@ MIGRATION_SET = "margin"
 _PROBLEM_CLASSES: dict[type, type] = {}
 
 
-def as_database_problem(error: sqlite3.Error) -> DatabaseProblem:
+# SQLite's words for a damaged file (older Pythons have no error names).
+_DAMAGE_NAMES = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+_DAMAGE_WORDS = ("malformed", "file is not a database", "database corrupt")
+
+
+def damaged_database(error: BaseException | None, path: object = None) -> DamagedDatabase | None:
+    """A DamagedDatabase if ``error`` (or one it was raised from) says the
+    database file is damaged, else None."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, DamagedDatabase):
+            return error
+        if isinstance(error, sqlite3.DatabaseError):
+            name = getattr(error, "sqlite_errorname", "")
+            if name in _DAMAGE_NAMES or any(word in str(error) for word in _DAMAGE_WORDS):
+                return DamagedDatabase(getattr(error, "database_path", None) or path, str(error))
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
+def as_database_problem(error: sqlite3.Error, connection: sqlite3.Connection | None = None
+                        ) -> DatabaseProblem:
     """The same error as a DatabaseProblem that is still an instance of its
-    sqlite3 class (so ``except sqlite3.IntegrityError`` goes on working)."""
+    sqlite3 class (so ``except sqlite3.IntegrityError`` goes on working),
+    knowing the file of ``connection`` (for the message of a damaged one)."""
     if isinstance(error, DatabaseProblem):
         return error
     kind = type(error)
@@ -54,6 +77,7 @@ def as_database_problem(error: sqlite3.Error) -> DatabaseProblem:
     for attribute in ("sqlite_errorcode", "sqlite_errorname"):
         if hasattr(error, attribute):
             setattr(problem, attribute, getattr(error, attribute))
+    problem.database_path = getattr(connection, "margin_path", None)
     return problem
 
 
@@ -72,19 +96,19 @@ class MarginConnection(sqlite3.Connection):
         try:
             return super().execute(*args, **kwargs)
         except sqlite3.Error as error:
-            raise as_database_problem(error) from error
+            raise as_database_problem(error, self) from error
 
     def executemany(self, *args, **kwargs):
         try:
             return super().executemany(*args, **kwargs)
         except sqlite3.Error as error:
-            raise as_database_problem(error) from error
+            raise as_database_problem(error, self) from error
 
     def executescript(self, *args, **kwargs):
         try:
             return super().executescript(*args, **kwargs)
         except sqlite3.Error as error:
-            raise as_database_problem(error) from error
+            raise as_database_problem(error, self) from error
 
 
 class Database:
@@ -108,7 +132,7 @@ class Database:
             for row in cursor:
                 yield dict(zip(keys, row, strict=True))
         except sqlite3.Error as error:
-            raise as_database_problem(error) from error
+            raise as_database_problem(error, self.conn) from error
 
     def execute(self, sql: str, params: Sequence | dict | None = None) -> sqlite3.Cursor:
         return self.conn.execute(sql, params or [])
@@ -256,6 +280,7 @@ def _writable(path: Path) -> bool:
 def _prepare(conn: sqlite3.Connection, path: Path | None, read_only: bool,
              newer_ok: bool = False) -> Database:
     """Check the schema of an open connection and bring it up to date."""
+    conn.margin_path = path  # named in the message of a damaged file
     db = Database(conn, read_only=read_only)
     try:
         applied = schema_version(db)
@@ -289,11 +314,23 @@ def _prepare(conn: sqlite3.Connection, path: Path | None, read_only: bool,
                     db.execute(f"PRAGMA user_version = {len(MIGRATION_NAMES)}")
     except sqlite3.DatabaseError as error:
         conn.close()
+        damage = damaged_database(error, path)
+        if damage is not None and _has_sqlite_header(path):
+            raise damage from None
         raise StoreError(f"cannot use {path} as a margin database: {error}") from None
     except StoreError:
         conn.close()
         raise
     return db
+
+
+def _has_sqlite_header(path: Path | None) -> bool:
+    """An SQLite file (if damaged), not some other file given as one."""
+    try:
+        with open(path, "rb") as file:  # type: ignore[arg-type]
+            return file.read(16) == b"SQLite format 3\x00"
+    except (OSError, TypeError):
+        return False
 
 
 def newer_schema(db: Database, applied: list[str] | None = None) -> int | None:

@@ -41,6 +41,20 @@ class DatabaseProblem(StoreError):
     """
 
 
+class DamagedDatabase(DatabaseProblem):
+    """The database file is damaged (SQLite: "database disk image is
+    malformed", "file is not a database"): what to do about it, in one line."""
+
+    def __init__(self, path: object, detail: str):
+        self.path, self.detail = path, detail
+        where = f" {path}" if path else ""
+        check = f"margin check --db {path}" if path else "margin check"
+        super().__init__(
+            f"the database{where} is damaged ({detail}): `{check}` shows what is damaged; "
+            f"restore the file from a backup (or salvage it with `sqlite3 FILE .recover`)"
+        )
+
+
 class NewerDatabase(StoreError):
     """A database written by a newer margin: its schema has migrations this
     margin does not know. Reading it may work; writing could break it."""

@@ -79,3 +79,32 @@ def join_memos(*memos: str | None) -> str:
         if memo and memo.strip() and memo.strip() not in {kept.strip() for kept in joined}:
             joined.append(memo)
     return "\n\n".join(joined)
+
+
+class TemplateError(ValueError):
+    """A template that :func:`fill_template` cannot fill."""
+
+
+def fill_template(template: str, **values: str) -> str:
+    """``template`` with each ``{name}`` replaced by ``values[name]``; ``{{``
+    and ``}}`` are braces. Only plain names: no attributes, indexes,
+    conversions or format specs (a config file's ``{label.x}`` or
+    ``{name:>999999999}`` would raise or eat memory in ``str.format``)."""
+    import string
+
+    out: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as error:
+        raise TemplateError(str(error)) from None
+    for literal, field_name, format_spec, conversion in parsed:
+        out.append(literal)
+        if field_name is None:
+            continue
+        if field_name not in values or format_spec or conversion:
+            shown = "{" + field_name + (f"!{conversion}" if conversion else "") \
+                + (f":{format_spec}" if format_spec else "") + "}"
+            known = ", ".join("{" + name + "}" for name in values)
+            raise TemplateError(f"{shown} is not one of {known}")
+        out.append(values[field_name])
+    return "".join(out)

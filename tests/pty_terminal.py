@@ -120,8 +120,9 @@ def terminal_fixture(tmp_path):
     env = margin_environment(tmp_path)
     started: list[Terminal] = []
 
-    def start(columns: int, rows: int, *args: str) -> Terminal:
-        started.append(Terminal(list(args), env, columns, rows))
+    def start(columns: int, rows: int, *args: str, env_extra: dict | None = None) -> Terminal:
+        """``env_extra``: more environment (``{"TERM": "linux"}``)."""
+        started.append(Terminal(list(args), {**env, **(env_extra or {})}, columns, rows))
         return started[-1]
 
     yield start

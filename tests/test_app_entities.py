@@ -19,7 +19,7 @@ from margin.store.export import coded_passages
 from margin.tui.app import MarginApp
 from margin.tui.entities.panel import EntityPanel
 from margin.tui.entities.review import ReviewScreen
-from margin.tui.entities.styles import ENTITY_COLOURS
+from margin.tui.entities.styles import entity_colour
 from margin.tui.modals import Confirm, FuzzyPicker
 from margin.tui.reader.screen import ReaderScreen
 from margin.tui.reader.view import ReaderView
@@ -68,9 +68,10 @@ async def test_entities_are_highlighted_in_their_type_colour_and_e_hides_them(pr
     async with app.run_test(size=SIZE) as pilot:
         view = await _open_diplomacy_watch(pilot)
         [nato] = {(s.color, s.underline) for s in styles_of(view, "NATO")}
-        assert nato == (_colour(ENTITY_COLOURS["ORG"]), True)
+        assert nato == (_colour(entity_colour("ORG")), True)
         [kyiv] = {(s.color, s.underline) for s in styles_of(view, "Kyiv")}
-        assert kyiv == (_colour(ENTITY_COLOURS["GPE"]), True)
+        assert kyiv == (_colour(entity_colour("GPE")), True)
+        assert _colour(entity_colour("ORG")) != _colour(entity_colour("GPE"))
         legend = str(app.screen.query_one("#entity-legend").render())
         assert "ORG" in legend and "GPE" in legend
 
@@ -256,8 +257,11 @@ async def test_a_failed_apply_keeps_the_decisions_on_screen(project, monkeypatch
 def test_a_broken_code_template_is_refused_when_the_config_is_read(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[entities]\ncode_template = "{label} > {name} ({kind})"\n')
-    with pytest.raises(StoreError, match="code_template"):
-        load_config(config)
+    # Refused: listed as a problem (shown at start-up), the default used.
+    loaded = load_config(config)
+    assert loaded.entity_code_template == "{label} > {name}"
+    assert len(loaded.problems) == 1 and "code_template" in loaded.problems[0]
+    assert "{kind}" in loaded.problems[0]
     config.write_text('[entities]\ncode_template = "Entities > {label} > {name}"\n')
     assert load_config(config).entity_code_template == "Entities > {label} > {name}"
 

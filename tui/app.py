@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from margin.store import history
-from margin.store.config import DEFAULT_MEASURE, Config, resolve_entity_backend
+from margin.store.config import Config, resolve_entity_backend
 from margin.store.db import Database, open_database
 from margin.store.errors import StoreError
 from margin.tui.codebook.tree import CodebookTree
@@ -62,11 +62,15 @@ class MarginApp(App):
         entity_backend: str | None = None,
         entity_code_template: str = "{label} > {name}",
         citation_style: str = "plain",
-        measure: int = DEFAULT_MEASURE,
+        config: Config | None = None,
     ):
         """``db``, if given, is an open connection to ``db_path`` (the command
-        line has one already); workers open their own from ``db_path``."""
+        line has one already); workers open their own from ``db_path``.
+        ``config``, the file's settings as read: its theme is used, a theme
+        chosen in the app is saved to it, its problems are shown at start-up."""
         super().__init__()
+        self.config = config or Config()
+        self._apply_config_theme()
         self.db_path = Path(db_path)
         self.coder = coder
         self.user_keymap = keymap or {}
@@ -77,11 +81,13 @@ class MarginApp(App):
         self.entity_backend = entity_backend or resolve_entity_backend(None, Config())
         self.entity_code_template = entity_code_template
         self.citation_style = citation_style
-        self.measure = measure  # the reader's text column, in cells
+        self.measure = self.config.measure  # the reader's text column, in cells
         # The search index, built on the first search and kept in step after.
         self.search_corpus = None
         # Background recognition of unrecognised documents, after start-up.
         self._recognition_timer: Timer | None = None
+        # What is wrong with the database file, once SQLite has said it is damaged.
+        self.damage: str | None = None
         self._database_closed = False
 
     def get_default_screen(self) -> Screen:
@@ -95,6 +101,10 @@ class MarginApp(App):
 
     def on_mount(self) -> None:
         self.call_after_refresh(settle_memory)
+        # Checking [keys] imports every screen: after the first frame.
+        from margin.tui.config_check import report_config_problems
+
+        self.set_timer(0.3, partial(report_config_problems, self))
         # Documents never recognised (the sample corpus of a new database, or
         # imports made with --no-entities) get their entities in the background,
         # a moment after the first frame: importing spaCy in a thread holds the
@@ -112,6 +122,38 @@ class MarginApp(App):
         # the process alive after the app has closed.
         self.workers.cancel_group(self, "entities")
         self.db.close()
+
+    # ------------------------------------------------------------- theme
+
+    def _apply_config_theme(self) -> None:
+        name = self.config.theme
+        if name and name not in self.available_themes:
+            self.config.problems.append(
+                f"theme {name!r} is not a theme here (the palette's \"Change theme\" lists them); "
+                f"{self.theme!r} used")
+        elif name:
+            self.theme = name
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the app is saved to the config file (if the app
+        was started with one), keeping the file's other lines; what was drawn
+        in the old theme's entity colours (legends, panels) is drawn again."""
+        if self.is_running:
+            for screen in self.screen_stack:
+                if isinstance(screen, MarginScreen) and screen is not self.screen:
+                    screen._stamp = ()  # stale: re-read and redrawn on resume
+            self.call_next(self.reload_screen)
+        from margin.store.config import save_setting
+
+        path = self.config.path
+        if path is None or theme == self.config.theme:
+            return
+        try:
+            save_setting(path, "theme", theme)
+        except StoreError as error:
+            self.report(error)
+            return
+        self.config.theme = theme
 
     # ------------------------------------------------------------ helpers
 
@@ -139,7 +181,32 @@ class MarginApp(App):
 
     def report(self, error: Exception) -> None:
         """Show a user-facing error as a notification, never a traceback."""
+        if self.show_damage(error):
+            return
         self.notify(str(error), severity="error", timeout=6)
+
+    def show_damage(self, error: BaseException) -> bool:
+        """If ``error`` says the database file is damaged: the damaged-database
+        screen (any key quits, exit status 1). True if it was that."""
+        from margin.store.db import damaged_database
+
+        damage = damaged_database(error, self.db_path)
+        if damage is None:
+            return False
+        if self.damage is None:
+            from margin.tui.damaged import DamagedDatabaseScreen
+
+            self.damage = str(damage)
+            self.workers.cancel_all()
+            self.clear_notifications()  # nothing may cover what to do
+            self.push_screen(DamagedDatabaseScreen(self.damage))
+        return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's crash handler (a traceback, then exit): a damaged file is
+        # not a bug of margin's, so it gets its own screen instead.
+        if not self.show_damage(error):
+            super()._handle_exception(error)
 
     def run_store(self, function, *args, success=None, **kwargs) -> bool:
         """Run one store action on the app's database: report a failure as a

@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> None:
 
         run_command_line(argv)
     except DatabaseProblem as error:
-        print(f"Error: database problem: {visible_controls(str(error))}", file=sys.stderr)
+        damage = _damage(error)
+        shown = damage or f"database problem: {error}"
+        print(f"Error: {visible_controls(shown)}", file=sys.stderr)
         sys.exit(1)
     except StoreError as error:
         # A message may quote a title or a name: its control characters shown.
@@ -83,6 +85,22 @@ def main(argv: list[str] | None = None) -> None:
         from margin.tui.commands import reader_went_away
 
         reader_went_away()
+    except Exception as error:
+        # A damaged file can fail where no StoreError is made (a cursor read
+        # outside the store's wrappers): still one line, never a traceback.
+        damage = _damage(error)
+        if damage is None:
+            raise
+        print(f"Error: {damage}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _damage(error: BaseException) -> str | None:
+    """The one-line message for a damaged database file, else None."""
+    from margin.store.db import damaged_database
+
+    damage = damaged_database(error)
+    return None if damage is None else str(damage)
 
 
 if __name__ == "__main__":

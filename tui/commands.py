@@ -22,7 +22,7 @@ from margin.store.util import json_text, plural, visible_controls
 from margin.tui.cli_options import db_options as _db_options
 from margin.tui.cli_options import say
 from margin.tui.cli_options import settings_for as _settings
-from margin.tui.launch import VERSION, Settings, open_store, run_app
+from margin.tui.launch import VERSION, Settings, command_line_config, open_store, run_app
 from margin.tui.scripting import register as register_scripting
 
 
@@ -153,7 +153,7 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
     Binary, empty and unreadable files are refused with a reason; the rest of
     the batch is still imported. Exits with 1 if anything was refused.
     """
-    from margin.store.config import load_config, resolve_entity_backend
+    from margin.store.config import resolve_entity_backend
     from margin.store.importing import (
         EntitiesProgress,
         ImportFinished,
@@ -167,7 +167,7 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
         raise click.UsageError("give PATH... to import, - for standard input, or --sample")
     db = open_store(_settings(context, db_path, coder))
     options = ImportOptions(clean=clean, sample=sample, entities=recognise,
-                            backend=resolve_entity_backend(backend, load_config()),
+                            backend=resolve_entity_backend(backend, command_line_config()),
                             sources=str(sources_folder) if sources_folder else None)
     show_progress = not as_json and sys.stderr.isatty()
     report = None
@@ -199,10 +199,10 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
 
 def _recogniser(backend: str | None):
     """The entity recogniser the options and config ask for (notices on stderr)."""
-    from margin.store.config import load_config, resolve_entity_backend
+    from margin.store.config import resolve_entity_backend
     from margin.store.entities import get_recogniser
 
-    recogniser, notice = get_recogniser(resolve_entity_backend(backend, load_config()))
+    recogniser, notice = get_recogniser(resolve_entity_backend(backend, command_line_config()))
     if notice:
         click.echo(f"note: {notice}", err=True)
     return recogniser
@@ -509,7 +509,7 @@ def info_command(context, db_path, coder, as_json):
     """Where margin keeps things: database, config, data folder; the schema
     version and what the database holds."""
     from margin.store.catalogue import database_summary
-    from margin.store.config import config_path, load_config, resolve_coder
+    from margin.store.config import config_path, resolve_coder
 
     settings = _settings(context, db_path, coder)
     db = open_store(settings, read_only=True)
@@ -523,7 +523,7 @@ def info_command(context, db_path, coder, as_json):
         "config": str(config_path()),
         "config_exists": config_path().exists(),
         "data_folder": str(path.resolve().parent),
-        "coder": resolve_coder(settings.coder, load_config()),
+        "coder": resolve_coder(settings.coder, command_line_config()),
         **summary,
     }
     if as_json:

@@ -8,10 +8,12 @@ imported only when the app runs.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from margin.store.config import (
+    Config,
     default_database_path,
     load_config,
     resolve_coder,
@@ -58,6 +60,15 @@ def open_store(settings: Settings, read_only: bool = False):
     return db
 
 
+def command_line_config() -> Config:
+    """The config for a subcommand: each problem in it is one line on stderr
+    (the default is used instead); the app shows them in a notice."""
+    config = load_config()
+    for problem in config.problems:
+        print(f"Warning: config {config.path}: {problem}", file=sys.stderr)
+    return config
+
+
 def run_app(settings: Settings) -> None:
     config = load_config()
     db = open_store(settings)
@@ -71,10 +82,10 @@ def run_app(settings: Settings) -> None:
         entity_backend=resolve_entity_backend(None, config),
         entity_code_template=config.entity_code_template,
         citation_style=config.citation_style,
-        measure=config.measure,
+        config=config,
     )
     app.run()
-    # An unexpected error inside the app (Textual prints its traceback on the
-    # way out) sets return_code 1; `margin` must not then exit 0.
-    if app.return_code:
-        raise SystemExit(app.return_code)
+    if app.damage:
+        raise StoreError(app.damage)
+    if app.return_code:  # a crash (Textual printed the traceback)
+        sys.exit(app.return_code)

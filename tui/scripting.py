@@ -18,7 +18,7 @@ import click
 from margin.store.errors import StoreError
 from margin.store.util import json_text, plural
 from margin.tui.cli_options import db_options, say, settings_for
-from margin.tui.launch import open_store
+from margin.tui.launch import command_line_config, open_store
 
 
 def _passage_options(function):
@@ -101,13 +101,13 @@ def code_command(context, db_path, coder, code, document, start, end, quote, nth
     document, code, start/end or quote (nth, all), memo, coder. All of a run
     is one undoable action; if any passage has a problem, nothing is coded.
     """
-    from margin.store.config import load_config, resolve_coder
+    from margin.store.config import resolve_coder
     from margin.store.scripted import code_passages
 
     requests = _requests(code, document, start, end, quote, nth, every, from_file, memo)
     settings = settings_for(context, db_path, coder)
     db = open_store(settings)
-    who = resolve_coder(settings.coder, load_config())
+    who = resolve_coder(settings.coder, command_line_config())
     _print(code_passages(db, requests, who, create=create), as_json)
 
 
@@ -125,13 +125,13 @@ def uncode_command(context, db_path, coder, code, document, start, end, quote, n
     Only your codings (--coder, config, OS user) unless --any-coder. One
     undoable action; if any passage has a problem, nothing is removed.
     """
-    from margin.store.config import load_config, resolve_coder
+    from margin.store.config import resolve_coder
     from margin.store.scripted import uncode_passages
 
     requests = _requests(code, document, start, end, quote, nth, every, from_file)
     settings = settings_for(context, db_path, coder)
     db = open_store(settings)
-    who = None if any_coder else resolve_coder(settings.coder, load_config())
+    who = None if any_coder else resolve_coder(settings.coder, command_line_config())
     _print(uncode_passages(db, requests, who), as_json)
 
 

@@ -24,7 +24,7 @@ from margin.store.entities.parallel import RecognitionRunner
 from margin.store.errors import StoreError
 from margin.store.history import action, writing
 from margin.store.textspans import SCOPES, scope_span, scope_spans
-from margin.store.util import now
+from margin.store.util import TemplateError, fill_template, now
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
@@ -325,8 +325,8 @@ def code_path_for(template: str, label: str, name: str) -> str:
     """
     safe_name = " ".join(name.replace(">", "›").split()) or "?"
     try:
-        path = template.format(label=label, name=safe_name)
-    except (KeyError, IndexError, ValueError) as error:
+        path = fill_template(template, label=label, name=safe_name)
+    except TemplateError as error:
         raise StoreError(
             f"bad entity code template {template!r} ({error}): use {{label}} and {{name}}"
         ) from None

@@ -1,9 +1,9 @@
 """How entity types look: a coloured, underlined text colour per type.
 
 Codings tint the background, so entities use the foreground and an underline:
-an entity inside a coded passage keeps both signals. The colours are bright
-enough to read on the dark surface and on every code tint, and none is the
-same hue as the first code colours of the palette.
+an entity inside a coded passage keeps both signals. The colours come from the
+active theme (tui/colours.py): each type keeps its hue, light on dark themes
+and dark on light ones, readable on the background and on every code tint.
 """
 
 from __future__ import annotations
@@ -12,35 +12,28 @@ from rich.style import Style
 from rich.text import Text
 
 from margin.store.entities import ALL_LABELS
-
-ENTITY_COLOURS: dict[str, str] = {
-    "PERSON": "#ffa657",   # orange
-    "NORP": "#e3c26c",     # amber
-    "ORG": "#79c0ff",      # sky blue
-    "GPE": "#7ee787",      # green
-    "LOC": "#56d4c5",      # teal
-    "DATE": "#d2a8ff",     # lavender
-    "MONEY": "#ff7b9c",    # pink
-    "PERCENT": "#f778ba",  # magenta
-}
-OTHER_COLOUR = "#a5b3c2"  # every other OntoNotes type: muted blue-grey
+from margin.tui.colours import ThemeColours, active_colours
 
 # Bare numbers ("two", "first", "5 km") are stored and printed by the command
 # line, but highlighting them in prose is noise to a reader.
 NOT_HIGHLIGHTED = frozenset({"CARDINAL", "ORDINAL", "QUANTITY"})
 
-_STYLES: dict[str, Style] = {}
+_STYLES: dict[tuple[int, str], Style] = {}
 
 
-def entity_colour(label: str) -> str:
-    return ENTITY_COLOURS.get(label, OTHER_COLOUR)
+def entity_colour(label: str, colours: ThemeColours | None = None) -> str:
+    """The colour (#rrggbb) of entities of ``label`` in the active theme."""
+    return (colours or active_colours()).entity(label).hex
 
 
-def entity_style(label: str) -> Style:
-    """The style an entity of ``label`` is drawn with in the reader."""
-    style = _STYLES.get(label)
+def entity_style(label: str, colours: ThemeColours | None = None) -> Style:
+    """The style an entity of ``label`` is drawn with, in the theme of
+    ``colours`` (the running app's theme if not given)."""
+    colours = colours or active_colours()
+    key = (id(colours), label)
+    style = _STYLES.get(key)
     if style is None:
-        style = _STYLES[label] = Style(color=entity_colour(label), underline=True)
+        style = _STYLES[key] = Style(color=colours.entity(label).rich_color, underline=True)
     return style
 
 
@@ -57,4 +50,3 @@ def legend(counts: dict[str, int]) -> Text:
 
 def _label_order(label: str) -> int:
     return ALL_LABELS.index(label) if label in ALL_LABELS else len(ALL_LABELS)
-

@@ -19,7 +19,6 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -37,6 +36,7 @@ from margin.store.textspans import (
     word_spans,
 )
 from margin.tui.cells import fit
+from margin.tui.colours import ThemeColours, is_sixteen_colours, theme_colours
 from margin.tui.entities.styles import entity_style
 from margin.tui.reader.markdown import (
     CODE,
@@ -194,6 +194,7 @@ class ReaderView(ScrollView, can_focus=True):
         # Tints by the set of codings covering a piece (cleared when codings change).
         self._style_cache: dict[tuple[int, ...], Style] = {}
         self._resolved_styles: dict[str, Style] | None = None
+        self._theme_colours: ThemeColours | None = None
         self._goal_cell: int | None = None
         self._mouse_selecting = False
 
@@ -434,7 +435,7 @@ class ReaderView(ScrollView, can_focus=True):
             for start, end, active in self.index.pieces(piece_start, piece_end):
                 style = piece_base + self._coding_style(active)
                 if entity is not None:
-                    style += entity_style(entity.label)
+                    style += entity_style(entity.label, self._colours())
                 if found:
                     style += match_style
                 if selection and selection.start <= start < selection.end:
@@ -468,12 +469,10 @@ class ReaderView(ScrollView, can_focus=True):
             return Style()
         style = self._style_cache.get(active)
         if style is None:
-            colours = [Color.parse(self.index.by_id[i].colour) for i in active]
-            mixed = colours[0]
-            for count, colour in enumerate(colours[1:], start=2):
-                mixed = mixed.blend(colour, 1 / count)
-            background = self.styles.background if self.styles.background.a else Color(0, 0, 0)
-            tint = background.blend(mixed, 0.42 if len(active) == 1 else 0.55)
+            # Headless (tests, screenshots) draws in true colour whatever $TERM says.
+            sixteen = is_sixteen_colours(self.app.console.color_system) and not self.app.is_headless
+            tint = self._colours().code_tint([self.index.by_id[i].colour for i in active],
+                                             sixteen=sixteen)
             style = Style(bgcolor=tint.rich_color, underline=len(active) > 1)
             self._style_cache[active] = style
         return style
@@ -504,8 +503,14 @@ class ReaderView(ScrollView, can_focus=True):
         style = self._colour_styles.get(key)
         if style is None:
             style = self._colour_styles[key] = Style(
-                color=Color.parse(colour).rich_color, bold=bold)
+                color=self._colours().code_ink(colour).rich_color, bold=bold)
         return style
+
+    def _colours(self) -> ThemeColours:
+        """The theme's colours (tui/colours.py), looked up once per theme."""
+        if self._theme_colours is None:
+            self._theme_colours = theme_colours(self.app.current_theme, self.app.ansi_theme)
+        return self._theme_colours
 
     def _refresh_rows(self, rows: set[int]) -> None:
         top = self.scroll_offset.y
@@ -519,7 +524,9 @@ class ReaderView(ScrollView, can_focus=True):
         super().notify_style_update()
         self._line_cache.clear()
         self._style_cache.clear()
+        self._colour_styles.clear()
         self._resolved_styles = None
+        self._theme_colours = None
 
     def _selection_lines(self) -> set[int]:
         selection = self.selection
