@@ -186,7 +186,9 @@ async def test_at_200_columns_the_text_keeps_a_readable_measure_centred(project)
         await pilot.pause()
         assert view.text[view.cursor:view.cursor + 9] == "Two steps"
 
-    narrow = MarginApp(project, "ada", measure=60)
+    from margin.store.config import Config
+
+    narrow = MarginApp(project, "ada", config=Config(measure=60))
     async with narrow.run_test(size=(200, 50)) as pilot:
         view = await _open_first_document(pilot)
         assert view.text_width == 60
@@ -194,16 +196,20 @@ async def test_at_200_columns_the_text_keeps_a_readable_measure_centred(project)
 
 def test_the_measure_is_read_from_the_config_file(tmp_path):
     from margin.store.config import load_config
-    from margin.store.errors import StoreError
 
     path = tmp_path / "config.toml"
     assert load_config(path).measure == 88
     path.write_text("measure = 72\n", encoding="utf-8")
     assert load_config(path).measure == 72
-    for wrong in ('"wide"', "5", "true", "72.5"):
+    # A wrong value is a problem listed at start-up; the default is used.
+    for wrong, said in (('"wide"', "measure must be a whole number"),
+                        ("true", "measure must be a whole number"),
+                        ("72.5", "measure must be a whole number"),
+                        ("5", "measure must be at least 20 columns")):
         path.write_text(f"measure = {wrong}\n", encoding="utf-8")
-        with pytest.raises(StoreError, match="measure must be a whole number"):
-            load_config(path)
+        config = load_config(path)
+        assert config.measure == 88
+        assert len(config.problems) == 1 and said in config.problems[0], config.problems
 
 
 MARKDOWN = ("# Field notes from Kyiv\n\n"
