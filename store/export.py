@@ -252,7 +252,10 @@ def write_atomically(path: str | Path,
     folder = target.parent
     if not folder.is_dir():
         raise StoreError(f"cannot write {path}: folder {folder} does not exist")
-    temporary = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    # The target's name shortened, so that a name near the system's limit
+    # (255 bytes) still leaves room for the temporary file's.
+    stem = os.fsdecode(os.fsencode(target.name)[:64])
+    temporary = folder / f".{stem}.{secrets.token_hex(6)}.tmp"
     try:
         # Mode 0o666: the kernel takes the umask away (tempfile would use 0o600).
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

@@ -9,6 +9,7 @@ opening the database, running the app) is in tui/launch.py.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import io
 import os
@@ -41,7 +42,11 @@ class _Group(click.Group):
 
 def write_stdout(data: bytes) -> None:
     """Bytes to standard output as they are (an export); a full disk is one
-    line, a closed pipe the end of the run."""
+    line, a closed pipe the end of the run; so is a closed standard output
+    (``margin export … >&-``, where Python has no sys.stdout)."""
+    if sys.stdout is None:
+        raise click.ClickException(
+            f"cannot write to standard output: {os.strerror(errno.EBADF)}")
     try:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -312,7 +317,7 @@ def export_command(context, db_path, coder, export_format, codes, documents, out
         if export_format == "qdc":
             write_stdout(codebook_xml(db))
             return
-        if sys.stdout.isatty():
+        if sys.stdout is not None and sys.stdout.isatty():
             raise click.UsageError("a .qdpx project is a zip file, not for a terminal: "
                                    "redirect standard output or give -o FILE")
         buffer = io.BytesIO()
