@@ -67,6 +67,17 @@ class Terminal:
             time.sleep(0.05)
         raise AssertionError(f"still shows {unwanted!r}; the screen:\n{self.text()}")
 
+    def wait_until(self, condition, what: str, timeout: float = 30) -> str:
+        """The screen once ``condition(screen_text)`` holds (``what`` names it
+        in the failure): for checks of where something is, not only that it is."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.read()
+            if condition(self.text()):
+                return self.text()
+            time.sleep(0.05)
+        raise AssertionError(f"never showed {what}; the screen:\n{self.text()}")
+
     def keys(self, data: str) -> None:
         self.process.write(data.encode())
 
