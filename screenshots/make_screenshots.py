@@ -7,13 +7,18 @@ use, and saves one SVG per screen into this folder.
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# The demo project comes from the tests' helpers (tests/ is not a package).
+sys.path.insert(0, str(HERE.parent / "tests"))
 
+from helpers import make_demo_project  # noqa: E402
+
+from margin.store.config import Config  # noqa: E402
 from margin.tui.app import MarginApp  # noqa: E402
-from tests.helpers import make_demo_project  # noqa: E402
 
 SHOTS = {
     "library": [],
@@ -27,11 +32,14 @@ SHOTS = {
                       "a", "a", "x", "a"],
     "search": ["slash", *"throw oil on teh fire"],
     "full-text": ["ctrl+f", *'"security guarantees" OR ceasefire', "tab"],
+    "reader-light": ["enter", "}", "}", "}", "w", "w", "w"],
 }
+# Screens shown in another theme than the default.
+THEMES = {"reader-light": "textual-light"}
 
 
 async def shoot(name: str, keys: list[str], project: Path) -> None:
-    app = MarginApp(project, "ada")
+    app = MarginApp(project, "ada", config=Config(theme=THEMES.get(name)))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         for key in keys:
