@@ -272,20 +272,35 @@ def plan_sources(sources: Iterable[str], *, sample: bool = False) -> list[_Sourc
         if kind is not None and not path.is_dir():
             planned.append(_Source(argument, kind, path))
         elif path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in IMPORT_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
+            found, unreadable = _files_in(path)
+            if not found and not unreadable:
                 planned.append(_Source(argument, "file", path,
                                        refusal="no text or Markdown files in this directory"))
             planned.extend(_Source(str(file), "file", file) for file in found)
+            # A folder that cannot be listed is said, never skipped in silence.
+            planned.extend(_Source(str(folder), "file", folder,
+                                   refusal=f"cannot read this folder ({reason})")
+                           for folder, reason in unreadable)
         else:
             planned.append(_Source(argument, "file", path))
     return planned
+
+
+def _files_in(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The importable files under ``folder`` (hidden ones and those in hidden
+    folders skipped), in order, and the folders that could not be listed."""
+    found: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+
+    def refused(error: OSError) -> None:
+        unreadable.append((Path(error.filename), error.strerror or str(error)))
+
+    for root, folders, names in os.walk(folder, onerror=refused):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        found += [Path(root) / name for name in names
+                  if not name.startswith(".") and Path(name).suffix.lower() in IMPORT_SUFFIXES
+                  and (Path(root) / name).is_file()]
+    return sorted(found), unreadable
 
 
 # ------------------------------------------------------------------ reading

@@ -5,6 +5,7 @@ worker processes giving exactly what one process gives."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -436,3 +437,34 @@ def test_without_entities_the_import_writes_as_it_reads():
         for key, found in runner.map(batches()):
             assert found == []
             assert len(read) <= key + 2, f"read {len(read)} batches to yield batch {key}"
+
+
+def test_an_unreadable_subfolder_is_refused_not_skipped_in_silence():
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="margin-unreadable-"))
+    try:
+        folder.chmod(0o777)  # the ordinary user below writes its database here
+        corpus = folder / "corpus"
+        (corpus / "locked").mkdir(parents=True)
+        (corpus / "a.txt").write_text("A text that can be read.", encoding="utf-8")
+        (corpus / "locked" / "b.txt").write_text("A text nobody may list.", encoding="utf-8")
+        for part in (corpus, corpus / "a.txt"):
+            part.chmod(0o755)
+        (corpus / "locked").chmod(0o000)
+        # As root every folder can be listed: import as an ordinary user then.
+        user = 65534 if os.geteuid() == 0 else None
+        result = subprocess.run(
+            [sys.executable, "-m", "margin.tui.cli", "--db", str(folder / "p.db"), "import",
+             str(corpus)],
+            capture_output=True, timeout=60, user=user,
+            env={**os.environ, "XDG_CONFIG_HOME": str(folder / "config"),
+                 "MARGIN_ENTITY_BACKEND": "rules"})
+        out = result.stdout.decode() + result.stderr.decode()
+        assert result.returncode == 1, out
+        assert f"refused   {corpus / 'locked'}: cannot read this folder (Permission denied)" in out
+        assert "1 imported, 0 skipped as duplicates, 1 refused" in out
+    finally:
+        (folder / "corpus" / "locked").chmod(0o755)
+        shutil.rmtree(folder)
