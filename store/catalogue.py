@@ -31,6 +31,10 @@ def database_summary(db: Database) -> dict:
     for table in _COUNTED:
         summary[table] = (db.execute(f"SELECT COUNT(*) FROM [{table}]").fetchone()[0]
                           if table in tables else 0)
+    if "codings" in tables:
+        # A coding's memo lives on the coding: a researcher counts it as a memo.
+        summary["memos"] += db.execute(
+            "SELECT COUNT(*) FROM codings WHERE memo IS NOT NULL AND memo != ''").fetchone()[0]
     return summary
 
 

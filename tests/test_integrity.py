@@ -17,7 +17,7 @@ import pytest
 
 from margin.store.catalogue import datasette_metadata
 from margin.store.codes import create_code
-from margin.store.codings import apply_coding, set_memo
+from margin.store.codings import apply_coding, set_coding_memo, set_memo
 from margin.store.db import MIGRATION_NAMES, open_database
 from margin.store.errors import NewerDatabase, StoreError
 from margin.store.integrity import check_database, repair_database
@@ -308,6 +308,11 @@ def test_info_says_where_things_live(tmp_path):
     assert info["config"].endswith("margin/config.toml")
     assert info["schema"] == len(MIGRATION_NAMES) and info["schema_current"] is True
     assert (info["documents"], info["codes"], info["codings"], info["memos"]) == (2, 2, 2, 1)
+    db = open_database(path)
+    set_coding_memo(db, 1, "a memo on a coding counts as a memo too")
+    db.close()
+    info = json.loads(margin("--db", str(path), "info", "--json").stdout)
+    assert info["memos"] == 2
     text = margin("--db", str(path), "info").stdout.decode()
     assert f"database   {path.resolve()}" in text
     assert f"schema     {len(MIGRATION_NAMES)} (up to date)" in text
