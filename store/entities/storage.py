@@ -403,9 +403,12 @@ def _record_decision(db: Database, log, decision: MentionDecision, coder_id: int
     values = {"label": decision.label, "decision": decision.decision, "coder_id": coder_id,
               "created": timestamp}
     existing = db.execute(
-        'SELECT id FROM entity_reviews WHERE document_id = ? AND start = ? AND "end" = ?',
+        'SELECT id, label, decision, coder_id FROM entity_reviews '
+        'WHERE document_id = ? AND start = ? AND "end" = ?',
         [mention.document_id, mention.start, mention.end],
     ).fetchone()
+    if existing and tuple(existing[1:]) == (decision.label, decision.decision, coder_id):
+        return  # decided so already: a review run again must not add an empty undo step
     if existing:
         log.update("entity_reviews", existing[0], values)
     else:
