@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
@@ -92,6 +93,25 @@ class CodebookTree(Tree[Code]):
         super().__init__("Codebook", id=id)
         self.show_root = False
         self.guide_depth = 2
+        self._height = 0  # the rows the tree had at its last resize
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the highlighted code in view when the pane changes height.
+
+        The pane shrinks when a line appears above or below it (the reader's
+        entity legend shows once entity recognition has stored its first
+        entities, which can be just after a key moved the cursor). Textual
+        keeps the scroll offset, so a highlighted last line scrolled into a
+        32-row view would sit one row below a 31-row one."""
+        before, self._height = self._height, event.size.height
+        line = self.cursor_line
+        top = self.scroll_target_y  # where the view is, or is scrolling to
+        if before and line >= 0 and top <= line < top + before:
+            self.call_after_refresh(self._keep_cursor_in_view)
+
+    def _keep_cursor_in_view(self) -> None:
+        if self.cursor_line >= 0:
+            self.scroll_to_line(self.cursor_line, animate=False)
 
     @property
     def highlighted_code(self) -> Code | None:
