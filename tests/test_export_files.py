@@ -313,6 +313,17 @@ def test_a_closed_standard_output_is_one_line(project, args):
     assert line == "Error: cannot write to standard output: Bad file descriptor"
 
 
+def test_a_list_to_a_closed_standard_output_is_one_line(project):
+    """`margin documents >&-`: Python has no stdout at all; the list cannot be
+    printed, and saying so beats a traceback (or an empty success)."""
+    command = shlex.join([sys.executable, "-m", "margin.tui.cli", "documents", "--db",
+                          str(project)])
+    result = subprocess.run(["bash", "-c", f"{command} >&-"], stdin=subprocess.DEVNULL,
+                            capture_output=True, timeout=30)
+    line = one_error_line(result)
+    assert line == "Error: cannot write to standard output: Bad file descriptor"
+
+
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A 64 kB file system (tmpfs), mounted for the test: root only."""

@@ -5,6 +5,9 @@ other."""
 
 from __future__ import annotations
 
+import errno
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -41,5 +44,8 @@ def settings_for(context: click.Context, db_path: Path | None, coder: str | None
 def say(text: str = "", err: bool = False, nl: bool = True) -> None:
     """A line for people (a list, a report, an error): control characters of
     document texts, titles and names shown as visible symbols, never sent to
-    the terminal as a control sequence."""
+    the terminal as a control sequence. A closed standard output (``>&-``)
+    is an error (click would drop the line in silence)."""
+    if not err and sys.stdout is None:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
     click.echo(visible_controls(text), err=err, nl=nl)

@@ -596,7 +596,8 @@ def run_command_line(argv: list[str]) -> None:
     """Run the click command line; user mistakes exit with one line."""
     try:
         cli.main(args=argv, prog_name="margin", standalone_mode=False)
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: closed (>&-); say() has told
+            sys.stdout.flush()
     except (ReaderWentAway, BrokenPipeError):
         reader_went_away()
     except OSError as error:  # standard output on a full disk, say
