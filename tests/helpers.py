@@ -121,3 +121,17 @@ def dialog_lines(screen: str) -> list[str]:
             break
         inside.append(line[left + 1:right].strip())
     return inside
+
+
+async def open_first_document(pilot):
+    """From the library, open the first document; the reader's view."""
+    from margin.tui.library import LibraryScreen
+    from margin.tui.reader.screen import ReaderScreen
+    from margin.tui.reader.view import ReaderView
+
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, LibraryScreen)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ReaderScreen)
+    return pilot.app.screen.query_one(ReaderView)

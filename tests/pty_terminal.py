@@ -15,6 +15,7 @@ import select
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyte
@@ -125,6 +126,15 @@ def start_margin(folder: Path, columns: int, rows: int, *args: str) -> Terminal:
     """`margin` for a user whose data and config are in ``folder`` (a
     module-scoped session: ``tmp_path_factory.mktemp(...)``; close() it)."""
     return Terminal(list(args), margin_environment(folder), columns, rows)
+
+
+def library_session(folder: Path, columns: int, rows: int) -> Iterator[Terminal]:
+    """A module's shared session: `margin` started on a new data folder,
+    yielded once the library shows the sample corpus, closed after."""
+    terminal = start_margin(folder, columns, rows)
+    terminal.wait_for("margin — library", "5 documents", timeout=60)
+    yield terminal
+    terminal.close()
 
 
 def terminal_fixture(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import backgrounds_of, make_project, visible_rows
+from helpers import backgrounds_of, make_project, open_first_document, visible_rows
 
 from margin.store.codes import codebook
 from margin.store.codings import codings_for_document
@@ -25,19 +25,10 @@ def project(tmp_path):
     return make_project(tmp_path / "project.db")
 
 
-async def _open_first_document(pilot):
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, LibraryScreen)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ReaderScreen)
-    return pilot.app.screen.query_one(ReaderView)
-
-
 async def test_open_select_code_see_undo_redo_export(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         assert "Diplomacy Watch: Still tap dancing around NATO for Kyiv" in visible_rows(view)[0]
 
         await pilot.press("v", "w", "w")  # select "Diplomacy Watch: "
@@ -74,7 +65,7 @@ async def test_open_select_code_see_undo_redo_export(project):
 async def test_sentence_and_paragraph_quick_keys_and_recent_code_keys(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("}", "}")  # to the third paragraph
         await pilot.press("s", "c", *"Negotiations", "enter")
         await pilot.pause()
@@ -94,7 +85,7 @@ async def test_sentence_and_paragraph_quick_keys_and_recent_code_keys(project):
 async def test_overlapping_codings_both_stay_visible_in_the_gutter(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         await pilot.press("}", "}", "}", "p", "c", *"Ukraine aid", "enter")
         await pilot.press("{", "s", "c", *"Officials", "enter")
         await pilot.pause()
@@ -110,7 +101,7 @@ async def test_overlapping_codings_both_stay_visible_in_the_gutter(project):
 async def test_remove_asks_which_coding_where_several_overlap(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("}", "}", "}", "p", "c", *"Ukraine aid", "enter")
         await pilot.press("{", "s", "c", *"Officials", "enter")
         await pilot.press("x")
@@ -127,7 +118,7 @@ async def test_remove_asks_which_coding_where_several_overlap(project):
 async def test_boundaries_move_with_the_keyboard(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("}", "}", "v", "w", "w", "c", *"Places", "enter")
         await pilot.pause()
         assert codings_for_document(app.db, 1)[0].quote == "Kyiv and M"
@@ -142,7 +133,7 @@ async def test_boundaries_move_with_the_keyboard(project):
 async def test_memo_on_the_coding_under_the_cursor(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         await pilot.press("v", "w", "c", *"Framing", "enter", "m")
         await pilot.pause()
         await pilot.press(*"headline sets the frame", "ctrl+s")
@@ -164,7 +155,7 @@ async def test_copy_puts_the_passage_and_its_citation_on_the_clipboard(project, 
     app = MarginApp(project, "ada")
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("}", "}", "s", "y")
         await pilot.pause()
     assert copied and copied[0].startswith("“Kyiv and Moscow both hinted")
@@ -193,7 +184,7 @@ async def test_library_sorts_and_escape_returns_from_the_reader(project):
 async def test_codebook_pane_rename_and_delete_with_undo(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("v", "w", "c", *"Framing", "enter", "escape")
         await pilot.press("tab", "r")
         await pilot.pause()
@@ -216,7 +207,7 @@ async def test_codebook_pane_rename_and_delete_with_undo(project):
 async def test_codebook_enter_lists_passages_and_enter_opens_one(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         await pilot.press("}", "}", "}", "s", "c", *"Security", "enter")
         await pilot.press("escape", "escape")  # back to the library
         await pilot.pause()
@@ -263,7 +254,7 @@ async def test_cursor_rows_are_repainted_after_scrolling(project):
     entered (on screen coordinates), or a stale cursor stays visible."""
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         await pilot.press("ctrl+d", "ctrl+d")
         await pilot.pause()
         top = view.scroll_offset.y
@@ -286,7 +277,7 @@ async def test_cursor_rows_are_repainted_after_scrolling(project):
 async def test_a_new_name_plus_enter_creates_a_code_even_if_a_similar_one_exists(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("v", "w", "c", *"Escalation", "enter")
         await pilot.press("}", "s", "c", *"Escalation risk", "enter")
         await pilot.pause()
@@ -300,7 +291,7 @@ async def test_a_new_name_plus_enter_creates_a_code_even_if_a_similar_one_exists
 async def test_notifications_show_code_names_literally(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("v", "w", "c", *"[red]Danger[/red] [laughs]", "enter")
         await pilot.pause()
         messages = [str(n.message) for n in app._notifications]
@@ -310,7 +301,7 @@ async def test_notifications_show_code_names_literally(project):
 async def test_a_narrow_terminal_gives_the_text_the_room(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=(70, 24)) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         codebook_tree = app.screen.query_one("#codebook")
         assert not codebook_tree.display
         assert view.text_width >= 50
@@ -327,7 +318,7 @@ async def test_a_reader_left_behind_sees_changes_made_in_another_reader(project)
     come back: the first reader shows the memo and never overwrites it."""
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         await pilot.press("v", "w", "c", *"Framing", "enter")
         await pilot.press("tab", "enter")  # passages of Framing
         await pilot.pause()
@@ -345,7 +336,7 @@ async def test_a_reader_left_behind_sees_changes_made_in_another_reader(project)
 async def test_dragging_the_mouse_selects_and_a_click_only_moves_the_cursor(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         gutter = view.gutter_width
         await pilot.mouse_down(view, offset=(gutter, 0))
         await pilot.hover(view, offset=(gutter + 8, 0))

@@ -4,13 +4,11 @@ measure, Markdown, the chooser, editors and changes made elsewhere."""
 from __future__ import annotations
 
 import pytest
-from helpers import make_project
+from helpers import make_project, open_first_document
 
 from margin.store.codings import codings_for_document
 from margin.tui.app import MarginApp
-from margin.tui.library import LibraryScreen
 from margin.tui.reader.screen import ReaderScreen
-from margin.tui.reader.view import ReaderView
 
 SIZE = (120, 36)
 
@@ -20,19 +18,10 @@ def project(tmp_path):
     return make_project(tmp_path / "project.db")
 
 
-async def _open_first_document(pilot):
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, LibraryScreen)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ReaderScreen)
-    return pilot.app.screen.query_one(ReaderView)
-
-
 async def test_a_selection_ends_where_the_sentence_or_the_paragraph_ends(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         text = view.text
         await pilot.press("}", "}")  # the third paragraph's first sentence
         start = view.cursor
@@ -58,7 +47,7 @@ async def test_a_selection_ends_where_the_sentence_or_the_paragraph_ends(project
 async def test_counted_messages_say_one_character_not_one_characters(project):
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("v")
         status = str(app.screen.query_one("#status-bar").render())
         assert "1 character selected" in status and "1 characters" not in status
@@ -81,7 +70,7 @@ async def test_copy_asks_which_coding_where_several_overlap_through_the_same_cho
     app = MarginApp(project, "ada")
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("}", "}", "}", "p", "c", *"Ukraine aid", "enter")
         await pilot.press("{", "s", "c", *"Officials", "enter")
         await pilot.pause()
@@ -107,7 +96,7 @@ async def test_control_characters_in_a_memo_show_as_symbols_and_are_kept(project
 
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        await _open_first_document(pilot)
+        await open_first_document(pilot)
         await pilot.press("v", "w", "c", *"Framing", "enter")
         await pilot.pause()
         [coding] = codings_for_document(app.db, 1)
@@ -146,7 +135,7 @@ async def test_a_reader_left_idle_shows_codings_another_process_adds(project):
 
     app = MarginApp(project, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         assert codings_for_document(app.db, 1) == []
         other = open_database(project)  # another margin, a script
         start = view.text.index("Jake Sullivan")
@@ -167,7 +156,7 @@ async def test_at_200_columns_the_text_keeps_a_readable_measure_centred(project)
 
     app = MarginApp(project, "ada")
     async with app.run_test(size=(200, 50)) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         assert view.text_width == 88
         rows = visible_rows(view)
         left = view.text_left
@@ -190,7 +179,7 @@ async def test_at_200_columns_the_text_keeps_a_readable_measure_centred(project)
 
     narrow = MarginApp(project, "ada", config=Config(measure=60))
     async with narrow.run_test(size=(200, 50)) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         assert view.text_width == 60
 
 
@@ -250,7 +239,7 @@ async def test_a_markdown_document_shows_headings_and_emphasis_styled_markers_di
     db.conn.close()
     app = MarginApp(path, "ada")
     async with app.run_test(size=SIZE) as pilot:
-        view = await _open_first_document(pilot)
+        view = await open_first_document(pilot)
         # The text, its wrapping and its offsets are those of the plain text.
         assert view.text == MARKDOWN
         assert view.wrapped.lines == wrap_text(MARKDOWN, view.text_width).lines

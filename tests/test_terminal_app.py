@@ -9,17 +9,20 @@ import sys
 import textwrap
 
 import pytest
-from pty_terminal import Terminal, margin_environment, needs_margin, settle, start_margin
+from pty_terminal import (
+    Terminal,
+    library_session,
+    margin_environment,
+    needs_margin,
+    settle,
+)
 
 LIBRARY = "margin — library"
 
 
 @pytest.fixture(scope="module")
 def screen(tmp_path_factory):
-    terminal = start_margin(tmp_path_factory.mktemp("app"), 80, 24)
-    terminal.wait_for(LIBRARY, "5 documents", timeout=60)
-    yield terminal
-    terminal.close()
+    yield from library_session(tmp_path_factory.mktemp("app"), 80, 24)
 
 
 def open_palette(screen) -> None:

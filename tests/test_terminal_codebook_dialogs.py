@@ -6,7 +6,7 @@ passages, each as a person sees it in the codebook pane beside the text. One
 from __future__ import annotations
 
 import pytest
-from pty_terminal import needs_margin, settle, start_margin
+from pty_terminal import library_session, needs_margin, settle
 
 DOWN, UP = "\x1b[B", "\x1b[A"
 CODEBOOK_KEYS = "⏎ Passages  n New  r Rename"
@@ -14,10 +14,7 @@ CODEBOOK_KEYS = "⏎ Passages  n New  r Rename"
 
 @pytest.fixture(scope="module")
 def screen(tmp_path_factory):
-    terminal = start_margin(tmp_path_factory.mktemp("codebook"), 120, 36)
-    terminal.wait_for("margin — library", "5 documents", timeout=60)
-    yield terminal
-    terminal.close()
+    yield from library_session(tmp_path_factory.mktemp("codebook"), 120, 36)
 
 
 

@@ -7,7 +7,7 @@ in order; the codebook pane shows beside the text at this width."""
 from __future__ import annotations
 
 import pytest
-from pty_terminal import needs_margin, settle, start_margin
+from pty_terminal import library_session, needs_margin, settle, start_margin
 
 TITLE = "Diplomacy Watch: Still tap dancing around NATO for Kyiv"
 PARAGRAPH_3 = "Kyiv and Moscow both hinted this week"
@@ -17,10 +17,8 @@ CODE = "Diplomatic signalling"
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     folder = tmp_path_factory.mktemp("reading")
-    terminal = start_margin(folder, 120, 36)
-    terminal.wait_for("margin — library", "5 documents", timeout=60)
-    yield terminal, folder
-    terminal.close()
+    for terminal in library_session(folder, 120, 36):
+        yield terminal, folder
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ One `margin` session for the module, in order; each test ends in the library."""
 from __future__ import annotations
 
 import pytest
-from pty_terminal import needs_margin, settle, start_margin
+from pty_terminal import library_session, needs_margin, settle
 
 LIBRARY = "margin — library"
 FUZZY = "Search passages, memos, codes, titles and entities"
@@ -15,10 +15,7 @@ FULL_TEXT = "Full-text search of the documents"
 
 @pytest.fixture(scope="module")
 def screen(tmp_path_factory):
-    terminal = start_margin(tmp_path_factory.mktemp("search"), 80, 24)
-    terminal.wait_for(LIBRARY, "5 documents", timeout=60)
-    yield terminal
-    terminal.close()
+    yield from library_session(tmp_path_factory.mktemp("search"), 80, 24)
 
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from pty_terminal import needs_margin, settle, start_margin
+from pty_terminal import library_session, needs_margin, settle
 
 LIBRARY = "margin — library"
 INTERVIEW = ("Interview with a farmer\n\n"
@@ -24,10 +24,7 @@ def folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def screen(folder):
-    terminal = start_margin(folder, 80, 24)
-    terminal.wait_for(LIBRARY, "5 documents", timeout=60)
-    yield terminal
-    terminal.close()
+    yield from library_session(folder, 80, 24)
 
 
 def close_dialog(screen, title: str) -> str:

@@ -20,6 +20,7 @@ from margin.store.documents import (
     rename_document,
 )
 from margin.store.errors import StoreError
+from margin.store.util import plural
 from margin.tui.cells import fit
 from margin.tui.codebook.tree import WIDE, CodebookPane, CodebookTree
 from margin.tui.keybar import KeyBar
@@ -205,7 +206,8 @@ class LibraryScreen(CodebookPane, MarginScreen):
         words = sum(d.word_count for d in self.documents)
         codings = sum(d.coding_count for d in self.documents)
         status = Text.assemble(
-            f"{len(self.documents)} documents · {words:,} words · {codings} codings",
+            f"{plural(len(self.documents), 'document')} · {plural(words, 'word')} · "
+            f"{plural(codings, 'coding')}",
             ("   coder: ", "dim"), self.app.coder,
             ("   ", ""), (self.app.db_path.name, "dim"),
         )
