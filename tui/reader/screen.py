@@ -413,8 +413,8 @@ class ReaderScreen(CodebookPane, MarginScreen):
             f"Code {plural(len(selection), 'character')} as…",
             choices,
             create_label="Create code",
-            hint="Enter applies the highlighted code · a new name + Enter creates it "
-                 "(“Parent > Child” nests it) · Escape cancels",
+            hint="Enter applies the highlighted code · on “+ Create code” it makes "
+                 "the new one (“Parent > Child” nests it) · Escape cancels",
             placeholder="Code name",
         )
         self.app.push_screen(picker, lambda value: self._apply(value, selection))
