@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORING = "margin.store.entities.scoring"
-ROOMS = ("sources", "search", "refi", "entities")
+ROOMS = ("sources", "search", "refi", "entities", "analysis")
 # What each room's modules may import of the store, as the rooms' __init__
 # docstrings say. "core" is the package's root; its import flow (importing.py)
 # brings the rooms together and may import any of them.
@@ -22,6 +22,7 @@ MAY_IMPORT = {
     "search": {"core", "search", "entities"},  # entities.storage: context around a hit
     "refi": {"core", "sources", "refi"},
     "entities": {"core", "sources", "entities"},
+    "analysis": {"core", "analysis"},
 }
 IMPORT_FLOW = "margin.store.importing"
 

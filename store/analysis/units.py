@@ -1,0 +1,155 @@
+"""Codings as intervals, texts as units, and the interval arithmetic that
+frequencies, co-occurrence, retrieval and agreement share.
+
+A coding is a half-open interval ``[start, end)`` of code points in its
+document's text (the core's invariant). Analysis never looks at characters
+one by one: a coder's codings of a code in a document are merged into a
+sorted list of disjoint intervals (:func:`union`), and lengths, overlaps and
+the units they touch are computed from those lists (:func:`intersection`,
+:func:`covered`, :func:`units_touched`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from margin.store.codings import coder_name
+from margin.store.db import Database
+from margin.store.errors import StoreError
+from margin.store.textspans import Span, paragraph_spans, sentence_spans
+
+UNITS = ("sentence", "paragraph", "document")
+
+
+@dataclass(frozen=True)
+class CodedSpan:
+    """One coding, reduced to what analysis needs."""
+
+    coding_id: int
+    document_id: int
+    code_id: int
+    coder: str
+    start: int
+    end: int
+
+
+def coder_ids(db: Database, names: Sequence[str]) -> list[int]:
+    """The ids of the coders named; an unknown name is a one-line error that
+    lists the coders there are (a typo must not silently filter to nothing)."""
+    ids = []
+    for name in names:
+        row = db.execute("SELECT id FROM coders WHERE name = ?", [coder_name(name)]).fetchone()
+        if row is None:
+            known = [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")]
+            raise StoreError(
+                f"no coder named {coder_name(name)!r}; coders: {', '.join(known) or 'none yet'}"
+            )
+        ids.append(row[0])
+    return ids
+
+
+def coded_spans(
+    db: Database,
+    *,
+    coders: Sequence[str] = (),
+    documents: Sequence[int] = (),
+    codes: Sequence[int] = (),
+) -> list[CodedSpan]:
+    """Every coding as a :class:`CodedSpan`, ordered by document, code, coder
+    and start; filtered to the coders named, the document ids and the code ids
+    given (empty: all). Codings without a coder count as coder "unknown"."""
+    where, params = [], []
+    for column, values in (
+        ("codings.coder_id", coder_ids(db, coders) if coders else ()),
+        ("codings.document_id", documents),
+        ("codings.code_id", codes),
+    ):
+        if values:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    sql = f"""SELECT codings.id, codings.document_id, codings.code_id,
+                     IFNULL(coders.name, 'unknown'), codings.start, codings."end"
+              FROM codings LEFT JOIN coders ON coders.id = codings.coder_id
+              {"WHERE " + " AND ".join(where) if where else ""}
+              ORDER BY codings.document_id, codings.code_id, 4, codings.start, codings."end" """
+    return [CodedSpan(*row) for row in db.execute(sql, params)]
+
+
+def union(intervals: Iterable[Span]) -> list[Span]:
+    """The intervals merged: sorted, disjoint, none empty. Touching intervals
+    ([0, 5) and [5, 9)) become one."""
+    merged: list[list[int]] = []
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def intersection(a: Sequence[Span], b: Sequence[Span]) -> list[Span]:
+    """The intersection of two sorted lists of disjoint intervals (as
+    :func:`union` returns), in one pass over both."""
+    out: list[Span] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start = max(a[i][0], b[j][0])
+        end = min(a[i][1], b[j][1])
+        if start < end:
+            out.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def covered(intervals: Sequence[Span]) -> int:
+    """How many code points a list of disjoint intervals covers."""
+    return sum(end - start for start, end in intervals)
+
+
+def overlap(a: Span, b: Span) -> bool:
+    """Whether two intervals share at least one code point."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def unit_spans(text: str, unit: str) -> list[Span]:
+    """The units ``text`` is cut into: its sentences, its paragraphs, or the
+    whole document as one unit (the one segmenter is :mod:`..textspans`)."""
+    if unit == "sentence":
+        return sentence_spans(text)
+    if unit == "paragraph":
+        return list(paragraph_spans(text))
+    if unit == "document":
+        return [(0, len(text))] if text else []
+    raise StoreError(f"unknown unit {unit!r}: use {', '.join(UNITS)}")
+
+
+def units_touched(units: Sequence[Span], interval: Span) -> range:
+    """The indexes of the units (sorted, disjoint) that ``interval`` overlaps
+    by at least one code point, found by bisection."""
+    starts = [u[0] for u in units] if not isinstance(units, _Starts) else units.starts
+    first = bisect_right(starts, interval[0]) - 1
+    if first < 0 or units[first][1] <= interval[0]:
+        first += 1
+    last = bisect_left(starts, interval[1])  # units starting at or after the end do not overlap
+    return range(first, max(first, last))
+
+
+class _Starts(list):
+    """A list of units that keeps its starts, so that many calls of
+    :func:`units_touched` on one document bisect without rebuilding them."""
+
+    def __init__(self, units: Sequence[Span]):
+        super().__init__(units)
+        self.starts = [u[0] for u in units]
+
+
+def indexed_units(text: str, unit: str) -> Sequence[Span]:
+    """:func:`unit_spans`, ready for many :func:`units_touched` calls."""
+    return _Starts(unit_spans(text, unit))

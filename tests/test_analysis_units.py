@@ -1,0 +1,74 @@
+"""The interval arithmetic every analysis figure rests on, against the
+obvious reference: sets of code points."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+from helpers import make_project
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from margin.store.analysis.units import (
+    coded_spans,
+    covered,
+    indexed_units,
+    intersection,
+    union,
+    units_touched,
+)
+from margin.store.codes import create_code
+from margin.store.codings import apply_coding
+from margin.store.db import open_database
+from margin.store.errors import StoreError
+
+intervals = st.lists(st.tuples(st.integers(0, 80), st.integers(0, 12)).map(
+    lambda p: (p[0], p[0] + p[1])), max_size=8)
+
+
+def points(spans):
+    return {i for start, end in spans for i in range(start, end)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(intervals, intervals)
+def test_union_and_intersection_cover_what_the_sets_of_code_points_cover(a, b):
+    ua, ub = union(a), union(b)
+    assert points(ua) == points(a) and covered(ua) == len(points(a))
+    assert all(x[1] < y[0] for x, y in pairwise(ua))  # sorted, disjoint, apart
+    assert points(intersection(ua, ub)) == points(a) & points(b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=12), st.integers(0, 90),
+       st.integers(1, 10))
+def test_units_touched_are_the_units_sharing_a_code_point(lengths, start, length):
+    units, at = [], 0
+    for n in lengths:
+        units.append((at, at + n))
+        at += n + 1  # one space between units
+    interval = (start, start + length)
+    expected = [k for k, unit in enumerate(units) if points([unit]) & points([interval])]
+    assert list(units_touched(units, interval)) == expected
+
+
+def test_sentences_and_paragraphs_come_from_the_one_segmenter():
+    text = "First one. Second here.\n\nA new paragraph."
+    assert list(units_touched(indexed_units(text, "sentence"), (11, 14))) == [1]
+    assert list(units_touched(indexed_units(text, "paragraph"), (20, 30))) == [0, 1]
+    assert list(indexed_units(text, "document")) == [(0, len(text))]
+    with pytest.raises(StoreError, match="unknown unit"):
+        indexed_units(text, "page")
+
+
+def test_coded_spans_filter_by_coder_and_name_an_unknown_coder(tmp_path):
+    db = open_database(make_project(tmp_path / "p.db", entities=False))
+    document_id = db.execute("SELECT id FROM documents ORDER BY id LIMIT 1").fetchone()[0]
+    code_id = create_code(db, "Theme")
+    apply_coding(db, document_id, code_id, 0, 10, coder="ana")
+    apply_coding(db, document_id, code_id, 5, 20, coder="ben")
+    assert [(s.coder, s.start) for s in coded_spans(db)] == [("ana", 0), ("ben", 5)]
+    assert [s.coder for s in coded_spans(db, coders=["ben"])] == ["ben"]
+    with pytest.raises(StoreError, match="no coder named 'bea'; coders: ana, ben"):
+        coded_spans(db, coders=["bea"])
