@@ -241,6 +241,44 @@ def open_database(path: str | Path | None, read_only: bool = False) -> Database:
     return db
 
 
+def open_other_database(path: str | Path) -> Database:
+    """Another margin database (a colleague's copy), to read from and never
+    write to: opened read-only, whatever the file's permissions. One written
+    by a newer margin is refused (NewerDatabase), as is a file that is not a
+    margin database (StoreError) or a damaged one (DamagedDatabase). An older
+    schema is brought up to date in an in-memory copy, never in the file."""
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file")
+    if not path.is_file():
+        raise StoreError(f"no file at {path}")
+    db = _prepare(_connect_read_only(path), path, read_only=True)
+    try:
+        applied = schema_version(db)
+        if not applied:
+            raise StoreError(f"{path} is not a margin database")
+        newer = newer_schema(db, applied)
+        if newer is not None:
+            raise NewerDatabase(
+                f"{path} was made by a newer margin (schema {newer}); upgrade margin "
+                f"to read it (this margin knows schema {len(MIGRATION_NAMES)})")
+        if tuple(applied) == MIGRATION_NAMES:
+            return db
+        copy = _connect(":memory:")
+        db.conn.backup(copy)
+    except sqlite3.DatabaseError as error:
+        db.close()
+        damage = damaged_database(error, path)
+        if damage is not None:
+            raise damage from None
+        raise StoreError(f"cannot read {path} as a margin database: {error}") from None
+    except StoreError:
+        db.close()
+        raise
+    db.close()
+    return _prepare(copy, None, read_only=False)
+
+
 def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
     # isolation_level=None: no implicit transactions. A write outside an
     # action commits at once (as sqlite-utils' execute() does); an action is

@@ -114,6 +114,30 @@ class ChangeLog:
         self.db[table].delete(row_id)
         self.changes.append(Change(table, row_id, before, None))
 
+    def insert_rows(self, table: str, columns: list[str], rows: list[list]) -> list:
+        """Insert many rows at once (one ``executemany``), recorded as one
+        :class:`RowsChange`: undo deletes exactly these rows, redo puts them
+        back. Rows without the primary key among ``columns`` get the ids after
+        the table's largest (the action holds the write lock); returns the
+        rows' keys. Rows of one call must not refer to each other (undo
+        deletes them in chunks): insert a tree's levels one call each."""
+        if not rows:
+            return []
+        key = _primary_key(self.db, table)
+        if key not in columns:
+            first = (self.db.execute(f"SELECT MAX([{key}]) FROM [{table}]").fetchone()[0]
+                     or 0) + 1
+            columns = [key, *columns]
+            rows = [[row_id, *row] for row_id, row in enumerate(rows, start=first)]
+        else:
+            rows = [list(row) for row in rows]
+        self.db.conn.executemany(
+            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})", rows)
+        self.changes.append(RowsChange(table, key, list(columns), rows, deleted=False))
+        index = columns.index(key)
+        return [row[index] for row in rows]
+
     def delete_where(self, table: str, column: str, value) -> int:
         """Delete every row of ``table`` whose ``column`` is ``value``, recorded
         as one :class:`RowsChange`; returns how many rows went."""
