@@ -352,10 +352,17 @@ class MarginApp(App):
         if "export" not in actions:
             yield SystemCommand("Export coded passages", "Write CSV, JSONL or Markdown",
                                 lambda: self.push_screen(ExportScreen()))
+        yield SystemCommand("Merge a colleague's project…", "Bring in their codings, codes, "
+                            "documents and memos (.db or .qdpx)", self.merge_project)
         yield SystemCommand("Review entities", "Pick an entity or a type, review its mentions "
                             "in all documents and code them", self.review_entities)
         yield SystemCommand("Recognise entities again", "Rebuild every document's entities "
                             f"with the {self.entity_backend} backend", self.rebuild_entities)
+
+    def merge_project(self) -> None:
+        from margin.tui.merge_dialog import MergeScreen
+
+        self.push_screen(MergeScreen())
 
     def _run_from_palette(self, action: str, node) -> None:
         self.call_later(self.run_action, action, node)

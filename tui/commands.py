@@ -24,6 +24,7 @@ from margin.tui.cli_options import db_options as _db_options
 from margin.tui.cli_options import say
 from margin.tui.cli_options import settings_for as _settings
 from margin.tui.launch import VERSION, Settings, command_line_config, open_store, run_app
+from margin.tui.merging import register as register_merging
 from margin.tui.scripting import register as register_scripting
 
 
@@ -590,6 +591,7 @@ def serve_command(context, db_path, coder, port):
 
 
 register_scripting(cli, codes_command)
+register_merging(cli)
 
 
 def run_command_line(argv: list[str]) -> None:

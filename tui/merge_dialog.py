@@ -1,0 +1,96 @@
+"""Merging a colleague's copy from the app: the palette's "Merge a
+colleague's project…".
+
+A path in (as the import dialog takes one), the merge in a worker with its
+own connection (store/merging.py: one undoable action), and the report's
+lines in the dialog, the lines `margin merge` prints. The library behind
+re-reads on return (the history changed); new documents without entity
+mentions are recognised in the background, as after an import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label, ProgressBar, RichLog
+
+from margin.store.merging import MergeReport, merge_file
+from margin.store.util import visible_controls
+from margin.tui.transfer import _TransferScreen
+from margin.tui.workers import worker_database
+
+# How the dialog colours the report's lines.
+_LINE_STYLES = {
+    "summary": Style(bold=True),
+    "document": Style(color="green"),
+    "code": Style(color="green"),
+    "coder": Style(color="green"),
+    "codings": Style(color="green"),
+    "note": Style(dim=True),
+    "conflict": Style(color="yellow"),
+    "refused": Style(color="red"),
+}
+
+
+class MergeScreen(_TransferScreen):
+    """A colleague's margin database or .qdpx project into this one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The report's lines shown, as text (tests read them).
+        self.shown: list[str] = []
+        self.report: MergeReport | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Merge a colleague's project", classes="title")
+            yield Input(placeholder="Their margin database (.db) or REFI-QDA project (.qdpx) "
+                                    "(~ works)", id="path")
+            yield Label("Enter merges (one action: u undoes it) · Escape closes",
+                        classes="hint")
+            yield ProgressBar(id="progress", show_eta=False)
+            yield RichLog(id="log", wrap=True, markup=False, min_width=20)
+
+    @on(Input.Submitted, "#path")
+    def _start(self) -> None:
+        value = self.query_one("#path", Input).value.strip()
+        if not value:
+            self.app.notify("Give the file to merge", severity="warning", timeout=3)
+            return
+        self._progress(None)
+        self.run_merge(Path(value).expanduser())
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def run_merge(self, path: Path) -> None:
+        report = worker_database(self.app, lambda db: merge_file(db, path),
+                                 on_error=self._failed)
+        if report is None:
+            return
+        self.app.call_from_thread(self._show, report)
+        self.app.call_from_thread(self.app.reload_screen)
+        if report.documents_without_entities:
+            self.app.call_from_thread(self.app.recognise_pending)
+        self.app.call_from_thread(self.app.notify, report.summary(), timeout=5)
+
+    def _show(self, report: MergeReport) -> None:
+        self.report = report
+        self._progress(1)
+        for kind, line in report.lines():
+            line = visible_controls(line, keep="")
+            self.shown.append(line)
+            self._log(Text(line, _LINE_STYLES.get(kind, Style())))
+
+    def _failed(self, error: Exception) -> None:
+        super()._failed(error)
+        self.shown.append(f"Error: {error}")
+        self._progress(0)
+
+    def _progress(self, done: int | None) -> None:
+        if self.is_attached:
+            self.query_one("#progress", ProgressBar).update(
+                total=None if done is None else 1, progress=done or 0)
