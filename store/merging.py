@@ -458,11 +458,11 @@ class _Merger:
             if memo["document_id"] is not None:
                 target = self.document_ids.get(memo["document_id"])
                 key = ("document_id", target)
-                what = f"document “{self.titles.get(target, '')}”"
+                what = f"the document “{self.titles.get(target, '')}”"
             else:
                 target = self.code_ids.get(memo["code_id"])
                 key = ("code_id", target)
-                what = f"code “{code_paths.get(target, '')}”"
+                what = f"the code “{code_paths.get(target, '')}”"
             if target is None:
                 continue
             ours = existing.get(key)
