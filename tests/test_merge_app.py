@@ -1,0 +1,119 @@
+"""Merging a colleague's copy from the app: the palette's command, its dialog
+(the lines `margin merge` prints), the library after, and `u`. A Pilot test,
+then the installed margin in a real terminal at 80x24."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from helpers import make_project
+from pty_terminal import library_session, needs_margin, settle
+from test_merge import base, pair, state  # noqa: F401  (fixtures)
+
+from margin.store.codes import codebook, create_code
+from margin.store.codings import apply_coding
+from margin.store.db import open_database
+from margin.store.merging import merge_file
+from margin.tui.app import MarginApp
+from margin.tui.merge_dialog import MergeScreen
+
+SIZE = (120, 36)
+
+
+async def test_the_palette_command_merges_shows_the_report_and_u_undoes_it(pair, tmp_path):  # noqa: F811
+    ada, bob = pair
+    before = state(ada)
+    # What the command line would print for the same merge.
+    copy = tmp_path / "copy.db"
+    shutil.copy(ada, copy)
+    db = open_database(copy)
+    expected = [line for _, line in merge_file(db, bob).lines()]
+    db.close()
+
+    app = MarginApp(ada, "ada", entity_backend="rules")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"merge a colleague")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, MergeScreen)
+        dialog.query_one("#path").value = str(bob)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert dialog.shown == expected
+        assert dialog.shown[0] == "Merged bob.db: 1 document, 1 code, 4 codings, 1 memo came in"
+        # The library behind shows what came in once the dialog closes.
+        await pilot.press("escape")
+        await pilot.pause()
+        library = app.screen
+        assert library.query_one("DataTable").row_count == 4
+        assert "Aid > Military" in [code.path for code in codebook(app.db)]
+        await pilot.press("u")
+        await pilot.pause()
+        assert library.query_one("DataTable").row_count == 3
+        # A file that is not a project: one line in the dialog, nothing changed.
+        app.merge_project()
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#path").value = str(tmp_path / "missing.db")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert dialog.shown == [f"Error: no file at {tmp_path / 'missing.db'}"]
+    assert state(ada) == before
+
+
+# ------------------------------------------------------------ a real terminal
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("merge-terminal")
+
+
+@pytest.fixture(scope="module")
+def screen(folder):
+    yield from library_session(folder, 80, 24)
+
+
+@pytest.fixture(scope="module")
+def colleague(folder):
+    """bob's copy of the sample corpus: a code and two codings of his."""
+    path = make_project(folder / "bob.db", entities=False)
+    db = open_database(path)
+    code = create_code(db, "Diplomacy")
+    text = db.execute("SELECT text FROM documents WHERE id = 1").fetchone()[0]
+    apply_coding(db, 1, code, 0, 20, "bob")
+    apply_coding(db, 1, code, 30, len(text) // 2, "bob")
+    db.close()
+    return path
+
+
+@needs_margin
+def test_merge_from_the_palette_in_a_real_terminal(screen, colleague):
+    screen.keys("\x10")  # ctrl+p
+    screen.wait_for("Search for commands")
+    settle()
+    screen.keys("merge a coll")
+    screen.wait_for("Merge a colleague's project…")
+    screen.keys("\r")
+    screen.wait_for("Merge a colleague's project", "Enter merges")
+    settle()
+    screen.keys(f"{colleague}\r")
+    shown = screen.wait_for("Merged bob.db: 0 documents, 1 code, 2 codings")
+    assert "new code      Diplomacy" in shown
+    assert "codings       bob: 2 new" in shown
+    assert "Traceback" not in shown
+    screen.keys("\x1b")
+    screen.wait_without("Enter merges")
+    shown = screen.wait_for("margin — library", "2 codings")
+    assert "Diplomacy" in shown  # the codebook beside the library
+    screen.keys("u")
+    shown = screen.wait_for("Undid: Merge bob.db")
+    screen.wait_for("0 codings")
