@@ -36,11 +36,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from refi_bench import build_project  # noqa: E402
+from refi_bench import build_project
 
-from margin.store import history  # noqa: E402
-from margin.store.db import open_database  # noqa: E402
-from margin.store.merging import merge_file  # noqa: E402
+from margin.store import history
+from margin.store.db import open_database
+from margin.store.merging import merge_file
 
 
 def timed(function, *args, **keywords):
