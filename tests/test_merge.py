@@ -316,6 +316,41 @@ def test_each_kind_of_conflict_is_reported_and_ours_is_kept(pair, tmp_path):
     assert report.summary().endswith("; 6 conflicts (ours kept)")
 
 
+def test_a_renamed_coder_a_moved_coding_and_a_source_cleaned_differently(pair):
+    from margin.store.codings import change_boundaries
+
+    ada, bob = pair
+    db = open_database(bob)
+    db.execute("UPDATE coders SET name = 'Ada L.' WHERE name = 'ada'")  # same UUID
+    coding = db.execute("SELECT id FROM codings WHERE quote = 'Aid arrived in March.'"
+                        ).fetchone()[0]
+    change_boundaries(db, coding, 0, len("Aid arrived"))  # same UUID, another passage
+    # A document whose source (its import hash) is one of ours, with another text.
+    digest = db.execute("SELECT hash FROM documents WHERE id = 2").fetchone()[0]
+    db.execute("UPDATE documents SET hash = 'moved' WHERE id = 2")
+    other = _import(db, "The summit ended early, said the cleaner version.")
+    db.execute("UPDATE documents SET hash = ? WHERE id = ?", [digest, other])
+    _passage(db, other, "Aid", "the cleaner version", "bob")
+    db.close()
+
+    report = merge(ada, bob)
+    assert [(c.kind, c.message) for c in report.conflicts] == [
+        ("coder", "coder 'ada': theirs is named 'Ada L.' (same UUID); ours kept"),
+        ("document-source", "document “The summit ended early, said the cleaner version.”: "
+                            "we have its source with another text (cleaned differently?); "
+                            "theirs and its codings left out"),
+        ("coding-moved", "coding 0-11 of “Aid arrived in March.” (Aid, ada): ours (same "
+                         "UUID) is at another place or code; ours kept"),
+    ]
+    assert report.codings_left_out == 1
+    assert "left out      1 coding of documents that could not be placed" in [
+        text for _, text in report.lines()]
+    coded = _coded(ada)
+    assert ("ada", "Aid", "Aid arrived in March.") in coded
+    assert ("ada", "Aid", "Aid arrived") not in coded
+    assert all(quote != "the cleaner version" for *_, quote in coded)
+
+
 def test_a_coding_whose_quote_does_not_match_our_text_is_refused_not_written(pair):
     ada, bob = pair
     db = open_database(bob)
