@@ -578,3 +578,17 @@ def test_margin_merge_refuses_in_one_line_and_shows_no_control_characters(
     assert code == 0
     assert "new document  “Notes ␛]0;owned␇ �2J”" in out.splitlines()
     assert not any(ch in out for ch in "\x1b\x07\x9b")
+    # A refused coding: the rest merged, the refusal listed, exit status 1.
+    db = open_database(bob)
+    db.execute("UPDATE codings SET quote = 'tampered' WHERE quote = 'the minister'")
+    db.close()
+    copy = _copy(ada, tmp_path, "copy.db")
+    db = open_database(copy)
+    history.undo(db)
+    db.close()
+    code, out, err = run(capsys, "merge", "--db", str(copy), str(bob))
+    assert code == 1 and err == ""
+    assert out.splitlines()[0] == ("Merged bob.db: 1 document, 1 code, 3 codings, 1 memo came "
+                                   "in; 1 coding refused")
+    assert "refused       coding 23-35 of “Notes ␛]0;owned␇ �2J” by bob: its quote does not " \
+           "match our text" in out.splitlines()

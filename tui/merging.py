@@ -8,6 +8,7 @@ The app's dialog (tui/merge_dialog.py) shows the same lines. No Textual here.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -28,7 +29,8 @@ def merge_command(context, db_path, coder, other, sources, as_json):
     """Merge a colleague's copy (a margin database or a .qdpx project) into
     this database: new documents, codes, codings (each coder's own) and memos
     come in; where the copies disagree ours is kept and the conflict listed.
-    One undoable action; merging the same file again adds nothing.
+    One undoable action; merging the same file again adds nothing. Exit
+    status 1 if a coding was refused (its passage does not match our text).
     """
     from margin.store.merging import merge_file
 
@@ -40,9 +42,11 @@ def merge_command(context, db_path, coder, other, sources, as_json):
     if as_json:
         for item in report.as_json():
             click.echo(json_text(item))
-        return
-    for _kind, line in report.lines():
-        say(line)
+    else:
+        for _kind, line in report.lines():
+            say(line)
+    if report.refused or report.codings_left_out:
+        sys.exit(1)  # as margin import does when something was refused
 
 
 def register(cli: click.Group) -> None:
