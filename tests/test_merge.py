@@ -4,6 +4,7 @@ after merging the other's, conflicts, refusals, undo."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -12,14 +13,23 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from margin.store import history
-from margin.store.codes import codebook, create_code, describe_code, move_code, rename_code
+from margin.store.codes import (
+    codebook,
+    create_code,
+    describe_code,
+    ensure_code_path,
+    move_code,
+    rename_code,
+)
 from margin.store.codings import apply_coding, set_coding_memo, set_memo
-from margin.store.db import open_database
+from margin.store.db import Database, open_database
 from margin.store.documents import import_text, rename_document
 from margin.store.errors import StoreError
-from margin.store.merging import merge_file, text_digest
+from margin.store.merging import merge_database, merge_file, text_digest
 from margin.store.sources.textio import DecodedText
 from margin.tui.cli import main
 
@@ -91,11 +101,11 @@ def pair(base, tmp_path) -> tuple[Path, Path]:
     return ada, bob
 
 
-def state(path: Path) -> dict:
+def state(path: Path | Database) -> dict:
     """What a researcher would compare: documents by text, codes by path,
     codings by (document text, code path, coder, start, end) with their memo,
     memos by what they belong to."""
-    db = open_database(path)
+    db = path if isinstance(path, Database) else open_database(path)
     try:
         digests = {row[0]: text_digest(row[1])
                    for row in db.execute("SELECT id, text FROM documents")}
@@ -111,7 +121,8 @@ def state(path: Path) -> dict:
         return {"documents": set(digests.values()), "codes": set(paths.values()),
                 "codings": codings, "memos": memos}
     finally:
-        db.close()
+        if db is not path:
+            db.close()
 
 
 def merge(into: Path, other: Path, **keywords):
@@ -167,6 +178,51 @@ def test_two_coders_merge_each_others_copy_both_ways_and_see_the_same_project(pa
     assert merge(bob_merged, ada_merged).nothing_new
     assert _stamp(ada_merged) == stamp  # no empty action in the history
     assert state(ada_merged) == after == state(bob_merged)
+
+
+def _clone(db: Database) -> Database:
+    copy = open_database(None)
+    db.conn.backup(copy.conn)
+    return copy
+
+
+_PATHS = ["Actors", "Actors > Officials", "Aid", "Aid > Military", "Places",
+          "Actors > Officials > Ministers"]
+_codings = st.lists(st.tuples(st.integers(1, 3), st.sampled_from(_PATHS), st.integers(0, 60),
+                              st.integers(1, 30)), max_size=12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(_codings, _codings)
+def test_any_codings_of_two_coders_merge_to_the_same_project_both_ways(ada_codes, bob_codes):
+    """Each coder codes their copy (creating codes as they go); merged both
+    ways the copies are equal, and exchanging again adds nothing."""
+    base = open_database(None)
+    for text in TEXTS:
+        _import(base, text)
+    create_code(base, "Actors")
+    copies = []
+    for coder, codes in (("ada", ada_codes), ("bob", bob_codes)):
+        db = _clone(base)
+        for document, path, start, length in codes:
+            text = TEXTS[document - 1]
+            start = min(start, len(text) - 1)
+            with contextlib.suppress(StoreError):  # only whitespace: nothing coded
+                apply_coding(db, document, ensure_code_path(db, path), start,
+                             min(len(text), start + length), coder)
+        copies.append(db)
+    ada, bob = copies
+    ada_merged, bob_merged = _clone(ada), _clone(bob)
+    merge_database(ada_merged, bob, source="bob")
+    merge_database(bob_merged, ada, source="ada")
+    assert state(ada_merged) == state(bob_merged)
+    assert {coding[2] for coding in state(ada_merged)["codings"]} <= {"ada", "bob"}
+    assert len(state(ada_merged)["codings"]) == len(state(ada)["codings"]) + len(
+        state(bob)["codings"])
+    assert merge_database(ada_merged, bob_merged).nothing_new
+    assert merge_database(bob_merged, ada_merged).nothing_new
+    for db in (base, ada, bob, ada_merged, bob_merged):
+        db.close()
 
 
 def _stamp(path: Path):
