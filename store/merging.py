@@ -325,7 +325,7 @@ class _Merger:
             if row["uuid"] in by_uuid:
                 coder_id, name = by_uuid[row["uuid"]]
                 if name != row["name"]:
-                    self._conflict("coder", f"coder {name!r}: theirs is named {row['name']!r} "
+                    self._conflict("coder", f"coder “{name}”: theirs is named “{row['name']}” "
                                             "(same UUID); ours kept")
             elif row["name"] in by_name:
                 coder_id = by_name[row["name"]]

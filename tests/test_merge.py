@@ -391,7 +391,7 @@ def test_a_renamed_coder_a_moved_coding_and_a_source_cleaned_differently(pair):
 
     report = merge(ada, bob)
     assert [(c.kind, c.message) for c in report.conflicts] == [
-        ("coder", "coder 'ada': theirs is named 'Ada L.' (same UUID); ours kept"),
+        ("coder", "coder “ada”: theirs is named “Ada L.” (same UUID); ours kept"),
         ("document-source", "document “The summit ended early, said the cleaner version.”: "
                             "we have its source with another text (cleaned differently?); "
                             "theirs and its codings left out"),
