@@ -103,6 +103,9 @@ def main() -> None:
         open_database(empty).close()
         report, wall, cpu = merge(empty, project)
         line("1. into an empty database", wall, cpu, report)
+        print(f"   (the undoable action's history row: {history_bytes(empty) / 1e6:.1f} MB; "
+              f"the database file {empty.stat().st_size / 1e6:.1f} MB, theirs "
+              f"{project.stat().st_size / 1e6:.1f} MB)")
 
         ours, theirs = folder / "ours.db", folder / "theirs.db"
         shutil.copy(project, ours)
