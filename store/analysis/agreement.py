@@ -212,6 +212,14 @@ class Agreement:
     pairs: list[Figures] = field(default_factory=list)
 
 
+def coders_by_codings(db: Database) -> list[tuple[str, int]]:
+    """Every coder with the number of their codings, most first (then by name)."""
+    return [(name, count) for name, count in db.execute(
+        """SELECT coders.name, COUNT(codings.id) AS n FROM coders
+           LEFT JOIN codings ON codings.coder_id = coders.id
+           GROUP BY coders.id ORDER BY n DESC, coders.name""")]
+
+
 def _checked_coders(db: Database, coders: Sequence[str]) -> tuple[list[str], list[int]]:
     names = [coder_name(name) for name in coders]
     if len(set(names)) < 2:
