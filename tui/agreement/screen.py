@@ -326,8 +326,7 @@ class DisagreementsScreen(MarginScreen):
             options.highlighted = min(highlighted or 0, len(places) - 1)
             summary = ", ".join(f"{n} {KINDS[kind].format(a=a, b=b)}"
                                 for kind, n in zip(KINDS, counts, strict=True) if n)
-            self._status(f"{summary} · Enter: read there · a/b/o/i: adopt as "
-                         f"{self.app.coder}'s")
+            self._status(f"{summary} · adopting as {self.app.coder}")
         else:
             options.add_option(Option(Text(f"{a} and {b} agree on this code everywhere."),
                                       disabled=True))
