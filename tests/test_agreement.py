@@ -12,6 +12,7 @@ import warnings
 
 import krippendorff
 import pytest
+from helpers import make_two_coder_project
 from sklearn.metrics import cohen_kappa_score
 
 from margin.store.analysis.agreement import (
@@ -23,7 +24,7 @@ from margin.store.analysis.agreement import (
     shared_documents,
 )
 from margin.store.analysis.units import unit_spans
-from margin.store.codes import create_code
+from margin.store.codes import create_code, find_code
 from margin.store.codings import NewCoding, apply_coding, ensure_coder, write_codings
 from margin.store.db import open_database
 from margin.store.documents import document_text, import_text
@@ -290,9 +291,22 @@ def test_places_where_two_coders_differ_and_reconciling_them(corpus):
     cy = db.execute("""SELECT start, "end" FROM codings WHERE coder_id = ?""",
                     [coders["cy"]]).fetchall()
     assert [tuple(row) for row in cy] == [words[1]]
-    # In sentences, two codings in one sentence with different boundaries agree.
-    sentence_places = disagreements(db, "ana", "ben", code, unit="sentence")
-    assert all(p.kind != "boundaries" or p.start < words[3][0] for p in sentence_places)
+
+
+def test_in_sentences_and_paragraphs_a_place_is_where_the_units_touched_differ(tmp_path):
+    make_two_coder_project(tmp_path / "team.db")
+    db = open_database(tmp_path / "team.db")
+    talks = find_code(db, "Talks").id
+    by_character = disagreements(db, "ana", "ben", talks)
+    assert [p.kind for p in by_character] == ["only a", "boundaries", "only b"]
+    # "Moscow said the talks were over" (ana) and "the talks were over" (ben):
+    # one sentence, one paragraph, so in those units they agree there.
+    for unit in ("sentence", "paragraph"):
+        places = disagreements(db, "ana", "ben", talks, unit=unit)
+        assert [(p.kind, p.document_id) for p in places] == [("only a", 1), ("only b", 2)]
+    report = agreement(db, ["ana", "ben"], unit="sentence", codes=[talks])
+    assert report.rows[1].coded == (2, 2) and report.rows[1].units == 6  # 4 + 2 sentences
+    db.close()
 
 
 def _word_offsets(text: str):
