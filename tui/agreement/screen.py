@@ -318,10 +318,12 @@ class DisagreementsScreen(MarginScreen):
         options = self.query_one("#places", OptionList)
         highlighted = options.highlighted
         options.clear_options()
+        items: list[Option | None] = []
         for number, place in enumerate(places):
             if number:
-                options.add_option(None)
-            options.add_option(Option(self._prompt(place)))
+                items.append(None)  # a separator line
+            items.append(Option(self._prompt(place)))
+        options.add_options(items)  # at once: one by one is quadratic
         if places:
             options.highlighted = min(highlighted or 0, len(places) - 1)
             summary = ", ".join(f"{n} {KINDS[kind].format(a=a, b=b)}"
