@@ -133,6 +133,12 @@ def _shown(value: object) -> object:
     return visible_controls(value) if isinstance(value, str) else value
 
 
+def csv_cell(value: object) -> object:
+    """A value as margin's CSV writes it: control characters as visible
+    pictures, and a text a spreadsheet would run as a formula quoted."""
+    return _spreadsheet_safe(_shown(value))
+
+
 def to_csv(passages: list[Passage], bom: bool = True) -> str:
     """UTF-8 CSV, with a BOM (``bom``), which Excel needs to read the
     characters right; standard output goes without."""
@@ -141,7 +147,7 @@ def to_csv(passages: list[Passage], bom: bool = True) -> str:
     writer.writerow(RECORD_FIELDS)
     for passage in passages:
         record = passage.record()
-        writer.writerow([_spreadsheet_safe(_shown(record[field])) for field in RECORD_FIELDS])
+        writer.writerow([csv_cell(record[field]) for field in RECORD_FIELDS])
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 

@@ -135,3 +135,37 @@ async def open_first_document(pilot):
     await pilot.pause()
     assert isinstance(pilot.app.screen, ReaderScreen)
     return pilot.app.screen.query_one(ReaderView)
+
+
+TEAM_TEXTS = (
+    "NATO met in Brussels on Monday. The ministers spoke of drones and of winter.\n\n"
+    "Kyiv asked NATO for more air defence. Moscow said the talks were over.",
+    "The talks resumed in Geneva after a week. Observers counted the shells near the town.",
+)
+
+
+def make_two_coder_project(path: Path) -> Path:
+    """Two short documents coded by ana and ben: "Actors" alike, "Talks"
+    differently (boundaries in one place, only ana in another, only ben in
+    a third): the agreement screen's and command's example."""
+    make_project(path, sample=False, texts=list(TEAM_TEXTS), entities=False)
+    db = open_database(path)
+    actors = create_code(db, "Actors")
+    talks = create_code(db, "Talks")
+
+    def code(document_id: int, code_id: int, phrase: str, coder: str) -> None:
+        text = TEAM_TEXTS[document_id - 1]
+        start = text.index(phrase)
+        apply_coding(db, document_id, code_id, start, start + len(phrase), coder)
+
+    for coder in ("ana", "ben"):
+        code(1, actors, "NATO", coder)
+        code(1, actors, "Kyiv", coder)
+    code(1, talks, "Moscow said the talks were over", "ana")
+    code(1, talks, "the talks were over", "ben")
+    code(1, talks, "The ministers spoke of drones", "ana")
+    code(2, talks, "The talks resumed in Geneva", "ben")
+    code(2, actors, "Observers", "ana")
+    code(2, actors, "Observers", "ben")
+    db.conn.close()
+    return path

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from margin.store.analysis.units import (
+    coded_rows,
     coded_spans,
     covered,
     indexed_units,
@@ -72,3 +73,7 @@ def test_coded_spans_filter_by_coder_and_name_an_unknown_coder(tmp_path):
     assert [s.coder for s in coded_spans(db, coders=["ben"])] == ["ben"]
     with pytest.raises(StoreError, match="no coder named 'bea'; coders: ana, ben"):
         coded_spans(db, coders=["bea"])
+    # The plain rows (for a pass over many codings) are the spans' fields, in order.
+    assert [tuple(row) for row in coded_rows(db, coders=["ben", "ana"])] == [
+        (s.coding_id, s.document_id, s.code_id, s.coder, s.start, s.end)
+        for s in coded_spans(db)]

@@ -356,6 +356,8 @@ class MarginApp(App):
                             "documents and memos (.db or .qdpx)", self.merge_project)
         yield SystemCommand("Review entities", "Pick an entity or a type, review its mentions "
                             "in all documents and code them", self.review_entities)
+        yield SystemCommand("Inter-coder agreement…", "Two coders' kappa and alpha per code; "
+                            "where they differ; reconcile", self.show_agreement)
         yield SystemCommand("Recognise entities again", "Rebuild every document's entities "
                             f"with the {self.entity_backend} backend", self.rebuild_entities)
 
@@ -363,6 +365,11 @@ class MarginApp(App):
         from margin.tui.merge_dialog import MergeScreen
 
         self.push_screen(MergeScreen())
+
+    def show_agreement(self) -> None:
+        from margin.tui.agreement.screen import open_agreement
+
+        open_agreement(self)
 
     def _run_from_palette(self, action: str, node) -> None:
         self.call_later(self.run_action, action, node)

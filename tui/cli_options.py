@@ -16,19 +16,35 @@ from margin.store.util import visible_controls
 from margin.tui.launch import Settings
 
 
+def _db_path_option(function, envvar: str | None = None):
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        envvar=envvar, show_envvar=envvar is not None,
+        help="Database file (default: margin.db in the user data directory).",
+    )(function)
+
+
 def db_options(function, envvar: str | None = None):
     """--db and --coder, accepted before or after the subcommand name.
 
     Only the top-level command reads MARGIN_DB, so an explicit --db always
     wins over the environment wherever it is given.
     """
-    function = click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        envvar=envvar, show_envvar=envvar is not None,
-        help="Database file (default: margin.db in the user data directory).",
-    )(function)
+    function = _db_path_option(function, envvar)
     function = click.option(
         "--coder", default=None, help="Name recorded on codings (default: config, OS user)."
+    )(function)
+    return function
+
+
+def coder_filter_options(function):
+    """--db and a repeatable --coder, for a command that only reads: the
+    coders whose codings it looks at (the team rule: on commands that write,
+    --coder is who writes, :func:`db_options`)."""
+    function = _db_path_option(function)
+    function = click.option(
+        "--coder", "coders", multiple=True, metavar="NAME",
+        help="A coder whose codings count (repeatable).",
     )(function)
     return function
 

@@ -290,3 +290,22 @@ def active_colour_system() -> str | None:
         return active_app.get().console.color_system
     except LookupError:
         return None
+
+
+# Agreement figures (κ, α) by band, after Krippendorff: at least .800 is
+# reliable, at least .667 allows tentative conclusions, below that it is not
+# reliable. The hues are drawn as inks (readable on the theme's background).
+AGREEMENT_BANDS: tuple[tuple[float, str], ...] = (
+    (0.8, "#7ee787"),    # green
+    (0.667, "#e3c26c"),  # amber
+    (float("-inf"), "#ff7b72"),  # red
+)
+
+
+def agreement_ink(value: float | None) -> Color | None:
+    """The colour of an agreement figure in the active theme (None when the
+    figure is undefined: drawn dim instead)."""
+    if value is None:
+        return None
+    hue = next(hue for limit, hue in AGREEMENT_BANDS if value >= limit)
+    return active_colours().code_ink(hue)

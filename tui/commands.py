@@ -20,6 +20,7 @@ import click
 
 from margin.store.errors import NotFound, StoreError
 from margin.store.util import json_text, plural, visible_controls
+from margin.tui.agreement_commands import register as register_agreement
 from margin.tui.cli_options import db_options as _db_options
 from margin.tui.cli_options import say
 from margin.tui.cli_options import settings_for as _settings
@@ -592,6 +593,7 @@ def serve_command(context, db_path, coder, port):
 
 register_scripting(cli, codes_command)
 register_merging(cli)
+register_agreement(cli)
 
 
 def run_command_line(argv: list[str]) -> None:

@@ -60,6 +60,20 @@ def coded_spans(
     """Every coding as a :class:`CodedSpan`, ordered by document, code, coder
     and start; filtered to the coders named, the document ids and the code ids
     given (empty: all). Codings without a coder count as coder "unknown"."""
+    return [CodedSpan(*row) for row in coded_rows(
+        db, coders=coders, documents=documents, codes=codes)]
+
+
+def coded_rows(
+    db: Database,
+    *,
+    coders: Sequence[str] = (),
+    documents: Sequence[int] = (),
+    codes: Sequence[int] = (),
+) -> list[tuple[int, int, int, str, int, int]]:
+    """:func:`coded_spans` as plain tuples (coding id, document id, code id,
+    coder, start, end), in the same order: for a pass over 100,000 codings,
+    where making the objects would cost more than the rest of the work."""
     where, params = [], []
     for column, values in (
         ("codings.coder_id", coder_ids(db, coders) if coders else ()),
@@ -74,7 +88,7 @@ def coded_spans(
               FROM codings LEFT JOIN coders ON coders.id = codings.coder_id
               {"WHERE " + " AND ".join(where) if where else ""}
               ORDER BY codings.document_id, codings.code_id, 4, codings.start, codings."end" """
-    return [CodedSpan(*row) for row in db.execute(sql, params)]
+    return db.execute(sql, params).fetchall()
 
 
 def union(intervals: Iterable[Span]) -> list[Span]:
