@@ -11,12 +11,13 @@ researcher relies on, each as one finding:
   cascading trigger of migration 0006, or with foreign keys off);
 - **quotes**: every coding's stored quote against its document's text, and
   its offsets inside that text (the invariant every export relies on);
-- **full text**: the FTS5 index of the documents in step with their text.
+- **full text**: each FTS5 index (:data:`FULL_TEXT_INDEXES`) in step with
+  the table it indexes.
 
 ``repair`` fixes only what is safe to fix without judgement: orphaned rows
 are deleted (what they pointed at is gone, so nothing can show them), a
-missing coder or parent code becomes none, and the full-text index is
-rebuilt from the documents. A quote that no longer matches its text, or a
+missing coder or parent code becomes none, and a full-text index out of
+step is rebuilt from its table. A quote that no longer matches its text, or a
 damaged page, is reported, never "fixed": the right copy is in a backup.
 """
 
@@ -27,6 +28,15 @@ from dataclasses import dataclass, field
 
 from margin.store.db import MIGRATION_NAMES, Database, newer_schema, schema_version
 from margin.store.util import plural
+
+#: Every full-text index of a margin database, with what it indexes (an
+#: index a database does not have yet, before its migration, is skipped).
+FULL_TEXT_INDEXES = {
+    "documents_fts": "the documents",
+    "documents_unstemmed_fts": "the documents' words as written",
+    "codings_fts": "the coded passages",
+    "memos_fts": "the memos",
+}
 
 # Rows whose reference is gone: delete them (they belong to what is gone), or
 # clear the reference (the row stands on its own without it).
@@ -93,9 +103,9 @@ def repair_database(db: Database) -> CheckReport:
                            row_ids)
                 repaired.append(f"cleared {column} of {plural(len(row_ids), 'row')} of {table} "
                                 f"whose {parent[:-1]} is gone")
-        if not _full_text(db).ok:
-            db.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
-            repaired.append("rebuilt the full-text index of the documents")
+        for index in _indexes_out_of_step(db):
+            db.execute(f"INSERT INTO [{index}]([{index}]) VALUES ('rebuild')")
+            repaired.append(f"rebuilt the full-text index of {FULL_TEXT_INDEXES[index]}")
     report = check_database(db)
     report.repaired = repaired
     return report
@@ -169,11 +179,26 @@ def _quotes(db: Database, limit: int) -> Finding:
     return Finding("quotes", True, f"{plural(checked, 'coding')} match their text")
 
 
+def _indexes_out_of_step(db: Database) -> list[str]:
+    present = {row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    wrong = []
+    for index in FULL_TEXT_INDEXES:
+        if index not in present:
+            continue
+        try:
+            # rank = 1: compare the index with the table it indexes.
+            db.execute(f"INSERT INTO [{index}]([{index}], rank) VALUES ('integrity-check', 1)")
+        except sqlite3.Error:
+            wrong.append(index)
+    return wrong
+
+
 def _full_text(db: Database) -> Finding:
-    try:
-        # rank = 1: compare the index with the documents table it indexes.
-        db.execute("INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)")
-    except sqlite3.Error as error:
-        return Finding("full text", False, f"the full-text index is out of step ({error})",
-                       repairable=True)
-    return Finding("full text", True, "the full-text index is in step with the documents")
+    wrong = _indexes_out_of_step(db)
+    if wrong:
+        count = plural(len(wrong), "full-text index", "full-text indexes")
+        return Finding("full text", False, f"{count} out of step with the rows indexed",
+                       repairable=True,
+                       details=[f"{index} ({FULL_TEXT_INDEXES[index]})" for index in wrong])
+    return Finding("full text", True, "the full-text indexes are in step with the rows indexed")
