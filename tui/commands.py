@@ -484,10 +484,11 @@ def check_command(context, db_path, coder, repair, as_json):
 
     Exits 0 when all is well, 1 when a problem remains.
     """
-    from margin.store.integrity import check_database, repair_database
+    from margin.store.integrity import check_file, repair_file
 
-    db = open_store(_settings(context, db_path, coder), read_only=not repair)
-    report = repair_database(db) if repair else check_database(db)
+    # The file as it is: never created, upgraded or written by a check.
+    path = _settings(context, db_path, coder).database_path()
+    report = repair_file(path) if repair else check_file(path)
     if as_json:
         for line in report.repaired:
             say_json({"repaired": line})
@@ -500,8 +501,10 @@ def check_command(context, db_path, coder, repair, as_json):
             say(f"{'ok' if finding.ok else 'PROBLEM':<11} {finding.name}: {finding.message}")
             for detail in finding.details:
                 say(f"{'':<11}   {detail}")
-        if any(finding.repairable and not finding.ok for finding in report.findings):
+        if report.repairable:
             say("Run margin check --repair to fix what can be fixed safely.")
+        elif repair and not report.ok and not report.repaired:
+            say("Nothing was changed (see the problems above).")
     if not report.ok:
         sys.exit(1)
 
