@@ -141,10 +141,6 @@ class CodingsWritten:
     ids: list[int] = field(default_factory=list)
 
 
-_INSERT_CODING = (
-    'INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, memo, coder_id, '
-    "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _CODING_COLUMNS = ("uuid", "document_id", "code_id", "start", "end", "quote", "memo",
                    "coder_id", "created", "updated")
 
@@ -253,11 +249,30 @@ def write_codings(
     elif rows and db.conn.in_transaction:
         # The caller's transaction (an import's): a savepoint here would make
         # SQLite copy every page it changes to a sub-journal, ~50 % slower.
-        db.conn.executemany(_INSERT_CODING, rows)
+        _insert_codings(db, rows)
     elif rows:
         with writing(db):
-            db.conn.executemany(_INSERT_CODING, rows)
+            _insert_codings(db, rows)
     return result
+
+
+# Many codings as one INSERT … SELECT a chunk, not one INSERT a row
+# (executemany): the codings_fts trigger's FTS5 table writes out what it has
+# gathered at every statement (its savepoint), so a statement a row cost
+# ~200 µs a coding (20 s more for a 100,000-coding import), a statement a
+# chunk ~10 µs (bench/fulltext_bench.py).
+_INSERT_CODINGS = (
+    'INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, memo, coder_id, '
+    "created, updated) SELECT " + ", ".join(
+        f"json_extract(value, '$[{column}]')" for column in range(10))
+    + " FROM json_each(?)"
+)
+_CHUNK = 5_000
+
+
+def _insert_codings(db: Database, rows: list[tuple]) -> None:
+    for first in range(0, len(rows), _CHUNK):
+        db.conn.execute(_INSERT_CODINGS, [json.dumps(rows[first:first + _CHUNK])])
 
 
 _CODING_SELECT = """

@@ -184,3 +184,25 @@ def test_margin_fts_finds_every_sample_article_with_negotiations_or_security(sam
             id for id, text in texts.items() if re.search(rf"\b{query[:-1]}", text, re.I)}
         assert len(hits) > 10
         assert all(hit["text"].lower().startswith(query[:-1]) for hit in hits)
+
+
+def test_codings_written_in_bulk_are_indexed_and_stored_exactly(project):
+    """An import's codings go in a chunk a statement (store/codings.py): the
+    same rows, with their types, as one at a time, and all of them indexed."""
+    from margin.store.codings import NewCoding, write_codings
+
+    db, _path, document, code, _coding = project
+    words = [(match.start(), match.end()) for match in re.finditer(r"\w+", TEXT)][2:]
+    with db.atomic():
+        written = write_codings(db, [NewCoding(document, code, start, end, None, "memo ✓")
+                                     for start, end in words], texts={document: TEXT})
+    assert len(written.added) == len(words)
+    rows = db.execute(
+        "SELECT typeof(start), typeof(\"end\"), typeof(coder_id), quote, memo FROM codings "
+        "WHERE coder_id IS NULL ORDER BY id").fetchall()
+    assert [row[3] for row in rows] == [TEXT[start:end] for start, end in words]
+    assert {row[:3] for row in rows} == {("integer", "integer", "null")}
+    assert {row[4] for row in rows} == {"memo ✓"}
+    assert len(db.execute("SELECT rowid FROM codings_fts WHERE codings_fts MATCH 'memo'"
+                          ).fetchall()) == len(words)
+    assert check_database(db).ok

@@ -447,10 +447,10 @@ _RANK_SQL = """
     SELECT rowid FROM {index} WHERE {index} MATCH ? {restriction}
     ORDER BY rank, rowid
 """
-_RANKS_SQL = """
-    SELECT rowid, rank FROM {index} WHERE {index} MATCH ?
-    AND rowid IN (SELECT value FROM json_each(?))
-"""
+# Every matching document's rank, filtered in Python: FTS5 evaluates
+# "MATCH ? AND rowid IN (…)" once per listed rowid (150 ms for 200
+# documents, against 1 ms for the whole MATCH).
+_RANKS_SQL = "SELECT rowid, rank FROM {index} WHERE {index} MATCH ?"
 _HIGHLIGHT_SQL = """
     SELECT highlight({index}, {column}, ?, ?) FROM {index}
     WHERE {index} MATCH ? AND rowid = ?
@@ -482,9 +482,9 @@ def _ranked_documents(db: Database, node, ids: list[int] | None) -> list[int]:
     # ranks in each index for the terms to find there.
     scores = dict.fromkeys(found, 0.0)
     for index, expression in _highlights(node).items():
-        for document_id, rank in db.execute(
-                _RANKS_SQL.format(index=index), [expression, json.dumps(found)]):
-            scores[document_id] += rank
+        for document_id, rank in db.execute(_RANKS_SQL.format(index=index), [expression]):
+            if document_id in scores:
+                scores[document_id] += rank
     return sorted(found, key=lambda document_id: (scores[document_id], document_id))
 
 
