@@ -6,6 +6,9 @@ researcher relies on, each as one finding:
 
 - **schema**: which migrations are applied, and whether a newer margin wrote it;
 - **pages**: SQLite's own ``PRAGMA integrity_check`` (damaged pages, indexes);
+- **tables**, **indexes and triggers**: what the applied migrations make,
+  compared with what the file has (the migrations, applied to an empty
+  database, are the one description of the schema);
 - **references**: ``PRAGMA foreign_key_check``, rows pointing at a document,
   code or coder that is gone (left by a delete from outside before the
   cascading trigger of migration 0006, or with foreign keys off);
@@ -14,11 +17,17 @@ researcher relies on, each as one finding:
 - **full text**: each FTS5 index (:data:`FULL_TEXT_INDEXES`) in step with
   the table it indexes.
 
-``repair`` fixes only what is safe to fix without judgement: orphaned rows
+The file is checked as it is (:func:`check_file`): never upgraded or
+changed, and a check that cannot read what it checks is a finding, not a
+traceback.
+
+``repair`` fixes only what is safe to fix without judgement: an old schema
+is upgraded, a dropped index, trigger or view is made again, orphaned rows
 are deleted (what they pointed at is gone, so nothing can show them), a
 missing coder or parent code becomes none, and a full-text index out of
-step is rebuilt from its table. A quote that no longer matches its text, or a
-damaged page, is reported, never "fixed": the right copy is in a backup.
+step is rebuilt from its table. A quote that no longer matches its text, a
+missing table or a damaged page is reported, never "fixed", and then
+nothing is changed: the right copy is in a backup.
 """
 
 from __future__ import annotations
@@ -95,10 +104,10 @@ class CheckReport:
 
 
 def check_file(path: str | Path) -> CheckReport:
-    """`margin check`: every finding about the file as it is. It is opened
-    read-only and never upgraded, so an old, damaged or broken file is
-    reported, not refused, and not written to (a migration run over damaged
-    pages could make things worse)."""
+    """`margin check`: every finding about the file as it is. It is never
+    upgraded or changed, so an old, damaged or broken file is reported, not
+    refused, and no migration runs over damaged pages (which could make
+    things worse)."""
     db = open_as_it_is(path)
     try:
         report = check_database(db)
