@@ -3,7 +3,8 @@
 ``database_summary`` counts rows and names the schema (`margin info`).
 ``datasette_metadata`` describes the tables and the two views made for other
 tools (``coded_passages``, ``code_paths``, migration 0007) to Datasette, and
-hides what only margin needs: the undo history and the FTS shadow tables.
+hides what only margin needs: the undo history and the FTS tables (their
+search boxes are on the tables they index, and on ``coded_passages``).
 Datasette's metadata cannot hide one column of a table, so the bulky
 ``original`` and ``text`` are left out by the ``document_list`` view (and the
 documents table's description links to it without them, ``?_nocol=``).
@@ -12,6 +13,7 @@ documents table's description links to it without them, ``?_nocol=``).
 from __future__ import annotations
 
 from margin.store.db import MIGRATION_NAMES, Database, newer_schema, schema_version
+from margin.store.integrity import FULL_TEXT_INDEXES
 
 _COUNTED = ("documents", "codes", "codings", "memos", "coders", "entities")
 
@@ -48,8 +50,12 @@ def datasette_metadata() -> dict:
         "databases": {"*": {"tables": {
             "coded_passages": {
                 "description": "Every coded passage: its document, the code's full path, "
-                               "the quote, the coder's memo and who coded it when.",
+                               "the quote, the coder's memo and who coded it when. "
+                               "The search box looks in quotes and memos (stemmed: "
+                               "talks finds talked).",
                 "sort_desc": "created",
+                "fts_table": "codings_fts",
+                "fts_pk": "coding_id",
             },
             "code_paths": {
                 "description": "Every code with its full path in the codebook "
@@ -85,7 +91,10 @@ def datasette_metadata() -> dict:
             "entity_runs": hidden,
             "history": hidden,
             "_sqlite_migrations": hidden,
-            **{f"documents_fts{suffix}": hidden
+            # The full-text indexes: Datasette offers a search box on the
+            # table each indexes (documents, codings, memos), and on the
+            # coded_passages view through fts_table above.
+            **{f"{index}{suffix}": hidden for index in FULL_TEXT_INDEXES
                for suffix in ("", "_config", "_data", "_docsize", "_idx")},
         }}},
     }

@@ -24,7 +24,7 @@ from margin.store.codes import get_code
 from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import NotFound, QuoteMismatch, StoreError
-from margin.store.history import ChangeLog, action, active_log, writing
+from margin.store.history import ChangeLog, action, active_log, insert_many, writing
 from margin.store.textspans import Span, trim_span
 from margin.store.util import new_uuid, now, one_line
 
@@ -141,10 +141,6 @@ class CodingsWritten:
     ids: list[int] = field(default_factory=list)
 
 
-_INSERT_CODING = (
-    'INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, memo, coder_id, '
-    "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _CODING_COLUMNS = ("uuid", "document_id", "code_id", "start", "end", "quote", "memo",
                    "coder_id", "created", "updated")
 
@@ -260,10 +256,10 @@ def write_codings(
     elif rows and db.conn.in_transaction:
         # The caller's transaction (an import's): a savepoint here would make
         # SQLite copy every page it changes to a sub-journal, ~50 % slower.
-        db.conn.executemany(_INSERT_CODING, rows)
+        insert_many(db, "codings", list(_CODING_COLUMNS), rows)
     elif rows:
         with writing(db):
-            db.conn.executemany(_INSERT_CODING, rows)
+            insert_many(db, "codings", list(_CODING_COLUMNS), rows)
     return result
 
 

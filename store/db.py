@@ -31,6 +31,7 @@ MIGRATION_NAMES = (
     "0005_one_coding_per_coder",
     "0006_document_deletes_cascade",
     "0007_views_for_other_tools",
+    "0009_full_text_unstemmed_passages_memos",
 )
 MIGRATION_SET = "margin"
 
@@ -220,13 +221,7 @@ def open_database(path: str | Path | None, read_only: bool = False) -> Database:
     """
     if path is None:
         return _prepare(_connect(":memory:"), None, read_only=False)
-    path = Path(path)
-    if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a database file")
-    if not path.parent.exists():
-        raise StoreError(f"folder {path.parent} does not exist")
-    if read_only and not path.exists():
-        raise StoreError(f"no database at {path} (margin import PATH... creates one)")
+    path = _usable_path(path, must_exist=read_only)
     if path.exists() and not _writable(path):
         if read_only:
             return _prepare(_connect_read_only(path), path, read_only=True)
@@ -277,6 +272,36 @@ def open_other_database(path: str | Path) -> Database:
         raise
     db.close()
     return _prepare(copy, None, read_only=False)
+def open_as_it_is(path: str | Path) -> Database:
+    """The file read-only, its schema neither checked nor upgraded: for
+    `margin check`, which reports on a damaged, old or broken file rather
+    than refusing it (or writing migrations into it). A file that is not an
+    SQLite database at all is still a StoreError."""
+    path = _usable_path(path, must_exist=True)
+    if path.stat().st_size and not _has_sqlite_header(path):
+        raise StoreError(f"{path} is not an SQLite database; it was left unchanged")
+    if _writable(path):
+        # Connected as a writer would be (never creating the file), though
+        # nothing is written: FTS5 checks an index through an INSERT, which a
+        # read-only connection refuses. The caller rolls that back.
+        from urllib.parse import quote
+
+        conn = _connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True)
+    else:
+        conn = _connect_read_only(path)
+    conn.margin_path = path  # named in the message of a damaged file
+    return Database(conn, read_only=True)
+
+
+def _usable_path(path: str | Path, must_exist: bool) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file")
+    if not path.parent.exists():
+        raise StoreError(f"folder {path.parent} does not exist")
+    if must_exist and not path.exists():
+        raise StoreError(f"no database at {path} (margin import PATH... creates one)")
+    return path
 
 
 def _connect(target: str, uri: bool = False) -> sqlite3.Connection:

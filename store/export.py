@@ -229,10 +229,17 @@ def render(passages: list[Passage], format: str, bom: bool = True) -> str:
 def _target(path: Path) -> Path:
     """The file that writing ``path`` replaces: ``path``, or the file a
     symlink points to. A folder, a device, a pipe or a socket (or a symlink to
-    one) is refused: margin never replaces one with a file."""
+    one) is refused: margin never replaces one with a file. So is a symlink
+    to nothing: writing the name it points to would create a file wherever
+    whoever made the link chose (the old trick of a link planted in a shared
+    folder), and replacing the link would undo what its maker meant."""
     try:
         info = os.stat(path)  # follows symlinks
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise StoreError(f"cannot write {path}: it is a symbolic link to "
+                             f"{os.readlink(path)}, which does not exist; name the file "
+                             "itself, or - for standard output") from None
         return path
     except OSError as error:
         raise StoreError(f"cannot write {path}: {error.strerror or error}") from None

@@ -6,27 +6,57 @@ researcher relies on, each as one finding:
 
 - **schema**: which migrations are applied, and whether a newer margin wrote it;
 - **pages**: SQLite's own ``PRAGMA integrity_check`` (damaged pages, indexes);
+- **tables**, **indexes and triggers**: what the applied migrations make,
+  compared with what the file has (the migrations, applied to an empty
+  database, are the one description of the schema);
 - **references**: ``PRAGMA foreign_key_check``, rows pointing at a document,
   code or coder that is gone (left by a delete from outside before the
   cascading trigger of migration 0006, or with foreign keys off);
 - **quotes**: every coding's stored quote against its document's text, and
   its offsets inside that text (the invariant every export relies on);
-- **full text**: the FTS5 index of the documents in step with their text.
+- **full text**: each FTS5 index (:data:`FULL_TEXT_INDEXES`) in step with
+  the table it indexes.
 
-``repair`` fixes only what is safe to fix without judgement: orphaned rows
+The file is checked as it is (:func:`check_file`): never upgraded or
+changed, and a check that cannot read what it checks is a finding, not a
+traceback.
+
+``repair`` fixes only what is safe to fix without judgement: an old schema
+is upgraded, a dropped index, trigger or view is made again, orphaned rows
 are deleted (what they pointed at is gone, so nothing can show them), a
-missing coder or parent code becomes none, and the full-text index is
-rebuilt from the documents. A quote that no longer matches its text, or a
-damaged page, is reported, never "fixed": the right copy is in a backup.
+missing coder or parent code becomes none, and a full-text index out of
+step is rebuilt from its table. A quote that no longer matches its text, a
+missing table or a damaged page is reported, never "fixed", and then
+nothing is changed: the right copy is in a backup.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from margin.store.db import MIGRATION_NAMES, Database, newer_schema, schema_version
+from margin.store.db import (
+    MIGRATION_NAMES,
+    Database,
+    newer_schema,
+    open_as_it_is,
+    open_database,
+    schema_version,
+)
 from margin.store.util import plural
+
+#: Every full-text index of a margin database, with what it indexes (an
+#: index a database does not have yet, before its migration, is skipped).
+FULL_TEXT_INDEXES = {
+    "documents_fts": "the documents",
+    "documents_unstemmed_fts": "the documents' words as written",
+    "codings_fts": "the coded passages",
+    "memos_fts": "the memos",
+}
+
+# Findings that stop a repair: nothing is changed in a file with these.
+_BLOCKING = frozenset({"schema", "pages", "tables"})
 
 # Rows whose reference is gone: delete them (they belong to what is gone), or
 # clear the reference (the row stands on its own without it).
@@ -58,20 +88,79 @@ class Finding:
 class CheckReport:
     findings: list[Finding]
     repaired: list[str] = field(default_factory=list)
+    schema: int | None = None  # migrations applied, where the file was read as it is
 
     @property
     def ok(self) -> bool:
         return all(finding.ok for finding in self.findings)
 
+    @property
+    def repairable(self) -> bool:
+        """Whether ``--repair`` would fix something: a problem it can fix,
+        and none that stops it from changing the file."""
+        return (not any(finding.name in _BLOCKING and not finding.ok
+                        for finding in self.findings)
+                and any(finding.repairable and not finding.ok for finding in self.findings))
+
+
+def check_file(path: str | Path) -> CheckReport:
+    """`margin check`: every finding about the file as it is. It is never
+    upgraded or changed, so an old, damaged or broken file is reported, not
+    refused, and no migration runs over damaged pages (which could make
+    things worse)."""
+    db = open_as_it_is(path)
+    try:
+        report = check_database(db)
+        report.schema = len(schema_version(db)) if report.ok else None
+        return report
+    finally:
+        db.close()
+
+
+def repair_file(path: str | Path) -> CheckReport:
+    """`margin check --repair`: check the file as it is; if nothing stands in
+    the way (damaged pages, missing tables, a newer or foreign schema), open
+    it for writing, which upgrades an old schema, and repair what is safe.
+    Otherwise nothing is changed, and the report says why."""
+    first = check_file(path)
+    if any(finding.name in _BLOCKING and not finding.ok for finding in first.findings):
+        return first
+    db = open_database(path)  # an old schema is upgraded here
+    try:
+        before = len(schema_version(db)) if first.schema is None else first.schema
+        report = repair_database(db)
+        after = len(schema_version(db))
+    finally:
+        db.close()
+    if after != before:
+        report.repaired.insert(0, f"upgraded the schema from {before} to {after}")
+    return report
+
 
 def check_database(db: Database, detail_limit: int = 20) -> CheckReport:
-    """Every finding about ``db``, read-only (a snapshot of one state)."""
-    findings = [_schema(db), _pages(db, detail_limit)]
+    """Every finding about ``db``, read-only (a snapshot of one state). A
+    check that cannot read what it checks (a missing table) is a finding."""
+    schema = _guarded("schema", _schema, db)
+    findings = [schema, _pages(db, detail_limit)]
     if not findings[-1].ok:  # on damaged pages, further reads may only fail
         return CheckReport(findings)
+    if schema.ok or schema.message.startswith("made by a newer margin"):
+        findings += [_guarded("tables", _tables, db),
+                     _guarded("indexes and triggers", _derived, db)]
+    if not schema.ok and not schema.message.startswith("made by a newer margin"):
+        return CheckReport(findings)  # not margin's, or unreadable: nothing more to check
     with db.snapshot():
-        findings += [_references(db, detail_limit), _quotes(db, detail_limit), _full_text(db)]
+        findings += [_guarded("references", _references, db, detail_limit),
+                     _guarded("quotes", _quotes, db, detail_limit),
+                     _guarded("full text", _full_text, db)]
     return CheckReport(findings)
+
+
+def _guarded(name: str, check, *args) -> Finding:
+    try:
+        return check(*args)
+    except sqlite3.Error as error:  # a table missing, a page unreadable
+        return Finding(name, False, f"could not be checked: {error}")
 
 
 def repair_database(db: Database) -> CheckReport:
@@ -81,6 +170,16 @@ def repair_database(db: Database) -> CheckReport:
     if not _pages(db, 1).ok:  # nothing is safe to change in a damaged file
         return check_database(db)
     with db.atomic():
+        for kind, name, sql in _missing_parts(db):
+            if kind == "table":
+                continue  # its rows are gone: that needs a backup
+            db.execute("SAVEPOINT remake")
+            try:  # a unique index the rows now break stays missing, and reported
+                db.execute(sql)
+                repaired.append(f"made {kind} {name} again")
+            except sqlite3.Error:
+                db.execute("ROLLBACK TO remake")
+            db.execute("RELEASE remake")
         for table, parent, row_ids in _orphans(db):
             marks = ",".join("?" * len(row_ids))
             if (table, parent) in _DELETE_ORPHANS:
@@ -93,9 +192,9 @@ def repair_database(db: Database) -> CheckReport:
                            row_ids)
                 repaired.append(f"cleared {column} of {plural(len(row_ids), 'row')} of {table} "
                                 f"whose {parent[:-1]} is gone")
-        if not _full_text(db).ok:
-            db.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
-            repaired.append("rebuilt the full-text index of the documents")
+        for index in _indexes_out_of_step(db):
+            db.execute(f"INSERT INTO [{index}]([{index}]) VALUES ('rebuild')")
+            repaired.append(f"rebuilt the full-text index of {FULL_TEXT_INDEXES[index]}")
     report = check_database(db)
     report.repaired = repaired
     return report
@@ -107,11 +206,64 @@ def _schema(db: Database) -> Finding:
     if newer is not None:
         return Finding("schema", False, f"made by a newer margin (schema {newer}); "
                        f"this margin knows schema {len(MIGRATION_NAMES)}: upgrade margin")
+    if not applied:
+        if db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+            return Finding("schema", False, "an SQLite database but not a margin one "
+                           "(no record of margin's migrations)")
+        return Finding("schema", False, "an empty file: no margin schema yet")
     missing = [name for name in MIGRATION_NAMES if name not in applied]
-    if missing:  # only on a read-only copy: opening for writing upgrades it
-        return Finding("schema", False, f"schema {len(applied)} of {len(MIGRATION_NAMES)}: "
-                       "open it once with write access to upgrade", details=missing)
+    if missing:
+        return Finding("schema", True, f"schema {len(applied)} of {len(MIGRATION_NAMES)}, "
+                       "older: upgraded when margin next opens it to write")
     return Finding("schema", True, f"schema {len(applied)}, up to date")
+
+
+def _tables(db: Database) -> Finding:
+    """Every table the applied migrations make is there."""
+    applied = len(schema_version(db))
+    missing = [name for kind, name, _sql in _missing_parts(db) if kind == "table"]
+    if missing:
+        return Finding("tables", False, f"{plural(len(missing), 'table')} of schema {applied} "
+                       "missing: restore the file from a backup", details=missing)
+    return Finding("tables", True, f"every table of schema {applied} is there")
+
+
+def _derived(db: Database) -> Finding:
+    """Every index, trigger and view the applied migrations make is there (a
+    tool may have dropped one: without its trigger an index falls out of step
+    in silence). They hold no data of their own: repair makes them again."""
+    missing = [f"{kind} {name}" for kind, name, _sql in _missing_parts(db) if kind != "table"]
+    if missing:
+        count = plural(len(missing), "index, trigger or view", "indexes, triggers or views")
+        return Finding("indexes and triggers", False, f"{count} missing", repairable=True,
+                       details=missing)
+    return Finding("indexes and triggers", True, "every index, trigger and view is there")
+
+
+def _missing_parts(db: Database) -> list[tuple[str, str, str]]:
+    """(type, name, SQL) of what the migrations applied to ``db`` make and
+    ``db`` lacks, in the order they were made."""
+    present = {tuple(row) for row in db.execute(
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()}
+    return [part for part in _schema_parts(tuple(schema_version(db)))
+            if part[:2] not in present]
+
+
+def _schema_parts(applied: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(type, name, SQL) of what the migrations ``applied`` make, as made in
+    an empty database: the migrations are the one description of the schema."""
+    import sqlite_utils
+
+    from margin.store.schema import migrations
+
+    memory = sqlite_utils.Database(memory=True, execute_plugins=False)
+    pending = [name for name in MIGRATION_NAMES if name not in applied]
+    migrations.apply(memory, stop_before=pending[0] if pending else None)
+    parts = [tuple(row) for row in memory.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+        "ORDER BY rowid").fetchall()]
+    memory.close()
+    return parts
 
 
 def _pages(db: Database, limit: int) -> Finding:
@@ -169,11 +321,47 @@ def _quotes(db: Database, limit: int) -> Finding:
     return Finding("quotes", True, f"{plural(checked, 'coding')} match their text")
 
 
+def _indexes_out_of_step(db: Database) -> list[str]:
+    """The full-text indexes that do not match what they index. Raises
+    ReadOnlyFile where the file cannot be checked (FTS5's check is an
+    INSERT, which a read-only connection refuses)."""
+    present = {row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    wrong = []
+    for index in FULL_TEXT_INDEXES:
+        if index not in present:
+            continue
+        # rank = 1: compare the index with the table it indexes. The check
+        # writes nothing; a savepoint keeps it so even in a read transaction.
+        db.execute("SAVEPOINT fts_check")
+        try:
+            db.execute(f"INSERT INTO [{index}]([{index}], rank) VALUES ('integrity-check', 1)")
+        except sqlite3.Error as error:
+            name = getattr(error, "sqlite_errorname", "")
+            if name.startswith("SQLITE_READONLY"):
+                raise _ReadOnlyFile from None
+            if not name.startswith("SQLITE_CORRUPT"):
+                raise  # a lock, say: the check could not be made (not "out of step")
+            wrong.append(index)
+        finally:
+            db.execute("ROLLBACK TO fts_check")
+            db.execute("RELEASE fts_check")
+    return wrong
+
+
+class _ReadOnlyFile(Exception):
+    pass
+
+
 def _full_text(db: Database) -> Finding:
     try:
-        # rank = 1: compare the index with the documents table it indexes.
-        db.execute("INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)")
-    except sqlite3.Error as error:
-        return Finding("full text", False, f"the full-text index is out of step ({error})",
-                       repairable=True)
-    return Finding("full text", True, "the full-text index is in step with the documents")
+        wrong = _indexes_out_of_step(db)
+    except _ReadOnlyFile:
+        return Finding("full text", True, "not checked: FTS5 checks its indexes with a "
+                       "write, and margin may not write to this file")
+    if wrong:
+        count = plural(len(wrong), "full-text index", "full-text indexes")
+        return Finding("full text", False, f"{count} out of step with the rows indexed",
+                       repairable=True,
+                       details=[f"{index} ({FULL_TEXT_INDEXES[index]})" for index in wrong])
+    return Finding("full text", True, "the full-text indexes are in step with the rows indexed")

@@ -303,3 +303,48 @@ def _views_for_other_tools(db: sqlite_utils.Database) -> None:
            JOIN code_paths ON code_paths.code_id = codings.code_id
            LEFT JOIN coders ON coders.id = codings.coder_id"""
     )
+
+
+def _create_full_text(db: sqlite_utils.Database, table_fts: str, table: str,
+                      columns: tuple[str, ...], tokenize: str, sqlite_utils_way: bool) -> None:
+    """An external-content FTS5 table over ``table`` and the triggers that
+    keep it in step, filled from the rows already there. Written out here
+    rather than by ``enable_fts``, whose executescript() would commit the
+    migration's transaction halfway."""
+    names = ", ".join(f"[{column}]" for column in columns)
+    old = ", ".join(f"old.[{column}]" for column in columns)
+    new = ", ".join(f"new.[{column}]" for column in columns)
+    # content=[table] is how sqlite-utils and Datasette recognise a table's
+    # full-text index (detect_fts); content='table' hides one from them.
+    content = f"[{table}]" if sqlite_utils_way else f"'{table}'"
+    triggers = (f"{table}_ai", f"{table}_ad", f"{table}_au") if sqlite_utils_way else (
+        f"{table_fts}_ai", f"{table_fts}_ad", f"{table_fts}_au")
+    db.execute(f"CREATE VIRTUAL TABLE [{table_fts}] USING FTS5 ({names}, "
+               f"tokenize='{tokenize}', content={content})")
+    db.execute(f"INSERT INTO [{table_fts}] (rowid, {names}) SELECT rowid, {names} FROM [{table}]")
+    db.execute(f"CREATE TRIGGER [{triggers[0]}] AFTER INSERT ON [{table}] BEGIN "
+               f"INSERT INTO [{table_fts}] (rowid, {names}) VALUES (new.rowid, {new}); END")
+    db.execute(f"CREATE TRIGGER [{triggers[1]}] AFTER DELETE ON [{table}] BEGIN "
+               f"INSERT INTO [{table_fts}] ([{table_fts}], rowid, {names}) "
+               f"VALUES ('delete', old.rowid, {old}); END")
+    # Only a change of an indexed column is indexed again (a renamed
+    # document, a coding's new timestamp leave the index alone).
+    db.execute(f"CREATE TRIGGER [{triggers[2]}] AFTER UPDATE OF {names} ON [{table}] BEGIN "
+               f"INSERT INTO [{table_fts}] ([{table_fts}], rowid, {names}) "
+               f"VALUES ('delete', old.rowid, {old}); "
+               f"INSERT INTO [{table_fts}] (rowid, {names}) VALUES (new.rowid, {new}); END")
+
+
+@migrations(name="0009_full_text_unstemmed_passages_memos")
+def _full_text_unstemmed_passages_memos(db: sqlite_utils.Database) -> None:
+    # documents_fts holds porter stems, so a prefix matched stems only
+    # (securit* found nothing: "security" is indexed as "secur"). A second,
+    # unstemmed index of the documents' text answers prefixes
+    # (store/search/fulltext.py); it is hidden from detect_fts, so sqlite-utils
+    # and Datasette keep using documents_fts for the documents. Coded passages
+    # (quote and memo) and memos get indexes of their own, the sqlite-utils
+    # way, so `sqlite-utils search` and Datasette find them; their triggers
+    # follow every action, undo and redo, and deletes from outside.
+    _create_full_text(db, "documents_unstemmed_fts", "documents", ("text",), "unicode61", False)
+    _create_full_text(db, "codings_fts", "codings", ("quote", "memo"), "porter", True)
+    _create_full_text(db, "memos_fts", "memos", ("text",), "porter", True)

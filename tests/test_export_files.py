@@ -409,3 +409,21 @@ def test_the_refi_exporter_refuses_a_fifo_as_the_passages_do(project, tmp_path):
              for export_format in ("csv", "qdpx", "qdc")}
     assert lines["qdpx"] == lines["csv"] == lines["qdc"]
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.parametrize("export_format", ["csv", "qdpx"])
+def test_a_symlink_to_nothing_is_refused_and_left_a_symlink(project, tmp_path, export_format):
+    """A dangling link is refused like a link to a device: margin creates no
+    file where the link's maker chose, nor replaces the link with a file."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = tmp_path / "latest"
+    link.symlink_to(elsewhere / "planted.csv")
+    result = export(project, export_format, "-o", str(link))
+    line = one_error_line(result)
+    assert line == (f"Error: cannot write {link}: it is a symbolic link to "
+                    f"{elsewhere / 'planted.csv'}, which does not exist; name the file "
+                    "itself, or - for standard output")
+    assert os.readlink(link) == str(elsewhere / "planted.csv")
+    assert os.listdir(elsewhere) == []
+    assert sorted(os.listdir(tmp_path)) == ["elsewhere", "latest"]

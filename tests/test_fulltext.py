@@ -111,6 +111,42 @@ def test_a_prefix_finds_the_words_beginning_with_it(db, corpus):
     _assert_exact(db, hits)
 
 
+def test_a_prefix_matches_words_as_written_not_their_stems(db, corpus):
+    """The index of stems holds "secur" for "Security": securit* found nothing."""
+    negotiations = _import(db, "The negotiations stalled; negotiating went on. "
+                               "Negotiable terms were few.")
+    assert _texts(search_documents(db, "securit*")) == ["Security", "securities"]
+    assert _texts(search_documents(db, "negotiat*")) == ["negotiations", "negotiating"]
+    assert _texts(search_documents(db, "negotiation*")) == ["negotiations"]
+    # A phrase whose last word is a prefix: its words as written too.
+    assert _texts(search_documents(db, '"security guar"*')) == ["Security guarantees"]
+    assert _texts(search_documents(db, '"secure guar"*')) == []
+    # Plain words still find their other forms; negotiat* the words as written.
+    assert _texts(search_documents(db, "negotiations", document_ids=[negotiations])) == [
+        "negotiations", "negotiating", "Negotiable"]
+
+
+def test_prefixes_and_stemmed_words_combine_in_one_query(db, corpus):
+    def documents(query: str) -> list[int]:
+        return sorted({hit.document_id for hit in search_documents(db, query)})
+
+    talks = _import(db, "The negotiations and the talk failed.")
+    assert documents("negotiat* AND talks") == [talks]
+    assert documents("negotiat* talks") == [talks]
+    assert documents("talks -negotiat*") == sorted(
+        [corpus["peace"], corpus["climate"], corpus["unicode"]])
+    assert documents("securit* OR climat*") == sorted([corpus["peace"], corpus["climate"]])
+    assert documents("(securit* OR climate) -Istanbul") == []
+    assert documents("(securit* OR climate) -border") == [corpus["climate"]]
+    # Each index marks its own terms; the stemmed word in any form.
+    hits = search_documents(db, "negotiat* AND talks", document_ids=[talks])
+    assert _texts(hits) == ["negotiations", "talk"]
+    _assert_exact(db, hits)
+    # The document with more of what was asked comes first.
+    more = _import(db, "negotiations, negotiations and talks, talks, talks")
+    assert search_documents(db, "negotiat* talks")[0].document_id == more
+
+
 def test_and_or_not_and_minus(db, corpus):
     def documents(query: str) -> set[int]:
         return {hit.document_id for hit in search_documents(db, query)}

@@ -321,3 +321,112 @@ def test_info_says_where_things_live(tmp_path):
 def test_opening_a_directory_or_garbage_is_still_one_clear_error(tmp_path):
     with pytest.raises(StoreError, match="is a directory"):
         open_database(tmp_path)
+
+
+# ------------------------------------------------- old and damaged files
+
+
+def old_project(path: Path) -> Path:
+    """A database of schema 4 (migrations 0001-0004), with codings."""
+    import sqlite_utils
+
+    from margin.store.schema import migrations
+
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="0005_one_coding_per_coder")
+    old["coders"].insert({"id": 1, "uuid": "c1", "name": "ada", "created": "2024"})
+    old["codes"].insert({"id": 1, "uuid": "k1", "name": "Talks", "colour": "#e6194b",
+                         "created": "2024"})
+    texts = {number: f"Talks in Geneva, round {number}. " * 10 for number in range(1, 201)}
+    with old.conn:  # one transaction
+        old["documents"].insert_all(
+            {"id": number, "uuid": f"d{number}", "title": f"T{number}", "text": text,
+             "original": text, "word_count": 50, "hash": f"h{number}", "imported": "2024"}
+            for number, text in texts.items())
+        old["codings"].insert_all(
+            {"id": number, "uuid": f"u{number}", "document_id": number, "code_id": 1,
+             "start": 0, "end": 5, "quote": "Talks", "memo": "", "coder_id": 1,
+             "created": "2024"} for number in texts)
+    old.conn.close()
+    return path
+
+
+def smash_root_page(path: Path, table: str) -> None:
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * page_size:(root - 1) * page_size + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+
+
+def check_lines(path: Path, *args: str) -> tuple[int, list[str]]:
+    result = margin("--db", str(path), "check", *args)
+    err = result.stderr.decode()
+    assert "Traceback" not in err and err == "", err
+    return result.returncode, result.stdout.decode().splitlines()
+
+
+def test_an_old_schema_is_checked_as_it_is_and_upgraded_only_by_repair(tmp_path):
+    path = old_project(tmp_path / "old.db")
+    before = path.read_bytes()
+    status, lines = check_lines(path)
+    assert status == 0, lines
+    assert lines[0] == (f"ok          schema: schema 4 of {len(MIGRATION_NAMES)}, older: "
+                        "upgraded when margin next opens it to write")
+    assert "ok          quotes: 200 codings match their text" in lines
+    assert path.read_bytes() == before  # a check writes nothing, not even migrations
+    status, lines = check_lines(path, "--repair")
+    assert status == 0, lines
+    assert lines[0] == f"repaired    upgraded the schema from 4 to {len(MIGRATION_NAMES)}"
+
+
+@pytest.mark.parametrize("table", ["codings", "_sqlite_migrations"])
+def test_a_damaged_page_of_an_old_schema_is_reported_and_left_alone(tmp_path, table):
+    path = old_project(tmp_path / "old.db")
+    smash_root_page(path, table)
+    before = path.read_bytes()
+    for args in ((), ("--repair",), ("--json",)):
+        status, lines = check_lines(path, *args)
+        assert status == 1, lines
+        if args == ("--json",):
+            pages = [json.loads(line) for line in lines if '"pages"' in line]
+            assert pages[0]["ok"] is False
+            continue
+        assert any(line.startswith("PROBLEM     pages: the file is damaged") for line in lines)
+        assert ("Nothing was changed (see the problems above)." in lines) == bool(args)
+        assert not any("--repair" in line for line in lines)  # nothing it could fix
+    assert path.read_bytes() == before
+
+
+def test_a_missing_table_of_an_old_schema_is_reported_not_upgraded_over(tmp_path):
+    path = old_project(tmp_path / "old.db")
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE codings")  # its indexes go with it
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    for args in ((), ("--repair",)):
+        status, lines = check_lines(path, *args)
+        assert status == 1
+        assert "PROBLEM     tables: 1 table of schema 4 missing: restore the file from a backup" \
+            in lines
+        assert "              codings" in lines
+        assert "PROBLEM     quotes: could not be checked: no such table: codings" in lines
+    assert path.read_bytes() == before
+
+
+def test_a_dropped_trigger_is_made_again_by_repair(tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER codings_ai")  # codings_fts would fall behind in silence
+    conn.commit()
+    conn.close()
+    status, lines = check_lines(path)
+    assert status == 1
+    assert "PROBLEM     indexes and triggers: 1 index, trigger or view missing" in lines
+    assert "              trigger codings_ai" in lines
+    status, lines = check_lines(path, "--repair")
+    assert status == 0, lines
+    assert lines[0] == "repaired    made trigger codings_ai again"

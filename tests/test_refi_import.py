@@ -529,3 +529,28 @@ def test_an_imported_selection_is_stored_without_whitespace_at_its_ends(empty, t
     report = import_qdpx(empty, _zip(tmp_path / "a.qdpx", {"project.qde": _project(source)}))
     assert report.codings_added == 1
     assert [row[1:4] for row in _codings(empty)] == [(6, 11, "brave")]
+
+
+def test_a_selection_of_only_whitespace_is_skipped_and_reported_not_fatal(empty, tmp_path):
+    """The coding writer refuses a passage of nothing but whitespace: the
+    import keeps every other coding, and says which selection it skipped."""
+    from margin.store.importing import ImportOptions, run_import
+
+    text = "Hello brave\n\n   new world"
+    source = ('<TextSource guid="55555555-5555-4555-8555-555555555555" name="Inline">'
+              f'<PlainTextContent>{text}</PlainTextContent>'
+              f'{_selection(6, 11, 1)}{_selection(11, 16, 2)}{_selection(16, 25, 3)}'
+              '</TextSource>')
+    path = _zip(tmp_path / "a.qdpx", {"project.qde": _project(source)})
+    report = import_qdpx(empty, path)
+    assert report.documents_added == 1 and report.codings_added == 2
+    assert _quotes(empty) == ["brave", "new world"]
+    assert [(u.document, u.start, u.end, u.reason) for u in report.unplaced] == [
+        ("Inline", 11, 16, "only whitespace, nothing to code")]
+    assert report.summary().endswith("; 1 selection of only whitespace skipped")
+    assert "could not be placed" not in report.summary()
+    # Through the import flow (CLI and app): the line that says so.
+    again = open_database(tmp_path / "again.db")
+    lines = [entry.text for entry in run_import(again, [str(path)], ImportOptions(entities=False)).entries]
+    assert "  not placed: Inline 11-16: only whitespace, nothing to code" in lines
+    again.close()

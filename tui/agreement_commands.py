@@ -14,9 +14,9 @@ from itertools import combinations
 import click
 from rich.cells import cell_len
 
-from margin.store.util import json_text, plural
+from margin.store.util import plural
 from margin.tui.cells import fit
-from margin.tui.cli_options import coder_filter_options, say, settings_for
+from margin.tui.cli_options import coder_filter_options, json_option, say, say_json, settings_for
 from margin.tui.launch import open_store
 
 UNDEFINED = "–"
@@ -38,7 +38,7 @@ CODE_CELLS = (10, 40)
                    "repeatable).")
 @click.option("--document", "documents", multiple=True, metavar="DOC",
               help="Only this document (id, uuid or title; repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object a line.")
+@json_option()
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.pass_context
 def agreement_command(context, db_path, coders, unit, codes, documents, as_json, as_csv):
@@ -67,10 +67,9 @@ def agreement_command(context, db_path, coders, unit, codes, documents, as_json,
     report = agreement(db, coders, unit=unit, codes=code_ids, documents=document_ids)
     if as_json:
         for row in report.rows:
-            click.echo(json_text(row.record()))
+            say_json(row.record())
         for row in report.pairs:
-            click.echo(json_text({"coder_a": row.coders[0], "coder_b": row.coders[1],
-                                  **row.record()}))
+            say_json({"coder_a": row.coders[0], "coder_b": row.coders[1], **row.record()})
     elif as_csv:
         click.echo(_csv(report), nl=False)
     else:

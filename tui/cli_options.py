@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from margin.store.util import visible_controls
+from margin.store.util import json_text, visible_controls
 from margin.tui.launch import Settings
 
 
@@ -62,6 +62,36 @@ def say(text: str = "", err: bool = False, nl: bool = True) -> None:
     document texts, titles and names shown as visible symbols, never sent to
     the terminal as a control sequence. A closed standard output (``>&-``)
     is an error (click would drop the line in silence)."""
-    if not err and sys.stdout is None:
-        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+    if not err:
+        _standard_output_open()
     click.echo(visible_controls(text), err=err, nl=nl)
+
+
+def json_option(help: str = "Print one JSON object a line."):
+    """``--json``, the same for every command. Asked for with standard
+    output closed, it stops the command before it reads or changes anything:
+    a result that cannot be printed would be lost (a script would also take
+    an action that was done for one that failed)."""
+    return click.option("--json", "as_json", is_flag=True, help=help,
+                        callback=_json_wanted)
+
+
+def _json_wanted(context: click.Context, parameter: click.Parameter, value: bool) -> bool:
+    if value:
+        _standard_output_open()
+    return value
+
+
+def say_json(value: object, indent: int | None = None) -> None:
+    """One JSON object on standard output (``--json``: one a line), written
+    by ``json_text`` (nothing a terminal would act on). As with ``say()``, a
+    closed standard output is an error, not a record dropped in silence."""
+    _standard_output_open()
+    click.echo(json_text(value, indent=indent))
+
+
+def _standard_output_open() -> None:
+    # With standard output closed (`>&-`), Python has no sys.stdout and
+    # click.echo() would return without a word.
+    if sys.stdout is None:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))

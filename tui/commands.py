@@ -19,10 +19,10 @@ from pathlib import Path
 import click
 
 from margin.store.errors import NotFound, StoreError
-from margin.store.util import json_text, plural, visible_controls
+from margin.store.util import plural, visible_controls
 from margin.tui.agreement_commands import register as register_agreement
 from margin.tui.cli_options import db_options as _db_options
-from margin.tui.cli_options import say
+from margin.tui.cli_options import json_option, say, say_json
 from margin.tui.cli_options import settings_for as _settings
 from margin.tui.launch import VERSION, Settings, command_line_config, open_store, run_app
 from margin.tui.merging import register as register_merging
@@ -79,7 +79,7 @@ def cli(context: click.Context, db_path: Path | None, coder: str | None) -> None
 
 @cli.command("documents")
 @_db_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object a line.")
+@json_option("Print one JSON object a line.")
 @click.pass_context
 def documents_command(context, db_path, coder, as_json):
     """List the documents: id, words, codings, title."""
@@ -89,7 +89,7 @@ def documents_command(context, db_path, coder, as_json):
     documents = list_documents(db)
     if as_json:
         for document in documents:
-            click.echo(json_text(vars(document)))
+            say_json(vars(document))
         return
     if not documents:
         say("No documents. Add some with: margin import PATH...")
@@ -150,7 +150,7 @@ def remove_command(context, db_path, coder, document_ids, confirmed):
               help="Folder from which a REFI-QDA project may read sources it names by "
                    "path (absolute:// or relative://); without it, only sources inside "
                    "the project file are read.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@json_option("Print the report as one JSON object.")
 @click.pass_context
 def import_command(context, db_path, coder, paths, sample, clean, recognise, backend,
                    sources_folder, as_json):
@@ -199,7 +199,7 @@ def import_command(context, db_path, coder, paths, sample, clean, recognise, bac
         if isinstance(event, ImportFinished):
             report = event.report
     if as_json:
-        click.echo(json_text(report.as_json()))
+        say_json(report.as_json())
     if report.failed:
         sys.exit(1)
 
@@ -239,7 +239,7 @@ def _recognise(db, document_ids: list[int], backend: str | None):
 
 @cli.group("codes", invoke_without_command=True)
 @_db_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object a line.")
+@json_option("Print one JSON object a line.")
 @click.pass_context
 def codes_command(context, db_path, coder, as_json):
     """The codebook as a tree, with the number of codings of each code; or
@@ -259,16 +259,16 @@ def codes_command(context, db_path, coder, as_json):
             for c in codes
         ]
         for record in records:
-            click.echo(json_text(record))
+            say_json(record)
         return
     if not codes:
-        click.echo("The codebook is empty: select a passage in the app and press c.")
+        say("The codebook is empty: select a passage in the app and press c.")
         return
     for code in codes:
         count = f"{code.coding_count}"
         if code.children:
             count += f" ({code.total_count} with sub-codes)"
-        click.echo(f"{'  ' * code.depth}{code.name}  {count}")
+        say(f"{'  ' * code.depth}{code.name}  {count}")
 
 
 @cli.command("export")
@@ -342,7 +342,7 @@ def export_command(context, db_path, coder, export_format, codes, documents, out
               help="Recogniser: rules, spacy, or auto (spaCy if installed). Default: config.")
 @click.option("--rebuild", is_flag=True,
               help="Recompute and store the entities of the given documents (all if none given).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per source.")
+@json_option("Print one JSON object per source.")
 @click.pass_context
 def entities_command(context, db_path, coder, sources, backend, rebuild, as_json):
     """Named entities of files (PATH, or - for standard input) or stored
@@ -379,8 +379,8 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
             raise click.ClickException("no documents to recognise")
         summary = _recognise(database(), ids, backend)
         if as_json:
-            click.echo(json_text({"documents": summary.documents, "entities": summary.entities,
-                                   "backend": summary.backend, "version": summary.version}))
+            say_json({"documents": summary.documents, "entities": summary.entities,
+                      "backend": summary.backend, "version": summary.version})
         return
     if not sources:
         raise click.UsageError("give PATH or DOC_ID..., or --rebuild")
@@ -420,7 +420,7 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
             failed = True
             continue
         if as_json:
-            click.echo(json_text({"source": source, "entities": spans}))
+            say_json({"source": source, "entities": spans})
             continue
         say(f"{source}: {len(spans)} entities")
         for span in spans:
@@ -438,7 +438,7 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
 @click.option("--code", "codes", multiple=True,
               help="Only passages and memos coded with this code (or beneath it).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per result.")
+@json_option("Print one JSON object per result.")
 @click.pass_context
 def search_command(context, db_path, coder, query, kinds, codes, limit, as_json):
     """Fuzzy search of coded passages, memos, codes, titles and entity names.
@@ -455,7 +455,7 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
     results = corpus.search(db, text, limit, kinds=set(kinds) or None)
     if as_json:
         for result in results:
-            click.echo(json_text(result.as_dict()))
+            say_json(result.as_dict())
         return
     if not results:
         say("No results.", err=True)
@@ -479,22 +479,23 @@ def reader_went_away() -> None:
 @_db_options
 @click.option("--repair", is_flag=True,
               help="Fix what is safe: delete orphaned rows, rebuild the full-text index.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per check.")
+@json_option("Print one JSON object per check.")
 @click.pass_context
 def check_command(context, db_path, coder, repair, as_json):
     """Check the database: pages, references, quotes, full text, schema.
 
     Exits 0 when all is well, 1 when a problem remains.
     """
-    from margin.store.integrity import check_database, repair_database
+    from margin.store.integrity import check_file, repair_file
 
-    db = open_store(_settings(context, db_path, coder), read_only=not repair)
-    report = repair_database(db) if repair else check_database(db)
+    # The file as it is: never created, upgraded or written by a check.
+    path = _settings(context, db_path, coder).database_path()
+    report = repair_file(path) if repair else check_file(path)
     if as_json:
         for line in report.repaired:
-            click.echo(json_text({"repaired": line}))
+            say_json({"repaired": line})
         for finding in report.findings:
-            click.echo(json_text(finding.as_json()))
+            say_json(finding.as_json())
     else:
         for line in report.repaired:
             say(f"repaired    {line}")
@@ -502,15 +503,17 @@ def check_command(context, db_path, coder, repair, as_json):
             say(f"{'ok' if finding.ok else 'PROBLEM':<11} {finding.name}: {finding.message}")
             for detail in finding.details:
                 say(f"{'':<11}   {detail}")
-        if any(finding.repairable and not finding.ok for finding in report.findings):
+        if report.repairable:
             say("Run margin check --repair to fix what can be fixed safely.")
+        elif repair and not report.ok and not report.repaired:
+            say("Nothing was changed (see the problems above).")
     if not report.ok:
         sys.exit(1)
 
 
 @cli.command("info")
 @_db_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option("Print one JSON object.")
 @click.pass_context
 def info_command(context, db_path, coder, as_json):
     """Where margin keeps things: database, config, data folder; the schema
@@ -534,7 +537,7 @@ def info_command(context, db_path, coder, as_json):
         **summary,
     }
     if as_json:
-        click.echo(json_text(info))
+        say_json(info)
         return
     config_note = "" if info["config_exists"] else " (not created; defaults apply)"
     schema_note = "up to date" if info["schema_current"] else (
@@ -559,7 +562,7 @@ def datasette_metadata_command(context):
     """
     from margin.store.catalogue import datasette_metadata
 
-    click.echo(json_text(datasette_metadata(), indent=2))
+    say_json(datasette_metadata(), indent=2)
 
 
 @cli.command("serve")

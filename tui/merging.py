@@ -13,8 +13,7 @@ from pathlib import Path
 
 import click
 
-from margin.store.util import json_text
-from margin.tui.cli_options import db_options, say, settings_for
+from margin.tui.cli_options import db_options, json_option, say, say_json, settings_for
 from margin.tui.launch import open_store
 
 
@@ -23,7 +22,7 @@ from margin.tui.launch import open_store
 @click.argument("other", type=click.Path(path_type=Path))
 @click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder a .qdpx project's external sources may be read from.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object a line.")
+@json_option()
 @click.pass_context
 def merge_command(context, db_path, coder, other, sources, as_json):
     """Merge a colleague's copy (a margin database or a .qdpx project) into
@@ -41,7 +40,7 @@ def merge_command(context, db_path, coder, other, sources, as_json):
         db.close()
     if as_json:
         for item in report.as_json():
-            click.echo(json_text(item))
+            say_json(item)
     else:
         for _kind, line in report.lines():
             say(line)

@@ -16,8 +16,8 @@ import sys
 import click
 
 from margin.store.errors import StoreError
-from margin.store.util import json_text, plural
-from margin.tui.cli_options import db_options, say, settings_for
+from margin.store.util import plural
+from margin.tui.cli_options import db_options, json_option, say, say_json, settings_for
 from margin.tui.launch import command_line_config, open_store
 
 
@@ -32,7 +32,7 @@ def _passage_options(function):
         click.option("--all", "every", is_flag=True, help="With --quote: every occurrence."),
         click.option("--from", "from_file", type=click.File("r", encoding="utf-8"),
                      help="JSONL file (- for standard input), one passage a line."),
-        click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+        json_option("Print the result as JSON."),
     ]):
         function = option(function)
     return function
@@ -78,7 +78,7 @@ def _print(report, as_json: bool) -> None:
     if report.problems:
         _fail(report.problems)
     if as_json:
-        click.echo(json_text(report.as_json()))
+        say_json(report.as_json())
     else:
         summary = report.summary()
         say(summary[:1].upper() + summary[1:])
@@ -146,12 +146,12 @@ def _code(db, path: str):
 
 def _done(message: str, as_json: bool, **fields) -> None:
     if as_json:
-        click.echo(json_text(fields))
+        say_json(fields)
     else:
         say(message)
 
 
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+_json_option = json_option("Print the result as JSON.")
 
 
 @click.command("add")
@@ -292,8 +292,8 @@ def fts_command(context, db_path, coder, query, documents, limit, as_json):
     texts: dict[int, str] = {}
     for hit in hits:
         if as_json:
-            click.echo(json_text({"document_id": hit.document_id, "title": hit.title,
-                                   "start": hit.start, "end": hit.end, "text": hit.text}))
+            say_json({"document_id": hit.document_id, "title": hit.title,
+                      "start": hit.start, "end": hit.end, "text": hit.text})
             continue
         if hit.document_id not in texts:
             from margin.store.documents import document_text

@@ -56,7 +56,8 @@ from margin.store.errors import StoreError
 from margin.store.history import writing
 from margin.store.refi.exporter import ORIGIN, derived_guid
 from margin.store.sources.textio import count_words
-from margin.store.util import new_uuid, now, one_line
+from margin.store.textspans import trim_span
+from margin.store.util import new_uuid, now, one_line, plural
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 2 * 1024**3
@@ -66,6 +67,10 @@ RATIO_FLOOR = 1024 * 1024
 ARCHIVE_SUFFIXES = (".zip", ".qdpx", ".qdc", ".jar", ".gz", ".tgz", ".bz2", ".xz",
                     ".7z", ".rar", ".tar", ".zst")
 ARCHIVE_MAGIC = (b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"BZh", b"\xfd7zXZ")
+
+
+#: Why a selection of nothing but whitespace is not imported.
+WHITESPACE_ONLY = "only whitespace, nothing to code"
 
 
 @dataclass
@@ -97,8 +102,11 @@ class RefiImportReport:
             f"codings {self.codings_added} added, {self.codings_skipped} duplicates skipped",
             f"{self.memos_added} memos",
         ]
-        if self.unplaced:
-            parts.append(f"{len(self.unplaced)} codings could not be placed")
+        blank = sum(1 for unplaced in self.unplaced if unplaced.reason == WHITESPACE_ONLY)
+        if len(self.unplaced) > blank:
+            parts.append(f"{len(self.unplaced) - blank} codings could not be placed")
+        if blank:
+            parts.append(f"{plural(blank, 'selection')} of only whitespace skipped")
         if self.conflicts:
             parts.append(f"{len(self.conflicts)} conflicts (ours kept)")
         if self.skipped_sources:
@@ -619,6 +627,11 @@ class _Importer:
             found = self.note_text(ref)
             if found:
                 memo = found[0] if not memo else memo + "\n\n" + found[0]
+        if start < end and trim_span(batch.text, start, end) is None:
+            # Nothing to code (the coding writer refuses it): skipped and
+            # told, not a failure of the whole import.
+            self.report.unplaced.append(UnplacedCoding(batch.title, start, end, WHITESPACE_ONLY))
+            return
         for number, coding in enumerate(_children(selection, "Coding")):
             code_ref = _child(coding, "CodeRef")
             code_id = self.codes.get(_guid(code_ref.get("targetGUID")) or "") \

@@ -1,11 +1,25 @@
 """Full-text search of the documents, and coding every hit at once.
 
-The search runs on ``documents_fts``, the FTS5 table sqlite-utils made over
-``documents(title, text)`` with the porter tokenizer (store/schema.py). It is
-an external-content table (``content="documents"``): FTS5 reads the column
-values back from ``documents`` itself, so ``highlight()`` marks up exactly the
-stored ``documents.text``. Only the ``text`` column is searched: a hit must be
-a place in the text that can be read and coded, and a title has none.
+The search runs on two FTS5 indexes of ``documents.text`` (store/schema.py),
+both external-content tables (``content="documents"``): FTS5 reads the
+column values back from ``documents`` itself, so ``highlight()`` marks up
+exactly the stored ``documents.text``.
+
+- ``documents_fts`` (sqlite-utils made it, over title and text) holds porter
+  stems: a word or a phrase finds every form with the same stem ("talks"
+  finds "talk" and "talked"). Only its ``text`` column is searched: a hit
+  must be a place in the text that can be read and coded, and a title has
+  none.
+- ``documents_unstemmed_fts`` (migration 0009) holds the words as written
+  (unicode61, the tokenizer porter wraps, so both count words alike). A
+  prefix (``securit*``, ``"white hou"*``) is looked up here: against stems it
+  would find nothing ("security" is indexed as "secur").
+
+A query whose terms all go to one index is one MATCH on it, ranked by its
+bm25. A query mixing the two (``negotiat* AND talks``) is evaluated per
+document: each group of terms of one index is a MATCH, the groups are joined
+with the query's AND / OR / NOT, and documents are ranked by the sum of
+their bm25 in each index; each index highlights its own terms.
 
 What a user types is never handed to FTS5 as it is. :func:`parse_query`
 parses it with a small grammar of its own and writes a new MATCH expression in
@@ -23,10 +37,10 @@ Query grammar (:func:`parse_query`)::
 * ``AND``, ``OR`` and ``NOT`` are operators only in upper case; ``and`` is a
   word. ``NOT x`` and ``-x`` leave out documents containing ``x``; a group
   with nothing but left-out terms is refused (there would be nothing to find).
-* ``word*`` matches words beginning with ``word``. The index holds porter
-  stems, so the prefix is matched against stems: ``secur*`` finds "security"
-  and "secure", but ``securit*`` finds nothing ("security" is indexed as
-  "secur"); a shorter prefix always works.
+* ``word*`` matches words beginning with ``word``, as written in the text:
+  ``negotiat*`` finds "negotiations" and "negotiating", ``securit*`` finds
+  "security" and "securities" (not "secure"). ``"phrase"*`` is a phrase
+  whose last word is a prefix.
 * Anything else is literal text: punctuation, ``^``, ``+``, ``:`` (``10:30``),
   ``*`` inside a word, unicode. A word is split into words the way FTS5 splits
   the documents (``U.S.`` is the phrase "u s"); a word with no letters or
@@ -341,8 +355,17 @@ def _write(node) -> str:
 
 def parse_query(text: str) -> str:
     """The FTS5 MATCH expression for what a user typed (see the module's
-    grammar), searching the ``text`` column only. Raises StoreError with a
-    one-line message for a query that cannot be searched."""
+    grammar), searching the ``text`` column only, all of it in one index (the
+    search itself sends prefixes to the unstemmed index: :func:`search_documents`).
+    Raises StoreError with a one-line message for a query that cannot be searched."""
+    return _match(_parse_tree(text))
+
+
+def _match(node) -> str:
+    return "{text} : (" + _write(node) + ")"
+
+
+def _parse_tree(text: str):
     if not isinstance(text, str):
         raise StoreError("a search query must be text")
     # Control characters separate words for FTS5 anyway, and a NUL would end
@@ -357,25 +380,112 @@ def parse_query(text: str) -> str:
         raise StoreError(
             f"nothing to search for in {_shown(text)}: type words with letters or digits"
         )
-    return "{text} : (" + _write(node) + ")"
+    return node
 
 
 # ---------------------------------------------------------------- searching
+
+#: The two indexes of the documents' text (see the module docstring).
+STEMMED, UNSTEMMED = "documents_fts", "documents_unstemmed_fts"
+
+
+def _index_of(term: _Term) -> str:
+    return UNSTEMMED if term.prefix else STEMMED
+
+
+def _terms(node, positive_only: bool = False) -> list[_Term]:
+    """The terms of ``node``, left to right (without those left out, if
+    ``positive_only``)."""
+    if isinstance(node, _Term):
+        return [node]
+    if isinstance(node, _Or):
+        children = node.children
+    else:
+        children = node.positives if positive_only else node.positives + node.negatives
+    return [term for child in children for term in _terms(child, positive_only)]
+
+
+def _indexes(node) -> set[str]:
+    return {_index_of(term) for term in _terms(node)}
+
+
+def _condition(node, params: list[object]) -> str:
+    """An SQL condition on ``documents.id`` true for the documents ``node``
+    matches: each part whose terms are all of one index is one MATCH on it."""
+    indexes = _indexes(node)
+    if len(indexes) == 1:
+        (index,) = indexes
+        params.append(_match(node))
+        return f"id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"
+    if isinstance(node, _Or):
+        return " OR ".join(f"({_condition(child, params)})" for child in node.children)
+    condition = " AND ".join(f"({_condition(child, params)})" for child in node.positives)
+    if node.negatives:
+        left_out = " OR ".join(f"({_condition(child, params)})" for child in node.negatives)
+        condition += f" AND NOT ({left_out})"
+    return condition
+
+
+def _highlights(node) -> dict[str, str]:
+    """The MATCH expression each index highlights its hits with: the whole
+    query where one index answers it, else the terms to find of each index."""
+    indexes = _indexes(node)
+    if len(indexes) == 1:
+        return {indexes.pop(): _match(node)}
+    by_index: dict[str, list[_Term]] = {}
+    for term in _terms(node, positive_only=True):
+        by_index.setdefault(_index_of(term), []).append(term)
+    return {index: _match(_Or(tuple(terms)) if len(terms) > 1 else terms[0])
+            for index, terms in by_index.items()}
+
 
 # Ranking first, highlighting after: ORDER BY rank over a SELECT that also
 # calls highlight() would highlight (and copy the text of) every matching
 # document before sorting; a bm25 ranking of 1,000 documents takes ~3 ms and
 # one document's highlight ~0.4 ms, so only the documents shown are marked up.
 _RANK_SQL = """
-    SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? {restriction}
+    SELECT rowid FROM {index} WHERE {index} MATCH ? {restriction}
     ORDER BY rank, rowid
 """
+# Every matching document's rank, filtered in Python: FTS5 evaluates
+# "MATCH ? AND rowid IN (…)" once per listed rowid (150 ms for 200
+# documents, against 1 ms for the whole MATCH).
+_RANKS_SQL = "SELECT rowid, rank FROM {index} WHERE {index} MATCH ?"
 _HIGHLIGHT_SQL = """
-    SELECT d.title, highlight(documents_fts, 1, ?, ?)
-    FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid
-    WHERE documents_fts MATCH ? AND documents_fts.rowid = ?
+    SELECT highlight({index}, {column}, ?, ?) FROM {index}
+    WHERE {index} MATCH ? AND rowid = ?
 """
 _OPEN, _CLOSE = "\x01", "\x02"
+
+
+def _ranked_documents(db: Database, node, ids: list[int] | None) -> list[int]:
+    """The ids of the documents ``node`` matches, best first (bm25)."""
+    indexes = _indexes(node)
+    if len(indexes) == 1:
+        (index,) = indexes
+        params: list[object] = [_match(node)]
+        restriction = ""
+        if ids is not None:
+            restriction = "AND rowid IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(ids))
+        return [row[0] for row in db.execute(
+            _RANK_SQL.format(index=index, restriction=restriction), params)]
+    params = []
+    condition = _condition(node, params)
+    if ids is not None:
+        condition = f"({condition}) AND id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(ids))
+    found = [row[0] for row in db.execute(f"SELECT id FROM documents WHERE {condition}", params)]
+    if not found:
+        return []
+    # bm25 is lower for better matches; a document gets the sum of its
+    # ranks in each index for the terms to find there.
+    scores = dict.fromkeys(found, 0.0)
+    for index, expression in _highlights(node).items():
+        for document_id, rank in db.execute(_RANKS_SQL.format(index=index), [expression]):
+            if document_id in scores:
+                scores[document_id] += rank
+    return sorted(found, key=lambda document_id: (scores[document_id], document_id))
 
 
 def search_documents(
@@ -388,41 +498,38 @@ def search_documents(
     (bm25), then by position; at most ``limit`` hits (None: all of them).
 
     A hit is what FTS5 matched: a word in any form the stemmer maps to the
-    same stem ("talked" for ``talks``), or a whole phrase. Hits on one line
-    separated by at most three characters of spaces or punctuation, and no
-    sentence end, are one hit ("White House" for ``White House``, also for
+    same stem ("talked" for ``talks``), a word beginning with a prefix as
+    written ("negotiations" for ``negotiat*``), or a whole phrase. Hits on one
+    line separated by at most three characters of spaces or punctuation, and
+    no sentence end, are one hit ("White House" for ``White House``, also for
     ``White OR House``).
 
     ``document_ids`` restricts the search to those documents. Raises
     StoreError for a query that cannot be searched.
     """
-    expression = parse_query(query)
+    node = _parse_tree(query)
     if limit is not None and limit <= 0:
         return []
-    params: list[object] = [expression]
-    restriction = ""
+    ids: list[int] | None = None
     if document_ids is not None:
         ids = [int(document_id) for document_id in document_ids]
         if not ids:
             return []
-        restriction = "AND rowid IN (SELECT value FROM json_each(?))"
-        params.append(json.dumps(ids))
+    highlights = _highlights(node)
     hits: list[FtsHit] = []
     try:
         with db.snapshot():  # the ranking and the highlights see one state
-            ranked = [row[0] for row in db.execute(
-                _RANK_SQL.format(restriction=restriction), params)]
-            for document_id in ranked:
-                row = db.execute(
-                    _HIGHLIGHT_SQL, [_OPEN, _CLOSE, expression, document_id]).fetchone()
+            for document_id in _ranked_documents(db, node, ids):
+                row = db.execute("SELECT title FROM documents WHERE id = ?",
+                                 [document_id]).fetchone()
                 if row is None:  # pragma: no cover - deleted meanwhile (other connection)
                     continue
-                title, marked = row
+                title = row[0]
                 text = document_text(db, document_id)
-                spans = _marked_spans(text, marked, _OPEN, _CLOSE)
-                if spans is None:  # the text itself holds a marker character
-                    spans = _spans_with_free_markers(db, expression, document_id, text)
-                for start, end in _merge_adjacent(text, spans):
+                spans: list[tuple[int, int]] = []
+                for index, expression in highlights.items():
+                    spans += _highlighted_spans(db, index, expression, document_id, text)
+                for start, end in _merge_adjacent(text, _union(spans)):
                     hits.append(FtsHit(document_id, title, start, end, text[start:end]))
                     if limit is not None and len(hits) >= limit:
                         return hits
@@ -431,6 +538,43 @@ def search_documents(
         # the database itself refuses (a missing or corrupt index, a lock).
         raise StoreError(f"could not search for {_shown(query)}: {error}") from None
     return hits
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in text order, overlapping ones (a word both indexes marked) as one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _highlighted_spans(
+    db: Database, index: str, expression: str, document_id: int, text: str
+) -> list[tuple[int, int]]:
+    """Where ``index`` matches ``expression`` in the document's text."""
+    column = 1 if index == STEMMED else 0  # documents_fts is (title, text)
+    sql = _HIGHLIGHT_SQL.format(index=index, column=column)
+    row = db.execute(sql, [_OPEN, _CLOSE, expression, document_id]).fetchone()
+    if row is None:  # no term of this index in this document (an OR)
+        return []
+    spans = _marked_spans(text, row[0], _OPEN, _CLOSE)
+    if spans is not None:
+        return spans
+    # The text itself holds a marker character: markers it does not hold.
+    present = set(text)
+    free = (chr(code) for code in range(0xF0000, 0xFFFFE) if chr(code) not in present)
+    open_marker, close_marker = next(free), next(free)
+    row = db.execute(sql, [open_marker, close_marker, expression, document_id]).fetchone()
+    spans = _marked_spans(text, row[0] if row else None, open_marker, close_marker)
+    if spans is None:
+        raise StoreError(
+            f"the search index does not match document {document_id}'s text; "
+            "rebuild it with: margin check --repair"
+        )
+    return spans
 
 
 def _marked_spans(
@@ -462,26 +606,6 @@ def _marked_spans(
     if close_marker in pieces[-1] or "".join(pieces) != text:
         return None
     return [(start, end) for start, end in spans if end > start]
-
-
-def _spans_with_free_markers(
-    db: Database, expression: str, document_id: int, text: str
-) -> list[tuple[int, int]]:
-    present = set(text)
-    free = (chr(code) for code in range(0xF0000, 0xFFFFE) if chr(code) not in present)
-    open_marker, close_marker = next(free), next(free)
-    row = db.execute(
-        "SELECT highlight(documents_fts, 1, ?, ?) FROM documents_fts "
-        "WHERE documents_fts MATCH ? AND rowid = ?",
-        [open_marker, close_marker, expression, document_id],
-    ).fetchone()
-    spans = _marked_spans(text, row[0] if row else None, open_marker, close_marker)
-    if spans is None:
-        raise StoreError(
-            f"the search index does not match document {document_id}'s text; "
-            "rebuild it with: sqlite-utils rebuild-fts <database> documents"
-        )
-    return spans
 
 
 def _merge_adjacent(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
