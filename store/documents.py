@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from margin.store.coders import coder_condition
 from margin.store.db import Database
 from margin.store.errors import NotFound, StoreError
 from margin.store.history import action
@@ -84,12 +85,17 @@ class ImportResult:
     title: str | None = None
 
 
-def list_documents(db: Database) -> list[DocumentSummary]:
+def list_documents(db: Database, coders: Sequence[str] = (), *,
+                   strict: bool = True) -> list[DocumentSummary]:
+    """Every document, with its codings counted (the ``coders`` named' only,
+    if given: store/coders.py)."""
+    by_coder, params = coder_condition(db, coders, "c.coder_id", strict=strict)
     rows = db.query(
-        """SELECT d.id, d.uuid, d.title, d.source_path, d.word_count, d.imported, d.author,
+        f"""SELECT d.id, d.uuid, d.title, d.source_path, d.word_count, d.imported, d.author,
                   d.published,
-                  (SELECT COUNT(*) FROM codings c WHERE c.document_id = d.id) AS coding_count
-           FROM documents d ORDER BY d.id"""
+                  (SELECT COUNT(*) FROM codings c WHERE c.document_id = d.id AND {by_coder})
+                  AS coding_count
+           FROM documents d ORDER BY d.id""", params
     )
     return [DocumentSummary(**row) for row in rows]
 
