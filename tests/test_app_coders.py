@@ -10,7 +10,7 @@ import pytest
 from helpers import make_demo_project, open_first_document, wait_for
 
 from margin.store.codes import find_code
-from margin.store.codings import apply_coding, codings_for_document
+from margin.store.codings import apply_coding, codings_for_document, set_coding_memo
 from margin.store.config import load_config
 from margin.store.db import open_database
 from margin.store.documents import get_document
@@ -33,7 +33,8 @@ def base_project(tmp_path_factory):
     text = get_document(db, 1).text
     for phrase, code in ((BOBS, "Actors"), (SHARED, "Escalation")):
         start = text.index(phrase)
-        apply_coding(db, 1, find_code(db, code).id, start, start + len(phrase), "bob")
+        coding = apply_coding(db, 1, find_code(db, code).id, start, start + len(phrase), "bob")
+    set_coding_memo(db, coding, "Bob's private hunch about escalation")
     db.conn.close()
     return path
 
@@ -218,6 +219,12 @@ async def test_blind_mode_search_shows_only_my_passages_with_my_codes(project, t
         await wait_for(pilot, lambda: any(SHARED in r.text for r in screen.results))
         shared = next(r for r in screen.results if r.kind == "passage" and r.text == SHARED)
         assert shared.codes == ("Actors > Officials",)  # not bob's Escalation
+        # Bob's memo on his coding stays his.
+        screen.query_one("#query").value = "private hunch"
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not any("hunch" in r.text for r in screen.results)
         # The filter on a code only bob gave: nothing of bob's comes through.
         screen.query_one("#query").value = "code:Escalation sullivan"
         await pilot.pause(0.5)

@@ -338,15 +338,17 @@ class SearchScreen(Screen):
 
 def blind_results(db, results: list[SearchResult], coders: tuple[str, ...],
                   text: str) -> list[SearchResult]:
-    """Blind mode: the passages and memos of ``coders`` only, a passage with
-    only the codes they gave it. With a code: filter, a passage others coded
+    """Blind mode: the passages and coding memos of ``coders`` only, a
+    passage with only the codes they gave it. With a code: filter, a passage others coded
     too is left out (it may have matched through another coder's code)."""
     code_filter = bool(parse_query(text).codes)
     paths = {code.id: code.path for code in codebook(db)}
     kept = []
     for result in results:
-        if result.kind not in ("passage", "memo"):
-            kept.append(result)  # codes, titles, entities: no coder's work
+        if result.kind not in ("passage", "memo") or result.label in ("document", "code"):
+            # Codes, titles, entities, and the one shared memo of a document
+            # or a code (the reader and the codebook show it to everyone).
+            kept.append(result)
             continue
         if not set(coders) & set(result.coders):
             continue
