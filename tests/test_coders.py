@@ -14,6 +14,7 @@ import sys
 import pytest
 from textual.theme import BUILTIN_THEMES
 
+from margin.store.analysis.units import coded_spans
 from margin.store.coders import coder_condition, coder_ids, coder_names, codes_of_passage
 from margin.store.codes import codebook, create_code, recently_used_codes
 from margin.store.codings import apply_coding
@@ -92,6 +93,9 @@ def test_codings_without_a_coder_belong_to_unknown(db):
         [passage] = coded_passages(db, coders=["unknown"])
         assert passage.coder == "" and passage.start == start
         assert len(coded_passages(db, coders=["unknown", "ada"])) == 3
+        # Analysis reads coders through the same filter.
+        assert [(s.coder, s.start) for s in coded_spans(db, coders=["unknown"])] == [
+            ("unknown", start)]
     finally:
         db.execute("DELETE FROM codings WHERE uuid = 'u-1'")
 

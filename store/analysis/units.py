@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from margin.store.coders import coder_ids
+from margin.store.coders import coder_condition, coder_ids  # noqa: F401 - coder_ids for the room
 from margin.store.db import Database
 from margin.store.errors import StoreError
 from margin.store.textspans import Span, paragraph_spans, sentence_spans
@@ -45,9 +45,9 @@ def coded_spans(
     """Every coding as a :class:`CodedSpan`, ordered by document, code, coder
     and start; filtered to the coders named, the document ids and the code ids
     given (empty: all). Codings without a coder count as coder "unknown"."""
-    where, params = [], []
+    by_coder, params = coder_condition(db, coders, "codings.coder_id")
+    where = [by_coder] if coders else []
     for column, values in (
-        ("codings.coder_id", coder_ids(db, coders) if coders else ()),
         ("codings.document_id", documents),
         ("codings.code_id", codes),
     ):
