@@ -95,13 +95,17 @@ async def test_switch_coder_from_the_palette_names_them_everywhere_and_is_saved(
         await pilot.pause()
         newest = max(codings_for_document(app.db, 1), key=lambda c: c.id)
         assert newest.coder == "bob" and newest.start == view.cursor - len(newest.quote) + 1
-        # A name nobody has coded under yet: typed, then "+ New coder".
+        # A name nobody has coded under yet: typed, then "+ New coder"; it
+        # is text wherever it shows, never markup.
         app.action_switch_coder()  # as the palette's entry does
         await pilot.pause()
-        await pilot.press(*"dora", "enter")
+        await pilot.press(*"dora [b]", "enter")
         await pilot.pause()
-        assert app.coder == "dora" and "coder: dora" in status(app)
-    assert load_config(config_file).coder == "dora"
+        assert app.coder == "dora [b]" and "coder: dora [b]" in status(app)
+        await pilot.press("ctrl+p", *"blind")  # the palette's entries name no coder
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+    assert load_config(config_file).coder == "dora [b]"
 
 
 async def test_the_reader_colours_stripes_by_coder_names_them_and_filters_with_w(project):

@@ -464,13 +464,14 @@ class MarginApp(App):
         if hasattr(screen, "action_pick_coders"):  # the reader
             yield SystemCommand("Show the codings of…", "Every coder's, only mine, or one "
                                 "coder's (W goes through them in turn)", screen.action_pick_coders)
-        yield SystemCommand("Switch coder…", f"Now {self.coder}: pick another coder or type "
-                            "a new name for the codings you make next", self.action_switch_coder)
+        # The palette reads its help texts as markup: no coder's name in them.
+        yield SystemCommand("Switch coder…", "Pick another coder or type a new name for the "
+                            "codings you make next", self.action_switch_coder)
         if self.blind:
             yield SystemCommand("Blind mode: turn off and compare…", "Show every coder's "
                                 "codings again (asks first)", self.action_toggle_blind)
         else:
-            yield SystemCommand("Blind mode: turn on", f"Show only {self.coder}'s codings "
+            yield SystemCommand("Blind mode: turn on", "Show only your own codings "
                                 "everywhere, until you choose to compare", self.action_toggle_blind)
         yield SystemCommand("Review entities", "Pick an entity or a type, review its mentions "
                             "in all documents and code them", self.review_entities)
