@@ -6,8 +6,10 @@ Every change here is one undoable action (see store/history.py).
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from margin.store.coders import coder_condition
 from margin.store.db import Database
 from margin.store.errors import NotFound, StoreError
 from margin.store.history import ChangeLog, action
@@ -42,14 +44,18 @@ class Code:
     children: list[Code] = field(default_factory=list, compare=False, repr=False)
 
 
-def codebook(db: Database) -> list[Code]:
-    """All codes in tree order (parents before children, siblings by name).
+def codebook(db: Database, coders: Sequence[str] = (), *, strict: bool = True) -> list[Code]:
+    """All codes in tree order (parents before children, siblings by name),
+    each with its codings counted: every coder's, or the ``coders`` named'
+    (store/coders.py; ``strict=False``: an unknown name counts nothing).
 
     Walked with a stack, not recursion: a codebook may be deeper than
     Python's recursion limit (a REFI-QDA file from elsewhere, a script)."""
+    by_coder, params = coder_condition(db, coders, strict=strict)
     counts = {
         row["code_id"]: row["n"]
-        for row in db.query("SELECT code_id, COUNT(*) AS n FROM codings GROUP BY code_id")
+        for row in db.query(f"SELECT code_id, COUNT(*) AS n FROM codings WHERE {by_coder} "
+                            "GROUP BY code_id", params)
     }
     codes = {
         row["id"]: Code(
@@ -384,14 +390,17 @@ def _delete_code_memo(log: ChangeLog, code_id: int) -> None:
         log.delete("memos", row["id"])
 
 
-def recently_used_codes(db: Database, limit: int = 9) -> list[Code]:
-    """Codes by when they were last applied, newest first (keys 1–9)."""
+def recently_used_codes(db: Database, limit: int = 9, coders: Sequence[str] = (), *,
+                        strict: bool = True) -> list[Code]:
+    """Codes by when they were last applied (by the ``coders`` named, if
+    given), newest first (keys 1–9)."""
+    by_coder, params = coder_condition(db, coders, strict=strict)
     order = [
         row["code_id"]
         for row in db.query(
-            "SELECT code_id, MAX(created) AS last, MAX(id) AS newest FROM codings "
-            "GROUP BY code_id ORDER BY last DESC, newest DESC LIMIT ?",
-            [limit],
+            f"SELECT code_id, MAX(created) AS last, MAX(id) AS newest FROM codings "
+            f"WHERE {by_coder} GROUP BY code_id ORDER BY last DESC, newest DESC LIMIT ?",
+            [*params, limit],
         )
     ]
     by_id = {code.id: code for code in codebook(db)}

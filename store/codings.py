@@ -20,13 +20,14 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from margin.store.coders import coder_name
 from margin.store.codes import get_code
 from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import NotFound, QuoteMismatch, StoreError
 from margin.store.history import ChangeLog, action, active_log, insert_many, writing
 from margin.store.textspans import Span, trim_span
-from margin.store.util import new_uuid, now, one_line
+from margin.store.util import new_uuid, now
 
 
 @dataclass(slots=True)
@@ -44,11 +45,6 @@ class Coding:
     updated: str | None
     code_name: str = ""
     colour: str = ""
-
-
-def coder_name(name: str) -> str:
-    """A coder's name as it is stored ("unknown" for none)."""
-    return one_line(name) or "unknown"
 
 
 def find_coder(db: Database, name: str) -> int | None:

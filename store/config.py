@@ -4,7 +4,8 @@ The default database lives in the platform's user data directory (on Linux
 ``$XDG_DATA_HOME/margin``, else ``~/.local/share/margin``). The configuration is
 a TOML file in the user config directory::
 
-    coder = "Ada"              # name recorded on every coding
+    coder = "Ada"              # name recorded on every coding; saved when switched in the app
+    blind = false              # see only your own codings (blind parallel coding)
     citation_style = "plain"   # copied passages: plain, markdown or apa
     theme = "textual-light"    # any theme of the palette's "Change theme"; saved when changed there
     measure = 88               # the reader's text column, in terminal cells
@@ -90,6 +91,8 @@ def check_measure(measure: int) -> None:
 @dataclass
 class Config:
     coder: str | None = setting(None)
+    # Blind parallel coding: the app shows the current coder's codings only.
+    blind: bool = setting(False)
     citation_style: str = setting("plain", choices=CITATION_STYLES)
     # The app checks the name against its themes (the store knows none).
     theme: str | None = setting(None)
@@ -227,8 +230,9 @@ def _reason(error: Exception) -> str:
 _TOP_LEVEL_LINE = r'^\s*(?:{key}|"{key}"|\'{key}\')\s*='
 
 
-def save_setting(path: Path, key: str, value: str) -> None:
-    """Set one top-level string setting in the config file (``theme``),
+def save_setting(path: Path, key: str, value: str | bool) -> None:
+    """Set one top-level setting in the config file (``theme``, ``coder``,
+    ``blind``: a string or true/false),
     keeping every other line and comment as it was. The file is replaced
     atomically; one the TOML reader refused is left alone (``StoreError``)."""
     if sys.version_info >= (3, 11):
@@ -250,7 +254,8 @@ def save_setting(path: Path, key: str, value: str) -> None:
     pattern = re.compile(_TOP_LEVEL_LINE.format(key=re.escape(key)))
     existing = next((i for i in range(first_table) if pattern.match(lines[i])), None)
     if existing is not None:
-        old = re.match(r'^(\s*\S+\s*=\s*)("[^"\\]*"|\'[^\']*\')(\s*#.*)?$', lines[existing].rstrip("\n"))
+        old = re.match(r'^(\s*\S+\s*=\s*)("[^"\\]*"|\'[^\']*\'|true|false)(\s*#.*)?$',
+                       lines[existing].rstrip("\n"))
         if old is not None:  # keep the line's own spacing and comment
             new_line = f"{old.group(1)}{json.dumps(value)}{old.group(3) or ''}\n"
         lines[existing] = new_line

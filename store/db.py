@@ -31,7 +31,8 @@ MIGRATION_NAMES = (
     "0005_one_coding_per_coder",
     "0006_document_deletes_cascade",
     "0007_views_for_other_tools",
-    "0009_full_text_unstemmed_passages_memos",
+    "0008_full_text_unstemmed_passages_memos",
+    "0009_codings_by_coder",
 )
 MIGRATION_SET = "margin"
 

@@ -13,11 +13,12 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from margin.store.coders import coder_condition
 from margin.store.codes import codebook, descendant_ids, find_code
 from margin.store.codings import verify_quote
 from margin.store.db import Database
@@ -59,9 +60,15 @@ def coded_passages(
     db: Database,
     codes: Iterable[str] = (),
     documents: Iterable[str] = (),
+    coders: Sequence[str] = (),
+    *,
+    strict: bool = True,
 ) -> list[Passage]:
     """Coded passages, by document then position, filtered by code names or
-    paths (a code includes the codes beneath it) and document references."""
+    paths (a code includes the codes beneath it), document references and
+    coder names (store/coders.py; ``strict=False``: an unknown coder has no
+    passages, rather than being an error)."""
+    by_coder, coder_params = coder_condition(db, coders, "c.coder_id", strict=strict)
     code_ids: set[int] | None = None
     for name in codes:
         code = find_code(db, name)
@@ -71,20 +78,23 @@ def coded_passages(
     document_ids = {find_document(db, reference).id for reference in documents} or None
 
     with db.snapshot():  # the codebook and the codings as of one moment
-        return _coded_passages(db, code_ids, document_ids)
+        return _coded_passages(db, code_ids, document_ids, by_coder, coder_params)
 
 
 def _coded_passages(db: Database, code_ids: set[int] | None,
-                    document_ids: set[int] | None) -> list[Passage]:
+                    document_ids: set[int] | None, by_coder: str = "1",
+                    coder_params: Sequence = ()) -> list[Passage]:
     paths = {code.id: code.path for code in codebook(db)}
     texts: dict[int, tuple[str, str, list[tuple[int, int]]]] = {}
     passages = []
     rows = db.query(
-        """SELECT c.uuid, c.document_id, c.code_id, c.start, c."end", c.quote, c.memo,
+        f"""SELECT c.uuid, c.document_id, c.code_id, c.start, c."end", c.quote, c.memo,
                   c.created, coders.name AS coder, d.uuid AS document_uuid, d.title
            FROM codings c JOIN documents d ON d.id = c.document_id
            LEFT JOIN coders ON coders.id = c.coder_id
-           ORDER BY c.document_id, c.start, c."end", c.id"""
+           WHERE {by_coder}
+           ORDER BY c.document_id, c.start, c."end", c.id""",
+        list(coder_params),
     )
     for row in rows:
         if code_ids is not None and row["code_id"] not in code_ids:

@@ -167,3 +167,16 @@ async def test_a_coder_who_adopts_the_others_version_makes_the_place_agree(proje
         assert app.screen is screen
         after = table_rows(screen)[1]
         assert after[0] == before[0] == "Talks" and float(after[1]) > float(before[1])
+
+
+async def test_blind_mode_keeps_the_agreement_screen_closed(project):
+    app = MarginApp(project, "ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(app, pilot)
+        app.blind = True
+        command = next(c for c in app.get_system_commands(app.screen)
+                       if c.title == "Inter-coder agreement…")
+        command.callback()
+        await settled(app, pilot)
+        assert not isinstance(app.screen, AgreementScreen)
+        assert any("Blind mode is on" in str(n.message) for n in app._notifications)

@@ -146,7 +146,7 @@ def test_an_older_database_gets_the_indexes_of_what_it_holds(tmp_path):
 
     path = tmp_path / "old.db"
     old = sqlite_utils.Database(path)
-    migrations.apply(old, stop_before="0009_full_text_unstemmed_passages_memos")
+    migrations.apply(old, stop_before="0008_full_text_unstemmed_passages_memos")
     old["coders"].insert({"id": 1, "uuid": "c1", "name": "ada", "created": "2024"})
     old["documents"].insert({"id": 1, "uuid": "d1", "title": "T", "text": TEXT,
                              "original": TEXT, "word_count": 14, "hash": "h", "imported": "2024"})
@@ -159,7 +159,7 @@ def test_an_older_database_gets_the_indexes_of_what_it_holds(tmp_path):
                          "created": "2024"})
     old.conn.close()
     db = open_database(path)
-    assert "0009_full_text_unstemmed_passages_memos" in schema_version(db)
+    assert "0008_full_text_unstemmed_passages_memos" in schema_version(db)
     assert db.execute("SELECT rowid FROM codings_fts WHERE codings_fts MATCH 'thought'"
                       ).fetchall() == [(7,)]
     assert db.execute("SELECT rowid FROM memos_fts WHERE memos_fts MATCH 'note'"

@@ -87,8 +87,9 @@ def test_recolour_a_code(screen):
     screen.wait_for("Colour for Military aid", "#e6194b", "#3cb44b")
     settle()
     screen.keys("3cb44b")  # filter the palette to one colour
-    shown = screen.wait_for("■■■ #3cb44b")
-    assert "#e6194b" not in shown
+    # The whole palette showed #3cb44b already: wait for the filter to apply.
+    screen.wait_until(lambda shown: "■■■ #3cb44b" in shown and "#e6194b" not in shown,
+                      "the palette filtered to #3cb44b")
     screen.keys("\r")
     screen.wait_for("Recoloured Military aid")
     screen.wait_without("Colour for Military aid")

@@ -16,7 +16,14 @@ from rich.cells import cell_len
 
 from margin.store.util import plural
 from margin.tui.cells import fit
-from margin.tui.cli_options import coder_filter_options, json_option, say, say_json, settings_for
+from margin.tui.cli_options import (
+    coder_filter_option,
+    db_option,
+    json_option,
+    say,
+    say_json,
+    settings_for,
+)
 from margin.tui.launch import open_store
 
 UNDEFINED = "–"
@@ -28,7 +35,8 @@ CODE_CELLS = (10, 40)
 
 
 @click.command("agreement")
-@coder_filter_options
+@db_option
+@coder_filter_option
 @click.option("--unit", type=click.Choice(["character", "sentence", "paragraph"]),
               default="character", show_default=True,
               help="What a coder rates: each character, sentence or paragraph of the "

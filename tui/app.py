@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from margin.store import history
+from margin.store.coders import coder_name
 from margin.store.config import Config, resolve_entity_backend
 from margin.store.db import Database, open_database
 from margin.store.errors import StoreError
@@ -72,7 +73,12 @@ class MarginApp(App):
         self.config = config or Config()
         self._apply_config_theme()
         self.db_path = Path(db_path)
-        self.coder = coder
+        self.coder = coder_name(coder)  # as it is stored: one line
+        # Blind parallel coding: every screen shows this coder's codings only.
+        self.blind = self.config.blind
+        # Whose codings the reader shows when not blind (reader/screen.py):
+        # None everyone's, MINE the current coder's, else a coder's name.
+        self.reader_coders: str | None = None
         self.user_keymap = keymap or {}
         if self.user_keymap:  # before the first screen is composed, so it shows the user's keys
             self.set_keymap(self.user_keymap)
@@ -143,17 +149,8 @@ class MarginApp(App):
                 if isinstance(screen, MarginScreen) and screen is not self.screen:
                     screen._stamp = ()  # stale: re-read and redrawn on resume
             self.call_next(self.reload_screen)
-        from margin.store.config import save_setting
-
-        path = self.config.path
-        if path is None or theme == self.config.theme:
-            return
-        try:
-            save_setting(path, "theme", theme)
-        except StoreError as error:
-            self.report(error)
-            return
-        self.config.theme = theme
+        if theme != self.config.theme and self._save_setting("theme", theme):
+            self.config.theme = theme
 
     # ------------------------------------------------------------ helpers
 
@@ -231,6 +228,118 @@ class MarginApp(App):
         from margin.tui.reader.screen import ReaderScreen
 
         self.push_screen(ReaderScreen(document_id, offset=offset))
+
+    # -------------------------------------------------------------- coders
+
+    def visible_coders(self) -> tuple[str, ...]:
+        """Whose codings the app shows (for the store's ``coders=``): the
+        current coder's alone in blind mode, else everyone's (``()``)."""
+        return (self.coder,) if self.blind else ()
+
+    def codebook(self) -> list:
+        """The codebook with the counts of the codings the app shows (the
+        current coder's in blind mode): what every screen lists codes from."""
+        from margin.store.codes import codebook
+
+        return codebook(self.db, self.visible_coders(), strict=False)
+
+    def action_switch_coder(self) -> None:
+        """Pick a coder who has coded here, or type a new name."""
+        from rich.text import Text
+
+        from margin.store.coders import coder_names
+        from margin.store.util import visible_controls
+        from margin.tui.modals import Choice, CreateNew, FuzzyPicker
+
+        try:
+            names = coder_names(self.db)
+        except StoreError as error:
+            self.report(error)
+            return
+        choices = [Choice(name, Text.assemble(visible_controls(name, keep=""),
+                                              ("  (current)" if name == self.coder else "", "dim")),
+                          name)
+                   for name in names]
+
+        def chosen(value) -> None:
+            if value is None:
+                return
+            self.switch_coder(coder_name(value.name if isinstance(value, CreateNew) else value))
+
+        self.push_screen(FuzzyPicker(
+            f"Switch coder (now {self.coder})", choices, create_label="New coder",
+            hint="Enter switches to the highlighted coder · on “+ New coder” to a new name · "
+                 "new codings are recorded under that name",
+            placeholder="Coder name",
+            create_value=lambda query: coder_name(query) if query.strip() else None),
+            chosen)
+
+    def switch_coder(self, name: str) -> None:
+        """New codings and memos are recorded under ``name`` from now on; it
+        is saved to the config file, so the next start keeps it."""
+        if name == self.coder:
+            self.notify(f"Coding as {name} already", timeout=2)
+            return
+        self.coder = name
+        saved = self._save_setting("coder", name)
+        self.config.coder = name if saved else self.config.coder
+        blind = " (blind: only your codings are shown)" if self.blind else ""
+        self.notify(f"Coding as {name}{blind}" + ("" if saved else " for this session"),
+                    timeout=3)
+        self._shown_codings_changed()
+
+    def action_toggle_blind(self) -> None:
+        """Blind mode on at once; off (seeing the others' codings) only
+        after a confirmation."""
+        if not self.blind:
+            self.set_blind(True)
+            return
+        from margin.tui.modals import Confirm
+
+        def answer(confirmed: bool | None) -> None:
+            if confirmed:
+                self.set_blind(False)
+
+        self.push_screen(Confirm(
+            "Turn blind mode off and compare? Every coder's codings will be shown "
+            f"to {self.coder} again, in the reader, the codebook, search and exports."), answer)
+
+    def set_blind(self, blind: bool) -> None:
+        """Blind mode on or off, saved to the config file."""
+        self.blind = blind
+        if self._save_setting("blind", blind):
+            self.config.blind = blind
+        if blind:
+            self.notify(f"Blind mode: only {self.coder}'s codings are shown", timeout=4)
+        else:
+            self.notify("Blind mode off: every coder's codings are shown", timeout=4)
+        self._shown_codings_changed()
+
+    def _save_setting(self, key: str, value) -> bool:
+        """A setting changed in the app, saved to the config file (if the app
+        was started with one that could be read). True if it was saved."""
+        from margin.store.config import save_setting
+
+        path = self.config.path
+        if path is None:
+            return False
+        try:
+            save_setting(path, key, value)
+        except StoreError as error:
+            self.report(error)
+            return False
+        return True
+
+    def _shown_codings_changed(self) -> None:
+        """The coder or blind mode changed: every screen shows other codings."""
+        from margin.tui.search.fuzzy import SearchScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MarginScreen) and screen is not self.screen:
+                screen._stamp = ()  # stale: re-read on resume
+            elif isinstance(screen, SearchScreen):
+                screen.codings_changed()
+        self.reload_screen()
 
     # ------------------------------------------------------------- entities
 
@@ -354,6 +463,18 @@ class MarginApp(App):
                                 lambda: self.push_screen(ExportScreen()))
         yield SystemCommand("Merge a colleague's project…", "Bring in their codings, codes, "
                             "documents and memos (.db or .qdpx)", self.merge_project)
+        if hasattr(screen, "action_pick_coders"):  # the reader
+            yield SystemCommand("Show the codings of…", "Every coder's, only mine, or one "
+                                "coder's (W goes through them in turn)", screen.action_pick_coders)
+        # The palette reads its help texts as markup: no coder's name in them.
+        yield SystemCommand("Switch coder…", "Pick another coder or type a new name for the "
+                            "codings you make next", self.action_switch_coder)
+        if self.blind:
+            yield SystemCommand("Blind mode: turn off and compare…", "Show every coder's "
+                                "codings again (asks first)", self.action_toggle_blind)
+        else:
+            yield SystemCommand("Blind mode: turn on", "Show only your own codings "
+                                "everywhere, until you choose to compare", self.action_toggle_blind)
         yield SystemCommand("Review entities", "Pick an entity or a type, review its mentions "
                             "in all documents and code them", self.review_entities)
         yield SystemCommand("Inter-coder agreement…", "Two coders' kappa and alpha per code; "
@@ -367,6 +488,12 @@ class MarginApp(App):
         self.push_screen(MergeScreen())
 
     def show_agreement(self) -> None:
+        if self.blind:
+            # Comparing is what blind mode holds back until the coder chooses
+            # to: the agreement screen shows every coder's passages.
+            self.notify("Blind mode is on: turn it off in the palette to compare coders",
+                        severity="warning")
+            return
         from margin.tui.agreement.screen import open_agreement
 
         open_agreement(self)

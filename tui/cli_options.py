@@ -16,7 +16,12 @@ from margin.store.util import json_text, visible_controls
 from margin.tui.launch import Settings
 
 
-def _db_path_option(function, envvar: str | None = None):
+def db_option(function, envvar: str | None = None):
+    """--db, accepted before or after the subcommand name.
+
+    Only the top-level command reads MARGIN_DB, so an explicit --db always
+    wins over the environment wherever it is given.
+    """
     return click.option(
         "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
         envvar=envvar, show_envvar=envvar is not None,
@@ -25,28 +30,24 @@ def _db_path_option(function, envvar: str | None = None):
 
 
 def db_options(function, envvar: str | None = None):
-    """--db and --coder, accepted before or after the subcommand name.
-
-    Only the top-level command reads MARGIN_DB, so an explicit --db always
-    wins over the environment wherever it is given.
-    """
-    function = _db_path_option(function, envvar)
+    """--db and --coder (who is writing), for the commands that write."""
+    function = db_option(function, envvar)
     function = click.option(
         "--coder", default=None, help="Name recorded on codings (default: config, OS user)."
     )(function)
     return function
 
 
-def coder_filter_options(function):
-    """--db and a repeatable --coder, for a command that only reads: the
-    coders whose codings it looks at (the team rule: on commands that write,
-    --coder is who writes, :func:`db_options`)."""
-    function = _db_path_option(function)
-    function = click.option(
+def coder_filter_option(function):
+    """--coder NAME, repeatable, for the commands that only read (codes,
+    export, stats, agreement…): only those coders' codings, passed on as
+    ``coders`` (a tuple of names, empty for every coder's) to the store's
+    ``coders=`` (store/coders.py: an unknown name is one error line that
+    lists the coders there are)."""
+    return click.option(
         "--coder", "coders", multiple=True, metavar="NAME",
-        help="A coder whose codings count (repeatable).",
+        help="Only this coder's codings (repeatable; default: every coder's).",
     )(function)
-    return function
 
 
 def settings_for(context: click.Context, db_path: Path | None, coder: str | None) -> Settings:

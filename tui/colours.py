@@ -16,6 +16,10 @@ grey: there a tint is one of the six ANSI hues (dark ones on dark themes,
 bright ones on light themes), chosen by the code colour's hue, so the first
 six palette colours stay six different colours.
 
+Coders have colours of their own (the reader's gutter marks whose codings
+are whose): eight hues far apart (:data:`CODER_HUES`), each made readable on
+the background as an ink is; on 16 colours, six ANSI hues, one per coder.
+
 One module for these rules: the reader's view, the gutter and the entity
 styles (tui/entities/styles.py) call it; nothing else blends colours.
 """
@@ -58,6 +62,15 @@ OTHER_HUE = "#a5b3c2"  # every other OntoNotes type: muted blue-grey
 # red, yellow (orange and brown too: the Linux console's colour 3 is brown),
 # green, cyan, blue, magenta.
 _ANSI_HUES = ((20, 1), (75, 3), (165, 2), (200, 6), (270, 4), (330, 5), (360, 1))
+# Coders' hues, chosen (from Tableau's and D3's palettes) to stay furthest
+# apart once made readable on every built-in theme's background: the first
+# six far apart, all eight apart (tests/test_colours.py measures it); after
+# eight coders the hues come round again.
+CODER_HUES = ("#76b7b2", "#9467bd", "#ff7f0e", "#ff9da7",
+              "#00a2ff", "#2ca02c", "#bcbd22", "#9c755f")
+# On 16 colours: blue, yellow, green, red, magenta, cyan (Rich's numbers;
+# bright ones on dark themes), six coders six colours.
+_SIXTEEN_CODERS = (4, 3, 2, 1, 5, 6)
 _SIXTEEN = frozenset({"standard", "windows", ColorSystem.STANDARD, ColorSystem.WINDOWS})
 
 
@@ -110,6 +123,7 @@ class ThemeColours:
     other_entity: Color
     _tints: dict[tuple[tuple[str, ...], bool], Color] = field(default_factory=dict, repr=False)
     _inks: dict[str, Color] = field(default_factory=dict, repr=False)
+    _coder_inks: dict[tuple[int, bool], Color] = field(default_factory=dict, repr=False)
 
     def entity(self, label: str) -> Color:
         return self.entities.get(label, self.other_entity)
@@ -165,6 +179,24 @@ class ThemeColours:
         if ink is None:
             ink = self._inks[colour] = _readable(
                 _parse(colour), [self.background], _TARGET, WHITE if self.dark else BLACK)
+        return ink
+
+
+    def coder_ink(self, index: int, sixteen: bool = False) -> Color:
+        """The colour of the ``index``-th coder (0 for the first) as text on
+        the background; ``sixteen``: for a terminal of 16 colours."""
+        key = (index, sixteen)
+        ink = self._coder_inks.get(key)
+        if ink is None:
+            if sixteen:
+                from rich._palettes import STANDARD_PALETTE
+
+                number = _SIXTEEN_CODERS[index % len(_SIXTEEN_CODERS)] + (8 if self.dark else 0)
+                ink = Color(*STANDARD_PALETTE[number])
+            else:
+                ink = _readable(_parse(CODER_HUES[index % len(CODER_HUES)]), [self.background],
+                                _TARGET, WHITE if self.dark else BLACK)
+            self._coder_inks[key] = ink
         return ink
 
 

@@ -21,8 +21,8 @@ import click
 from margin.store.errors import NotFound, StoreError
 from margin.store.util import plural, visible_controls
 from margin.tui.agreement_commands import register as register_agreement
+from margin.tui.cli_options import coder_filter_option, db_option, json_option, say, say_json
 from margin.tui.cli_options import db_options as _db_options
-from margin.tui.cli_options import json_option, say, say_json
 from margin.tui.cli_options import settings_for as _settings
 from margin.tui.launch import VERSION, Settings, command_line_config, open_store, run_app
 from margin.tui.merging import register as register_merging
@@ -238,19 +238,21 @@ def _recognise(db, document_ids: list[int], backend: str | None):
 
 
 @cli.group("codes", invoke_without_command=True)
-@_db_options
+@db_option
+@coder_filter_option
 @json_option("Print one JSON object a line.")
 @click.pass_context
-def codes_command(context, db_path, coder, as_json):
-    """The codebook as a tree, with the number of codings of each code; or
-    change it: add, rename, move, merge, delete (each undoable in the app)."""
+def codes_command(context, db_path, coders, as_json):
+    """The codebook as a tree, with the number of codings of each code (by
+    every coder, or by the coders named with --coder); or change it: add,
+    rename, move, merge, delete (each undoable in the app)."""
     from margin.store.codes import codebook
 
     if context.invoked_subcommand is not None:
         return  # a subcommand (tui/scripting.py) does the work
 
-    db = open_store(_settings(context, db_path, coder), read_only=True)
-    codes = codebook(db)
+    db = open_store(_settings(context, db_path, None), read_only=True)
+    codes = codebook(db, coders)
     if as_json:
         records = [
             {"id": c.id, "uuid": c.uuid, "path": c.path, "name": c.name, "colour": c.colour,
@@ -264,6 +266,8 @@ def codes_command(context, db_path, coder, as_json):
     if not codes:
         say("The codebook is empty: select a passage in the app and press c.")
         return
+    if coders:
+        say(f"Codings by {', '.join(dict.fromkeys(coders))}")
     for code in codes:
         count = f"{code.coding_count}"
         if code.children:
@@ -272,7 +276,8 @@ def codes_command(context, db_path, coder, as_json):
 
 
 @cli.command("export")
-@_db_options
+@db_option
+@coder_filter_option
 @click.option("--format", "export_format",
               type=click.Choice(["csv", "jsonl", "md", "qdpx", "qdc"]), required=True,
               help="Output format: coded passages (csv, jsonl, md), a REFI-QDA project "
@@ -287,16 +292,17 @@ def codes_command(context, db_path, coder, as_json):
               help="Start a CSV with a byte-order mark, which spreadsheets need "
                    "[default: in a file, not on standard output].")
 @click.pass_context
-def export_command(context, db_path, coder, export_format, codes, documents, output, bom):
-    """Export coded passages, one record per coding; or the whole project
-    (REFI-QDA .qdpx) or the codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA…
+def export_command(context, db_path, coders, export_format, codes, documents, output, bom):
+    """Export coded passages, one record per coding (by every coder, or by
+    the coders named with --coder); or the whole project (REFI-QDA .qdpx) or
+    the codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA…
 
     CSV and Markdown show control characters as visible symbols; JSONL and
     REFI-QDA keep the text exact."""
     from margin.store.export import coded_passages, render, write_atomically
 
     to_stdout = output is None or str(output) == "-"
-    db = open_store(_settings(context, db_path, coder), read_only=True)
+    db = open_store(_settings(context, db_path, None), read_only=True)
     if export_format in ("qdpx", "qdc"):
         from margin.store.refi.exporter import (
             codebook_xml,
@@ -309,9 +315,9 @@ def export_command(context, db_path, coder, export_format, codes, documents, out
         if output is None:
             raise click.UsageError(f"--format {export_format} writes a file: give -o FILE "
                                    "(or -o - for standard output)")
-        if codes or documents:
+        if codes or documents or coders:
             raise click.UsageError(f"--format {export_format} exports everything: "
-                                   "--code and --document do not apply")
+                                   "--code, --document and --coder do not apply")
         if not to_stdout:
             (export_qdpx if export_format == "qdpx" else export_qdc)(db, output)
             say(f"wrote {output}", err=True)
@@ -327,7 +333,7 @@ def export_command(context, db_path, coder, export_format, codes, documents, out
         write_stdout(buffer.getvalue())
         return
     with_bom = (not to_stdout) if bom is None else bom
-    content = render(coded_passages(db, codes, documents), export_format, bom=with_bom)
+    content = render(coded_passages(db, codes, documents, coders), export_format, bom=with_bom)
     if to_stdout:
         write_stdout(content.encode("utf-8"))
         return

@@ -11,7 +11,6 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from margin.store.codes import codebook
 from margin.store.documents import (
     DocumentSummary,
     delete_documents,
@@ -116,9 +115,10 @@ class LibraryScreen(CodebookPane, MarginScreen):
         return True
 
     def reload(self) -> None:
-        self.documents = list_documents(self.app.db)
+        coders = self.app.visible_coders()  # blind mode: the current coder's codings only
+        self.documents = list_documents(self.app.db, coders, strict=False)
         self._fill_table()
-        self.query_one("#codebook", CodebookTree).show_codes(codebook(self.app.db))
+        self.query_one("#codebook", CodebookTree).show_codes(self.app.codebook())
         self._update_status()
 
     def _fill_table(self) -> None:
@@ -208,7 +208,7 @@ class LibraryScreen(CodebookPane, MarginScreen):
         status = Text.assemble(
             f"{plural(len(self.documents), 'document')} · {plural(words, 'word')} · "
             f"{plural(codings, 'coding')}",
-            ("   coder: ", "dim"), self.app.coder,
+            ("   coder: ", "dim"), self.app.coder, (" (blind)" if self.app.blind else "", "bold"),
             ("   ", ""), (self.app.db_path.name, "dim"),
         )
         self.query_one("#status-bar", Static).update(status)

@@ -180,7 +180,10 @@ class ExportScreen(_TransferScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Export coded passages or the project", classes="title")
+            title = "Export coded passages or the project"
+            if self.app.blind:  # what the export holds: the current coder's passages alone
+                title = Text(f"Export {self.app.coder}'s coded passages (blind mode)")
+            yield Label(title, classes="title")
             yield Select([(f.upper() if f != "md" else "Markdown", f) for f in FORMATS]
                          + [("REFI-QDA project (.qdpx)", "qdpx"),
                             ("REFI-QDA codebook (.qdc)", "qdc")],
@@ -217,6 +220,7 @@ class ExportScreen(_TransferScreen):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_export(self, export_format: str, code: str, path: Path) -> None:
         self.app.call_from_thread(self._progress, None)
+        coders = self.app.visible_coders()  # blind mode: the current coder's passages only
 
         def export(db) -> str:
             if export_format in ("qdpx", "qdc"):
@@ -225,9 +229,14 @@ class ExportScreen(_TransferScreen):
                 if code:
                     raise StoreError("a REFI-QDA export holds everything: "
                                      "leave the code filter empty")
+                if coders and export_format == "qdpx":
+                    raise StoreError("blind mode: a REFI-QDA project holds every coder's "
+                                     "codings; export CSV, JSONL or Markdown (yours only), "
+                                     "or turn blind mode off to compare first")
                 (export_qdpx if export_format == "qdpx" else export_qdc)(db, path)
                 return f"Wrote the {export_format.upper()} file {path}"
-            passages = coded_passages(db, codes=[code] if code else [])
+            passages = coded_passages(db, codes=[code] if code else [], coders=coders,
+                                      strict=False)
             write_atomically(path, render(passages, export_format))
             return f"Wrote {len(passages)} passages to {path}"
 

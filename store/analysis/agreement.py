@@ -43,13 +43,13 @@ from operator import itemgetter
 from margin.store.analysis.units import (
     coded_rows,
     coded_spans,
-    coder_ids,
     covered,
     indexed_units,
     intersection,
     union,
     units_touched,
 )
+from margin.store.coders import coder_ids
 from margin.store.codes import codebook, get_code
 from margin.store.codings import NewCoding, coder_name, ensure_coder, write_codings
 from margin.store.db import Database

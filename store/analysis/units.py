@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from margin.store.codings import coder_name
+from margin.store.coders import coder_condition
 from margin.store.db import Database
 from margin.store.errors import StoreError
 from margin.store.textspans import Span, paragraph_spans, sentence_spans
@@ -33,21 +33,6 @@ class CodedSpan:
     coder: str
     start: int
     end: int
-
-
-def coder_ids(db: Database, names: Sequence[str]) -> list[int]:
-    """The ids of the coders named; an unknown name is a one-line error that
-    lists the coders there are (a typo must not silently filter to nothing)."""
-    ids = []
-    for name in names:
-        row = db.execute("SELECT id FROM coders WHERE name = ?", [coder_name(name)]).fetchone()
-        if row is None:
-            known = [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")]
-            raise StoreError(
-                f"no coder named {coder_name(name)!r}; coders: {', '.join(known) or 'none yet'}"
-            )
-        ids.append(row[0])
-    return ids
 
 
 def coded_spans(
@@ -74,9 +59,9 @@ def coded_rows(
     """:func:`coded_spans` as plain tuples (coding id, document id, code id,
     coder, start, end), in the same order: for a pass over 100,000 codings,
     where making the objects would cost more than the rest of the work."""
-    where, params = [], []
+    by_coder, params = coder_condition(db, coders, "codings.coder_id")
+    where = [by_coder] if coders else []
     for column, values in (
-        ("codings.coder_id", coder_ids(db, coders) if coders else ()),
         ("codings.document_id", documents),
         ("codings.code_id", codes),
     ):

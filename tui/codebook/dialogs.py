@@ -205,7 +205,7 @@ def _other_codes(app: App, code: Code) -> list[Choice]:
     excluded = set(codebook_store.descendant_ids(app.db, code.id))
     return [
         Choice(other.path, code_label(other, with_path=True), other)
-        for other in codebook_store.codebook(app.db)
+        for other in app.codebook()
         if other.id not in excluded
     ]
 

@@ -64,7 +64,9 @@ class PassagesScreen(MarginScreen):
     def reload(self) -> None:
         try:
             code = get_code(self.app.db, self.code_id)
-            self.passages = coded_passages(self.app.db, codes=[code.path])
+            # Blind mode: the current coder's passages only.
+            self.passages = coded_passages(self.app.db, codes=[code.path],
+                                           coders=self.app.visible_coders(), strict=False)
         except StoreError as error:
             self.app.report(error)
             self.app.pop_screen()

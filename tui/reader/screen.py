@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -11,7 +12,8 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from margin.store.citations import citable_passage, format_citation
-from margin.store.codes import Code, codebook, get_code, recently_used_codes
+from margin.store.coders import coder_names
+from margin.store.codes import Code, get_code, recently_used_codes
 from margin.store.codings import (
     Coding,
     apply_coding,
@@ -35,6 +37,7 @@ from margin.store.entities.storage import (
 from margin.store.errors import StoreError
 from margin.store.textspans import paragraph_number
 from margin.store.util import plural, visible_controls
+from margin.tui.cells import fit
 from margin.tui.clipboard import copy_text
 from margin.tui.codebook.tree import CodebookPane, CodebookTree, code_label
 from margin.tui.entities.panel import EntityPanel
@@ -43,9 +46,12 @@ from margin.tui.keybar import KeyBar
 from margin.tui.modals import Choice, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
 from margin.tui.reader.markdown import is_markdown
 from margin.tui.reader.spans import find_matches, next_span
-from margin.tui.reader.view import ReaderView
+from margin.tui.reader.view import ReaderView, coder_of
 from margin.tui.reader.wrapping import display_text
 from margin.tui.screen import MarginScreen, settle_memory
+
+#: ``app.reader_coders`` for "only mine" (no coder's name is empty).
+MINE = ""
 
 # Documents longer than this (characters) open in two steps: the first
 # FIRST_SCREENS characters are wrapped and drawn, then the rest.
@@ -87,6 +93,9 @@ class ReaderScreen(CodebookPane, MarginScreen):
                 tooltip="Find text in this document (n next, N previous)"),
         Binding("n", "find_next(1)", "Next match", show=False, id="reader.find_next"),
         Binding("N", "find_next(-1)", "Previous match", show=False, id="reader.find_previous"),
+        Binding("W", "cycle_coders", "Coders", show=False, id="reader.coders",
+                tooltip="Whose codings are shown: every coder's, only mine, or one "
+                        "coder's, in turn"),
         Binding("escape", "back", "Back", id="reader.back",
                 tooltip="Clear the selection, cancel adjusting, or go back to the library"),
         *[_recent_binding(n) for n in range(1, 10)],
@@ -103,6 +112,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self._bar_texts: dict[str, str] = {}
         self.entities: list[StoredEntity] = []
         self.find_text = ""
+        self.coder_colours: dict[str, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -115,7 +125,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
             self.first_screens_end = line_break if line_break > 0 else None
         yield Static(id="entity-legend")
         with Horizontal(id="main"):
-            yield ReaderView(
+            view = ReaderView(
                 text,
                 self._load_codings(starting_before=self.first_screens_end),
                 first_screens_end=self.first_screens_end,
@@ -123,6 +133,8 @@ class ReaderScreen(CodebookPane, MarginScreen):
                 markdown=is_markdown(self.document.source_path),
                 id="reader",
             )
+            view.coder_colours = self.coder_colours
+            yield view
             yield CodebookTree(id="codebook")
             yield EntityPanel(id="entity-panel")
         yield Static(id="coding-info")
@@ -154,7 +166,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
         if self.first_screens_end is None:
             return
         self.first_screens_end = None
-        self.view.set_codings(self._load_codings())
+        self.view.set_codings(self._load_codings(), self.coder_colours)
         self._load_entities()
         self.view.finish_opening()
         # The whole document's codings, entities and rows live as long as the
@@ -162,19 +174,99 @@ class ReaderScreen(CodebookPane, MarginScreen):
         settle_memory()
 
     def _load_codings(self, starting_before: int | None = None) -> list[Coding]:
+        """The codings of the coders shown (``shown_coders``); several
+        coders' codings set ``coder_colours``, the stripes' colours."""
         self.mark_read()
+        self.coder_colours = None
         try:
-            return codings_for_document(self.app.db, self.document_id, starting_before)
+            codings = codings_for_document(self.app.db, self.document_id, starting_before)
+            shown = self.shown_coders()
+            if shown:
+                codings = [coding for coding in codings if coder_of(coding) in shown]
+            coders = {coder_of(coding) for coding in codings}
+            if len(coders) > 1:
+                order = coder_names(self.app.db)
+                self.coder_colours = {name: order.index(name) if name in order else len(order)
+                                      for name in coders}
+            return codings
         except StoreError as error:
             # Never show a shifted passage: say what is wrong, show the text alone.
             self.app.notify(str(error), severity="error", timeout=15)
             return []
 
+    # ------------------------------------------------------------- coders
+
+    def shown_coders(self) -> tuple[str, ...]:
+        """Whose codings the reader shows (empty: everyone's). Blind mode
+        shows the current coder's whatever was chosen with W."""
+        app = self.app
+        if app.blind:
+            return (app.coder,)
+        if app.reader_coders is None:
+            return ()
+        return (app.coder,) if app.reader_coders == MINE else (app.reader_coders,)
+
+    def _coders_shown_text(self) -> Text:
+        """What the title bar says about whose codings are shown, the
+        coders' colours as a legend when the stripes are in them."""
+        app = self.app
+        shown = Text()
+        if app.blind:
+            shown.append(f"blind mode: {app.coder}'s codings only", Style(bold=True))
+        elif app.reader_coders is not None:
+            name = self.shown_coders()[0]
+            mine = " (mine)" if app.reader_coders == MINE else ""
+            shown.append(f"only {name}'s codings{mine}", Style(bold=True))
+            shown.append(" · W: next", Style(dim=True))
+        elif self.coder_colours:
+            shown.append("coders ", Style(dim=True))
+            for name in sorted(self.coder_colours, key=self.coder_colours.__getitem__):
+                shown.append("┃", self.view.coder_style(name))
+                shown.append(f"{name} ")
+        return shown
+
+    def action_cycle_coders(self) -> None:
+        """Every coder's codings, then only mine, then each other coder's."""
+        app = self.app
+        if app.blind:
+            app.notify("Blind mode shows only your codings; the palette's “Blind mode: turn "
+                       "off and compare…” shows the others'", severity="warning", timeout=4)
+            return
+        others = [name for name in coder_names(app.db) if name != app.coder]
+        sequence: list[str | None] = [None, MINE, *others]
+        current = sequence.index(app.reader_coders) if app.reader_coders in sequence else 0
+        self.show_coders(sequence[(current + 1) % len(sequence)])
+
+    def action_pick_coders(self) -> None:
+        """A picker: every coder's codings, only mine, or one coder's."""
+        app = self.app
+        if app.blind:
+            self.action_cycle_coders()  # says why not
+            return
+        choices = [Choice("all every coder", Text("Every coder's codings"), None),
+                   Choice(f"mine {app.coder}", Text(f"Only mine ({app.coder})"), MINE)]
+        choices += [Choice(name, Text(f"Only {name}'s"), name)
+                    for name in coder_names(app.db) if name != app.coder]
+        self.app.push_screen(FuzzyPicker("Show the codings of…", choices),
+                             lambda value: self.show_coders(value, picked=True))
+
+    def show_coders(self, choice: str | None, *, picked: bool = False) -> None:
+        """Show every coder's codings (None), only mine (MINE) or a coder's."""
+        if picked and choice is None and self.app.reader_coders is None:
+            return
+        self.app.reader_coders = choice
+        self.reload()
+        shown = self.shown_coders()
+        if not shown:
+            self.app.notify("Showing every coder's codings", timeout=2)
+        else:
+            self.app.notify(f"Showing only {shown[0]}'s codings", timeout=2)
+
     def reload(self) -> None:
         """Re-read everything an action (or undo) may have changed."""
         self.mark_read()
         self.document = get_document(self.app.db, self.document_id)
-        self.view.set_codings(self._load_codings())
+        self.view.set_codings(self._load_codings(), self.coder_colours)
         self._load_entities()  # a review may have corrected labels
         self._show_title()
         self._refresh_codebook()
@@ -282,6 +374,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
         # of every class in the MRO), which would bring the codebook back
         # beside an open entity panel: lay out once every handler has run.
         self.call_later(self._lay_out_panes)
+        self.call_later(self._show_title)  # the title is cut to the width
 
     def on_screen_resume(self) -> None:
         # The terminal may have been resized while another screen (the entity
@@ -323,16 +416,24 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self.app.push_screen(ReviewScreen(message.label, message.group))
 
     def _refresh_codebook(self) -> None:
-        codes = codebook(self.app.db)
+        codes = self.app.codebook()
         self.code_paths = {code.id: code.path for code in codes}
         self.query_one("#codebook", CodebookTree).show_codes(codes)
-        self.recent = recently_used_codes(self.app.db)
+        self.recent = recently_used_codes(self.app.db, coders=self.app.visible_coders(),
+                                          strict=False)
 
     def _show_title(self) -> None:
+        """The title (cut with "…" to leave room), its words, and whose
+        codings are shown."""
         words = f"  {plural(self.document.word_count, 'word')}"
-        self.query_one("#title-bar", Static).update(
-            Text.assemble((self.document.title, Style(bold=True)), (words, Style(dim=True)))
-        )
+        coders = self._coders_shown_text()
+        if coders:
+            coders = Text.assemble(("  ·  ", Style(dim=True)), coders)
+        bar = self.query_one("#title-bar", Static)
+        width = bar.content_region.width or self.app.size.width - 2
+        room = max(12, width - cell_len(words) - coders.cell_len)
+        bar.update(Text.assemble((fit(display_text(self.document.title), room, pad=False),
+                                  Style(bold=True)), (words, Style(dim=True)), coders))
 
     # ------------------------------------------------------------- status
 
@@ -348,7 +449,11 @@ class ReaderScreen(CodebookPane, MarginScreen):
                 info.append("   ")
             info.append("■ ", Style(color=coding.colour))
             info.append(self._code_path(coding))
-            info.append(f" · {coding.coder or 'unknown'}", Style(dim=True))
+            if self.coder_colours:  # the stripe's colour names the coder
+                info.append(" · ", Style(dim=True))
+                info.append(coder_of(coding), self.view.coder_style(coder_of(coding)))
+            else:
+                info.append(f" · {coder_of(coding)}", Style(dim=True))
             if coding.memo:
                 info.append(" · memo: ", Style(dim=True))
                 info.append(display_text(" ".join(coding.memo.split()))[:80])
@@ -385,6 +490,8 @@ class ReaderScreen(CodebookPane, MarginScreen):
         status.append(f"para. {paragraph}/{total} · {percent}%")
         status.append("   coder: ", Style(dim=True))
         status.append(self.app.coder)
+        if self.app.blind:
+            status.append(" (blind)", Style(bold=True))
         self._set_bar("#status-bar", status)
 
     def _set_bar(self, selector: str, content: Text) -> None:
@@ -407,7 +514,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
             return
         choices = [
             Choice(code.path, code_label(code, with_path=True), code)
-            for code in codebook(self.app.db)
+            for code in self.app.codebook()
         ]
         picker = FuzzyPicker(
             f"Code {plural(len(selection), 'character')} as…",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -124,7 +124,7 @@ class GutterRow:
     #: One (character, colour) per lane: "┃" a coding that goes on past the
     #: row, "▐" one that starts and ends on it, " " none; "+" in the last
     #: lane when more codings than lanes are on the row. The colour is the
-    #: coding's, or None for the gutter's own.
+    #: coding's (or its ``lane_key``), or None for the gutter's own.
     lanes: tuple[tuple[str, str | None], ...]
     #: The code of the first coding that starts on the row ("" if none),
     #: with "+N" when N more start there too.
@@ -132,9 +132,12 @@ class GutterRow:
     label_colour: str | None = None
 
 
-def gutter_row(index: CodingIndex, start: int, end: int, lanes: int) -> GutterRow:
+def gutter_row(index: CodingIndex, start: int, end: int, lanes: int,
+               lane_key: Callable[[Coding], str] | None = None) -> GutterRow:
     """The gutter beside the row [start, end) (an empty row still shows the
-    codings that cover its offset)."""
+    codings that cover its offset). ``lane_key``: what a lane's mark is
+    coloured by instead of the coding's code colour (its coder, say), a key
+    the caller turns into a colour."""
     codings = index.in_range(start, end) if index.codings else []
     marks: list[tuple[str, str | None]] = [(" ", None)] * lanes
     overflow = 0
@@ -143,7 +146,8 @@ def gutter_row(index: CodingIndex, start: int, end: int, lanes: int) -> GutterRo
         if lane >= lanes:
             overflow += 1
             continue
-        marks[lane] = ("┃" if coding.start < start or coding.end > end else "▐", coding.colour)
+        marks[lane] = ("┃" if coding.start < start or coding.end > end else "▐",
+                       lane_key(coding) if lane_key is not None else coding.colour)
     if overflow:
         marks[-1] = ("+", None)
     starting = [c for c in codings if start <= c.start < max(end, start + 1)]

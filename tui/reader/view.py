@@ -64,6 +64,11 @@ _MARKUP_STYLES = {
 }
 
 
+def coder_of(coding: Coding) -> str:
+    """Whose coding it is ("unknown" for a coding without a coder)."""
+    return coding.coder or "unknown"
+
+
 class ReaderView(ScrollView, can_focus=True):
     """A document with a cursor, a selection, coded passages and a gutter."""
 
@@ -170,6 +175,9 @@ class ReaderView(ScrollView, can_focus=True):
         self._first_screens_announced = False
         self._redraw_requested = False
         self.index = CodingIndex(codings)
+        # Coder → colour number, when the gutter's stripes are drawn in the
+        # colours of the coders (several coders' codings shown), else None.
+        self.coder_colours: dict[str, int] | None = None
         self.entities = SpanIndex([])
         self.matches = SpanIndex([])
         blocks, inline = markdown_spans(text) if markdown else ([], [])
@@ -228,8 +236,13 @@ class ReaderView(ScrollView, can_focus=True):
     def codings_at(self, offset: int) -> list[Coding]:
         return self.index.codings_at(offset)
 
-    def set_codings(self, codings: list[Coding]) -> None:
+    def set_codings(self, codings: list[Coding],
+                    coder_colours: dict[str, int] | None = None) -> None:
+        """The codings to draw; ``coder_colours`` (coder → colour number):
+        the gutter's stripes in the coders' colours, not the codes'."""
         self.index = CodingIndex(codings)
+        self.coder_colours = coder_colours
+        self._colour_styles.clear()
         self._line_cache.clear()
         self._style_cache.clear()
         self.refresh()
@@ -469,22 +482,28 @@ class ReaderView(ScrollView, can_focus=True):
             return Style()
         style = self._style_cache.get(active)
         if style is None:
-            # Headless (tests, screenshots) draws in true colour whatever $TERM says.
-            sixteen = is_sixteen_colours(self.app.console.color_system) and not self.app.is_headless
             tint = self._colours().code_tint([self.index.by_id[i].colour for i in active],
-                                             sixteen=sixteen)
+                                             sixteen=self._sixteen())
             style = Style(bgcolor=tint.rich_color, underline=len(active) > 1)
             self._style_cache[active] = style
         return style
 
+    def _sixteen(self) -> bool:
+        """A terminal of 16 colours (headless, as in tests and screenshots,
+        draws in true colour whatever $TERM says)."""
+        return is_sixteen_colours(self.app.console.color_system) and not self.app.is_headless
+
     def _gutter_segments(self, start: int, end: int, base: Style) -> list[Segment]:
         components = self._reader_styles()
         gutter = base + components["reader--gutter"]
-        row = gutter_row(self.index, start, end, GUTTER_LANES)
+        by_coder = self.coder_colours is not None
+        row = gutter_row(self.index, start, end, GUTTER_LANES,
+                         coder_of if by_coder else None)
         segments = [Segment(" " * self._margin, base)] if self._margin else []
         segments += [
             Segment(mark, gutter if colour is None
-                    else base + self._colour_style(colour, bold=True))
+                    else base + (self.coder_style(colour) if by_coder
+                                 else self._colour_style(colour, bold=True)))
             for mark, colour in row.lanes
         ]
         label_width = self._label_width
@@ -504,6 +523,16 @@ class ReaderView(ScrollView, can_focus=True):
         if style is None:
             style = self._colour_styles[key] = Style(
                 color=self._colours().code_ink(colour).rich_color, bold=bold)
+        return style
+
+    def coder_style(self, coder: str) -> Style:
+        """A coder's colour (tui/colours.py), for the stripes and the info line."""
+        key = ("coder:" + coder, True)
+        style = self._colour_styles.get(key)
+        if style is None:
+            number = (self.coder_colours or {}).get(coder, 0)
+            style = self._colour_styles[key] = Style(
+                color=self._colours().coder_ink(number, self._sixteen()).rich_color, bold=True)
         return style
 
     def _colours(self) -> ThemeColours:

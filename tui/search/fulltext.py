@@ -17,7 +17,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from margin.store.codes import codebook
 from margin.store.documents import document_text
 from margin.store.errors import StoreError
 from margin.store.search.fulltext import FtsHit, code_hits, preview_code_hits, search_documents
@@ -175,7 +174,7 @@ class FullTextScreen(Screen):
             return
         hits, scope = list(self.hits), self.scope
         choices = [Choice(code.path, code_label(code, with_path=True), code)
-                   for code in codebook(self.app.db)]
+                   for code in self.app.codebook()]
 
         def chosen(value) -> None:
             if value is None:

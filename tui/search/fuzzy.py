@@ -10,6 +10,7 @@ citations, `w` writes them to a file.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rich.style import Style
@@ -23,6 +24,8 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from margin.store.citations import citable_passage, format_citation, join_citations
+from margin.store.coders import codes_of_passage
+from margin.store.codes import codebook
 from margin.store.errors import StoreError
 from margin.store.export import write_atomically
 from margin.store.search.corpus import (
@@ -30,6 +33,7 @@ from margin.store.search.corpus import (
     SearchResult,
     complete_filter,
     filter_being_typed,
+    parse_query,
 )
 from margin.store.util import plural
 from margin.tui.clipboard import copy_text
@@ -119,6 +123,7 @@ class SearchScreen(Screen):
     def _search_worker(self, text: str) -> None:
         worker = get_current_worker()
         started = time.perf_counter()
+        blind = self.app.visible_coders()
 
         def search(db) -> list[SearchResult] | None:
             corpus = self.corpus
@@ -128,12 +133,19 @@ class SearchScreen(Screen):
                 corpus.refresh(db)
                 if worker.is_cancelled:
                     return None
-                return corpus.search(db, text, RESULTS, cancelled=lambda: worker.is_cancelled)
+                # Blind mode drops others' passages and memos: ask for more.
+                results = corpus.search(db, text, RESULTS * (3 if blind else 1),
+                                        cancelled=lambda: worker.is_cancelled)
+            return blind_results(db, results, blind, text)[:RESULTS] if blind else results
 
         results = worker_database(self.app, search, on_error=self._search_failed)
         if results is not None and not worker.is_cancelled:
             elapsed = time.perf_counter() - started
             self.app.call_from_thread(self._show_results, text, results, elapsed)
+
+    def codings_changed(self) -> None:
+        """The coder or blind mode changed: search again."""
+        self._search(self.query_one("#query", Input).value)
 
     def entities_updated(self, document_ids) -> None:
         """Entities recognised in the background (a new database's first
@@ -322,6 +334,32 @@ class SearchScreen(Screen):
             query.focus()
         else:
             self.app.pop_screen()
+
+
+def blind_results(db, results: list[SearchResult], coders: tuple[str, ...],
+                  text: str) -> list[SearchResult]:
+    """Blind mode: the passages and coding memos of ``coders`` only, a
+    passage with only the codes they gave it. With a code: filter, a passage others coded
+    too is left out (it may have matched through another coder's code)."""
+    code_filter = bool(parse_query(text).codes)
+    paths = {code.id: code.path for code in codebook(db)}
+    kept = []
+    for result in results:
+        if result.kind not in ("passage", "memo") or result.label in ("document", "code"):
+            # Codes, titles, entities, and the one shared memo of a document
+            # or a code (the reader and the codebook show it to everyone).
+            kept.append(result)
+            continue
+        if not set(coders) & set(result.coders):
+            continue
+        if result.kind == "passage":
+            mine = tuple(paths[code_id] for code_id in codes_of_passage(
+                db, result.document_id, result.start, result.end, coders, strict=False))
+            if not mine or (code_filter and set(result.codes) - set(mine)):
+                continue
+            result = replace(result, codes=mine, coders=tuple(coders))
+        kept.append(result)
+    return kept
 
 
 def _snippet(result: SearchResult) -> Text:
