@@ -11,6 +11,8 @@ the units they touch are computed from those lists (:func:`intersection`,
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from margin.store.codings import coder_name
 from margin.store.db import Database
 from margin.store.errors import StoreError
-from margin.store.textspans import Span, paragraph_spans, sentence_spans
+from margin.store.textspans import Span, paragraph_spans, sentence_spans, word_spans
 
 UNITS = ("sentence", "paragraph", "document")
 
@@ -153,3 +155,34 @@ class _Starts(list):
 def indexed_units(text: str, unit: str) -> Sequence[Span]:
     """:func:`unit_spans`, ready for many :func:`units_touched` calls."""
     return _Starts(unit_spans(text, unit))
+
+
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def indexed_words(text: str) -> Sequence[Span]:
+    """The words of ``text`` as :func:`~..textspans.word_spans` cuts them
+    (letters, digits and marks, ``don't`` one word), without its runs of
+    punctuation, ready for :func:`units_touched` and :func:`count_touched`."""
+    return _Starts([
+        span for span in word_spans(text)
+        if _WORD_CHARACTER.match(text, span[0])
+        or unicodedata.category(text[span[0]])[0] == "M"
+    ])
+
+
+def count_touched(units: Sequence[Span], intervals: Sequence[Span]) -> int:
+    """How many of ``units`` the sorted, disjoint ``intervals`` (as
+    :func:`union` returns) touch, each unit counted once even when two
+    intervals touch it."""
+    count = 0
+    last = -1
+    for interval in intervals:
+        touched = units_touched(units, interval)
+        if not touched:
+            continue
+        first = max(touched.start, last + 1)
+        if touched.stop > first:
+            count += touched.stop - first
+        last = max(last, touched.stop - 1)
+    return count

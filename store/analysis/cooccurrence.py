@@ -1,0 +1,138 @@
+"""Code co-occurrence: how often two codes apply together.
+
+Definitions (the README's "Analysis" section says the same):
+
+* ``unit="overlap"``: the count for codes A and B is the number of pairs
+  (a coding of A, a coding of B) in the same document that share at least
+  one character. Two codings of A by two coders that both overlap one coding
+  of B make two pairs.
+* ``unit="sentence"``, ``"paragraph"`` or ``"document"``: the number of those
+  units (cut by the one segmenter, :mod:`..textspans`) in which both codes
+  apply; a coding applies to every unit it overlaps by at least one
+  character. Two codings of A in one sentence still make that sentence one.
+
+A code is counted as itself: a coding of a sub-code is not a coding of its
+parent here (a parent and its child would otherwise always co-occur). Pairs
+are of two different codes; ``code_a`` comes before ``code_b`` in the
+codebook's order, and only pairs with a count above zero are listed, in that
+order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from margin.store.analysis.units import UNITS, CodedSpan, coded_spans, indexed_units, units_touched
+from margin.store.codes import codebook
+from margin.store.db import Database
+from margin.store.documents import document_texts
+from margin.store.errors import StoreError
+
+#: What co-occurrence can be counted in.
+COOCCURRENCE_UNITS = ("overlap", *UNITS)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two codes and how often they co-occur (see the module's docstring)."""
+
+    code_a_id: int
+    code_a: str
+    code_b_id: int
+    code_b: str
+    count: int
+
+
+def check_unit(unit: str) -> None:
+    if unit not in COOCCURRENCE_UNITS:
+        raise StoreError(f"unknown unit {unit!r}: use {', '.join(COOCCURRENCE_UNITS)}")
+
+
+def cooccurrence(
+    db: Database,
+    *,
+    unit: str = "overlap",
+    codes: Sequence[int] = (),
+    coders: Sequence[str] = (),
+    documents: Sequence[int] = (),
+) -> list[Pair]:
+    """Every pair of codes that co-occur, with its count (see the module's
+    docstring). ``codes`` (ids): only pairs in which at least one of the
+    two is one of these; ``coders`` (names) and ``documents`` (ids) filter
+    the codings counted (empty: all)."""
+    check_unit(unit)
+    with db.snapshot():
+        book = codebook(db)
+        spans = coded_spans(db, coders=coders, documents=documents)
+        texts = {}
+        if unit in ("sentence", "paragraph") and spans:
+            texts = document_texts(db, sorted({span.document_id for span in spans}))
+    order = {code.id: index for index, code in enumerate(book)}
+    paths = {code.id: code.path for code in book}
+    counts = count_pairs(spans, unit, texts)
+    wanted = set(codes)
+    pairs = [
+        Pair(a, paths[a], b, paths[b], count)
+        for (a, b), count in counts.items()
+        if count and (not wanted or a in wanted or b in wanted)
+    ]
+    pairs.sort(key=lambda pair: (order[pair.code_a_id], order[pair.code_b_id]))
+    return pairs
+
+
+def count_pairs(spans: Sequence[CodedSpan], unit: str,
+                texts: dict[int, str]) -> dict[tuple[int, int], int]:
+    """The co-occurrence counts of the code pairs ``(a, b)`` (a's id before
+    b's in ``order`` is not assumed: the key is ``(min, max)`` of the two ids)
+    over ``spans``; ``texts``: the documents' texts, for sentences and
+    paragraphs."""
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for document_id, group in _by_document(spans):
+        if unit == "overlap":
+            _count_overlapping(group, counts)
+        elif unit == "document":
+            _count_units([{span.code_id for span in group}], counts)
+        else:
+            units = indexed_units(texts[document_id], unit)
+            codes_in: dict[int, set[int]] = defaultdict(set)
+            for span in group:
+                for index in units_touched(units, (span.start, span.end)):
+                    codes_in[index].add(span.code_id)
+            _count_units(codes_in.values(), counts)
+    return counts
+
+
+def _by_document(spans: Sequence[CodedSpan]) -> Iterable[tuple[int, list[CodedSpan]]]:
+    group: list[CodedSpan] = []
+    for span in spans:  # coded_spans orders by document first
+        if group and span.document_id != group[0].document_id:
+            yield group[0].document_id, group
+            group = []
+        group.append(span)
+    if group:
+        yield group[0].document_id, group
+
+
+def _count_overlapping(group: list[CodedSpan], counts: dict) -> None:
+    """Pairs of codings of different codes that share a character, by a
+    sweep over the codings in order of their starts: each coding meets the
+    earlier ones still open at its start."""
+    open_codings: list[tuple[int, int]] = []  # (end, code_id)
+    for start, end, code_id in sorted((s.start, s.end, s.code_id) for s in group):
+        if end <= start:
+            continue
+        open_codings = [item for item in open_codings if item[0] > start]
+        for _, other in open_codings:
+            if other != code_id:
+                counts[(other, code_id) if other < code_id else (code_id, other)] += 1
+        open_codings.append((end, code_id))
+
+
+def _count_units(code_sets: Iterable[set[int]], counts: dict) -> None:
+    for codes in code_sets:
+        ordered = sorted(codes)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                counts[a, b] += 1

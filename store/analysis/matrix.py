@@ -1,0 +1,80 @@
+"""The code × document (or code × coder) matrix: how many codings of each
+code in each document, or by each coder.
+
+Rows are every code of the codebook, in its order. Columns are every
+document (in the library's order, by id; those named in ``documents`` when
+given), or every coder with a coding (by name; those named in ``coders``
+when given). A cell counts the codings of the row's code itself; with
+``with_subcodes=True``, of the code and every code beneath it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from margin.store.analysis.units import coded_spans
+from margin.store.codes import codebook
+from margin.store.codings import coder_name
+from margin.store.db import Database
+from margin.store.documents import document_titles
+from margin.store.errors import StoreError
+
+#: What the columns can be.
+MATRIX_COLUMNS = ("documents", "coders")
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """``counts[i][j]``: codings of ``rows[i]`` in (or by) ``cols[j]``.
+
+    ``rows``: ``(code_id, path)``; ``cols``: ``(document_id, title)`` or
+    ``(coder name, coder name)``."""
+
+    rows: list[tuple[int, str]]
+    cols: list[tuple[int | str, str]]
+    counts: list[list[int]]
+
+    def total(self) -> int:
+        return sum(sum(row) for row in self.counts)
+
+
+def code_matrix(
+    db: Database,
+    *,
+    cols: str = "documents",
+    coders: Sequence[str] = (),
+    documents: Sequence[int] = (),
+    with_subcodes: bool = False,
+) -> Matrix:
+    """The matrix (see the module's docstring); ``coders`` (names) and
+    ``documents`` (ids) filter the codings counted (empty: all)."""
+    if cols not in MATRIX_COLUMNS:
+        raise StoreError(f"unknown columns {cols!r}: use {' or '.join(MATRIX_COLUMNS)}")
+    with db.snapshot():
+        book = codebook(db)
+        spans = coded_spans(db, coders=coders, documents=documents)
+        titles = document_titles(db) if cols == "documents" else {}
+    if cols == "documents":
+        wanted = set(documents)
+        columns: list[tuple[int | str, str]] = [
+            (document_id, title) for document_id, title in sorted(titles.items())
+            if not wanted or document_id in wanted]
+    else:
+        names = {span.coder for span in spans} | {coder_name(name) for name in coders}
+        columns = [(name, name) for name in sorted(names, key=str.casefold)]
+
+    parents = {code.id: code.parent_id for code in book}
+    cells: Counter = Counter()
+    for span in spans:
+        column = span.document_id if cols == "documents" else span.coder
+        code_id: int | None = span.code_id
+        while code_id is not None:
+            cells[code_id, column] += 1
+            code_id = parents.get(code_id) if with_subcodes else None
+    return Matrix(
+        rows=[(code.id, code.path) for code in book],
+        cols=columns,
+        counts=[[cells[code.id, key] for key, _ in columns] for code in book],
+    )
