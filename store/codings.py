@@ -58,6 +58,11 @@ def find_coder(db: Database, name: str) -> int | None:
     return None
 
 
+def coder_names(db: Database) -> list[str]:
+    """Every coder's name, in alphabetical order (case ignored)."""
+    return [name for (name,) in db.execute("SELECT name FROM coders ORDER BY name COLLATE NOCASE")]
+
+
 def ensure_coder(db: Database, name: str) -> int:
     """The coder's id, creating the coder on first use."""
     coder_id = find_coder(db, name)
