@@ -106,7 +106,8 @@ class PassagesScreen(MarginScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
         yield Input(placeholder="Query: Escalation AND NATO · (A OR B) NOT C · "
-                                "A NEAR/paragraph B — Enter runs it", id="passage-query")
+                                "A NEAR/paragraph B — Enter runs it", id="passage-query",
+                    select_on_focus=False)  # r then typing adds to the code's name
         yield Static(id="query-error")
         yield OptionList(id="passages")
         yield Static(Text("Enter opens the passage in the reader · r query · Escape goes back"),
