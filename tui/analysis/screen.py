@@ -369,14 +369,17 @@ class AnalysisScreen(MarginScreen):
 
         if value is None:
             return
-        current = list(getattr(self.settings, field))
+        current = list(self.settings.coders if field == "coders" else self.settings.documents)
         if value is EVERYONE:
             current = []
         elif value in current:
             current.remove(value)
         else:
             current.append(value)
-        self._change(replace(self.settings, **{field: tuple(current)}))
+        if field == "coders":
+            self._change(replace(self.settings, coders=tuple(current)))
+        else:
+            self._change(replace(self.settings, documents=tuple(current)))
 
     def action_write_csv(self) -> None:
         table = self.table
