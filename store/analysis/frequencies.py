@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import groupby
 from operator import itemgetter
 
@@ -74,6 +74,36 @@ class CodeFrequency:
     @property
     def own(self) -> Totals:
         return Totals(self.codings, self.documents, self.characters, self.words)
+
+    def record(self, by: str | None = None) -> dict:
+        """The row as the command line's JSON object: ``code``, the group
+        (``document_id`` and ``document``, or ``coder``) with ``by``, the
+        four figures and ``with_subcodes`` (the four again)."""
+        record: dict = {"code": self.path}
+        if by == "document":
+            record.update(document_id=self.group_id, document=self.group)
+        elif by == "coder":
+            record["coder"] = self.group
+        record.update(asdict(self.own))
+        record["with_subcodes"] = asdict(self.with_subcodes)
+        return record
+
+
+FIGURES = ("codings", "documents", "characters", "words")
+
+
+def frequency_table(rows: Sequence[CodeFrequency],
+                    by: str | None = None) -> tuple[list[str], list[list]]:
+    """A header and rows for CSV: the JSON objects' fields, the sub-code
+    totals as ``with_subcodes_codings`` and so on."""
+    group = {"document": ["document_id", "document"], "coder": ["coder"]}.get(by or "", [])
+    header = ["code", *group, *FIGURES, *(f"with_subcodes_{name}" for name in FIGURES)]
+    table = []
+    for row in rows:
+        record = row.record(by)
+        table.append([record[key] for key in ("code", *group, *FIGURES)]
+                     + [record["with_subcodes"][name] for name in FIGURES])
+    return header, table
 
 
 class _Sums:
