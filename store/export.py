@@ -136,12 +136,19 @@ def _shown(value: object) -> object:
 def to_csv(passages: list[Passage], bom: bool = True) -> str:
     """UTF-8 CSV, with a BOM (``bom``), which Excel needs to read the
     characters right; standard output goes without."""
+    return table_csv(RECORD_FIELDS, ([passage.record()[field] for field in RECORD_FIELDS]
+                                     for passage in passages), bom=bom)
+
+
+def table_csv(header: list[str], rows: Iterable[list[object]], bom: bool = True) -> str:
+    """Any table as margin writes CSV (the passages, the analysis tables):
+    control characters shown, cells a spreadsheet would run as formulas
+    quoted, CRLF line ends, a BOM first if ``bom``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(RECORD_FIELDS)
-    for passage in passages:
-        record = passage.record()
-        writer.writerow([_spreadsheet_safe(_shown(record[field])) for field in RECORD_FIELDS])
+    writer.writerow([_spreadsheet_safe(_shown(cell)) for cell in header])
+    for row in rows:
+        writer.writerow([_spreadsheet_safe(_shown(cell)) for cell in row])
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 

@@ -20,6 +20,7 @@ import click
 
 from margin.store.errors import NotFound, StoreError
 from margin.store.util import json_text, plural, visible_controls
+from margin.tui.analysis_commands import register as register_analysis
 from margin.tui.cli_options import db_options as _db_options
 from margin.tui.cli_options import say
 from margin.tui.cli_options import settings_for as _settings
@@ -590,6 +591,7 @@ def serve_command(context, db_path, coder, port):
 
 
 register_scripting(cli, codes_command)
+register_analysis(cli)
 
 
 def run_command_line(argv: list[str]) -> None:

@@ -44,6 +44,15 @@ class Pair:
     code_b: str
     count: int
 
+    def record(self) -> dict:
+        """The pair as the command line's JSON object."""
+        return {"code_a": self.code_a, "code_b": self.code_b, "count": self.count}
+
+
+def pair_table(pairs: Sequence[Pair]) -> tuple[list[str], list[list]]:
+    """A header and rows for CSV."""
+    return ["code_a", "code_b", "count"], [[p.code_a, p.code_b, p.count] for p in pairs]
+
 
 def check_unit(unit: str) -> None:
     if unit not in COOCCURRENCE_UNITS:
@@ -84,10 +93,10 @@ def cooccurrence(
 
 def count_pairs(spans: Sequence[CodedSpan], unit: str,
                 texts: dict[int, str]) -> dict[tuple[int, int], int]:
-    """The co-occurrence counts of the code pairs ``(a, b)`` (a's id before
-    b's in ``order`` is not assumed: the key is ``(min, max)`` of the two ids)
-    over ``spans``; ``texts``: the documents' texts, for sentences and
-    paragraphs."""
+    """How often each pair of codes co-occurs in ``spans`` (ordered as
+    :func:`~.units.coded_spans` orders them) by ``unit``, keyed by the two
+    code ids, the smaller first; ``texts``: the documents' texts, for
+    sentences and paragraphs."""
     counts: dict[tuple[int, int], int] = defaultdict(int)
     for document_id, group in _by_document(spans):
         if unit == "overlap":

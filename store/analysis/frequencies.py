@@ -29,15 +29,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from itertools import groupby
+from operator import itemgetter
 
-from margin.store.analysis.units import (
-    coded_spans,
-    count_touched,
-    covered,
-    indexed_words,
-    union,
-)
+from margin.store.analysis.units import coded_rows, count_words_touched, covered, union
 from margin.store.codes import codebook
 from margin.store.db import Database
 from margin.store.documents import document_texts, document_titles
@@ -79,39 +75,47 @@ class CodeFrequency:
     def own(self) -> Totals:
         return Totals(self.codings, self.documents, self.characters, self.words)
 
+    def record(self, by: str | None = None) -> dict:
+        """The row as the command line's JSON object: ``code``, the group
+        (``document_id`` and ``document``, or ``coder``) with ``by``, the
+        four figures and ``with_subcodes`` (the four again)."""
+        record: dict = {"code": self.path}
+        if by == "document":
+            record.update(document_id=self.group_id, document=self.group)
+        elif by == "coder":
+            record["coder"] = self.group
+        record.update(asdict(self.own))
+        record["with_subcodes"] = asdict(self.with_subcodes)
+        return record
 
-class _Tally:
-    """Codings of one code (or code and sub-codes) in one group."""
 
-    __slots__ = ("codings", "intervals")
+FIGURES = ("codings", "documents", "characters", "words")
+
+
+def frequency_table(rows: Sequence[CodeFrequency],
+                    by: str | None = None) -> tuple[list[str], list[list]]:
+    """A header and rows for CSV: the JSON objects' fields, the sub-code
+    totals as ``with_subcodes_codings`` and so on."""
+    group = {"document": ["document_id", "document"], "coder": ["coder"]}.get(by or "", [])
+    header = ["code", *group, *FIGURES, *(f"with_subcodes_{name}" for name in FIGURES)]
+    table = []
+    for row in rows:
+        record = row.record(by)
+        table.append([record[key] for key in ("code", *group, *FIGURES)]
+                     + [record["with_subcodes"][name] for name in FIGURES])
+    return header, table
+
+
+class _Sums:
+    """The four figures, added up document by document."""
+
+    __slots__ = ("characters", "codings", "documents", "words")
 
     def __init__(self) -> None:
-        self.codings = 0
-        self.intervals: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self.codings = self.documents = self.characters = self.words = 0
 
-    def add(self, document_id: int, start: int, end: int) -> None:
-        self.codings += 1
-        self.intervals[document_id].append((start, end))
-
-    def totals(self, words_of: _Words) -> Totals:
-        characters = words = 0
-        for document_id, intervals in self.intervals.items():
-            merged = union(intervals)
-            characters += covered(merged)
-            words += count_touched(words_of[document_id], merged)
-        return Totals(self.codings, len(self.intervals), characters, words)
-
-
-class _Words(dict):
-    """Each document's words, cut on first use."""
-
-    def __init__(self, texts: dict[int, str]):
-        super().__init__()
-        self.texts = texts
-
-    def __missing__(self, document_id: int):
-        words = self[document_id] = indexed_words(self.texts.get(document_id, ""))
-        return words
+    def totals(self) -> Totals:
+        return Totals(self.codings, self.documents, self.characters, self.words)
 
 
 def code_frequencies(
@@ -130,23 +134,20 @@ def code_frequencies(
         raise StoreError(f"cannot group frequencies by {by!r}: use {' or '.join(GROUPINGS)}")
     with db.snapshot():
         codes = codebook(db)
-        spans = coded_spans(db, coders=coders, documents=documents)
-        texts = document_texts(db, sorted({span.document_id for span in spans})) if spans else {}
+        rows = coded_rows(db, coders=coders, documents=documents)
+        texts = document_texts(db, sorted({row[1] for row in rows})) if rows else {}
         titles = document_titles(db) if by == "document" else {}
 
     parents = {code.id: code.parent_id for code in codes}
-    own: dict[tuple[int, object], _Tally] = defaultdict(_Tally)
-    whole: dict[tuple[int, object], _Tally] = defaultdict(_Tally)
-    for span in spans:
-        group = span.document_id if by == "document" else span.coder if by == "coder" else None
-        own[span.code_id, group].add(span.document_id, span.start, span.end)
-        code_id: int | None = span.code_id
-        while code_id is not None:
-            whole[code_id, group].add(span.document_id, span.start, span.end)
-            code_id = parents.get(code_id)
+    ancestors: dict[int, list[int]] = {}
+    for code in codes:  # parents come before their children
+        parent = code.parent_id
+        ancestors[code.id] = [parent, *ancestors.get(parent, [])] if parent in parents else []
+    own: dict[tuple[int, object], _Sums] = defaultdict(_Sums)
+    whole: dict[tuple[int, object], _Sums] = defaultdict(_Sums)
+    for document_id, document_rows in groupby(rows, key=itemgetter(1)):
+        _count_document(texts[document_id], document_id, document_rows, by, ancestors, own, whole)
 
-    words_of = _Words(texts)
-    empty = Totals(0, 0, 0, 0)
     if by is None:
         groups_of: dict[int, list] = {code.id: [None] for code in codes}
     else:
@@ -154,18 +155,52 @@ def code_frequencies(
         for code_id, group in whole:
             groups_of[code_id].append(group)
         for found in groups_of.values():
-            found.sort()
-    rows = []
+            found.sort(key=lambda group: (str.casefold(group), group)
+                       if isinstance(group, str) else group)
+    empty = Totals(0, 0, 0, 0)
+    result = []
     for code in codes:
         for group in groups_of.get(code.id, ()):
-            mine = own[code.id, group].totals(words_of) \
-                if (code.id, group) in own else empty
-            total = whole[code.id, group].totals(words_of) \
-                if (code.id, group) in whole else empty
-            label = titles.get(group, "") if by == "document" else group
-            rows.append(CodeFrequency(
-                code_id=code.id, path=code.path, group_id=group, group=label,
+            mine = own[code.id, group].totals() if (code.id, group) in own else empty
+            total = whole[code.id, group].totals() if (code.id, group) in whole else empty
+            result.append(CodeFrequency(
+                code_id=code.id, path=code.path, group_id=group,
+                group=titles.get(group, "") if by == "document" else group,
                 codings=mine.codings, documents=mine.documents,
                 characters=mine.characters, words=mine.words, with_subcodes=total,
             ))
-    return rows
+    return result
+
+
+def _count_document(text: str, document_id: int, rows, by: str | None,
+                    ancestors: dict[int, list[int]], own: dict, whole: dict) -> None:
+    """Add one document's codings to the sums: per code (and group), and per
+    code with everything beneath it (the union of its and its descendants'
+    intervals in this document)."""
+    intervals: dict[tuple[int, object], list[tuple[int, int]]] = defaultdict(list)
+    for _, _, code_id, coder, start, end in rows:
+        group = document_id if by == "document" else coder if by == "coder" else None
+        intervals[code_id, group].append((start, end))
+    beneath: dict[tuple[int, object], list[tuple[int, int]]] = defaultdict(list)
+    codings_beneath: dict[tuple[int, object], int] = defaultdict(int)
+    for (code_id, group), found in intervals.items():
+        for ancestor in ancestors.get(code_id, ()):
+            beneath[ancestor, group].extend(found)
+            codings_beneath[ancestor, group] += len(found)
+    keys = list(intervals)
+    merged = [union(intervals[key]) for key in keys]
+    parent_keys = list(beneath)
+    parent_merged = [union(beneath[key] + intervals.get(key, [])) for key in parent_keys]
+    words = count_words_touched(text, merged + parent_merged)
+    for index, key in enumerate(keys):
+        for sums in (own[key], *((whole[key],) if key not in beneath else ())):
+            sums.codings += len(intervals[key])
+            sums.documents += 1
+            sums.characters += covered(merged[index])
+            sums.words += words[index]
+    for index, key in enumerate(parent_keys, start=len(keys)):
+        sums = whole[key]
+        sums.codings += codings_beneath[key] + len(intervals.get(key, ()))
+        sums.documents += 1
+        sums.characters += covered(parent_merged[index - len(keys)])
+        sums.words += words[index]

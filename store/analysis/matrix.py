@@ -35,9 +35,29 @@ class Matrix:
     rows: list[tuple[int, str]]
     cols: list[tuple[int | str, str]]
     counts: list[list[int]]
+    kind: str = "documents"  # what the columns are: "documents" or "coders"
 
     def total(self) -> int:
         return sum(sum(row) for row in self.counts)
+
+    def records(self) -> list[dict]:
+        """Every cell as the command line's JSON object: ``code``, the
+        column (``document_id`` and ``document``, or ``coder``) and
+        ``codings``."""
+        records = []
+        for (_, path), counts in zip(self.rows, self.counts, strict=True):
+            for (key, label), count in zip(self.cols, counts, strict=True):
+                column = {"document_id": key, "document": label} if self.kind == "documents" \
+                    else {"coder": label}
+                records.append({"code": path, **column, "codings": count})
+        return records
+
+    def table(self) -> tuple[list[str], list[list]]:
+        """A header and rows for CSV: a row per code, a column per document
+        ("id: title") or coder."""
+        labels = [f"{key}: {label}" if self.kind == "documents" else label for key, label in self.cols]
+        return (["code", *labels],
+                [[path, *counts] for (_, path), counts in zip(self.rows, self.counts, strict=True)])
 
 
 def code_matrix(
@@ -77,4 +97,5 @@ def code_matrix(
         rows=[(code.id, code.path) for code in book],
         cols=columns,
         counts=[[cells[code.id, key] for key, _ in columns] for code in book],
+        kind=cols,
     )

@@ -65,8 +65,11 @@ from margin.store.analysis.units import (
 from margin.store.codes import Code, codebook, descendant_ids, find_code
 from margin.store.codings import coder_name
 from margin.store.db import Database
-from margin.store.documents import document_texts, document_titles
+from margin.store.documents import document_text, document_texts, document_titles
 from margin.store.errors import StoreError
+from margin.store.export import Passage
+from margin.store.textspans import paragraph_number, paragraph_spans
+from margin.store.util import join_memos
 
 COMBINE = ("overlap", "union")
 
@@ -288,6 +291,46 @@ class Retrieved:
     codes: tuple[str, ...]
     coders: tuple[str, ...] = ()
     coding_ids: tuple[int, ...] = field(default=(), compare=False)
+
+    def record(self) -> dict:
+        """The passage as the command line's ``--json`` object."""
+        return {"document_id": self.document_id, "title": self.title, "start": self.start,
+                "end": self.end, "codes": list(self.codes), "coders": list(self.coders),
+                "quote": self.quote}
+
+
+def as_passages(db: Database, results: Sequence[Retrieved]) -> list[Passage]:
+    """Retrieved passages as the exports' records, so that every export
+    format writes them (store/export.py): ``code`` and ``coder`` are the
+    codes and coders of the codings that make the passage, joined by "; ";
+    ``memo`` their memos; ``uuid`` and ``created`` those of the coding when
+    the passage is one coding, else empty."""
+    ids = sorted({i for result in results for i in result.coding_ids})
+    codings: dict[int, tuple] = {}
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk:chunk + 500]
+        for row in db.execute(
+                f"SELECT id, uuid, memo, created FROM codings WHERE id IN "
+                f"({','.join('?' * len(part))})", part):
+            codings[row[0]] = row
+    documents = {row[0]: row[1] for row in db.execute("SELECT id, uuid FROM documents")}
+    paragraphs: dict[int, Sequence] = {}
+    passages = []
+    for result in results:
+        if result.document_id not in paragraphs:
+            paragraphs[result.document_id] = paragraph_spans(
+                document_text(db, result.document_id))
+        own = [codings[i] for i in result.coding_ids if i in codings]
+        single = own[0] if len(own) == 1 else None
+        passages.append(Passage(
+            document_id=result.document_id, document_uuid=documents.get(result.document_id, ""),
+            document_title=result.title, code="; ".join(result.codes), start=result.start,
+            end=result.end, quote=result.quote, memo=join_memos(*(row[2] for row in own)),
+            coder="; ".join(result.coders), created=single[3] if single else "",
+            uuid=single[1] if single else "",
+            paragraph=paragraph_number(paragraphs[result.document_id], result.start),
+        ))
+    return passages
 
 
 # A passage while a query is evaluated: (start, end, ids of the codings in it).
