@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -149,18 +149,6 @@ def table_csv(header: list[str], rows: Iterable[list[object]], bom: bool = True)
     writer.writerow([_spreadsheet_safe(_shown(cell)) for cell in header])
     for row in rows:
         writer.writerow([_spreadsheet_safe(_shown(cell)) for cell in row])
-    return ("\ufeff" if bom else "") + buffer.getvalue()
-
-
-def table_to_csv(headings: Sequence[str], rows: Iterable[Sequence[object]],
-                 bom: bool = True) -> str:
-    """Any table (an analysis screen's, a command's) as CSV, the way
-    :func:`to_csv` writes passages: control characters visible, cells that
-    a spreadsheet would run as formulas quoted, a BOM for Excel (``bom``)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in (headings, *rows):
-        writer.writerow([_spreadsheet_safe(_shown(value)) for value in row])
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 

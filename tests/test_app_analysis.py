@@ -5,8 +5,7 @@ filters, CSV; a query retrieves passages, a mistake shows a caret."""
 
 from __future__ import annotations
 
-import csv
-import io
+import json
 
 import pytest
 from helpers import make_project, wait_for
@@ -75,6 +74,21 @@ def project(corpus, tmp_path):
     return copy
 
 
+def cli(project, *args: str) -> str:
+    """What `margin --db PROJECT *args` prints."""
+    from click.testing import CliRunner
+
+    from margin.tui.commands import cli as margin
+
+    result = CliRunner().invoke(margin, ["--db", str(project), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def cli_json(project, *args: str) -> list[dict]:
+    return [json.loads(line) for line in cli(project, *args, "--json").splitlines()]
+
+
 def table_cells(app) -> list[list[str]]:
     data = app.screen.query_one("#analysis-table", DataTable)
     return [[str(getattr(cell, "plain", cell)).strip() for cell in data.get_row_at(row)]
@@ -122,6 +136,11 @@ async def test_frequencies_on_screen_are_the_stores_and_a_bar_lists_its_passages
         for row, frequency in zip(rows, expected, strict=True):
             assert row[2:] == [f"{frequency.codings:,}", f"{frequency.documents:,}",
                                f"{frequency.characters:,}", f"{frequency.words:,}"]
+        # The same figures as `margin stats codes`.
+        printed = cli_json(project, "stats", "codes")
+        assert [[f"■ {p['code']}", *(str(p[k]) for k in ("codings", "documents", "characters",
+                                                          "words"))] for p in printed] == \
+            [[row[0], *row[2:]] for row in rows]
         # The longest bar is the code with the most codings (NATO: 4).
         bars = {row[0]: row[1] for row in rows}
         assert max(bars.values(), key=len) == bars["■ NATO"]
@@ -164,6 +183,9 @@ async def test_the_heat_map_counts_the_stores_pairs_in_each_unit_and_a_cell_list
             await until_counted(pilot, screen, unit=unit)
             pairs = {frozenset((p.code_a, p.code_b)): p.count
                      for p in cooccurrence(db, unit=unit)}
+            # …which `margin stats cooccurrence` prints.
+            assert pairs == {frozenset((p["code_a"], p["code_b"])): p["count"]
+                             for p in cli_json(project, "stats", "cooccurrence", "--unit", unit)}
             table = screen.table
             paths = [row.label for row in table.rows]
             cells = table_cells(app)
@@ -205,6 +227,11 @@ async def test_the_matrix_by_document_and_by_coder_and_its_filters(project, tmp_
         matrix = code_matrix(db)
         assert [row[1:] for row in table_cells(app)] == [
             [str(n) if n else "·" for n in counts] for counts in matrix.counts]
+        printed = {(p["code"], p["document_id"]): p["codings"]
+                   for p in cli_json(project, "stats", "matrix", "--cols", "documents")}
+        assert printed == {(path, document_id): count
+                           for (_, path), counts in zip(matrix.rows, matrix.counts, strict=True)
+                           for (document_id, _), count in zip(matrix.cols, counts, strict=True)}
         await pilot.press("o")  # columns: coders
         await until_counted(pilot, screen, cols="coders")
         matrix = code_matrix(db, cols="coders")
@@ -254,11 +281,12 @@ async def test_w_writes_the_table_shown_to_csv(project, tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, target.exists)
         assert isinstance(app.screen, AnalysisScreen)
-        rows = list(csv.reader(io.StringIO(target.read_text("utf-8-sig"))))
+        # What `margin stats codes --csv` prints, with a BOM for spreadsheets.
+        written = target.read_bytes().decode("utf-8")
+        printed = cli(project, "stats", "codes", "--csv")
+        assert written.replace("\r\n", "\n") == "\ufeff" + printed.replace("\r\n", "\n")
+        assert written.splitlines()[0].startswith("\ufeffcode,codings,documents,characters")
         db = open_database(project)
-        assert rows[0] == ["code", "codings", "documents", "characters", "words"]
-        assert rows[1:] == [[f.path, str(f.codings), str(f.documents), str(f.characters),
-                             str(f.words)] for f in code_frequencies(db)]
         # A folder that does not exist: one line, no traceback, nothing written.
         await pilot.press("w")
         await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from margin.store.analysis.cooccurrence import COOCCURRENCE_UNITS, cooccurrence
-from margin.store.analysis.frequencies import code_frequencies
+from margin.store.analysis.cooccurrence import COOCCURRENCE_UNITS, cooccurrence, pair_table
+from margin.store.analysis.frequencies import code_frequencies, frequency_table
 from margin.store.analysis.matrix import MATRIX_COLUMNS, code_matrix
 from margin.store.codes import codebook
 from margin.store.db import Database
-from margin.store.export import table_to_csv
+from margin.store.export import table_csv
 from margin.store.util import plural
 
 VIEWS = ("frequencies", "cooccurrence", "matrix")
@@ -105,14 +105,17 @@ class AnalysisTable:
     what: str
     empty: str = ""  # what to say when there are no rows
     column_ids: list[object] = field(default_factory=list)
+    # The CSV file's header and rows: the same as `margin stats … --csv`.
+    csv_table: tuple[list[str], list[list]] = ([], [])
 
     @property
     def maximum(self) -> int:
         return max((value for row in self.rows for value in row.values), default=0)
 
     def csv(self, bom: bool = True) -> str:
-        return table_to_csv(["code", *self.headings],
-                            ([row.label, *row.values] for row in self.rows), bom=bom)
+        """The table as `margin stats … --csv` writes it (the store's
+        tables), with a BOM for spreadsheets (``bom``)."""
+        return table_csv(*self.csv_table, bom=bom)
 
     def describe(self, row: int, column: int) -> str:
         """One line on the figure at ``row``, ``column`` (of the figures)."""
@@ -146,7 +149,8 @@ def build_table(db: Database, settings: Settings) -> AnalysisTable:
     coders, documents = settings.coders, settings.documents
     if settings.view == "frequencies":
         rows = []
-        for frequency in code_frequencies(db, coders=coders, documents=documents):
+        frequencies = code_frequencies(db, coders=coders, documents=documents)
+        for frequency in frequencies:
             totals = frequency.with_subcodes if settings.subcodes else frequency.own
             values = [totals.codings, totals.documents, totals.characters, totals.words]
             behind = Behind(frequency.path, frequency.code_id, with_subcodes=settings.subcodes)
@@ -159,7 +163,7 @@ def build_table(db: Database, settings: Settings) -> AnalysisTable:
         return AnalysisTable(settings, ["codings", "documents", "characters", "words"],
                              ["Codings", "Docs", "Chars", "Words"], rows, what,
                              empty="The codebook is empty: select a passage in the reader, "
-                                   "press c.")
+                                   "press c.", csv_table=frequency_table(frequencies))
     if settings.view == "cooccurrence":
         pairs = cooccurrence(db, unit=settings.unit, coders=coders, documents=documents)
         order = {code_id: index for index, code_id in enumerate(colours)}
@@ -182,7 +186,8 @@ def build_table(db: Database, settings: Settings) -> AnalysisTable:
             settings, [paths[code_id] for code_id in codes],
             [str(number) for number in range(1, len(codes) + 1)], rows,
             f"codes × codes: {many} in which both apply", column_ids=list(codes),
-            empty=f"No two codes co-occur ({settings.unit}): o changes the unit.")
+            empty=f"No two codes co-occur ({settings.unit}): o changes the unit.",
+            csv_table=pair_table(pairs))
     matrix = code_matrix(db, cols=settings.cols, coders=coders, documents=documents,
                          with_subcodes=settings.subcodes)
     rows = []
@@ -205,7 +210,7 @@ def build_table(db: Database, settings: Settings) -> AnalysisTable:
                          [label for _key, label in matrix.cols], rows, what,
                          column_ids=[key for key, _label in matrix.cols],
                          empty="The codebook is empty: select a passage in the reader, "
-                               "press c.")
+                               "press c.", csv_table=matrix.table())
 
 
 BAR_EIGHTHS = " ▏▎▍▌▋▊▉"
