@@ -376,3 +376,39 @@ async def test_a_mistake_in_the_query_is_shown_with_a_caret_under_it(project):
         await wait_for(pilot, lambda: not error.display and "Query: NATO OR Escalation" in
                        shown(app) and "counting" not in shown(app))
         assert len(screen.passages) == 7
+
+
+async def test_a_wide_table_draws_its_first_columns_and_says_so(project, monkeypatch):
+    import margin.tui.analysis.screen as analysis_screen
+
+    # As 56 codes × 1,000 documents would be cut (6,000 cells at most).
+    monkeypatch.setattr(analysis_screen, "MAX_CELLS", 8)
+    monkeypatch.setattr(analysis_screen, "MIN_COLUMNS", 1)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("3")
+        await until_counted(pilot, screen, view="matrix")
+        assert len(screen.table.headings) == 3  # three documents counted
+        assert all(len(row) == 1 + 2 for row in table_cells(app))  # four codes: two drawn
+        assert "columns: documents (the first 2 of 3 drawn, w writes all)" in shown(app)
+        await pilot.press("o")  # two coders: nothing cut
+        await until_counted(pilot, screen, cols="coders")
+        assert "drawn, w writes all" not in shown(app)
+
+
+async def test_a_long_list_of_passages_shows_the_first_ones_and_the_whole_count(
+        project, monkeypatch):
+    import margin.tui.codebook.passages as passages
+
+    monkeypatch.setattr(passages, "SHOWN_PASSAGES", 2)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _passages_of(pilot, "NATO")
+        assert "■ NATO  4 passages in 2 documents" in shown(app)
+        assert len(screen.passages) == 4
+        options = screen.query_one("#passages")
+        assert options.option_count == 3  # two passages and the note
+        assert "the first 2 of 4 passages are listed" in shown(app)
+        await pilot.press("down", "down", "down")
+        assert options.highlighted == 1  # the note is not a passage

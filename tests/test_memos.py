@@ -145,3 +145,21 @@ async def test_the_codebook_shows_the_highlighted_codes_description_and_memo(pro
         await pilot.pause()
         assert not tree.display and not note.display
         assert "Threats and new weapons" not in shown(app)
+
+
+async def test_a_long_list_of_memos_is_cut_and_the_filter_narrows_it(project, monkeypatch):
+    import margin.tui.memos as memos
+
+    monkeypatch.setattr(memos, "SHOWN_MEMOS", 1)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MemosScreen))
+        await pilot.pause()
+        screen = shown(app)
+        assert "Code memos (1)" in screen and "… and 1 more: type to narrow the list" in screen
+        assert "Check against the Kremlin" not in screen
+        await pilot.press(*"kremlin")
+        await pilot.pause()
+        assert "Check against the Kremlin" in shown(app) and "more:" not in shown(app)

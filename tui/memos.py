@@ -25,6 +25,9 @@ HEADINGS = {"document": "Document memos", "code": "Code memos", "coding": "Codin
 # A memo in the list: its place on one line, then about two lines of its text
 # (the whole memo is in its place, a key away).
 MEMO_CELLS = 160
+# The most memos listed at once (each takes the interface a moment to lay
+# out, on every key typed in the filter); the headings give every count.
+SHOWN_MEMOS = 300
 
 
 def _shown(text: str) -> str:
@@ -89,29 +92,38 @@ class MemosScreen(MarginScreen):
         memos = [memo for memo in self.memos if memo_matches(query, memo)]
         options = self.query_one("#memos", OptionList)
         previous = self.highlighted_memo
-        options.clear_options()
         self.shown = []
+        entries: list[Option | None] = []  # added in one call (see passages.py)
+        room = SHOWN_MEMOS
         for kind in MEMO_KINDS:
             of_kind = [memo for memo in memos if memo.kind == kind]
             if not of_kind:
                 continue
-            if self.shown:
-                options.add_option(None)  # a separator line (not an option)
-            options.add_option(Option(
+            if entries:
+                entries.append(None)  # a separator line (not an option)
+            entries.append(Option(
                 Text(f"{HEADINGS[kind]} ({len(of_kind)})", style="bold underline"),
                 disabled=True))
             self.shown.append(None)
-            for number, memo in enumerate(of_kind):
+            for number, memo in enumerate(of_kind[:room]):
                 if number:
-                    options.add_option(None)
-                options.add_option(Option(self._prompt(memo)))
+                    entries.append(None)
+                entries.append(Option(self._prompt(memo)))
                 self.shown.append(memo)
+            if len(of_kind) > room:
+                entries.append(Option(Text(
+                    f"… and {len(of_kind) - room:,} more: type to narrow the list",
+                    Style(dim=True)), disabled=True))
+                self.shown.append(None)
+            room = max(0, room - len(of_kind))
         if not memos:
             hint = ("No memos yet: m in the reader writes one on a coding or a document, "
                     "m in the codebook one on a code." if not self.memos
                     else "No memo matches the filter.")
-            options.add_option(Option(Text(hint), disabled=True))
+            entries.append(Option(Text(hint), disabled=True))
             self.shown.append(None)
+        options.clear_options()
+        options.add_options(entries)
         indexes = [index for index, memo in enumerate(self.shown) if memo is not None]
         if indexes:
             keep = next((index for index in indexes if self.shown[index] == previous), indexes[0])
@@ -125,7 +137,7 @@ class MemosScreen(MarginScreen):
         if memo.coder:
             prompt.append(f"  {_shown(memo.coder)}", Style(dim=True))
         prompt.append("\n")
-        prompt.append(fit(_shown(memo.text), MEMO_CELLS, pad=False))
+        prompt.append(fit(_shown(memo.text[:MEMO_CELLS * 2]), MEMO_CELLS, pad=False))
         return prompt
 
     def _show_title(self, count: int | None = None) -> None:

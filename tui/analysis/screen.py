@@ -47,6 +47,12 @@ EVERYONE = object()
 LABEL_MAX = 40
 # Matrix columns (document titles, coder names) are cut to this many cells.
 COLUMN_MAX = 12
+# The most figures a view draws: a table of 56 codes × 1,000 documents held
+# the interface for 2 s while it was laid out, for columns nobody scrolls
+# through. Past this, the first columns are drawn (at least
+# MIN_COLUMNS) and the line under the title says so; the CSV holds them all.
+MAX_CELLS = 6000
+MIN_COLUMNS = 10
 
 
 def _shown(text: str) -> str:
@@ -102,6 +108,7 @@ class AnalysisScreen(MarginScreen):
         self.settings = settings or Settings()
         self.table: AnalysisTable | None = None
         self._drawn_width = 0
+        self._cut_note = ""  # what the table drawn leaves out
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
@@ -149,6 +156,8 @@ class AnalysisScreen(MarginScreen):
         self.query_one("#title-bar", Static).update(title)
         settings = self.settings
         parts = [settings.option_text()]
+        if self._cut_note and self.table is not None and self.table.settings == settings:
+            parts[0] += f" ({self._cut_note})"
         if settings.view != "cooccurrence":
             parts.append("with sub-codes" if settings.subcodes else "each code alone")
         parts.append("coders: " + (", ".join(settings.coders) if settings.coders else "all"))
@@ -184,6 +193,7 @@ class AnalysisScreen(MarginScreen):
         data = self.query_one("#analysis-table", DataTable)
         previous = data.cursor_coordinate if data.row_count else Coordinate(0, 1)
         data.clear(columns=True)
+        self._cut_note = ""
         width = data.size.width or self.app.size.width
         self._drawn_width = data.size.width
         bars = table.settings.view == "frequencies"
@@ -222,17 +232,22 @@ class AnalysisScreen(MarginScreen):
                 )
         else:
             maximum = table.maximum
-            shorts = [fit(_shown(heading), COLUMN_MAX, pad=False) for heading in table.short]
+            drawn = max(MIN_COLUMNS, MAX_CELLS // max(1, len(table.rows)))
+            shorts = [fit(_shown(heading), COLUMN_MAX, pad=False)
+                      for heading in table.short[:drawn]]
+            if len(table.short) > drawn:
+                self._cut_note = f"the first {drawn:,} of {len(table.short):,} drawn, w writes all"
             digits = len(f"{maximum:,}")
             for index, heading in enumerate(shorts):
                 data.add_column(Text(heading, justify="right"),
                                 width=max(cell_len(heading), digits, 2), key=f"c{index}")
             for row, label in zip(table.rows, labels, strict=True):
                 cells = [self._label(row.colour, label, label_width)]
-                for index, value in enumerate(row.values):
+                for index, value in enumerate(row.values[:drawn]):
                     cells.append(self._figure(table, row.code_id, index, value, maximum,
                                               colours))
                 data.add_row(*cells)
+        self._show_heading()  # with the cut note, or without
         if table.rows:
             column = min(max(previous.column, 0 if bars else 1), len(data.columns) - 1)
             data.move_cursor(row=min(previous.row, data.row_count - 1), column=column,

@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 QUOTE_CELLS = 300
 MEMO_CELLS = 200
 
+# The most passages the list shows (the first ones, by document and
+# position): 14,000 took the interface seconds to lay out. The title gives the
+# whole count; `margin export` and `margin retrieve` write them all.
+SHOWN_PASSAGES = 500
+
 # Names the query language reads only when quoted (store/analysis/retrieval).
 _NEEDS_QUOTES = re.compile(r'[()"]|\b(AND|OR|NOT|NEAR)\b')
 
@@ -207,10 +212,12 @@ class PassagesScreen(MarginScreen):
         self._show_title()
         options = self.query_one("#passages", OptionList)
         highlighted = options.highlighted
-        options.clear_options()
-        for number, passage in enumerate(passages):
+        # All options in one call: OptionList lays its lines out again on
+        # every add_option, which made a list of 1,000 passages take seconds.
+        entries: list[Option | None] = []
+        for number, passage in enumerate(passages[:SHOWN_PASSAGES]):
             if number:
-                options.add_option(None)  # a separator line between passages
+                entries.append(None)  # a separator line between passages
             prompt = Text()
             prompt.append(_shown(passage.title), Style(bold=True))
             if passage.paragraph is not None:
@@ -218,18 +225,26 @@ class PassagesScreen(MarginScreen):
             if passage.codes:
                 prompt.append(f"  {_shown(passage.codes)}", Style(italic=True))
             prompt.append("\n")
-            prompt.append(fit(_shown(passage.quote), QUOTE_CELLS, pad=False))
+            prompt.append(fit(_shown(passage.quote[:QUOTE_CELLS * 2]), QUOTE_CELLS, pad=False))
             if passage.memo:
                 prompt.append("\nmemo: ", Style(dim=True))
-                prompt.append(fit(_shown(passage.memo), MEMO_CELLS, pad=False))
-            options.add_option(Option(prompt))
+                prompt.append(fit(_shown(passage.memo[:MEMO_CELLS * 2]), MEMO_CELLS, pad=False))
+            entries.append(Option(prompt))
         if not passages:
             empty = ("No passage matches the query." if self.query_text
                      else "No passages behind this figure." if self.behind is not None
                      else "No passages coded with this code yet.")
-            options.add_option(Option(Text(empty), disabled=True))
-        else:
-            options.highlighted = min(highlighted or 0, len(passages) - 1)
+            entries.append(Option(Text(empty), disabled=True))
+        elif len(passages) > SHOWN_PASSAGES:
+            entries.append(None)
+            entries.append(Option(Text(
+                f"… the first {SHOWN_PASSAGES:,} of {len(passages):,} passages are listed; "
+                "margin export (or margin retrieve) writes them all.", Style(dim=True)),
+                disabled=True))
+        options.clear_options()
+        options.add_options(entries)
+        if passages:
+            options.highlighted = min(highlighted or 0, len(passages) - 1, SHOWN_PASSAGES - 1)
 
     _shown_query = ""
 
