@@ -412,3 +412,19 @@ async def test_a_long_list_of_passages_shows_the_first_ones_and_the_whole_count(
         assert "the first 2 of 4 passages are listed" in shown(app)
         await pilot.press("down", "down", "down")
         assert options.highlighted == 1  # the note is not a passage
+
+
+async def test_the_palette_opens_the_analysis_and_the_memos_from_the_reader(project):
+    from helpers import open_first_document
+
+    from margin.tui.memos import MemosScreen
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_document(pilot)
+        await pilot.press("ctrl+p", *"analysis", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        await pilot.press("ctrl+p", *"memos", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MemosScreen))

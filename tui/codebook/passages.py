@@ -38,9 +38,11 @@ QUOTE_CELLS = 300
 MEMO_CELLS = 200
 
 # The most passages the list shows (the first ones, by document and
-# position): 14,000 took the interface seconds to lay out. The title gives the
-# whole count; `margin export` and `margin retrieve` write them all.
-SHOWN_PASSAGES = 500
+# position): OptionList wraps every option when the list is filled, on the
+# interface thread, about 1 ms a passage on a busy machine (14,000 took
+# seconds). The title gives the whole count; `margin export` and `margin
+# retrieve` write them all.
+SHOWN_PASSAGES = 250
 
 # Names the query language reads only when quoted (store/analysis/retrieval).
 _NEEDS_QUOTES = re.compile(r'[()"]|\b(AND|OR|NOT|NEAR)\b')
