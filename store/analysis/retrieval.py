@@ -262,9 +262,11 @@ class _Parser:
             raise QueryError(f"{token.value} needs a code on each side", token.position)
         if token.kind == ")":
             raise QueryError("expected a code before )", token.position)
-        previous = self.tokens[self.at - 2] if self.at >= 2 else None
-        where = previous.position if previous is not None else token.position
-        raise QueryError("expected a code after this", where)
+        previous = self.tokens[self.at - 2]  # the end, after an operator or a "("
+        if previous.kind == "op":
+            unit = f"/{previous.unit}" if previous.unit else ""
+            raise QueryError(f"{previous.value}{unit} needs a code after it", previous.position)
+        raise QueryError("expected a code after (", previous.position)
 
 
 def parse_query(text: str) -> Query:
