@@ -20,10 +20,10 @@ order.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import combinations, groupby
 from operator import itemgetter
 
 from margin.store.analysis.units import (
@@ -111,7 +111,7 @@ def count_pairs(rows: Sequence[tuple], unit: str,
     code ids, the smaller first. ``rows``: for "document", ``(document_id,
     code_id)`` pairs; else :func:`~.units.coded_rows`, ordered by document;
     ``texts``: the documents' texts, for sentences and paragraphs."""
-    counts: dict[tuple[int, int], int] = defaultdict(int)
+    counts: Counter = Counter()
     if unit == "document":
         for _, group in groupby(rows, key=itemgetter(0)):
             _count_units([{code_id for _, code_id in group}], counts)
@@ -144,9 +144,7 @@ def _count_overlapping(group: Iterable[tuple], counts: dict) -> None:
         open_codings.append((end, code_id))
 
 
-def _count_units(code_sets: Iterable[set[int]], counts: dict) -> None:
+def _count_units(code_sets: Iterable[set[int]], counts: Counter) -> None:
     for codes in code_sets:
-        ordered = sorted(codes)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1:]:
-                counts[a, b] += 1
+        if len(codes) > 1:
+            counts.update(combinations(sorted(codes), 2))  # counted in C
