@@ -51,6 +51,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from margin.store.analysis.cooccurrence import check_unit
 from margin.store.analysis.units import (
@@ -346,10 +347,11 @@ def resolve_codes(db: Database, query: Query) -> dict[Term, list[int]]:
     is a :class:`QueryError` at the term's position."""
     resolved: dict[Term, list[int]] = {}
     by_name: dict[str, list[int]] = {}
+    book = codebook(db)
     for term in query.terms():
         if term.name not in by_name:
             try:
-                code: Code | None = find_code(db, term.name)
+                code: Code | None = find_code(db, term.name, codes=book)
             except StoreError as error:
                 raise QueryError(str(error), term.position) from None
             if code is None:
@@ -514,11 +516,18 @@ def _overlapping(left: list[_Passage], right: list[_Passage]) -> list[tuple[_Pas
 
 def _distinct(passages: Iterable[_Passage]) -> list[_Passage]:
     """Passages by start, the same stretch once (with all its codings)."""
-    merged: dict[tuple[int, int], frozenset] = {}
-    for start, end, codings in passages:
-        if end > start:
-            merged[start, end] = merged.get((start, end), frozenset()) | codings
-    return [(start, end, merged[start, end]) for start, end in sorted(merged)]
+    out: list[_Passage] = []
+    for passage in sorted(passages, key=_STRETCH):
+        if passage[1] <= passage[0]:
+            continue
+        if out and out[-1][0] == passage[0] and out[-1][1] == passage[1]:
+            out[-1] = (passage[0], passage[1], out[-1][2] | passage[2])
+        else:
+            out.append(passage)
+    return out
+
+
+_STRETCH = itemgetter(0, 1)
 
 
 def _retrieved(found: _Found, rows: list[tuple], book: list[Code],
