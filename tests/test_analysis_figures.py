@@ -15,6 +15,7 @@ from margin.store.analysis.cooccurrence import cooccurrence
 from margin.store.analysis.frequencies import Totals, code_frequencies
 from margin.store.analysis.matrix import code_matrix
 from margin.store.analysis.retrieval import passages_behind
+from margin.store.codes import ensure_code_path
 from margin.store.errors import StoreError
 
 EXAMPLES = settings(max_examples=40, deadline=None,
@@ -180,3 +181,20 @@ def test_codings_that_only_touch_do_not_overlap_but_share_their_sentence(corpus)
     assert cooccurrence(corpus.db, unit="overlap") == []
     assert [(p.code_a, p.code_b, p.count) for p in cooccurrence(corpus.db, unit="sentence")] \
         == [("A", "B", 1)]
+
+
+def test_a_pair_names_first_the_code_that_comes_first_in_the_codebook(corpus):
+    late = ensure_code_path(corpus.db, "Aardvark")  # made last, listed first
+    try:
+        corpus.code([(0, 5, 0, 0, 20)])  # C
+        corpus.db.execute(
+            "INSERT INTO codings (uuid, document_id, code_id, start, \"end\", quote, coder_id, "
+            "created) VALUES ('late', ?, ?, 5, 10, ?, 1, '')",
+            [corpus.documents[0], late, corpus.texts[corpus.documents[0]][5:10]])
+        for unit in ("overlap", "sentence", "paragraph", "document"):
+            assert [(p.code_a, p.code_b) for p in cooccurrence(corpus.db, unit=unit)] == \
+                [("Aardvark", "C")], unit
+    finally:
+        corpus.db.execute("DELETE FROM codings WHERE code_id = ?", [late])
+        corpus.db.execute("DELETE FROM codes WHERE id = ?", [late])
+        corpus.db.conn.commit()

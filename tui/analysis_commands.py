@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 from rich.cells import cell_len
 
-from margin.store.util import json_text, one_line, plural, visible_controls
+from margin.store.util import json_text, plural, visible_controls
 from margin.tui.cli_options import say, settings_for
 from margin.tui.launch import open_store
 
@@ -91,7 +91,7 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]],
                  numeric: Sequence[bool]) -> None:
     """Columns aligned (numbers to the right); the last column is not
     padded, so a long title or code there does not widen the others."""
-    shown = [[f"{cell:,}" if isinstance(cell, int) else one_line(str(cell)) for cell in row]
+    shown = [[f"{cell:,}" if isinstance(cell, int) else _shown(str(cell)) for cell in row]
              for row in rows]
     widths = [max([cell_len(str(header[i]))] + [cell_len(row[i]) for row in shown])
               for i in range(len(header))]
@@ -229,7 +229,7 @@ def stats_matrix_command(context, db_path, coders, documents, rows, cols, with_s
         say()
         width = max(len(key) for key in keys)
         for key, (_, title) in zip(keys, matrix.cols, strict=True):
-            say(f"{key:>{width}}  {one_line(title)}")
+            say(f"{key:>{width}}  {_shown(title)}")
 
 
 # ---------------------------------------------------------------------------
@@ -301,8 +301,14 @@ def retrieve_command(context, db_path, coders, documents, query, combine, export
         err=True)
 
 
+def _shown(text: str) -> str:
+    """Text on one line of a table: line breaks and tabs as spaces, other
+    control characters as their visible pictures (ESC as ␛)."""
+    return " ".join(visible_controls(text).split())
+
+
 def _excerpt(text: str, limit: int = 100) -> str:
-    text = one_line(text)
+    text = _shown(text)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 

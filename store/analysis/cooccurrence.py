@@ -20,11 +20,19 @@ order.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import combinations, groupby
+from operator import itemgetter
 
-from margin.store.analysis.units import UNITS, CodedSpan, coded_spans, indexed_units, units_touched
+from margin.store.analysis.units import (
+    UNITS,
+    coded_rows,
+    coding_filter,
+    indexed_units,
+    units_touched,
+)
 from margin.store.codes import codebook
 from margin.store.db import Database
 from margin.store.documents import document_texts
@@ -74,62 +82,59 @@ def cooccurrence(
     check_unit(unit)
     with db.snapshot():
         book = codebook(db)
-        spans = coded_spans(db, coders=coders, documents=documents)
+        if unit == "document":  # which codes each document has is enough
+            where, params = coding_filter(db, coders=coders, documents=documents)
+            rows = db.execute(f"SELECT DISTINCT document_id, code_id FROM codings {where} "
+                              "ORDER BY document_id", params).fetchall()
+        else:
+            rows = coded_rows(db, coders=coders, documents=documents)
         texts = {}
-        if unit in ("sentence", "paragraph") and spans:
-            texts = document_texts(db, sorted({span.document_id for span in spans}))
+        if unit in ("sentence", "paragraph") and rows:
+            texts = document_texts(db, sorted({row[1] for row in rows}))
     order = {code.id: index for index, code in enumerate(book)}
     paths = {code.id: code.path for code in book}
-    counts = count_pairs(spans, unit, texts)
+    counts = count_pairs(rows, unit, texts)
     wanted = set(codes)
-    pairs = [
-        Pair(a, paths[a], b, paths[b], count)
-        for (a, b), count in counts.items()
-        if count and (not wanted or a in wanted or b in wanted)
-    ]
+    pairs = []
+    for (a, b), count in counts.items():
+        if count and (not wanted or a in wanted or b in wanted):
+            if order[a] > order[b]:  # the first in the codebook's order first
+                a, b = b, a
+            pairs.append(Pair(a, paths[a], b, paths[b], count))
     pairs.sort(key=lambda pair: (order[pair.code_a_id], order[pair.code_b_id]))
     return pairs
 
 
-def count_pairs(spans: Sequence[CodedSpan], unit: str,
+def count_pairs(rows: Sequence[tuple], unit: str,
                 texts: dict[int, str]) -> dict[tuple[int, int], int]:
-    """How often each pair of codes co-occurs in ``spans`` (ordered as
-    :func:`~.units.coded_spans` orders them) by ``unit``, keyed by the two
-    code ids, the smaller first; ``texts``: the documents' texts, for
-    sentences and paragraphs."""
-    counts: dict[tuple[int, int], int] = defaultdict(int)
-    for document_id, group in _by_document(spans):
+    """How often each pair of codes co-occurs by ``unit``, keyed by the two
+    code ids, the smaller first. ``rows``: for "document", ``(document_id,
+    code_id)`` pairs; else :func:`~.units.coded_rows`, ordered by document;
+    ``texts``: the documents' texts, for sentences and paragraphs."""
+    counts: Counter = Counter()
+    if unit == "document":
+        for _, group in groupby(rows, key=itemgetter(0)):
+            _count_units([{code_id for _, code_id in group}], counts)
+        return counts
+    for document_id, group in groupby(rows, key=itemgetter(1)):
         if unit == "overlap":
             _count_overlapping(group, counts)
-        elif unit == "document":
-            _count_units([{span.code_id for span in group}], counts)
-        else:
-            units = indexed_units(texts[document_id], unit)
-            codes_in: dict[int, set[int]] = defaultdict(set)
-            for span in group:
-                for index in units_touched(units, (span.start, span.end)):
-                    codes_in[index].add(span.code_id)
-            _count_units(codes_in.values(), counts)
+            continue
+        units = indexed_units(texts[document_id], unit)
+        codes_in: dict[int, set[int]] = defaultdict(set)
+        for _, _, code_id, _, start, end in group:
+            for index in units_touched(units, (start, end)):
+                codes_in[index].add(code_id)
+        _count_units(codes_in.values(), counts)
     return counts
 
 
-def _by_document(spans: Sequence[CodedSpan]) -> Iterable[tuple[int, list[CodedSpan]]]:
-    group: list[CodedSpan] = []
-    for span in spans:  # coded_spans orders by document first
-        if group and span.document_id != group[0].document_id:
-            yield group[0].document_id, group
-            group = []
-        group.append(span)
-    if group:
-        yield group[0].document_id, group
-
-
-def _count_overlapping(group: list[CodedSpan], counts: dict) -> None:
+def _count_overlapping(group: Iterable[tuple], counts: dict) -> None:
     """Pairs of codings of different codes that share a character, by a
     sweep over the codings in order of their starts: each coding meets the
     earlier ones still open at its start."""
     open_codings: list[tuple[int, int]] = []  # (end, code_id)
-    for start, end, code_id in sorted((s.start, s.end, s.code_id) for s in group):
+    for start, end, code_id in sorted((row[4], row[5], row[2]) for row in group):
         if end <= start:
             continue
         open_codings = [item for item in open_codings if item[0] > start]
@@ -139,9 +144,7 @@ def _count_overlapping(group: list[CodedSpan], counts: dict) -> None:
         open_codings.append((end, code_id))
 
 
-def _count_units(code_sets: Iterable[set[int]], counts: dict) -> None:
+def _count_units(code_sets: Iterable[set[int]], counts: Counter) -> None:
     for codes in code_sets:
-        ordered = sorted(codes)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1:]:
-                counts[a, b] += 1
+        if len(codes) > 1:
+            counts.update(combinations(sorted(codes), 2))  # counted in C

@@ -33,7 +33,13 @@ from dataclasses import asdict, dataclass
 from itertools import groupby
 from operator import itemgetter
 
-from margin.store.analysis.units import coded_rows, count_words_touched, covered, union
+from margin.store.analysis.units import (
+    coded_rows,
+    coding_filter,
+    count_words_touched,
+    covered,
+    union,
+)
 from margin.store.codes import codebook
 from margin.store.db import Database
 from margin.store.documents import document_texts, document_titles
@@ -43,7 +49,7 @@ from margin.store.errors import StoreError
 GROUPINGS = ("document", "coder")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Totals:
     """The four figures of a code (or of a code with its sub-codes)."""
 
@@ -53,7 +59,7 @@ class Totals:
     words: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CodeFrequency:
     """One code's figures, overall or in one group (a document, a coder).
 
@@ -106,18 +112,6 @@ def frequency_table(rows: Sequence[CodeFrequency],
     return header, table
 
 
-class _Sums:
-    """The four figures, added up document by document."""
-
-    __slots__ = ("characters", "codings", "documents", "words")
-
-    def __init__(self) -> None:
-        self.codings = self.documents = self.characters = self.words = 0
-
-    def totals(self) -> Totals:
-        return Totals(self.codings, self.documents, self.characters, self.words)
-
-
 def code_frequencies(
     db: Database,
     *,
@@ -134,7 +128,14 @@ def code_frequencies(
         raise StoreError(f"cannot group frequencies by {by!r}: use {' or '.join(GROUPINGS)}")
     with db.snapshot():
         codes = codebook(db)
-        rows = coded_rows(db, coders=coders, documents=documents)
+        if by == "coder":
+            rows = coded_rows(db, coders=coders, documents=documents)
+        else:  # the same rows without the coders' names (no join: a third faster)
+            where, params = coding_filter(db, coders=coders, documents=documents)
+            rows = db.execute(
+                f"""SELECT id, document_id, code_id, NULL, start, "end" FROM codings {where}
+                    ORDER BY document_id, code_id, IFNULL(coder_id, 0), start, "end" """,
+                params).fetchall()
         texts = document_texts(db, sorted({row[1] for row in rows})) if rows else {}
         titles = document_titles(db) if by == "document" else {}
 
@@ -143,8 +144,8 @@ def code_frequencies(
     for code in codes:  # parents come before their children
         parent = code.parent_id
         ancestors[code.id] = [parent, *ancestors.get(parent, [])] if parent in parents else []
-    own: dict[tuple[int, object], _Sums] = defaultdict(_Sums)
-    whole: dict[tuple[int, object], _Sums] = defaultdict(_Sums)
+    own: dict[tuple[int, object], list[int]] = {}
+    whole: dict[tuple[int, object], list[int]] = {}
     for document_id, document_rows in groupby(rows, key=itemgetter(1)):
         _count_document(texts[document_id], document_id, document_rows, by, ancestors, own, whole)
 
@@ -152,55 +153,62 @@ def code_frequencies(
         groups_of: dict[int, list] = {code.id: [None] for code in codes}
     else:
         groups_of = defaultdict(list)
-        for code_id, group in whole:
+        for code_id, group in whole:  # by document: in document order already
             groups_of[code_id].append(group)
-        for found in groups_of.values():
-            found.sort(key=lambda group: (str.casefold(group), group)
-                       if isinstance(group, str) else group)
-    empty = Totals(0, 0, 0, 0)
+        if by == "coder":
+            for found in groups_of.values():
+                found.sort(key=lambda name: (name.casefold(), name))
+    empty = (0, 0, 0, 0)
     result = []
     for code in codes:
         for group in groups_of.get(code.id, ()):
-            mine = own[code.id, group].totals() if (code.id, group) in own else empty
-            total = whole[code.id, group].totals() if (code.id, group) in whole else empty
+            key = (code.id, group)
+            total = whole.get(key)
             result.append(CodeFrequency(
-                code_id=code.id, path=code.path, group_id=group,
-                group=titles.get(group, "") if by == "document" else group,
-                codings=mine.codings, documents=mine.documents,
-                characters=mine.characters, words=mine.words, with_subcodes=total,
+                code.id, code.path, group,
+                titles.get(group, "") if by == "document" else group,
+                *own.get(key, empty), Totals(*total) if total else Totals(0, 0, 0, 0),
             ))
     return result
 
 
 def _count_document(text: str, document_id: int, rows, by: str | None,
                     ancestors: dict[int, list[int]], own: dict, whole: dict) -> None:
-    """Add one document's codings to the sums: per code (and group), and per
-    code with everything beneath it (the union of its and its descendants'
-    intervals in this document)."""
-    intervals: dict[tuple[int, object], list[tuple[int, int]]] = defaultdict(list)
+    """Add one document's codings to the sums ``[codings, documents,
+    characters, words]``: per code (and group), and per code with everything
+    beneath it (the union of its and its descendants' intervals here)."""
+    intervals: dict[tuple[int, object], list[tuple[int, int]]] = {}
+    group = document_id if by == "document" else None
     for _, _, code_id, coder, start, end in rows:
-        group = document_id if by == "document" else coder if by == "coder" else None
-        intervals[code_id, group].append((start, end))
-    beneath: dict[tuple[int, object], list[tuple[int, int]]] = defaultdict(list)
-    codings_beneath: dict[tuple[int, object], int] = defaultdict(int)
-    for (code_id, group), found in intervals.items():
-        for ancestor in ancestors.get(code_id, ()):
-            beneath[ancestor, group].extend(found)
-            codings_beneath[ancestor, group] += len(found)
-    keys = list(intervals)
-    merged = [union(intervals[key]) for key in keys]
-    parent_keys = list(beneath)
-    parent_merged = [union(beneath[key] + intervals.get(key, [])) for key in parent_keys]
-    words = count_words_touched(text, merged + parent_merged)
-    for index, key in enumerate(keys):
-        for sums in (own[key], *((whole[key],) if key not in beneath else ())):
-            sums.codings += len(intervals[key])
-            sums.documents += 1
-            sums.characters += covered(merged[index])
-            sums.words += words[index]
-    for index, key in enumerate(parent_keys, start=len(keys)):
-        sums = whole[key]
-        sums.codings += codings_beneath[key] + len(intervals.get(key, ()))
-        sums.documents += 1
-        sums.characters += covered(parent_merged[index - len(keys)])
-        sums.words += words[index]
+        key = (code_id, coder if by == "coder" else group)
+        found = intervals.get(key)
+        if found is None:
+            intervals[key] = [(start, end)]
+        else:
+            found.append((start, end))
+    beneath: dict[tuple[int, object], list[tuple[int, int]]] = {}
+    for (code_id, group_key), found in intervals.items():
+        for ancestor in ancestors[code_id]:
+            beneath.setdefault((ancestor, group_key), []).extend(found)
+    # One list of merged intervals per figure: each code's own, and the
+    # whole of each code with codings beneath it (a code without is its own).
+    targets: list[tuple[list[list[int]], int]] = []
+    lists: list[list[tuple[int, int]]] = []
+    for key, found in intervals.items():
+        lists.append(found if len(found) == 1 else union(found))
+        sums = [own.setdefault(key, [0, 0, 0, 0])]
+        if key not in beneath:
+            sums.append(whole.setdefault(key, [0, 0, 0, 0]))
+        targets.append((sums, len(found)))
+    for key, found in beneath.items():
+        mine = intervals.get(key, [])
+        lists.append(union(found + mine))
+        targets.append(([whole.setdefault(key, [0, 0, 0, 0])], len(found) + len(mine)))
+    words = count_words_touched(text, lists)
+    for (sums, codings), merged, counted in zip(targets, lists, words, strict=True):
+        characters = covered(merged)
+        for figures in sums:
+            figures[0] += codings
+            figures[1] += 1
+            figures[2] += characters
+            figures[3] += counted

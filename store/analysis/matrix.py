@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from margin.store.analysis.units import coded_spans
+from margin.store.analysis.units import coding_filter
 from margin.store.codes import codebook
 from margin.store.codings import coder_name
 from margin.store.db import Database
@@ -74,7 +74,12 @@ def code_matrix(
         raise StoreError(f"unknown columns {cols!r}: use {' or '.join(MATRIX_COLUMNS)}")
     with db.snapshot():
         book = codebook(db)
-        spans = coded_spans(db, coders=coders, documents=documents)
+        where, params = coding_filter(db, coders=coders, documents=documents)
+        column = "codings.document_id" if cols == "documents" else "IFNULL(coders.name, 'unknown')"
+        counted = db.execute(
+            f"""SELECT codings.code_id, {column}, COUNT(*) FROM codings
+                LEFT JOIN coders ON coders.id = codings.coder_id {where}
+                GROUP BY 1, 2""", params).fetchall()
         titles = document_titles(db) if cols == "documents" else {}
     if cols == "documents":
         wanted = set(documents)
@@ -82,16 +87,14 @@ def code_matrix(
             (document_id, title) for document_id, title in sorted(titles.items())
             if not wanted or document_id in wanted]
     else:
-        names = {span.coder for span in spans} | {coder_name(name) for name in coders}
+        names = {key for _, key, _ in counted} | {coder_name(name) for name in coders}
         columns = [(name, name) for name in sorted(names, key=str.casefold)]
 
     parents = {code.id: code.parent_id for code in book}
     cells: Counter = Counter()
-    for span in spans:
-        column = span.document_id if cols == "documents" else span.coder
-        code_id: int | None = span.code_id
+    for code_id, key, count in counted:
         while code_id is not None:
-            cells[code_id, column] += 1
+            cells[code_id, key] += count
             code_id = parents.get(code_id) if with_subcodes else None
     return Matrix(
         rows=[(code.id, code.path) for code in book],

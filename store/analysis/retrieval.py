@@ -47,15 +47,17 @@ Errors in a query are :class:`QueryError`: one line, with the ``position``
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from margin.store.analysis.cooccurrence import check_unit
 from margin.store.analysis.units import (
     UNITS,
     CodedSpan,
+    coded_rows,
     coded_spans,
     indexed_units,
     overlap,
@@ -262,9 +264,11 @@ class _Parser:
             raise QueryError(f"{token.value} needs a code on each side", token.position)
         if token.kind == ")":
             raise QueryError("expected a code before )", token.position)
-        previous = self.tokens[self.at - 2] if self.at >= 2 else None
-        where = previous.position if previous is not None else token.position
-        raise QueryError("expected a code after this", where)
+        previous = self.tokens[self.at - 2]  # the end, after an operator or a "("
+        if previous.kind == "op":
+            unit = f"/{previous.unit}" if previous.unit else ""
+            raise QueryError(f"{previous.value}{unit} needs a code after it", previous.position)
+        raise QueryError("expected a code after (", previous.position)
 
 
 def parse_query(text: str) -> Query:
@@ -342,14 +346,18 @@ def resolve_codes(db: Database, query: Query) -> dict[Term, list[int]]:
     """Each term's code and sub-codes (ids); an unknown or ambiguous name
     is a :class:`QueryError` at the term's position."""
     resolved: dict[Term, list[int]] = {}
+    by_name: dict[str, list[int]] = {}
+    book = codebook(db)
     for term in query.terms():
-        try:
-            code: Code | None = find_code(db, term.name)
-        except StoreError as error:
-            raise QueryError(str(error), term.position) from None
-        if code is None:
-            raise QueryError(f"no code named {term.name!r}", term.position)
-        resolved[term] = descendant_ids(db, code.id)
+        if term.name not in by_name:
+            try:
+                code: Code | None = find_code(db, term.name, codes=book)
+            except StoreError as error:
+                raise QueryError(str(error), term.position) from None
+            if code is None:
+                raise QueryError(f"no code named {term.name!r}", term.position)
+            by_name[term.name] = descendant_ids(db, code.id)
+        resolved[term] = by_name[term.name]
     return resolved
 
 
@@ -372,22 +380,26 @@ def retrieve(
     with db.snapshot():
         terms = resolve_codes(db, query)
         wanted = sorted({code_id for ids in terms.values() for code_id in ids})
-        spans = coded_spans(db, coders=coders, documents=documents, codes=wanted)
-        texts = _Texts()
-        if spans:
-            texts.update(document_texts(db, sorted({span.document_id for span in spans})))
+        rows = coded_rows(db, coders=coders, documents=documents, codes=wanted)
+        texts = _Texts(db)
+        found = _Evaluation(rows, terms, texts, combine).run(query.root)
+        texts.update(document_texts(db, [i for i in sorted(found) if i not in texts]))
         book = codebook(db)
         titles = document_titles(db)
-    found = _Evaluation(spans, terms, texts, combine).run(query.root)
-    return _retrieved(found, spans, book, titles, texts)
+    return _retrieved(found, rows, book, titles, texts)
 
 
 class _Texts(dict):
-    """Documents' texts by id, and their units, cut on first use."""
+    """Documents' texts by id, read when first needed, and their units."""
 
-    def __init__(self):
+    def __init__(self, db: Database):
         super().__init__()
+        self.db = db
         self.units: dict[tuple[int, str], Sequence] = {}
+
+    def __missing__(self, document_id: int) -> str:
+        text = self[document_id] = document_text(self.db, document_id)
+        return text
 
     def units_of(self, document_id: int, unit: str):
         key = (document_id, unit)
@@ -397,11 +409,11 @@ class _Texts(dict):
 
 
 class _Evaluation:
-    def __init__(self, spans: list[CodedSpan], terms: dict[Term, list[int]], texts: _Texts,
+    def __init__(self, rows: list[tuple], terms: dict[Term, list[int]], texts: _Texts,
                  combine: str):
-        self.by_code: dict[int, list[CodedSpan]] = defaultdict(list)
-        for span in spans:
-            self.by_code[span.code_id].append(span)
+        self.by_code: dict[int, list[tuple]] = defaultdict(list)
+        for row in rows:
+            self.by_code[row[2]].append(row)
         self.terms = terms
         self.texts = texts
         self.combine = combine
@@ -425,8 +437,8 @@ class _Evaluation:
     def term(self, term: Term) -> _Found:
         found: _Found = defaultdict(list)
         for code_id in self.terms[term]:
-            for span in self.by_code.get(code_id, ()):
-                found[span.document_id].append((span.start, span.end, frozenset([span.coding_id])))
+            for coding_id, document_id, _, _, start, end in self.by_code.get(code_id, ()):
+                found[document_id].append((start, end, frozenset((coding_id,))))
         return {document_id: _distinct(passages) for document_id, passages in found.items()}
 
     def operation(self, node: Operation, left: _Found, right: _Found) -> _Found:
@@ -442,7 +454,8 @@ class _Evaluation:
                     out[document_id] = passages
                     continue
                 merged = union((start, end) for start, end, _ in against)
-                kept = [p for p in passages if not units_touched(merged, (p[0], p[1]))]
+                ends = [end for _, end in merged]
+                kept = [p for p in passages if not _meets(merged, ends, p[0], p[1])]
                 if kept:
                     out[document_id] = kept
             return out
@@ -479,6 +492,14 @@ class _Evaluation:
                         yield a, b
 
 
+def _meets(merged: list[tuple[int, int]], ends: list[int], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` shares a character with one of ``merged``
+    (sorted, disjoint; ``ends`` their ends): the first that ends after
+    ``start`` must begin before ``end``."""
+    index = bisect_right(ends, start)
+    return index < len(merged) and merged[index][0] < end
+
+
 def _overlapping(left: list[_Passage], right: list[_Passage]) -> list[tuple[_Passage, _Passage]]:
     """Every pair (a from left, b from right) sharing a character: each
     passage of ``right`` sorted by start, and for each of ``left`` those that
@@ -495,29 +516,36 @@ def _overlapping(left: list[_Passage], right: list[_Passage]) -> list[tuple[_Pas
 
 def _distinct(passages: Iterable[_Passage]) -> list[_Passage]:
     """Passages by start, the same stretch once (with all its codings)."""
-    merged: dict[tuple[int, int], frozenset] = {}
-    for start, end, codings in passages:
-        if end > start:
-            merged[start, end] = merged.get((start, end), frozenset()) | codings
-    return [(start, end, merged[start, end]) for start, end in sorted(merged)]
+    out: list[_Passage] = []
+    for passage in sorted(passages, key=_STRETCH):
+        if passage[1] <= passage[0]:
+            continue
+        if out and out[-1][0] == passage[0] and out[-1][1] == passage[1]:
+            out[-1] = (passage[0], passage[1], out[-1][2] | passage[2])
+        else:
+            out.append(passage)
+    return out
 
 
-def _retrieved(found: _Found, spans: list[CodedSpan], book: list[Code],
+_STRETCH = itemgetter(0, 1)
+
+
+def _retrieved(found: _Found, rows: list[tuple], book: list[Code],
                titles: dict[int, str], texts: dict[int, str]) -> list[Retrieved]:
     order = {code.id: index for index, code in enumerate(book)}
     paths = {code.id: code.path for code in book}
-    by_id = {span.coding_id: span for span in spans}
+    by_id = {row[0]: row for row in rows}
     results = []
     for document_id in sorted(found):
         text = texts[document_id]
         for start, end, coding_ids in found[document_id]:
-            codings = [by_id[i] for i in sorted(coding_ids)]
-            code_ids = sorted({c.code_id for c in codings}, key=order.__getitem__)
+            codings = [by_id[i] for i in coding_ids]
+            code_ids = sorted({c[2] for c in codings}, key=order.__getitem__)
             results.append(Retrieved(
                 document_id=document_id, title=titles.get(document_id, ""),
                 start=start, end=end, quote=text[start:end],
                 codes=tuple(paths[c] for c in code_ids),
-                coders=tuple(sorted({c.coder for c in codings}, key=str.casefold)),
+                coders=tuple(sorted({c[3] for c in codings}, key=str.casefold)),
                 coding_ids=tuple(sorted(coding_ids)),
             ))
     return results

@@ -58,6 +58,29 @@ def coder_ids(db: Database, names: Sequence[str]) -> list[int]:
     return ids
 
 
+def coding_filter(
+    db: Database,
+    *,
+    coders: Sequence[str] = (),
+    documents: Sequence[int] = (),
+    codes: Sequence[int] = (),
+) -> tuple[str, list]:
+    """The ``WHERE`` clause (empty when there is nothing to filter) and its
+    parameters that keep the codings of the coders named, the document ids
+    and the code ids given, for queries on ``codings``; an unknown coder is
+    a one-line :class:`StoreError` (see :func:`coder_ids`)."""
+    where, params = [], []
+    for column, values in (
+        ("codings.coder_id", coder_ids(db, coders) if coders else ()),
+        ("codings.document_id", documents),
+        ("codings.code_id", codes),
+    ):
+        if values:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    return ("WHERE " + " AND ".join(where) if where else ""), params
+
+
 def coded_rows(
     db: Database,
     *,
@@ -69,20 +92,12 @@ def coded_rows(
     code_id, coder, start, end)``, in the same order: for figures over a
     hundred thousand codings, where making the objects costs more than the
     query."""
-    where, params = [], []
-    for column, values in (
-        ("codings.coder_id", coder_ids(db, coders) if coders else ()),
-        ("codings.document_id", documents),
-        ("codings.code_id", codes),
-    ):
-        if values:
-            where.append(f"{column} IN ({', '.join('?' * len(values))})")
-            params.extend(values)
+    where, params = coding_filter(db, coders=coders, documents=documents, codes=codes)
     sql = f"""SELECT codings.id, codings.document_id, codings.code_id,
                      IFNULL(coders.name, 'unknown'), codings.start, codings."end"
-              FROM codings LEFT JOIN coders ON coders.id = codings.coder_id
-              {"WHERE " + " AND ".join(where) if where else ""}
-              ORDER BY codings.document_id, codings.code_id, 4, codings.start, codings."end" """
+              FROM codings LEFT JOIN coders ON coders.id = codings.coder_id {where}
+              ORDER BY codings.document_id, codings.code_id, IFNULL(codings.coder_id, 0),
+                       codings.start, codings."end" """  # the order of the unique index: no sort
     return db.execute(sql, params).fetchall()
 
 
@@ -94,8 +109,9 @@ def coded_spans(
     codes: Sequence[int] = (),
 ) -> list[CodedSpan]:
     """Every coding as a :class:`CodedSpan`, ordered by document, code, coder
-    and start; filtered to the coders named, the document ids and the code ids
-    given (empty: all). Codings without a coder count as coder "unknown"."""
+    (in the order coders first coded) and start; filtered to the coders
+    named, the document ids and the code ids given (empty: all). Codings
+    without a coder count as coder "unknown"."""
     return [CodedSpan(*row) for row in
             coded_rows(db, coders=coders, documents=documents, codes=codes)]
 
