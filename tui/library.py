@@ -68,9 +68,11 @@ class LibraryScreen(CodebookPane, MarginScreen):
                 tooltip="Import files or a folder"),
         Binding("E", "export", "Export", id="library.export",
                 tooltip="Export coded passages"),
-        Binding("a", "app.analysis", "Analysis", id="library.analysis",
+        # Not in the key bar: at 80 columns it would push "q Quit" off; the
+        # help screen (?), the palette and the README list them.
+        Binding("a", "app.analysis", "Analysis", show=False, id="library.analysis",
                 tooltip="Code frequencies, co-occurrence and code × document tables"),
-        Binding("m", "app.memos", "Memos", id="library.memos",
+        Binding("m", "app.memos", "Memos", show=False, id="library.memos",
                 tooltip="Every memo by kind, filtered as you type"),
         Binding("tab", "toggle_focus", "Codebook", show=False, id="library.focus_codebook",
                 tooltip="Move between the documents and the codebook"),
