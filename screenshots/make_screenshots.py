@@ -33,6 +33,9 @@ SHOTS = {
     "search": ["slash", *"throw oil on teh fire"],
     "full-text": ["ctrl+f", *'"security guarantees" OR ceasefire', "tab"],
     "reader-light": ["enter", "}", "}", "}", "w", "w", "w"],
+    "analysis": ["a"],
+    "cooccurrence": ["a", "2", "o", "o", "down", "right"],
+    "memos": ["m"],
 }
 # Screens shown in another theme than the default.
 THEMES = {"reader-light": "textual-light"}

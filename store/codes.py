@@ -109,10 +109,11 @@ def get_code(db: Database, code_id: int) -> Code:
     raise NotFound(f"code {code_id} does not exist")
 
 
-def find_code(db: Database, name_or_path: str) -> Code | None:
-    """A code by its full path ("Parent > Child"), else by a unique name."""
+def find_code(db: Database, name_or_path: str, codes: list[Code] | None = None) -> Code | None:
+    """A code by its full path ("Parent > Child"), else by a unique name;
+    ``codes``: the :func:`codebook` already read, for many look-ups."""
     wanted = name_or_path.strip().casefold()
-    codes = codebook(db)
+    codes = codebook(db) if codes is None else codes
     by_path = [c for c in codes if c.path.casefold() == wanted]
     if by_path:
         return by_path[0]

@@ -27,7 +27,7 @@ from margin.store.documents import document_text
 from margin.store.errors import NotFound, QuoteMismatch, StoreError
 from margin.store.history import ChangeLog, action, active_log, insert_many, writing
 from margin.store.textspans import Span, trim_span
-from margin.store.util import new_uuid, now
+from margin.store.util import new_uuid, now, one_line
 
 
 @dataclass(slots=True)
@@ -396,6 +396,71 @@ def set_memo(db: Database, text: str, coder: str, *, document_id: int | None = N
                 "uuid": new_uuid(), column: value, "text": text, "coder_id": coder_id,
                 "created": timestamp, "updated": timestamp,
             })
+
+
+MEMO_KINDS = ("document", "code", "coding")
+
+
+@dataclass(frozen=True, slots=True)
+class MemoEntry:
+    """One memo, wherever it is written: on a document, a code, or a coding
+    (``kind``). ``place`` names where it is in one line (the document's
+    title; the code's path; a coding's code path and document title).
+    ``document_id`` is set for document and coding memos, ``code_id`` for
+    code and coding memos, ``coding_id``, ``start`` and ``end`` for coding
+    memos."""
+
+    kind: str
+    text: str
+    place: str
+    document_id: int | None = None
+    code_id: int | None = None
+    coding_id: int | None = None
+    start: int | None = None
+    end: int | None = None
+    coder: str | None = None
+    updated: str = ""
+
+
+def all_memos(db: Database) -> list[MemoEntry]:
+    """Every memo that is not empty, by kind (document memos, then code
+    memos, then coding memos); document memos by title, code memos in
+    codebook order, coding memos by document title and position."""
+    from margin.store.codes import codebook
+
+    paths = {code.id: code.path for code in codebook(db)}
+    order = {code_id: number for number, code_id in enumerate(paths)}
+    documents, codes = [], []
+    for row in db.execute(
+        """SELECT m.document_id, m.code_id, m.text, d.title, coders.name,
+                  IFNULL(m.updated, m.created)
+           FROM memos m LEFT JOIN documents d ON d.id = m.document_id
+           LEFT JOIN coders ON coders.id = m.coder_id
+           WHERE TRIM(m.text) != ''"""
+    ):
+        document_id, code_id, text, title, coder, updated = row
+        if document_id is not None:
+            documents.append(MemoEntry("document", text, one_line(title or ""),
+                                       document_id=document_id, coder=coder, updated=updated))
+        elif code_id in paths:
+            codes.append(MemoEntry("code", text, paths[code_id], code_id=code_id,
+                                   coder=coder, updated=updated))
+    documents.sort(key=lambda memo: (memo.place.casefold(), memo.document_id))
+    codes.sort(key=lambda memo: order[memo.code_id])
+    codings = [
+        MemoEntry("coding", memo, f"{paths.get(code_id, '?')} · {one_line(title)}",
+                  document_id=document_id, code_id=code_id, coding_id=coding_id,
+                  start=start, end=end, coder=coder, updated=updated or created)
+        for coding_id, document_id, code_id, start, end, memo, title, coder, created, updated
+        in db.execute(
+            """SELECT c.id, c.document_id, c.code_id, c.start, c."end", c.memo, d.title,
+                      coders.name, c.created, c.updated
+               FROM codings c JOIN documents d ON d.id = c.document_id
+               LEFT JOIN coders ON coders.id = c.coder_id
+               WHERE TRIM(c.memo) != ''
+               ORDER BY d.title COLLATE NOCASE, c.document_id, c.start, c."end", c.id""")
+    ]
+    return documents + codes + codings
 
 
 def _memo_target(document_id: int | None, code_id: int | None) -> tuple[str, int]:

@@ -152,12 +152,19 @@ def csv_cell(value: object) -> object:
 def to_csv(passages: list[Passage], bom: bool = True) -> str:
     """UTF-8 CSV, with a BOM (``bom``), which Excel needs to read the
     characters right; standard output goes without."""
+    return table_csv(RECORD_FIELDS, ([passage.record()[field] for field in RECORD_FIELDS]
+                                     for passage in passages), bom=bom)
+
+
+def table_csv(header: list[str], rows: Iterable[list[object]], bom: bool = True) -> str:
+    """Any table as margin writes CSV (the passages, the analysis tables):
+    control characters shown, cells a spreadsheet would run as formulas
+    quoted, CRLF line ends, a BOM first if ``bom``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(RECORD_FIELDS)
-    for passage in passages:
-        record = passage.record()
-        writer.writerow([csv_cell(record[field]) for field in RECORD_FIELDS])
+    writer.writerow([csv_cell(cell) for cell in header])
+    for row in rows:
+        writer.writerow([csv_cell(cell) for cell in row])
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 

@@ -35,6 +35,7 @@ Span = tuple[int, int]
 
 __all__ = [
     "SCOPES",
+    "WORD_JOINERS",
     "Span",
     "context_of",
     "is_hard_wrapped",
@@ -48,6 +49,7 @@ __all__ = [
     "sentence_spans",
     "span_at",
     "trim_span",
+    "word_character",
     "word_spans",
 ]
 
@@ -280,8 +282,15 @@ def sentence_spans(text: str, paragraphs: Sequence[Span] | None = None) -> list[
 # ---------------------------------------------------------------------------
 
 
+#: Between two word characters, these keep a word one: don't, Zelensky’s.
+WORD_JOINERS = "'’\u200c\u200d"
+
+
 @lru_cache(maxsize=1)
-def _word_pattern() -> re.Pattern[str]:
+def word_character() -> str:
+    """The regular-expression class of the characters words are made of
+    (letters, digits, ``_`` and combining marks), as :func:`word_spans`
+    uses it."""
     # Python's \w leaves out combining marks (accents typed as separate code
     # points, Indic vowel signs, Hebrew/Arabic points), which would cut words in
     # pieces. Collect the BMP's once (~10 ms, on first use), plus the variation
@@ -300,10 +309,15 @@ def _word_pattern() -> re.Pattern[str]:
         for low, high in ranges
     )
     marks += "\U000e0100-\U000e01ef"
-    word_char = rf"[\w{marks}]"
+    return rf"[\w{marks}]"
+
+
+@lru_cache(maxsize=1)
+def _word_pattern() -> re.Pattern[str]:
+    word_char = word_character()
     # A word is a run of word characters; an apostrophe (’ or ') or a zero-width
     # (non-)joiner between word characters keeps it one word: don't, Zelensky’s.
-    return re.compile(rf"{word_char}+(?:['’\u200c\u200d]{word_char}+)*|[^\w\s]+")
+    return re.compile(rf"{word_char}+(?:[{WORD_JOINERS}]{word_char}+)*|[^\w\s]+")
 
 
 def word_spans(text: str) -> list[Span]:

@@ -77,3 +77,24 @@ def test_coded_spans_filter_by_coder_and_name_an_unknown_coder(tmp_path):
     assert [tuple(row) for row in coded_rows(db, coders=["ben", "ana"])] == [
         (s.coding_id, s.document_id, s.code_id, s.coder, s.start, s.end)
         for s in coded_spans(db)]
+
+
+WORDY = "Hello, world! don't stop — नमस्ते दुनिया a''b x'y’z 3.14 naïve end."
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, len(WORDY)), st.integers(0, 15)).map(
+    lambda p: (p[0], min(len(WORDY), p[0] + p[1]))), max_size=5), min_size=1, max_size=3))
+def test_words_touched_are_the_word_spans_sharing_a_code_point(lists):
+    import re
+    import unicodedata
+
+    from margin.store.analysis.units import count_words_touched
+    from margin.store.textspans import word_spans
+
+    words = [(s, e) for s, e in word_spans(WORDY)  # punctuation runs are not words
+             if re.match(r"\w", WORDY[s]) or unicodedata.category(WORDY[s])[0] == "M"]
+    merged = [union(intervals) for intervals in lists]
+    expected = [sum(1 for word in words if points([word]) & points(intervals))
+                for intervals in merged]
+    assert count_words_touched(WORDY, merged) == expected

@@ -7,8 +7,6 @@ the documents compared are defined); this module reads options and prints.
 
 from __future__ import annotations
 
-import csv
-import io
 from itertools import combinations
 
 import click
@@ -19,6 +17,7 @@ from margin.tui.cells import fit
 from margin.tui.cli_options import (
     coder_filter_option,
     db_option,
+    document_filter_option,
     json_option,
     say,
     say_json,
@@ -44,8 +43,7 @@ CODE_CELLS = (10, 40)
 @click.option("--code", "codes", multiple=True, metavar="PATH",
               help="Only this code (\"Parent > Child\"; the code itself, not its sub-codes; "
                    "repeatable).")
-@click.option("--document", "documents", multiple=True, metavar="DOC",
-              help="Only this document (id, uuid or title; repeatable).")
+@document_filter_option
 @json_option()
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.pass_context
@@ -85,12 +83,10 @@ def agreement_command(context, db_path, coders, unit, codes, documents, as_json,
 
 
 def _csv(report) -> str:
-    """The rows as CSV (no BOM: standard output), names as the export writes them."""
-    from margin.store.export import csv_cell
+    """The rows as CSV (no BOM: standard output), through the exports' one CSV writer."""
+    from margin.store.export import table_csv
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_FIELDS)
+    rows = []
     for row in [*report.rows, *report.pairs]:
         pair = len(row.coders) == 2
         values = {"code": row.code or "", "unit": row.unit,
@@ -100,8 +96,8 @@ def _csv(report) -> str:
                   "agreement": _number(row.agreement), "units": row.units,
                   "coded_a": row.coded[0] if pair else "",
                   "coded_b": row.coded[1] if pair else "", "note": row.note}
-        writer.writerow([csv_cell(values[field]) for field in CSV_FIELDS])
-    return buffer.getvalue()
+        rows.append([values[field] for field in CSV_FIELDS])
+    return table_csv(list(CSV_FIELDS), rows, bom=False)
 
 
 def _right(text: str, cells: int) -> str:

@@ -409,6 +409,18 @@ class MarginApp(App):
         if not isinstance(self.screen, FullTextScreen):
             self.push_screen(FullTextScreen())
 
+    def action_memos(self) -> None:
+        from margin.tui.memos import MemosScreen
+
+        if not isinstance(self.screen, MemosScreen):
+            self.push_screen(MemosScreen())
+
+    def action_analysis(self) -> None:
+        from margin.tui.analysis.screen import AnalysisScreen
+
+        if not isinstance(self.screen, AnalysisScreen):
+            self.push_screen(AnalysisScreen())
+
     def action_help(self) -> None:
         from margin.tui.help import HelpScreen
 
@@ -475,6 +487,13 @@ class MarginApp(App):
         else:
             yield SystemCommand("Blind mode: turn on", "Show only your own codings "
                                 "everywhere, until you choose to compare", self.action_toggle_blind)
+        if "app.memos" not in actions:
+            yield SystemCommand("Memos", "Every memo by kind, filtered as you type; Enter "
+                                "opens its document, code or coding", self.action_memos)
+        if "app.analysis" not in actions:
+            yield SystemCommand("Analysis", "Code frequencies, co-occurrence and the code × "
+                                "document matrix; Enter lists the passages behind a figure",
+                                self.action_analysis)
         yield SystemCommand("Review entities", "Pick an entity or a type, review its mentions "
                             "in all documents and code them", self.review_entities)
         yield SystemCommand("Inter-coder agreement…", "Two coders' kappa and alpha per code; "

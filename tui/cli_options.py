@@ -50,6 +50,15 @@ def coder_filter_option(function):
     )(function)
 
 
+def document_filter_option(function):
+    """--document ID, repeatable, for the commands that only read: only those
+    documents (an id, a uuid or a title; ``documents``, a tuple)."""
+    return click.option(
+        "--document", "documents", multiple=True, metavar="DOC",
+        help="Only this document (id, uuid or title; repeatable).",
+    )(function)
+
+
 def settings_for(context: click.Context, db_path: Path | None, coder: str | None) -> Settings:
     parent: Settings | None = context.find_object(Settings)
     return Settings(

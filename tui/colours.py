@@ -124,6 +124,7 @@ class ThemeColours:
     _tints: dict[tuple[tuple[str, ...], bool], Color] = field(default_factory=dict, repr=False)
     _inks: dict[str, Color] = field(default_factory=dict, repr=False)
     _coder_inks: dict[tuple[int, bool], Color] = field(default_factory=dict, repr=False)
+    _heat: dict[int, tuple[Color, Color]] = field(default_factory=dict, repr=False)
 
     def entity(self, label: str) -> Color:
         return self.entities.get(label, self.other_entity)
@@ -198,6 +199,27 @@ class ThemeColours:
                                 _TARGET, WHITE if self.dark else BLACK)
             self._coder_inks[key] = ink
         return ink
+    def heat(self, fraction: float) -> tuple[Color, Color]:
+        """(background, text) of a heat-map cell whose count is ``fraction``
+        (0–1) of the table's largest: the background blended from the
+        theme's towards :data:`HEAT_HUE`, stronger as the count grows; the
+        text the theme's where it reads (:data:`MIN_CONTRAST`), else black or
+        white."""
+        step = max(0, min(HEAT_STEPS, round(fraction * HEAT_STEPS)))
+        cached = self._heat.get(step)
+        if cached is None:
+            background = self.background.blend(_parse(HEAT_HUE), 0.12 + 0.68 * step / HEAT_STEPS)
+            text = self.foreground
+            if contrast(text, background) < MIN_CONTRAST:
+                text = max((WHITE, BLACK), key=lambda ink: contrast(ink, background))
+            cached = self._heat[step] = (background, text)
+        return cached
+
+
+#: The hue of a heat map's cells (a warm orange, like the charts of most
+#: QDA tools), blended into the theme's background by count.
+HEAT_HUE = "#f0883e"
+HEAT_STEPS = 8
 
 
 def _hls(hue: float, lightness: float, saturation: float) -> Color:

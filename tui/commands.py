@@ -21,6 +21,7 @@ import click
 from margin.store.errors import NotFound, StoreError
 from margin.store.util import plural, visible_controls
 from margin.tui.agreement_commands import register as register_agreement
+from margin.tui.analysis_commands import register as register_analysis
 from margin.tui.cli_options import coder_filter_option, db_option, json_option, say, say_json
 from margin.tui.cli_options import db_options as _db_options
 from margin.tui.cli_options import settings_for as _settings
@@ -603,6 +604,7 @@ def serve_command(context, db_path, coder, port):
 register_scripting(cli, codes_command)
 register_merging(cli)
 register_agreement(cli)
+register_analysis(cli)
 
 
 def run_command_line(argv: list[str]) -> None:

@@ -55,6 +55,8 @@ def _screen_name(screen: Screen) -> str:
         "LibraryScreen": "Library",
         "ReaderScreen": "Reader",
         "PassagesScreen": "Passages",
+        "AnalysisScreen": "Analysis",
+        "MemosScreen": "Memos",
     }.get(type(screen).__name__, type(screen).__name__)
 
 

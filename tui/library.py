@@ -21,7 +21,7 @@ from margin.store.documents import (
 from margin.store.errors import StoreError
 from margin.store.util import plural
 from margin.tui.cells import fit
-from margin.tui.codebook.tree import WIDE, CodebookPane, CodebookTree
+from margin.tui.codebook.tree import WIDE, CodebookColumn, CodebookPane, CodebookTree
 from margin.tui.keybar import KeyBar
 from margin.tui.modals import Confirm, TextPrompt
 from margin.tui.screen import MarginScreen
@@ -67,6 +67,12 @@ class LibraryScreen(CodebookPane, MarginScreen):
                 tooltip="Import files or a folder"),
         Binding("E", "export", "Export", id="library.export",
                 tooltip="Export coded passages"),
+        # Not in the key bar: at 80 columns it would push "q Quit" off; the
+        # help screen (?), the palette and the README list them.
+        Binding("a", "app.analysis", "Analysis", show=False, id="library.analysis",
+                tooltip="Code frequencies, co-occurrence and code × document tables"),
+        Binding("m", "app.memos", "Memos", show=False, id="library.memos",
+                tooltip="Every memo by kind, filtered as you type"),
         Binding("tab", "toggle_focus", "Codebook", show=False, id="library.focus_codebook",
                 tooltip="Move between the documents and the codebook"),
         Binding("g,home", "first_row", "First", show=False, id="library.first",
@@ -90,7 +96,7 @@ class LibraryScreen(CodebookPane, MarginScreen):
         with Horizontal(id="main"):
             yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
             yield Static(Text(EMPTY_HINT), id="empty-hint")
-            yield CodebookTree(id="codebook")
+            yield CodebookColumn()
         yield Static(id="status-bar")
         yield KeyBar()
 

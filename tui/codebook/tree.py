@@ -6,12 +6,15 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from margin.store.codes import Code
+from margin.store.errors import StoreError
 from margin.tui.cells import fit
 
 # Levels of the codebook drawn as nested levels of the tree. Codes deeper
@@ -95,6 +98,34 @@ class CodebookTree(Tree[Code]):
         self.guide_depth = 2
         self._height = 0  # the rows the tree had at its last resize
 
+    # The note beneath the tree (CodebookColumn) comes and goes with it: every
+    # screen that hides the codebook (a narrow terminal, the entity panel)
+    # sets the tree's display, and the note follows without being told.
+    @property
+    def display(self) -> bool:
+        return Tree.display.fget(self)
+
+    @display.setter
+    def display(self, shown: bool | str) -> None:
+        Tree.display.fset(self, shown)
+        note = self._note()
+        if note is not None:
+            note.display = Tree.display.fget(self)
+
+    def _note(self) -> CodeNote | None:
+        parent = self.parent
+        if parent is None:
+            return None
+        return next(iter(parent.query_children(CodeNote)), None)
+
+    def on_tree_node_highlighted(self) -> None:
+        self._update_note()
+
+    def _update_note(self) -> None:
+        note = self._note()
+        if note is not None:
+            note.show_code(self.highlighted_code)
+
     def on_resize(self, event: events.Resize) -> None:
         """Keep the highlighted code in view when the pane changes height.
 
@@ -146,6 +177,7 @@ class CodebookTree(Tree[Code]):
             self.move_cursor(nodes[keep], animate=False)
         elif codes:
             self.cursor_line = 0
+        self._update_note()  # a description may have changed, not the cursor
 
     def render_label(self, node: TreeNode[Code], base_style: Style, style: Style) -> Text:
         """A code's label fitted to the pane: the name cut with "…", the
@@ -189,6 +221,60 @@ class CodebookTree(Tree[Code]):
         self.post_message(self.CodeAction(action, self.highlighted_code))
 
 
+# Lines of a code's description and of its memo in the note under the tree.
+NOTE_LINES = 4
+
+
+class CodeNote(Static):
+    """Beneath the codebook tree: the highlighted code's description and
+    memo, a few lines of each (the whole text is a key away: d, m)."""
+
+    DEFAULT_CSS = """
+    CodeNote {
+        width: 34; height: auto; max-height: 10;
+        border-left: solid $panel-lighten-2; border-top: solid $panel-lighten-2;
+        padding: 0 0 0 1; color: $foreground-muted;
+    }
+    """
+
+    def show_code(self, code: Code | None) -> None:
+        from margin.store.codings import memo_text
+        from margin.tui.reader.wrapping import display_text
+
+        if code is None:
+            self.update(Text("No code highlighted", style="dim"))
+            return
+        try:
+            memo = memo_text(self.app.db, code_id=code.id)
+        except StoreError:
+            memo = ""
+        width = max(1, (self.content_region.width or self.styles.width.cells or 34) - 3)
+        note = Text()
+        description = " ".join(code.description.split())
+        if description:
+            note.append(fit(display_text(description), width * NOTE_LINES, pad=False))
+        else:
+            note.append("No description (d writes one)", Style(dim=True, italic=True))
+        memo = " ".join(memo.split())
+        if memo:
+            note.append("\nmemo: ", Style(bold=True))
+            note.append(fit(display_text(memo), width * NOTE_LINES - 6, pad=False))
+        self.update(note)
+
+
+class CodebookColumn(Vertical):
+    """The codebook tree with the highlighted code's note beneath it."""
+
+    DEFAULT_CSS = """
+    CodebookColumn { width: auto; height: 1fr; }
+    CodebookColumn > CodebookTree { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield CodebookTree(id="codebook")
+        yield CodeNote(id="code-note")
+
+
 # From this terminal width on, the codebook pane stays beside the main widget.
 WIDE = 90
 
@@ -212,3 +298,10 @@ class CodebookPane:
     def on_resize(self) -> None:
         codebook_tree = self.query_one("#codebook", CodebookTree)
         codebook_tree.display = self.size.width >= WIDE or codebook_tree.has_focus
+
+    def show_code(self, code_id: int) -> None:
+        """Focus the codebook (shown, on a narrow terminal too) on a code."""
+        codebook_tree = self.query_one("#codebook", CodebookTree)
+        if not codebook_tree.has_focus:
+            self.action_toggle_focus()
+        codebook_tree.select_code(code_id)

@@ -39,7 +39,7 @@ from margin.store.textspans import paragraph_number
 from margin.store.util import plural, visible_controls
 from margin.tui.cells import fit
 from margin.tui.clipboard import copy_text
-from margin.tui.codebook.tree import CodebookPane, CodebookTree, code_label
+from margin.tui.codebook.tree import CodebookColumn, CodebookPane, CodebookTree, code_label
 from margin.tui.entities.panel import EntityPanel
 from margin.tui.entities.styles import NOT_HIGHLIGHTED, entity_style, legend
 from margin.tui.keybar import KeyBar
@@ -135,7 +135,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
             )
             view.coder_colours = self.coder_colours
             yield view
-            yield CodebookTree(id="codebook")
+            yield CodebookColumn()
             yield EntityPanel(id="entity-panel")
         yield Static(id="coding-info")
         yield Static(id="status-bar")

@@ -1,0 +1,430 @@
+"""The analysis screen (issue 14, item 5) and the passages screen's query box
+(item 4): the figures on screen are the store's (the ones `margin stats`
+prints), Enter on a figure lists the passages behind it and opens them,
+filters, CSV; a query retrieves passages, a mistake shows a caret."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import make_project, wait_for
+from textual.widgets import DataTable
+
+from margin.store.analysis.cooccurrence import cooccurrence
+from margin.store.analysis.frequencies import code_frequencies
+from margin.store.analysis.matrix import code_matrix
+from margin.store.analysis.retrieval import passages_behind, retrieve
+from margin.store.codes import create_code, ensure_code_path
+from margin.store.codings import apply_coding
+from margin.store.db import open_database
+from margin.store.documents import document_text
+from margin.tui.analysis.screen import AnalysisScreen
+from margin.tui.analysis.tables import bar
+from margin.tui.app import MarginApp
+from margin.tui.codebook.passages import PassagesScreen
+from margin.tui.modals import FuzzyPicker, TextPrompt
+from margin.tui.reader.screen import ReaderScreen
+
+SIZE = (120, 36)
+NARROW = (80, 24)
+
+TEXTS = [
+    "The envoy warned of escalation. NATO met in Brussels on Monday.\n\n"
+    "A second paragraph: the alliance spoke of escalation again, and of NATO's aims.\n",
+    "Kyiv asked NATO for more air defence.\n\nMoscow called it escalation.\n",
+    "A note with nothing coded at all.\n",
+]
+
+
+def _code(db, document_id: int, code_id: int, phrase: str, coder: str, nth: int = 0) -> None:
+    text = document_text(db, document_id)
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(phrase, start + 1)
+    apply_coding(db, document_id, code_id, start, start + len(phrase), coder)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Three small documents, three codes (one a sub-code), two coders, with
+    overlaps within and across codes; tests copy it."""
+    path = make_project(tmp_path_factory.mktemp("analysis") / "a.db", sample=False,
+                        texts=TEXTS, entities=False)
+    db = open_database(path)
+    escalation = create_code(db, "Escalation")
+    nato = create_code(db, "NATO")
+    officials = ensure_code_path(db, "Actors > Officials")
+    _code(db, 1, escalation, "The envoy warned of escalation.", "ada")
+    _code(db, 1, nato, "warned of escalation. NATO met", "ada")
+    _code(db, 1, nato, "NATO met in Brussels", "bea")
+    _code(db, 1, officials, "The envoy", "bea")
+    _code(db, 1, escalation, "the alliance spoke of escalation again", "bea")
+    _code(db, 1, nato, "NATO's aims", "ada")
+    _code(db, 2, nato, "Kyiv asked NATO", "ada")
+    _code(db, 2, escalation, "Moscow called it escalation.", "ada")
+    db.conn.close()
+    return path
+
+
+@pytest.fixture
+def project(corpus, tmp_path):
+    copy = tmp_path / "p.db"
+    copy.write_bytes(corpus.read_bytes())
+    return copy
+
+
+def cli(project, *args: str) -> str:
+    """What `margin --db PROJECT *args` prints."""
+    from click.testing import CliRunner
+
+    from margin.tui.commands import cli as margin
+
+    result = CliRunner().invoke(margin, ["--db", str(project), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def cli_json(project, *args: str) -> list[dict]:
+    return [json.loads(line) for line in cli(project, *args, "--json").splitlines()]
+
+
+def table_cells(app) -> list[list[str]]:
+    data = app.screen.query_one("#analysis-table", DataTable)
+    return [[str(getattr(cell, "plain", cell)).strip() for cell in data.get_row_at(row)]
+            for row in range(data.row_count)]
+
+
+def shown(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def open_analysis(pilot) -> AnalysisScreen:
+    await pilot.pause()
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, AnalysisScreen)
+                   and pilot.app.screen.table is not None
+                   and pilot.app.screen.query_one("#analysis-table", DataTable).row_count)
+    return pilot.app.screen
+
+
+async def until_counted(pilot, screen: AnalysisScreen, **settings) -> None:
+    def counted() -> bool:
+        table = screen.table
+        return (table is not None and table.settings == screen.settings
+                and all(getattr(table.settings, k) == v for k, v in settings.items())
+                and screen.query_one("#analysis-table", DataTable).row_count > 0)
+    await wait_for(pilot, counted)
+    await pilot.pause()
+
+
+def test_bars_are_drawn_to_an_eighth_of_a_cell():
+    assert bar(8, 8, 10) == "█" * 10
+    assert bar(1, 8, 10) == "█▎"  # 10/8 cells: one and a quarter
+    assert bar(1, 1000, 10) == "▏"  # above zero: a sliver at least
+    assert bar(0, 8, 10) == "" and bar(3, 0, 10) == ""
+
+
+async def test_frequencies_on_screen_are_the_stores_and_a_bar_lists_its_passages(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        db = open_database(project)
+        expected = code_frequencies(db)
+        rows = table_cells(app)
+        assert [row[0] for row in rows] == [f"■ {f.path}" for f in expected]
+        for row, frequency in zip(rows, expected, strict=True):
+            assert row[2:] == [f"{frequency.codings:,}", f"{frequency.documents:,}",
+                               f"{frequency.characters:,}", f"{frequency.words:,}"]
+        # The same figures as `margin stats codes`.
+        printed = cli_json(project, "stats", "codes")
+        assert [[f"■ {p['code']}", *(str(p[k]) for k in ("codings", "documents", "characters",
+                                                          "words"))] for p in printed] == \
+            [[row[0], *row[2:]] for row in rows]
+        # The longest bar is the code with the most codings (NATO: 4).
+        bars = {row[0]: row[1] for row in rows}
+        assert max(bars.values(), key=len) == bars["■ NATO"]
+        assert bars["■ Actors"] == ""
+        # Sub-codes: Actors counts its Officials.
+        await pilot.press("s")
+        await until_counted(pilot, screen, subcodes=True)
+        actors = next(row for row in table_cells(app) if row[0] == "■ Actors")
+        totals = next(f for f in expected if f.path == "Actors").with_subcodes
+        assert actors[2] == str(totals.codings) == "1"
+        await pilot.press("s")
+        await until_counted(pilot, screen, subcodes=False)
+        # Enter on NATO's bar: its four passages; Enter on one opens the reader there.
+        while screen.table.rows[screen.query_one(DataTable).cursor_row].label != "NATO":
+            await pilot.press("j")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen)
+                       and "4 passages in 2 documents" in shown(app))
+        nato = next(row for row in screen.table.rows if row.label == "NATO")
+        behind = passages_behind(db, code_id=nato.code_id)
+        assert [p.quote for p in behind][:2] == ["warned of escalation. NATO met",
+                                                  "NATO met in Brussels"]
+        assert "warned of escalation. NATO met" in shown(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        assert app.screen.document_id == behind[0].document_id
+        await pilot.pause()
+        assert app.screen.view.cursor == behind[0].start
+        db.conn.close()
+
+
+async def test_the_heat_map_counts_the_stores_pairs_in_each_unit_and_a_cell_lists_them(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("2")
+        await until_counted(pilot, screen, view="cooccurrence")
+        db = open_database(project)
+        for unit in ("overlap", "sentence", "paragraph", "document"):
+            await until_counted(pilot, screen, unit=unit)
+            pairs = {frozenset((p.code_a, p.code_b)): p.count
+                     for p in cooccurrence(db, unit=unit)}
+            # …which `margin stats cooccurrence` prints.
+            assert pairs == {frozenset((p["code_a"], p["code_b"])): p["count"]
+                             for p in cli_json(project, "stats", "cooccurrence", "--unit", unit)}
+            table = screen.table
+            paths = [row.label for row in table.rows]
+            cells = table_cells(app)
+            for i, row in enumerate(cells):
+                assert row[0] == f"■ {i + 1} {paths[i]}"
+                for j, cell in enumerate(row[1:]):
+                    expected = pairs.get(frozenset((paths[i], paths[j])), 0)
+                    assert cell == ("—" if i == j else str(expected) if expected else "·"), \
+                        (unit, paths[i], paths[j])
+            if unit != "document":
+                await pilot.press("o")
+        # Document unit: Escalation × NATO co-occur in 2 documents.
+        row = [r.label for r in screen.table.rows].index("Escalation")
+        column = [r.label for r in screen.table.rows].index("NATO") + 1
+        data = screen.query_one(DataTable)
+        data.move_cursor(row=row, column=column)
+        await pilot.pause()
+        assert "Escalation × NATO: 2 documents" in shown(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen)
+                       and "passages in 2 documents" in shown(app))
+        expected = passages_behind(db, code_id=screen.table.rows[row].code_id,
+                                   with_code_id=screen.table.column_ids[column - 1],
+                                   unit="document")
+        assert [(p.document_id, p.start) for p in app.screen.passages] == \
+            [(p.document_id, p.start) for p in expected]
+        assert len(expected) == 7  # all of both codes' codings in the two documents
+        assert "Escalation × NATO" in shown(app)
+        db.conn.close()
+
+
+async def test_the_matrix_by_document_and_by_coder_and_its_filters(project, tmp_path):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("3")
+        await until_counted(pilot, screen, view="matrix")
+        db = open_database(project)
+        matrix = code_matrix(db)
+        assert [row[1:] for row in table_cells(app)] == [
+            [str(n) if n else "·" for n in counts] for counts in matrix.counts]
+        printed = {(p["code"], p["document_id"]): p["codings"]
+                   for p in cli_json(project, "stats", "matrix", "--cols", "documents")}
+        assert printed == {(path, document_id): count
+                           for (_, path), counts in zip(matrix.rows, matrix.counts, strict=True)
+                           for (document_id, _), count in zip(matrix.cols, counts, strict=True)}
+        await pilot.press("o")  # columns: coders
+        await until_counted(pilot, screen, cols="coders")
+        matrix = code_matrix(db, cols="coders")
+        assert [label for _key, label in matrix.cols] == ["ada", "bea"]
+        assert [row[1:] for row in table_cells(app)] == [
+            [str(n) if n else "·" for n in counts] for counts in matrix.counts]
+        # Filter to bea's codings: the picker toggles a coder.
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        await pilot.press(*"bea", "enter")
+        await until_counted(pilot, screen, coders=("bea",))
+        matrix = code_matrix(db, cols="coders", coders=["bea"])
+        assert [row[1:] for row in table_cells(app)] == [
+            [str(n) if n else "·" for n in counts] for counts in matrix.counts]
+        assert "coders: bea" in shown(app)
+        # …and to document 2: bea coded nothing there.
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        await pilot.press(*"Kyiv asked", "enter")
+        await until_counted(pilot, screen, documents=(2,))
+        assert all(cell == "·" for row in table_cells(app) for cell in row[1:])
+        # Back to frequencies with both filters: the store's figures, filtered.
+        await pilot.press("1")
+        await until_counted(pilot, screen, view="frequencies")
+        filtered = code_frequencies(db, coders=["bea"], documents=[2])
+        assert [row[2] for row in table_cells(app)] == [str(f.codings) for f in filtered]
+        # All coders again.
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        await pilot.press(*"all coders", "enter")
+        await until_counted(pilot, screen, coders=())
+        filtered = code_frequencies(db, documents=[2])
+        assert [row[2] for row in table_cells(app)] == [str(f.codings) for f in filtered]
+        db.conn.close()
+
+
+async def test_w_writes_the_table_shown_to_csv(project, tmp_path):
+    app = MarginApp(project, "ada")
+    target = tmp_path / "out" / "frequencies.csv"
+    target.parent.mkdir()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        prompt = app.screen.query_one("#value")
+        prompt.value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, target.exists)
+        assert isinstance(app.screen, AnalysisScreen)
+        # What `margin stats codes --csv` prints, with a BOM for spreadsheets.
+        written = target.read_bytes().decode("utf-8")
+        printed = cli(project, "stats", "codes", "--csv")
+        assert written.replace("\r\n", "\n") == "\ufeff" + printed.replace("\r\n", "\n")
+        assert written.splitlines()[0].startswith("\ufeffcode,codings,documents,characters")
+        db = open_database(project)
+        # A folder that does not exist: one line, no traceback, nothing written.
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        app.screen.query_one("#value").value = str(tmp_path / "nowhere" / "x.csv")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("does not exist" in str(n.message)
+                                          for n in app._notifications))
+        assert screen.is_attached and not (tmp_path / "nowhere").exists()
+        db.conn.close()
+
+
+# ------------------------------------------------------------------ the query box
+
+
+async def _passages_of(pilot, name: str) -> PassagesScreen:
+    from margin.store.codes import find_code
+
+    app = pilot.app
+    await pilot.pause()
+    app.push_screen(PassagesScreen(find_code(app.db, name).id))
+    await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen))
+    await pilot.pause()
+    return app.screen
+
+
+async def test_the_query_box_retrieves_a_code_combination(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _passages_of(pilot, "Escalation")
+        assert "■ Escalation  3 passages in 2 documents" in shown(app)
+        await pilot.press("r", *"AND NATO", "enter")  # the box starts with the code's name
+        await wait_for(pilot, lambda: "Query: Escalation AND NATO" in shown(app)
+                       and "counting" not in shown(app))
+        db = open_database(project)
+        expected = retrieve(db, "Escalation AND NATO")
+        assert [(p.document_id, p.start, p.end) for p in screen.passages] == \
+            [(r.document_id, r.start, r.end) for r in expected]
+        assert len(expected) == 1
+        assert "1 passage in 1 document (overlap of AND)" in shown(app)
+        assert "warned of escalation." in shown(app)  # where Escalation and NATO overlap
+        # o: AND gives both passages whole.
+        await pilot.press("escape", "o")
+        await wait_for(pilot, lambda: "(union of AND)" in shown(app))
+        union = retrieve(db, "Escalation AND NATO", combine="union")
+        await wait_for(pilot, lambda: [p.end for p in screen.passages] == [r.end for r in union])
+        # Enter on a result opens it in the reader.
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        await pilot.pause()
+        assert app.screen.document_id == union[0].document_id
+        assert app.screen.view.cursor == union[0].start
+        db.conn.close()
+
+
+async def test_a_mistake_in_the_query_is_shown_with_a_caret_under_it(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _passages_of(pilot, "NATO")
+        box = screen.query_one("#passage-query")
+        await pilot.press("r", *"AND (", "enter")  # "NATO AND (": nothing after "("
+        error = screen.query_one("#query-error")
+        await wait_for(pilot, lambda: error.display)
+        await pilot.pause()
+        lines = shown(app).splitlines()
+        row = next(i for i, line in enumerate(lines) if "^" in line and "NATO" not in line)
+        caret = lines[row].index("^")
+        typed_row = next(line for line in lines if "NATO AND (" in line)
+        from margin.store.analysis.retrieval import QueryError, parse_query
+
+        with pytest.raises(QueryError) as problem:
+            parse_query("NATO AND (")
+        assert caret == typed_row.index("NATO AND (") + problem.value.position
+        assert str(problem.value) in lines[row + 1]
+        # The list still shows NATO's own passages; the title says so.
+        assert "■ NATO  4 passages" in shown(app)
+        # An unknown code: the caret under its name (found by the store, in a worker).
+        box.value = "NATO OR Nope"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "no code named 'Nope'" in shown(app))
+        lines = shown(app).splitlines()
+        row = next(i for i, line in enumerate(lines) if line.strip() == "^")
+        typed_row = next(line for line in lines if "NATO OR Nope" in line)
+        assert lines[row].index("^") == typed_row.index("Nope")
+        # Fixed: the error goes, the results come.
+        box.value = "NATO OR Escalation"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not error.display and "Query: NATO OR Escalation" in
+                       shown(app) and "counting" not in shown(app))
+        assert len(screen.passages) == 7
+
+
+async def test_a_wide_table_draws_its_first_columns_and_says_so(project, monkeypatch):
+    import margin.tui.analysis.screen as analysis_screen
+
+    # As 56 codes × 1,000 documents would be cut (6,000 cells at most).
+    monkeypatch.setattr(analysis_screen, "MAX_CELLS", 8)
+    monkeypatch.setattr(analysis_screen, "MIN_COLUMNS", 1)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("3")
+        await until_counted(pilot, screen, view="matrix")
+        assert len(screen.table.headings) == 3  # three documents counted
+        assert all(len(row) == 1 + 2 for row in table_cells(app))  # four codes: two drawn
+        assert "columns: documents (the first 2 of 3 drawn, w writes all)" in shown(app)
+        await pilot.press("o")  # two coders: nothing cut
+        await until_counted(pilot, screen, cols="coders")
+        assert "drawn, w writes all" not in shown(app)
+
+
+async def test_a_long_list_of_passages_shows_the_first_ones_and_the_whole_count(
+        project, monkeypatch):
+    import margin.tui.codebook.passages as passages
+
+    monkeypatch.setattr(passages, "SHOWN_PASSAGES", 2)
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _passages_of(pilot, "NATO")
+        assert "■ NATO  4 passages in 2 documents" in shown(app)
+        assert len(screen.passages) == 4
+        options = screen.query_one("#passages")
+        assert options.option_count == 3  # two passages and the note
+        assert "the first 2 of 4 passages are listed" in shown(app)
+        await pilot.press("down", "down", "down")
+        assert options.highlighted == 1  # the note is not a passage
+
+
+async def test_the_palette_opens_the_analysis_and_the_memos_from_the_reader(project):
+    from helpers import open_first_document
+
+    from margin.tui.memos import MemosScreen
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_document(pilot)
+        await pilot.press("ctrl+p", *"analysis", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        await pilot.press("ctrl+p", *"memos", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MemosScreen))
