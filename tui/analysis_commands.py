@@ -30,9 +30,9 @@ def _reading_options(function):
         click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                      default=None,
                      help="Database file (default: margin.db in the user data directory)."),
-        click.option("--coder", "coders", multiple=True,
+        click.option("--coder", "coders", multiple=True, metavar="NAME",
                      help="Only this coder's codings (repeatable; default: every coder's)."),
-        click.option("--document", "documents", multiple=True,
+        click.option("--document", "documents", multiple=True, metavar="ID",
                      help="Only this document (id, uuid or title; repeatable)."),
     ]):
         function = option(function)
@@ -162,7 +162,7 @@ def stats_codes_command(context, db_path, coders, documents, by, as_json, as_csv
               default="overlap", show_default=True,
               help="overlap: pairs of codings sharing a character; sentence, paragraph, "
                    "document: units where both codes apply.")
-@click.option("--code", "codes", multiple=True,
+@click.option("--code", "codes", multiple=True, metavar="PATH",
               help="Only pairs with this code or a code beneath it (repeatable).")
 @_output_options
 @click.pass_context
