@@ -198,3 +198,14 @@ def test_a_pair_names_first_the_code_that_comes_first_in_the_codebook(corpus):
         corpus.db.execute("DELETE FROM codings WHERE code_id = ?", [late])
         corpus.db.execute("DELETE FROM codes WHERE id = ?", [late])
         corpus.db.conn.commit()
+
+
+def test_the_passages_behind_a_cell_can_include_sub_codes(corpus):
+    corpus.code([(0, 1, 0, 0, 20), (0, 4, 1, 5, 10)])  # A > A1 (ana) overlaps B (ben)
+    a, b = corpus.code_ids["A"], corpus.code_ids["B"]
+    assert passages_behind(corpus.db, code_id=a, with_code_id=b) == []
+    behind = passages_behind(corpus.db, code_id=a, with_code_id=b, with_subcodes=True)
+    assert [(p.code, p.coder, p.start) for p in behind] == [("A > A1", "ana", 0),
+                                                             ("B", "ben", 5)]
+    assert passages_behind(corpus.db, code_id=a, with_code_id=b, with_subcodes=True,
+                           coders=["ana"]) == []  # the table's filter: ben's B is not in it

@@ -159,7 +159,7 @@ def stats_codes_command(context, db_path, coders, documents, by, as_json, as_csv
               default="overlap", show_default=True,
               help="overlap: pairs of codings sharing a character; sentence, paragraph, "
                    "document: units where both codes apply.")
-@click.option("--code", "codes", multiple=True,
+@click.option("--code", "codes", multiple=True, metavar="PATH",
               help="Only pairs with this code or a code beneath it (repeatable).")
 @_output_options
 @click.pass_context

@@ -610,7 +610,7 @@ def passages_behind(
         ids = sorted({span.document_id for span in spans})
         texts = document_texts(db, ids) if ids else {}
     if with_code_id is not None:
-        spans = _cooccurring(spans, code_id, with_code_id, unit, texts)
+        spans = _cooccurring(spans, set(own), with_code_id, unit, texts)
     paths = {code.id: code.path for code in book}
     spans = sorted(spans, key=lambda s: (s.document_id, s.start, s.end, s.coding_id))
     return [
@@ -624,14 +624,16 @@ def passages_behind(
     ]
 
 
-def _cooccurring(spans: list[CodedSpan], a: int, b: int, unit: str,
+def _cooccurring(spans: list[CodedSpan], a: set[int], b: int, unit: str,
                  texts: dict[int, str]) -> list[CodedSpan]:
+    """The codings of ``a`` (code ids) that co-occur with one of ``b`` in
+    ``unit``, and those of ``b`` that co-occur with one of ``a``."""
     kept: list[CodedSpan] = []
     by_document: dict[int, list[CodedSpan]] = defaultdict(list)
     for span in spans:
         by_document[span.document_id].append(span)
     for document_id, group in by_document.items():
-        of_a = [s for s in group if s.code_id == a]
+        of_a = [s for s in group if s.code_id in a]
         of_b = [s for s in group if s.code_id == b]
         if not of_a or not of_b:
             continue

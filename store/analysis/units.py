@@ -16,6 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, repeat
 
 from margin.store.coders import coder_condition
 from margin.store.db import Database
@@ -204,12 +205,10 @@ def count_words_touched(text: str, interval_lists: Sequence[Sequence[Span]]) -> 
     starts, inside = _word_marks()
     points = sorted({point for intervals in interval_lists
                      for interval in intervals for point in interval})
-    before: dict[int, int] = {}  # point -> word starts before it
-    total = previous = 0
-    for point in points:
-        total += len(starts.findall(text, previous, point))
-        before[point] = total
-        previous = point
+    # Word starts before each point: one findall per stretch between points,
+    # added up (both loops in C).
+    before = dict(zip(points, accumulate(map(len, map(
+        starts.findall, repeat(text), [0, *points[:-1]], points))), strict=True))
     counts = []
     for intervals in interval_lists:
         count = 0
@@ -218,7 +217,8 @@ def count_words_touched(text: str, interval_lists: Sequence[Sequence[Span]]) -> 
             count += before[end] - before[start]
             # Inside a word that began earlier: one more, unless the last
             # interval touched that word already (no word starts between).
-            if inside.match(text, start) and (
+            # (After a space, or at the start, no word goes on: no match to try.)
+            if start and not text[start - 1].isspace() and inside.match(text, start) and (
                     last_end is None or before[start] > before[last_end]):
                 count += 1
             last_end = end
