@@ -31,6 +31,7 @@ MIGRATION_NAMES = (
     "0005_one_coding_per_coder",
     "0006_document_deletes_cascade",
     "0007_views_for_other_tools",
+    "0008_search_word_index",
 )
 MIGRATION_SET = "margin"
 

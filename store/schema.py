@@ -303,3 +303,15 @@ def _views_for_other_tools(db: sqlite_utils.Database) -> None:
            JOIN code_paths ON code_paths.code_id = codings.code_id
            LEFT JOIN coders ON coders.id = codings.coder_id"""
     )
+
+
+@migrations(name="0008_search_word_index")
+def _search_word_index(db: sqlite_utils.Database) -> None:
+    # The persistent word index of coded passages and memos for fuzzy search
+    # (store/search/wordindex.py): posting lists, the vocabulary, and a log
+    # that triggers on codings and memos fill in the same transaction as each
+    # write, whoever makes it. Built here from what the file already holds.
+    from margin.store.db import Database
+    from margin.store.word_postings import rebuild
+
+    rebuild(Database(db.conn))

@@ -1,0 +1,472 @@
+"""The persistent word index of coded passages and memos: *find the passage I
+half-remember*, from the command line and as you type, at a million passages.
+
+Why words, kept in the database file
+------------------------------------
+A half-remembered fragment ("by th edelays in U.S.", "51 people i nYen Bai",
+"its soveerignty. For the full") carries one slip: two characters swapped
+(also across a space), a letter dropped, doubled, stray or wrong, two words in
+the wrong order, a word left out, the last word not finished. Every slip but a
+swap across a space leaves all words but one intact, and the damaged word is
+one edit from the word it stands for; a swap across a space moves one
+character from one word to its neighbour ("threa tas" is "threat as"). So the
+candidates come from a *word* index whose lookups survive each slip:
+
+* each query word stands for the vocabulary words one edit away (deletion,
+  transposition, substitution, insertion: generated and looked up), its
+  completions when it is the word being typed (or the query's last word), and
+  two words stuck together or split ("move s" -> "moves");
+* each pair of neighbouring query words also stands for the pair with one
+  character moved across the space between them ("th edelays" -> "the delays");
+* a passage's *proxy* is the sum of the query words it contains (each weighted
+  by its rarity, IDF, and by how good a variant matched): a passage missing one
+  word, or with two words in another order, loses one word's weight at most.
+
+Character trigrams (FTS5's ``trigram`` tokenizer) were measured and dropped:
+on a project whose passages share their vocabulary (100,000 passages cut from
+news articles) a trigram posting list is most of the project, so the work per
+keystroke grows with the project (20-100 ms per word at 100k), and a trigram
+phrase needs the passage's punctuation typed as it is.
+
+Candidates and ranking
+----------------------
+The two rarest query words (with their variants) supply the candidates, at
+most :data:`GENERATOR_CAP` per word; each candidate's proxy counts the other
+words by binary search in their posting lists, so no posting list is read
+whole into Python work. The :data:`RESCORE` best by proxy are read from the
+database and ranked by :func:`score`: ``rapidfuzz`` ``partial_ratio`` (the
+query as a near-substring), ``token_set_ratio`` (the words in any order) and
+the share of the query's words the passage contains (each allowing a slip; the
+last word may be unfinished).
+
+Persistent and in step
+----------------------
+The index lives in the database file (migration ``0008_search_word_index``):
+
+* ``search_postings``: one row per vocabulary word (rowid = its position in
+  the sorted vocabulary + 1), the ascending ids of the items that contain it
+  (``array('I')``, little-endian);
+* ``search_meta``: the vocabulary (one text, words in order), their document
+  frequencies (one blob), the log position the postings include, and a
+  generation number that changes with each rebuild;
+* ``search_log``: one row per changed item, written by SQLite triggers on
+  ``codings`` and ``memos`` — so every write is logged in its own
+  transaction, whoever makes it: an action, its undo and redo, another margin,
+  sqlite-utils or Datasette.
+
+An *item* is a coded passage's quote (``coding id x 4``), a coding's memo
+(``x 4 + 1``) or a memo on a document or code (``memo id x 4 + 2``). A reader
+(:class:`WordIndex`) takes the postings as they are on disk and the items
+logged since as a small in-memory delta (their current text read from their
+tables; a deleted item is a tombstone). :func:`rebuild` folds everything into
+the postings in one transaction and empties the log; the app does it in the
+background when the log has grown past :func:`rebuild_due`. A missing index
+(tables dropped, an older file) is rebuilt by :func:`ensure_index`.
+
+Pure Python + rapidfuzz; the database is read through ``margin.store.db``.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from heapq import nlargest
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
+from margin.store.db import Database
+from margin.store.word_postings import from_bytes, item_texts
+
+#: Most candidates one generator word supplies.
+GENERATOR_CAP = 5_000
+#: Candidates read and scored with rapidfuzz.
+RESCORE = 120
+#: Most vocabulary variants per query word.
+MAX_VARIANTS = 40
+#: Completions of the word being typed.
+MAX_COMPLETIONS = 40
+#: A word in more than this share of the items weighs (almost) nothing and
+#: does not generate candidates.
+COMMON = 0.25
+#: Posting lists kept in memory between searches.
+CACHE_WORDS = 512
+
+_W_EXACT, _W_PREFIX, _W_EDIT, _W_BOUNDARY = 1.0, 0.85, 0.75, 0.8
+
+
+# ------------------------------------------------------------------ reading
+
+
+@dataclass(frozen=True, slots=True)
+class WordHit:
+    item: int
+    score: float
+    spans: tuple[tuple[int, int], ...]  # in the item's original text
+
+
+class _Group:
+    __slots__ = ("df", "token", "variants", "weight")
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.variants: dict[str, float] = {}  # word -> weight
+        self.df = 0
+        self.weight = 0.0
+
+
+class WordIndex:
+    """A reader of the persistent word index (one per process; not thread-safe:
+    one search or :meth:`sync` at a time)."""
+
+    def __init__(self) -> None:
+        self.generation = None
+        self.words: list[str] = []
+        self.position: dict[str, int] = {}
+        self.frequencies = array("I")
+        self.items = 0
+        self.built_seq = 0
+        self.seen_seq = 0
+        # Items logged since the postings were built: their processed text
+        # (None: removed), and the words of those that exist.
+        self.dirty: dict[int, str | None] = {}
+        self.delta: dict[str, set[int]] = {}
+        self._sorted_delta: list[str] | None = None
+        self._chars = ""
+        self._cache: OrderedDict[str, array] = OrderedDict()
+        self._expansions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
+
+    # ---- keeping up
+
+    def sync(self, db: Database) -> bool:
+        """Follow the database: the postings after a rebuild, the log since.
+        True if anything changed."""
+        row = db.execute("SELECT value FROM search_meta WHERE key = 'generation'").fetchone()
+        generation = row[0] if row else None
+        changed = False
+        if generation != self.generation:
+            self._load(db, generation)
+            changed = True
+        logged = db.execute("SELECT seq, item FROM search_log WHERE seq > ? ORDER BY seq",
+                            [self.seen_seq]).fetchall()
+        if logged:
+            items = {item for _seq, item in logged}
+            self.seen_seq = logged[-1][0]
+            for item in items:
+                self._forget(item)
+            found = dict(item_texts(db, items))
+            for item in items:
+                text = found.get(item)
+                processed = default_process(text) if text else None
+                self.dirty[item] = processed or None
+                if processed:
+                    for word in set(processed.split()):
+                        if word not in self.delta:
+                            self._sorted_delta = None
+                        self.delta.setdefault(word, set()).add(item)
+            self._expansions.clear()
+            changed = True
+        return changed
+
+    def _forget(self, item: int) -> None:
+        old = self.dirty.get(item)
+        if old:
+            for word in set(old.split()):
+                holders = self.delta.get(word)
+                if holders is not None:
+                    holders.discard(item)
+
+    def _load(self, db: Database, generation) -> None:
+        meta = dict(db.execute("SELECT key, value FROM search_meta").fetchall())
+        vocabulary = meta.get("vocabulary") or ""
+        self.words = vocabulary.split("\n") if vocabulary else []
+        self.position = {word: number for number, word in enumerate(self.words, start=1)}
+        self.frequencies = from_bytes(meta.get("frequencies") or b"")
+        self.items = int(meta.get("items") or 0)
+        self.built_seq = int(meta.get("built_seq") or 0)
+        self.seen_seq = self.built_seq
+        self.generation = generation
+        self.dirty = {}
+        self.delta = {}
+        self._sorted_delta = None
+        self._cache.clear()
+        self._expansions.clear()
+        counts: dict[str, int] = {}
+        for word in self.words[:: max(1, len(self.words) // 2000)]:
+            for char in word:
+                counts[char] = counts.get(char, 0) + 1
+        self._chars = "".join(sorted(counts, key=lambda c: -counts[c])[:40])
+
+    # ---- vocabulary
+
+    def df(self, word: str) -> int:
+        number = self.position.get(word)
+        base = self.frequencies[number - 1] if number else 0
+        return base + len(self.delta.get(word, ()))
+
+    def known(self, word: str) -> bool:
+        return word in self.position or bool(self.delta.get(word))
+
+    def postings(self, db: Database, word: str) -> array:
+        """The base posting list of ``word`` (cached)."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            self._cache.move_to_end(word)
+            return cached
+        number = self.position.get(word)
+        ids = array("I")
+        if number:
+            row = db.execute("SELECT ids FROM search_postings WHERE id = ?", [number]).fetchone()
+            if row:
+                ids = from_bytes(row[0])
+        self._cache[word] = ids
+        if len(self._cache) > CACHE_WORDS:
+            self._cache.popitem(last=False)
+        return ids
+
+    def _completions(self, prefix: str, limit: int) -> list[str]:
+        words = self.words
+        out = []
+        i = bisect_left(words, prefix)
+        while i < len(words) and words[i].startswith(prefix) and len(out) < 4 * limit:
+            if words[i] != prefix:
+                out.append(words[i])
+            i += 1
+        if self._sorted_delta is None:
+            self._sorted_delta = sorted(w for w, s in self.delta.items() if s)
+        j = bisect_left(self._sorted_delta, prefix)
+        while j < len(self._sorted_delta) and self._sorted_delta[j].startswith(prefix):
+            if self._sorted_delta[j] != prefix:
+                out.append(self._sorted_delta[j])
+            j += 1
+        out.sort(key=lambda w: -self.df(w))
+        return out[:limit]
+
+    def _edits(self, token: str) -> list[str]:
+        return [word for word in _one_edit(token, self._chars) if self.known(word)]
+
+    # ---- search
+
+    def _variants(self, token: str, last: bool, typing: bool) -> dict[str, float]:
+        """The vocabulary words ``token`` may stand for, with their weights (cached)."""
+        key = (token, last, typing)
+        cached = self._expansions.get(key)
+        if cached is not None:
+            return cached
+        variants: dict[str, float] = {}
+        self._expand(token, last, typing, variants)
+        self._expansions[key] = variants
+        if len(self._expansions) > 4096:
+            self._expansions.popitem(last=False)
+        return variants
+
+    def _expand(self, token: str, last: bool, typing: bool, variants: dict[str, float]) -> None:
+        if self.known(token):
+            variants[token] = _W_EXACT
+        if last or len(token) >= 3:
+            # The last word may be unfinished; any word may be cut short.
+            limit = MAX_COMPLETIONS if (last and typing) else 8
+            if last or len(token) >= 4:
+                for word in self._completions(token, limit):
+                    variants.setdefault(word, _W_PREFIX)
+        if len(token) >= 3:
+            for word in self._edits(token):
+                variants.setdefault(word, _W_EDIT)
+            if last and typing and len(token) >= 4:
+                # The word being typed, with a slip in what is typed so far.
+                for edited in _one_edit(token, self._chars):
+                    for word in self._completions(edited, 3):
+                        variants.setdefault(word, _W_EDIT * _W_PREFIX)
+                    if len(variants) > MAX_VARIANTS:
+                        break
+
+    def _groups(self, words: list[str], typing: bool) -> list[_Group]:
+        groups = [_Group(word) for word in words]
+        last = len(words) - 1
+        for i, group in enumerate(groups):
+            group.variants = dict(self._variants(group.token, i == last, typing))
+        # Slips at a word boundary: a character moved across the space, two
+        # words stuck together or one split in two.
+        for i in range(len(words) - 1):
+            a, b = words[i], words[i + 1]
+            pairs = [(a + b[0], b[1:]), (a[:-1], a[-1] + b)]
+            for left, right in pairs:
+                if left and right and self.known(left) and self.known(right):
+                    groups[i].variants.setdefault(left, _W_BOUNDARY)
+                    groups[i + 1].variants.setdefault(right, _W_BOUNDARY)
+            if self.known(a + b):
+                groups[i].variants.setdefault(a + b, _W_BOUNDARY)
+                groups[i + 1].variants.setdefault(a + b, _W_BOUNDARY)
+        n = max(1, self.items + len(self.dirty))
+        kept = []
+        for group in groups:
+            if not group.variants:
+                continue
+            best = sorted(group.variants.items(), key=lambda kv: (-kv[1], -self.df(kv[0])))
+            group.variants = dict(best[:MAX_VARIANTS])
+            group.df = sum(self.df(word) for word in group.variants)
+            group.weight = math.log(1.0 + n / (1 + group.df)) + 0.05
+            kept.append(group)
+        return kept
+
+    def search(
+        self,
+        db: Database,
+        query: str,
+        limit: int = 50,
+        cancelled: Callable[[], bool] | None = None,
+        allowed: Callable[[list[int]], list[int]] | None = None,
+    ) -> list[WordHit]:
+        """The best items for ``query``, best first. ``allowed`` takes candidate
+        items and returns those the filters let through."""
+        pq = default_process(query)
+        words = list(dict.fromkeys(pq.split()))
+        if not words or limit <= 0:
+            return []
+        typing = not query[-1:].isspace()
+        groups = self._groups(words, typing)
+        if not groups:
+            return []
+        n = max(1, self.items + len(self.dirty))
+        by_rarity = sorted(groups, key=lambda g: g.df)
+        generators = [g for g in by_rarity if g.df <= COMMON * n][:2] or by_rarity[:1]
+        dirty = self.dirty
+        # Candidates: the items of the two rarest words (and their variants).
+        candidates: set[int] = set()
+        cap = GENERATOR_CAP if allowed is None else 8 * GENERATOR_CAP
+        for generator in generators:
+            room = cap
+            for word, _weight in sorted(generator.variants.items(), key=lambda kv: -kv[1]):
+                ids = self.postings(db, word)
+                candidates.update(ids if len(ids) <= room else ids[:room])
+                candidates.update(self.delta.get(word, ()))
+                room -= len(ids)
+                if room <= 0:
+                    break
+        if cancelled is not None and cancelled():
+            return []
+        if dirty:
+            candidates = {item for item in candidates
+                          if item not in dirty or dirty[item] is not None}
+        if allowed is not None:
+            candidates = set(allowed(sorted(candidates)))
+        if not candidates:
+            return []
+        # Proxy: the words of the query each candidate contains, by rarity; a
+        # word matched only through a spelling one edit away counts 0.7.
+        proxy = dict.fromkeys(candidates, 0.0)
+        ordered: list[int] | None = None
+        for group in groups:
+            if group.df > COMMON * n and group not in generators:
+                continue
+            strong: set[int] = set()
+            weak: set[int] = set()
+            for word, weight in group.variants.items():
+                ids = self.postings(db, word)
+                if len(ids) <= 16 * len(candidates):
+                    hits = candidates.intersection(ids)
+                else:
+                    if ordered is None:
+                        ordered = sorted(candidates)
+                    hits = set()
+                    for item in ordered:
+                        i = bisect_left(ids, item)
+                        if i < len(ids) and ids[i] == item:
+                            hits.add(item)
+                if dirty:
+                    hits.difference_update(dirty)
+                more = self.delta.get(word)
+                if more:
+                    hits.update(candidates.intersection(more))
+                (strong if weight >= _W_BOUNDARY else weak).update(hits)
+            weak -= strong
+            weight = group.weight
+            for item in strong:
+                proxy[item] += weight
+            weight *= 0.7
+            for item in weak:
+                proxy[item] += weight
+            if cancelled is not None and cancelled():
+                return []
+        best = nlargest(max(RESCORE, 2 * limit), proxy.items(), key=lambda kv: (kv[1], -kv[0]))
+        texts = dict(item_texts(db, [item for item, _proxy in best]))
+        scored = []
+        for item, _proxy in best:
+            text = texts.get(item)
+            if not text:
+                continue
+            scored.append((score(pq, default_process(text), typing), -item, text))
+        scored.sort(reverse=True)
+        return [WordHit(-neg, round(value, 2), spans_of(pq, text))
+                for value, neg, text in scored[:limit]]
+
+
+def score(pq: str, processed: str, typing: bool = True) -> float:
+    """0-100: how well the processed passage matches the processed query."""
+    partial = fuzz.partial_ratio(pq, processed)
+    unordered = fuzz.token_set_ratio(pq, processed) if len(pq) < len(processed) else 0.0
+    return 0.45 * partial + 0.15 * unordered + 40 * coverage(pq, processed, typing)
+
+
+def coverage(pq: str, processed: str, typing: bool = True) -> float:
+    """The share of the query's letters in words the passage contains (each
+    allowing a slip; the last word may be unfinished)."""
+    words = pq.split()
+    if not words:
+        return 0.0
+    text_words = set(processed.split())
+    total = covered = 0
+    joined = " " + processed + " "
+    for i, word in enumerate(words):
+        total += len(word)
+        if word in text_words or (i == len(words) - 1 and f" {word}" in joined):
+            covered += len(word)
+            continue
+        if len(word) < 3:
+            continue
+        best = process.extractOne(word, text_words, scorer=fuzz.ratio, score_cutoff=70)
+        if best is not None:
+            covered += len(word) * best[1] / 100
+    return covered / total
+
+
+def spans_of(pq: str, text: str) -> tuple[tuple[int, int], ...]:
+    """The parts of the original ``text`` to highlight for the processed query."""
+    processed = default_process(text)
+    lead = 0
+    while lead < len(text) and default_process(text[lead]) == "":
+        lead += 1
+    spans = []
+    at = processed.find(pq)
+    if at >= 0:
+        spans.append((at, at + len(pq)))
+    else:
+        alignment = fuzz.partial_ratio_alignment(pq, processed)
+        if alignment is not None and alignment.score >= 80:
+            start, end = alignment.dest_start, alignment.dest_end
+            while start < end and processed[start] == " ":
+                start += 1
+            while end > start and processed[end - 1] == " ":
+                end -= 1
+            if start < end:
+                spans.append((start, end))
+    return tuple((start + lead, end + lead) for start, end in spans)
+
+
+def _one_edit(token: str, alphabet: str) -> set[str]:
+    """Strings one deletion, transposition, substitution or insertion away from ``token``."""
+    n = len(token)
+    out = {token[:i] + token[i + 1 :] for i in range(n)}
+    out.update(token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(n - 1))
+    for i in range(n + 1):
+        head, tail = token[:i], token[i:]
+        out.update(head + char + tail for char in alphabet)
+        if i < n:
+            rest = token[i + 1 :]
+            out.update(head + char + rest for char in alphabet)
+    out.discard(token)
+    return out
