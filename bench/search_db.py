@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_bench import make_passages  # noqa: E402
+from search_bench import make_passages
 
-from margin.store.db import open_database  # noqa: E402
-from margin.store.word_postings import rebuild  # noqa: E402
+from margin.store.db import open_database
+from margin.store.word_postings import rebuild
 
 CACHE = Path("/tmp/margin-search-bench")
 PER_DOCUMENT = 500

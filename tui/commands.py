@@ -445,8 +445,15 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
     Typos, word order and partial phrases are tolerated.
     """
     from margin.store.search.corpus import SearchCorpus
+    from margin.store.word_postings import is_installed
 
-    db = open_store(_settings(context, db_path, coder), read_only=True)
+    settings = _settings(context, db_path, coder)
+    db = open_store(settings, read_only=True)
+    if not is_installed(db):
+        # Dropped, or never built: rebuilt once, on a connection that may write.
+        db.close()
+        db = open_store(settings)
+        say("Rebuilding the search index (once)…", err=True)
     text = " ".join([query, *(f'code:"{code}"' for code in codes)])
     corpus = SearchCorpus()
     corpus.load(db)

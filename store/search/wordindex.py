@@ -85,14 +85,17 @@ from margin.store.word_postings import from_bytes, item_texts
 #: Most candidates one generator word supplies.
 GENERATOR_CAP = 5_000
 #: Candidates read and scored with rapidfuzz.
-RESCORE = 120
+RESCORE = 150
 #: Most vocabulary variants per query word.
 MAX_VARIANTS = 40
+#: Variants of a query word (the best first) that count in the proxy.
+PROXY_VARIANTS = 12
 #: Completions of the word being typed.
 MAX_COMPLETIONS = 40
 #: A word in more than this share of the items weighs (almost) nothing and
 #: does not generate candidates.
 COMMON = 0.25
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 #: Posting lists kept in memory between searches.
 CACHE_WORDS = 512
 
@@ -136,9 +139,16 @@ class WordIndex:
         self.dirty: dict[int, str | None] = {}
         self.delta: dict[str, set[int]] = {}
         self._sorted_delta: list[str] | None = None
-        self._chars = ""
+        self._chars = _ALPHABET
         self._cache: OrderedDict[str, array] = OrderedDict()
         self._expansions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
+
+    @property
+    def size(self) -> int:
+        """Items searched (the log's changes counted roughly: an updated memo
+        counts as added)."""
+        present = sum(1 for text in self.dirty.values() if text is not None)
+        return max(0, self.items + present - (len(self.dirty) - present))
 
     # ---- keeping up
 
@@ -199,7 +209,8 @@ class WordIndex:
         for word in self.words[:: max(1, len(self.words) // 2000)]:
             for char in word:
                 counts[char] = counts.get(char, 0) + 1
-        self._chars = "".join(sorted(counts, key=lambda c: -counts[c])[:40])
+        common = [c for c in sorted(counts, key=lambda c: -counts[c]) if c not in _ALPHABET]
+        self._chars = _ALPHABET + "".join(common[:10])
 
     # ---- vocabulary
 
@@ -273,7 +284,10 @@ class WordIndex:
             if last or len(token) >= 4:
                 for word in self._completions(token, limit):
                     variants.setdefault(word, _W_PREFIX)
-        if len(token) >= 3:
+        # A known short word is most likely what was meant; an unknown one, or
+        # a longer one (a slip can make another word: "form", "from"), may
+        # stand for the words one edit away.
+        if len(token) >= 5 or (len(token) >= 3 and not self.known(token)):
             for word in self._edits(token):
                 variants.setdefault(word, _W_EDIT)
             if last and typing and len(token) >= 4:
@@ -365,7 +379,9 @@ class WordIndex:
                 continue
             strong: set[int] = set()
             weak: set[int] = set()
-            for word, weight in group.variants.items():
+            for word, weight in list(group.variants.items())[:PROXY_VARIANTS]:
+                if self.df(word) > COMMON * n:
+                    continue
                 ids = self.postings(db, word)
                 if len(ids) <= 16 * len(candidates):
                     hits = candidates.intersection(ids)
@@ -392,7 +408,7 @@ class WordIndex:
                 proxy[item] += weight
             if cancelled is not None and cancelled():
                 return []
-        best = nlargest(max(RESCORE, 2 * limit), proxy.items(), key=lambda kv: (kv[1], -kv[0]))
+        best = nlargest(max(RESCORE, limit), proxy.items(), key=lambda kv: (kv[1], -kv[0]))
         texts = dict(item_texts(db, [item for item, _proxy in best]))
         scored = []
         for item, _proxy in best:

@@ -156,7 +156,7 @@ class SearchScreen(Screen):
             options.add_option(Option(self._result_prompt(result)))
         if results:
             options.highlighted = 0
-        items = len(self.corpus.items)
+        items = self.corpus.size
         self._status(Text.assemble(
             (f"{len(results)} result{'s' * (len(results) != 1)}", Style(bold=True)),
             (f" of {items:,} items" + (f" · {elapsed * 1000:.0f} ms" if self.show_timing else ""),
