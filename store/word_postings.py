@@ -130,10 +130,23 @@ def from_bytes(data: bytes) -> array:
 
 
 def rebuild(db: Database) -> int:
-    """Index every passage and memo afresh (one transaction); the number of items."""
-    with db.atomic():
-        install(db)
+    """Index every passage and memo afresh; the number of items.
+
+    Read in one snapshot, written in one short transaction: actions made
+    meanwhile (by this process or another) stay in the log, after the
+    position the new postings include. A rebuild that another process
+    finished first is not written again.
+    """
+    if db.conn.in_transaction or not _tables_exist(db):
+        with db.atomic():
+            install(db)
+    with db.snapshot():
         seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM search_log").fetchone()[0]
+        if not seq:
+            row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'search_log'"
+                             ).fetchone()
+            seq = row[0] if row else 0
+        generation = _generation(db)
         postings: dict[str, list[int]] = {}
         count = 0
         for item, text in item_texts(db):
@@ -144,32 +157,40 @@ def rebuild(db: Database) -> int:
                     postings[word] = [item]
                 else:
                     posting.append(item)
-        words = sorted(postings)
+    words = sorted(postings)
+    frequencies = array("I")
+    rows = []
+    for number, word in enumerate(words, start=1):
+        ids = array("I", sorted(postings.pop(word)))
+        frequencies.append(len(ids))
+        rows.append((number, to_bytes(ids)))
+    meta = {
+        "vocabulary": "\n".join(words),
+        "frequencies": to_bytes(frequencies),
+        "built_seq": seq,
+        "items": count,
+        "generation": int(generation or 0) + 1,
+    }
+    with db.atomic():
+        install(db)
+        if _generation(db) != generation:
+            return count  # another process rebuilt it meanwhile
         db.execute("DELETE FROM search_postings")
-        frequencies = array("I")
-        rows = []
-        for number, word in enumerate(words, start=1):
-            ids = array("I", sorted(postings.pop(word)))
-            frequencies.append(len(ids))
-            rows.append((number, to_bytes(ids)))
-            if len(rows) >= 5000:
-                db.conn.executemany("INSERT INTO search_postings (id, ids) VALUES (?, ?)", rows)
-                rows = []
-        if rows:
-            db.conn.executemany("INSERT INTO search_postings (id, ids) VALUES (?, ?)", rows)
-        generation = (db.execute(
-            "SELECT value FROM search_meta WHERE key = 'generation'").fetchone() or (0,))[0]
-        meta = {
-            "vocabulary": "\n".join(words),
-            "frequencies": to_bytes(frequencies),
-            "built_seq": seq,
-            "items": count,
-            "generation": int(generation) + 1,
-        }
+        db.conn.executemany("INSERT INTO search_postings (id, ids) VALUES (?, ?)", rows)
         db.conn.executemany("INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)",
-                       list(meta.items()))
+                            list(meta.items()))
         db.execute("DELETE FROM search_log WHERE seq <= ?", [seq])
     return count
+
+
+def _tables_exist(db: Database) -> bool:
+    return db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                      "('search_postings', 'search_meta', 'search_log')").fetchone()[0] == 3
+
+
+def _generation(db: Database):
+    row = db.execute("SELECT value FROM search_meta WHERE key = 'generation'").fetchone()
+    return row[0] if row else None
 
 
 def rebuild_due(db: Database) -> bool:

@@ -277,3 +277,29 @@ def test_a_smaller_limit_gives_exactly_the_first_results_of_a_larger_one(
     more = [(r.key, r.score) for r in corpus.search(db, query, large)]
     db.conn.close()
     assert shown == more[:small]
+
+
+async def test_the_app_folds_a_long_log_into_the_postings_in_the_background(
+        project, monkeypatch):
+    from helpers import wait_for
+
+    import margin.tui.search.fuzzy as fuzzy_screen
+    from margin.tui.app import MarginApp
+
+    db = open_database(project)
+    db.execute("DELETE FROM codings")  # a change logged per coding
+    db.conn.commit()
+    assert db.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] > 200
+    monkeypatch.setattr(fuzzy_screen, "rebuild_due", lambda _db: True)  # as if many more
+
+    def log_length() -> int:
+        return db.execute("SELECT COUNT(*) FROM search_log").fetchone()[0]
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, fuzzy_screen.SearchScreen))
+        await pilot.press(*"framing the threa tas")
+        await wait_for(pilot, lambda: log_length() == 0)
+    assert db.execute("SELECT value FROM search_meta WHERE key = 'items'").fetchone()[0] == 0

@@ -32,6 +32,7 @@ from margin.store.search.corpus import (
     filter_being_typed,
 )
 from margin.store.util import plural
+from margin.store.word_postings import rebuild, rebuild_due
 from margin.tui.clipboard import copy_text
 from margin.tui.concordance import MATCH_STYLE, flat
 from margin.tui.keybar import KeyBar
@@ -80,6 +81,7 @@ class SearchScreen(Screen):
         self.results: list[SearchResult] = []
         self.marked: set = set()
         self.completions: list[str] = []
+        self._folded = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Search passages, memos, codes, titles and entities", Style(bold=True)),
@@ -135,6 +137,17 @@ class SearchScreen(Screen):
             elapsed = time.perf_counter() - started
             self.app.call_from_thread(self._show_results, text, results, elapsed)
 
+    @work(thread=True, exclusive=True, group="search-index", exit_on_error=False)
+    def _fold_index(self) -> None:
+        """Fold the changes logged since the word index was built into its
+        postings, in the background, once they are many (one short write)."""
+
+        def fold(db) -> None:
+            if not db.read_only and rebuild_due(db):
+                rebuild(db)
+
+        worker_database(self.app, fold, on_error=lambda _error: None)
+
     def entities_updated(self, document_ids) -> None:
         """Entities recognised in the background (a new database's first
         seconds): a query typed before they came finds them now. Not while
@@ -156,6 +169,9 @@ class SearchScreen(Screen):
             options.add_option(Option(self._result_prompt(result)))
         if results:
             options.highlighted = 0
+        if not self._folded:
+            self._folded = True
+            self._fold_index()
         items = self.corpus.size
         self._status(Text.assemble(
             (f"{len(results)} result{'s' * (len(results) != 1)}", Style(bold=True)),
