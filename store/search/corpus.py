@@ -34,7 +34,7 @@ from margin.store.db import Database
 from margin.store.errors import StoreError
 from margin.store.history import HistoryState, Touched, changes_since
 from margin.store.search.index import SearchIndex
-from margin.store.search.wordindex import WordIndex
+from margin.store.search.wordindex import WordHit, WordIndex, spans_of
 from margin.store.word_postings import CODING_MEMO, MEMO, QUOTE, ensure_index, is_installed
 
 KINDS = ("passage", "memo", "code", "document", "entity")
@@ -296,9 +296,10 @@ class SearchCorpus:
 
     def _codes(self, db: Database) -> dict:
         return {
-            ("code", code.id): SearchItem(
-                "code", f"{code.path} {code.description}".strip(), code_ids=(code.id,))
-            for code in codebook(db)
+            ("code", code_id): SearchItem(
+                "code", f"{path} {description or ''}".strip(), code_ids=(code_id,))
+            for code_id, path, description in db.execute(
+                "SELECT code_id, path, description FROM code_paths")
         }
 
     def _documents(self, db: Database) -> dict:
@@ -323,27 +324,53 @@ class SearchCorpus:
                 "entity", row["text"], row["document_id"], first[0], first[1], label=row["label"])
         return items
 
+    def _word_keys(self, db: Database, items: list[int]) -> dict[int, tuple]:
+        """The result key of each word-index item that exists: a passage is its
+        span (every coding of it is one result), a memo its row."""
+        keys: dict[int, tuple] = {}
+        quotes = [item >> 2 for item in items if item & 3 == QUOTE]
+        for start in range(0, len(quotes), 900):
+            chunk = quotes[start : start + 900]
+            for row_id, document_id, begin, end in db.execute(
+                    f'SELECT id, document_id, start, "end" FROM codings WHERE id IN '
+                    f'({",".join("?" * len(chunk))})', chunk):
+                keys[row_id * 4 + QUOTE] = ("passage", document_id, begin, end)
+        for item in items:
+            if item & 3 == CODING_MEMO:
+                keys[item] = ("memo", "coding", item >> 2)
+            elif item & 3 == MEMO:
+                keys[item] = ("memo", "memo", item >> 2)  # document or code: see _word_items
+        return keys
+
     def _word_items(self, db: Database, items: Iterable[int]) -> dict[int, tuple]:
         """(key, SearchItem) of word-index items (passages gather every coding
         of their span: its codes and coders)."""
         out: dict[int, tuple] = {}
         meta = _item_rows(db, items)
+        spans = {(row["document_id"], row["start"], row["end"])
+                 for item, row in meta.items() if item & 3 == QUOTE}
+        on_span: dict[tuple, tuple[list, list]] = {span: ([], []) for span in spans}
+        documents = sorted({span[0] for span in spans})
+        for start in range(0, len(documents), 900):
+            chunk = documents[start : start + 900]
+            for document_id, begin, end, code_id, coder in db.execute(
+                    'SELECT c.document_id, c.start, c."end", c.code_id, coders.name '
+                    "FROM codings c LEFT JOIN coders ON coders.id = c.coder_id "
+                    f"WHERE c.document_id IN ({','.join('?' * len(chunk))}) "
+                    f"AND c.start IN ({','.join('?' * len({s[1] for s in spans}))}) "
+                    "ORDER BY c.id", [*chunk, *sorted({s[1] for s in spans})]):
+                found = on_span.get((document_id, begin, end))
+                if found is not None:
+                    found[0].append(code_id)
+                    if coder and coder not in found[1]:
+                        found[1].append(coder)
         for item, row in meta.items():
             kind = item & 3
             if kind == QUOTE:
-                key = ("passage", row["document_id"], row["start"], row["end"])
-                codes, coders = [], []
-                for code_id, coder in db.execute(
-                        'SELECT c.code_id, coders.name FROM codings c '
-                        'LEFT JOIN coders ON coders.id = c.coder_id '
-                        'WHERE c.document_id = ? AND c.start = ? AND c."end" = ? ORDER BY c.id',
-                        [row["document_id"], row["start"], row["end"]]):
-                    codes.append(code_id)
-                    if coder and coder not in coders:
-                        coders.append(coder)
-                out[item] = (key, SearchItem("passage", row["text"], row["document_id"],
-                                             row["start"], row["end"], tuple(codes),
-                                             tuple(coders)))
+                span = (row["document_id"], row["start"], row["end"])
+                codes, coders = on_span[span]
+                out[item] = (("passage", *span), SearchItem(
+                    "passage", row["text"], *span, tuple(codes), tuple(coders)))
             elif kind == CODING_MEMO:
                 out[item] = (("memo", "coding", item >> 2), SearchItem(
                     "memo", row["text"], row["document_id"], row["start"], row["end"],
@@ -396,24 +423,36 @@ class SearchCorpus:
         if word_kinds:
             hits = self.words.search(db, query.text, WORD_DEPTH, cancelled=cancelled,
                                      allowed=self._word_filter(db, filters, word_kinds))
-            found = self._word_items(db, [hit.item for hit in hits])
+            keys = self._word_keys(db, [hit.item for hit in hits])
             seen: set = set()
             for hit in hits:
-                if hit.item not in found or hit.score < MIN_SCORE:
-                    continue
-                key, item = found[hit.item]
-                if key in seen:  # a second coding of the same passage
-                    continue
+                key = keys.get(hit.item)
+                if key is None or key in seen or hit.score < MIN_SCORE:
+                    continue  # gone, or a second coding of the same passage
                 seen.add(key)
-                self.items[key] = item
-                ranked.append((hit.score, KINDS.index(item.kind), key, hit.spans))
+                kind = "passage" if hit.item & 3 == QUOTE else "memo"
+                ranked.append((hit.score, KINDS.index(kind), key, hit))
         if cancelled is not None and cancelled():
             return []
         ranked.sort(key=lambda hit: (-round(hit[0], 6), hit[1], repr(hit[2])))
-        return self._results(db, [(key, score, spans) for score, _k, key, spans in ranked[:limit]])
+        ranked = ranked[:limit]
+        # Only what is shown is read in full: the passages' codes, the memos' places.
+        words_shown = self._word_items(
+            db, [hit.item for _s, _k, _key, hit in ranked if isinstance(hit, WordHit)])
+        shown = []
+        for final, _kind, key, hit in ranked:
+            if isinstance(hit, WordHit):
+                if hit.item not in words_shown:
+                    continue
+                key, item = words_shown[hit.item]
+                self.items[key] = item
+                shown.append((key, final, spans_of(query.text, item.text)))
+            else:
+                shown.append((key, final, hit))
+        return self._results(db, shown)
 
     def _results(self, db: Database, hits: list[tuple]) -> list[SearchResult]:
-        paths = {code.id: code.path for code in codebook(db)} if hits else {}
+        paths = _code_paths(db) if hits else {}
         document_ids = {self.items[key].document_id for key, _s, _sp in hits
                         if key in self.items}
         document_ids.discard(None)
@@ -559,6 +598,11 @@ class Filters:
         if self.document_ids is not None and document_id not in self.document_ids:
             return False
         return not (self.coders is not None and not self.coders.intersection(coders))
+
+
+def _code_paths(db: Database) -> dict[int, str]:
+    """Each code's full path ("Parent > Child"), without counting codings."""
+    return dict(db.execute("SELECT code_id, path FROM code_paths").fetchall())
 
 
 def _item_rows(db: Database, items: Iterable[int], texts: bool = True) -> dict[int, dict]:

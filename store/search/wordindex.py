@@ -75,6 +75,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from heapq import nlargest
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
@@ -83,9 +84,9 @@ from margin.store.db import Database
 from margin.store.word_postings import from_bytes, item_texts
 
 #: Most candidates one generator word supplies.
-GENERATOR_CAP = 5_000
+GENERATOR_CAP = 4_000
 #: Candidates read and scored with rapidfuzz.
-RESCORE = 150
+RESCORE = 100
 #: Most vocabulary variants per query word.
 MAX_VARIANTS = 40
 #: Variants of a query word (the best first) that count in the proxy.
@@ -109,7 +110,7 @@ _W_EXACT, _W_PREFIX, _W_EDIT, _W_BOUNDARY = 1.0, 0.85, 0.75, 0.8
 class WordHit:
     item: int
     score: float
-    spans: tuple[tuple[int, int], ...]  # in the item's original text
+    text: str  # the item's text as stored (spans_of() finds what to highlight)
 
 
 class _Group:
@@ -348,6 +349,10 @@ class WordIndex:
         n = max(1, self.items + len(self.dirty))
         by_rarity = sorted(groups, key=lambda g: g.df)
         generators = [g for g in by_rarity if g.df <= COMMON * n][:2] or by_rarity[:1]
+        if len(generators) == 2 and generators[0].df >= 2 * RESCORE:
+            # The rarest word alone supplies enough; a second one only backs up
+            # a rarest word that matched (almost) nothing.
+            generators = generators[:1]
         dirty = self.dirty
         # Candidates: the items of the two rarest words (and their variants).
         candidates: set[int] = set()
@@ -408,17 +413,20 @@ class WordIndex:
                 proxy[item] += weight
             if cancelled is not None and cancelled():
                 return []
-        best = nlargest(max(RESCORE, limit), proxy.items(), key=lambda kv: (kv[1], -kv[0]))
-        texts = dict(item_texts(db, [item for item, _proxy in best]))
+        # The best by proxy (ties: the lower item first), read and scored.
+        # nlargest keeps the earlier of equal proxies: the order does not
+        # depend on ``limit``.
+        best = [item for item, _proxy in nlargest(max(RESCORE, limit), proxy.items(),
+                                                   key=itemgetter(1))]
+        texts = dict(item_texts(db, best))
         scored = []
-        for item, _proxy in best:
+        for item in best:
             text = texts.get(item)
-            if not text:
-                continue
-            scored.append((score(pq, default_process(text), typing), -item, text))
-        scored.sort(reverse=True)
-        return [WordHit(-neg, round(value, 2), spans_of(pq, text))
-                for value, neg, text in scored[:limit]]
+            if text:
+                scored.append((-score(pq, default_process(text), typing), item, text))
+        scored.sort()
+        return [WordHit(item, round(-negative, 2), text)
+                for negative, item, text in scored[:limit]]
 
 
 def score(pq: str, processed: str, typing: bool = True) -> float:
@@ -450,8 +458,9 @@ def coverage(pq: str, processed: str, typing: bool = True) -> float:
     return covered / total
 
 
-def spans_of(pq: str, text: str) -> tuple[tuple[int, int], ...]:
-    """The parts of the original ``text`` to highlight for the processed query."""
+def spans_of(query: str, text: str) -> tuple[tuple[int, int], ...]:
+    """The parts of the original ``text`` to highlight for ``query``."""
+    pq = default_process(query)
     processed = default_process(text)
     lead = 0
     while lead < len(text) and default_process(text[lead]) == "":
