@@ -303,3 +303,31 @@ async def test_the_app_folds_a_long_log_into_the_postings_in_the_background(
         await pilot.press(*"framing the threa tas")
         await wait_for(pilot, lambda: log_length() == 0)
     assert db.execute("SELECT value FROM search_meta WHERE key = 'items'").fetchone()[0] == 0
+
+
+def test_the_command_line_filters_by_coders_and_names_unknown_ones(project):
+    db = open_database(project)
+    document_id, start, end = _phrase_span(db, PHRASE)
+    code = create_code(db, "Manpower")
+    apply_coding(db, document_id, code, start, end, "bea")
+    query = "strugled to fend of becuase"
+
+    def coders_of(*options: str) -> set[str]:
+        result = margin("--db", str(project), "search", query, "--json", "--limit", "5",
+                        *options)
+        assert result.returncode == 0, result.stderr
+        texts = [json.loads(line)["text"] for line in result.stdout.decode().splitlines()]
+        corpus = SearchCorpus()
+        corpus.load(db)
+        return {coder for r in corpus.search(db, query, 5, coders=[o for o in options
+                                                                    if o != "--coder"])
+                for coder in r.coders}, texts
+
+    only_bea, texts = coders_of("--coder", "bea")
+    assert only_bea == {"bea"} and texts == [PHRASE]
+    both, texts = coders_of("--coder", "bea", "--coder", "ada")
+    assert both == {"ada", "bea"} and PHRASE in texts and len(texts) >= 2
+    unknown = margin("--db", str(project), "search", query, "--coder", "zed")
+    assert unknown.returncode == 1
+    assert unknown.stderr.decode().splitlines() == [
+        "Error: no coder named 'zed'; the coders are: ada, bea"]

@@ -428,7 +428,10 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
 
 
 @cli.command("search")
-@_db_options
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Database file (default: margin.db in the user data directory).")
+@click.option("--coder", "coders", multiple=True,
+              help="Only what this coder coded or wrote (repeatable; exact name).")
 @click.argument("query")
 @click.option("--kind", "kinds", multiple=True,
               type=click.Choice(["passage", "memo", "code", "document", "entity"]),
@@ -438,16 +441,19 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per result.")
 @click.pass_context
-def search_command(context, db_path, coder, query, kinds, codes, limit, as_json):
+def search_command(context, db_path, coders, query, kinds, codes, limit, as_json):
     """Fuzzy search of coded passages, memos, codes, titles and entity names.
 
     QUERY may carry filters: code:NAME doc:TITLE coder:NAME kind:KIND.
-    Typos, word order and partial phrases are tolerated.
+    A slip of any kind is tolerated (letters swapped, dropped, doubled or
+    wrong, words swapped or missing, the last word unfinished). --limit N
+    gives the first N results of any larger limit (at most the best 100
+    passages and memos).
     """
     from margin.store.search.corpus import SearchCorpus
     from margin.store.word_postings import is_installed
 
-    settings = _settings(context, db_path, coder)
+    settings = _settings(context, db_path, None)
     db = open_store(settings, read_only=True)
     if not is_installed(db):
         # Dropped, or never built: rebuilt once, on a connection that may write.
@@ -457,7 +463,7 @@ def search_command(context, db_path, coder, query, kinds, codes, limit, as_json)
     text = " ".join([query, *(f'code:"{code}"' for code in codes)])
     corpus = SearchCorpus()
     corpus.load(db)
-    results = corpus.search(db, text, limit, kinds=set(kinds) or None)
+    results = corpus.search(db, text, limit, kinds=set(kinds) or None, coders=coders)
     if as_json:
         for result in results:
             click.echo(json_text(result.as_dict()))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from margin.store.codes import codebook
@@ -43,7 +43,7 @@ KINDS = ("passage", "memo", "code", "document", "entity")
 MIN_SCORE = 40
 FILTERS = ("code", "doc", "coder", "kind")
 #: Most passages and memos a search ranks (the best of the word index's candidates).
-WORD_DEPTH = 150
+WORD_DEPTH = 100
 #: Most codes, titles and entity names a search ranks.
 SMALL_DEPTH = 150
 
@@ -394,8 +394,10 @@ class SearchCorpus:
         limit: int = 50,
         cancelled: Callable[[], bool] | None = None,
         kinds: set[str] | None = None,
+        coders: Sequence[str] = (),
     ) -> list[SearchResult]:
-        """Results for the typed ``text`` (fuzzy text and filters), best first.
+        """Results for the typed ``text`` (fuzzy text and filters), best first;
+        ``coders`` (exact names; empty: all) keeps what those coders coded or wrote.
 
         The ranking does not depend on ``limit``: a smaller limit gives the
         first results of a larger one (at most the best :data:`WORD_DEPTH`
@@ -403,7 +405,7 @@ class SearchCorpus:
         """
         query = parse_query(text)
         wanted_kinds = (query.kinds or set(KINDS)) & (kinds or set(KINDS))
-        filters = self._filters(db, query)
+        filters = self._filters(db, query, coders)
         if limit <= 0:
             return []
         if not query.text:
@@ -490,7 +492,7 @@ class SearchCorpus:
                         keys.append(key)
         return self._results(db, [(key, 0.0, ()) for key in keys])
 
-    def _filters(self, db: Database, query: Query) -> Filters:
+    def _filters(self, db: Database, query: Query, named: Sequence[str] = ()) -> Filters:
         code_ids: set[int] | None = None
         if query.codes:
             codes = codebook(db)
@@ -515,6 +517,13 @@ class SearchCorpus:
             coders = set()
             for value in query.coders:
                 coders |= set(_best_name(value, names, "coder"))
+        if named:
+            names = sorted(row[0] for row in db.execute("SELECT name FROM coders"))
+            unknown = [name for name in named if name not in names]
+            if unknown:
+                raise StoreError(f"no coder named {', '.join(map(repr, unknown))}; the coders "
+                                 f"are: {', '.join(names) or 'none yet'}")
+            coders = set(named) if coders is None else coders & set(named)
         return Filters(code_ids, document_ids, coders)
 
     def _allowed(self, filters: Filters, kinds: set[str]):
