@@ -44,6 +44,8 @@ MIN_SCORE = 40
 FILTERS = ("code", "doc", "coder", "kind")
 #: Most passages and memos a search ranks (the best of the word index's candidates).
 WORD_DEPTH = 100
+#: How much of the database file searches read through a memory map.
+MMAP_BYTES = 1 << 30
 #: Most codes, titles and entity names a search ranks.
 SMALL_DEPTH = 150
 
@@ -217,6 +219,9 @@ class SearchCorpus:
         """Read the small kinds (once; then :meth:`refresh` keeps them in step)
         and open the word index (rebuilt first if it is missing and the
         connection may write)."""
+        # The word index reads a few postings and passages at random places
+        # of a big file: through a memory map, not a system call a page.
+        db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         if not db.read_only and not is_installed(db):
             ensure_index(db)
         if not is_installed(db):
@@ -350,15 +355,11 @@ class SearchCorpus:
         spans = {(row["document_id"], row["start"], row["end"])
                  for item, row in meta.items() if item & 3 == QUOTE}
         on_span: dict[tuple, tuple[list, list]] = {span: ([], []) for span in spans}
-        documents = sorted({span[0] for span in spans})
-        for start in range(0, len(documents), 900):
-            chunk = documents[start : start + 900]
+        for place in sorted({span[:2] for span in spans}):  # an index lookup each
             for document_id, begin, end, code_id, coder in db.execute(
                     'SELECT c.document_id, c.start, c."end", c.code_id, coders.name '
                     "FROM codings c LEFT JOIN coders ON coders.id = c.coder_id "
-                    f"WHERE c.document_id IN ({','.join('?' * len(chunk))}) "
-                    f"AND c.start IN ({','.join('?' * len({s[1] for s in spans}))}) "
-                    "ORDER BY c.id", [*chunk, *sorted({s[1] for s in spans})]):
+                    "WHERE c.document_id = ? AND c.start = ? ORDER BY c.id", place):
                 found = on_span.get((document_id, begin, end))
                 if found is not None:
                     found[0].append(code_id)
