@@ -85,7 +85,9 @@ from margin.store.word_postings import from_bytes, item_texts
 
 #: Most candidates one generator word supplies.
 GENERATOR_CAP = 4_000
-#: Candidates read and scored with rapidfuzz.
+#: Candidates read (the best by proxy) and ranked by partial_ratio.
+READ = 200
+#: Of those, the best scored in full (:func:`score`).
 RESCORE = 100
 #: Most vocabulary variants per query word.
 MAX_VARIANTS = 40
@@ -288,7 +290,7 @@ class WordIndex:
         # A known short word is most likely what was meant; an unknown one, or
         # a longer one (a slip can make another word: "form", "from"), may
         # stand for the words one edit away.
-        if len(token) >= 5 or (len(token) >= 3 and not self.known(token)):
+        if len(token) >= 5 or (len(token) >= 3 and (last or not self.known(token))):
             for word in self._edits(token):
                 variants.setdefault(word, _W_EDIT)
             if last and typing and len(token) >= 4:
@@ -416,14 +418,17 @@ class WordIndex:
         # The best by proxy (ties: the lower item first), read and scored.
         # nlargest keeps the earlier of equal proxies: the order does not
         # depend on ``limit``.
-        best = [item for item, _proxy in nlargest(max(RESCORE, limit), proxy.items(),
+        best = [item for item, _proxy in nlargest(max(READ, limit), proxy.items(),
                                                    key=itemgetter(1))]
         texts = dict(item_texts(db, best))
+        # Many passages share the query's words (the proxy ties): partial_ratio,
+        # cheap, picks the ones that hold them in the query's order.
+        processed = {item: default_process(texts[item]) for item in best if texts.get(item)}
+        best = nlargest(max(RESCORE, limit), processed,
+                        key=lambda item: fuzz.partial_ratio(pq, processed[item]))
         scored = []
         for item in best:
-            text = texts.get(item)
-            if text:
-                scored.append((-score(pq, default_process(text), typing), item, text))
+            scored.append((-score(pq, processed[item], typing), item, texts[item]))
         scored.sort()
         return [WordHit(item, round(-negative, 2), text)
                 for negative, item, text in scored[:limit]]
