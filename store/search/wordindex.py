@@ -99,6 +99,8 @@ MAX_COMPLETIONS = 40
 #: does not generate candidates.
 COMMON = 0.25
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+#: Below this many items, no word is too common to count.
+SMALL = 2000
 #: Posting lists kept in memory between searches.
 CACHE_WORDS = 512
 
@@ -350,7 +352,9 @@ class WordIndex:
             return []
         n = max(1, self.items + len(self.dirty))
         by_rarity = sorted(groups, key=lambda g: g.df)
-        generators = [g for g in by_rarity if g.df <= COMMON * n][:2] or by_rarity[:1]
+        # In a small project no word is too common to count.
+        common = COMMON * n if n > SMALL else n + 1
+        generators = [g for g in by_rarity if g.df <= common][:2] or by_rarity[:1]
         if len(generators) == 2 and generators[0].df >= 2 * RESCORE:
             # The rarest word alone supplies enough; a second one only backs up
             # a rarest word that matched (almost) nothing.
@@ -382,12 +386,12 @@ class WordIndex:
         proxy = dict.fromkeys(candidates, 0.0)
         ordered: list[int] | None = None
         for group in groups:
-            if group.df > COMMON * n and group not in generators:
+            if group.df > common and group not in generators:
                 continue
             strong: set[int] = set()
             weak: set[int] = set()
             for word, weight in list(group.variants.items())[:PROXY_VARIANTS]:
-                if self.df(word) > COMMON * n:
+                if self.df(word) > common:
                     continue
                 ids = self.postings(db, word)
                 if len(ids) <= 16 * len(candidates):
