@@ -101,8 +101,8 @@ COMMON = 0.25
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 #: Below this many items, no word is too common to count.
 SMALL = 2000
-#: Posting lists kept in memory between searches.
-CACHE_WORDS = 512
+#: Posting lists kept in memory between searches (bytes).
+CACHE_BYTES = 32 << 20
 
 _W_EXACT, _W_PREFIX, _W_EDIT, _W_BOUNDARY = 1.0, 0.85, 0.75, 0.8
 
@@ -146,6 +146,7 @@ class WordIndex:
         self._sorted_delta: list[str] | None = None
         self._chars = _ALPHABET
         self._cache: OrderedDict[str, array] = OrderedDict()
+        self._cached_bytes = 0
         self._expansions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
 
     @property
@@ -209,6 +210,7 @@ class WordIndex:
         self.delta = {}
         self._sorted_delta = None
         self._cache.clear()
+        self._cached_bytes = 0
         self._expansions.clear()
         counts: dict[str, int] = {}
         for word in self.words[:: max(1, len(self.words) // 2000)]:
@@ -240,8 +242,10 @@ class WordIndex:
             if row:
                 ids = from_bytes(row[0])
         self._cache[word] = ids
-        if len(self._cache) > CACHE_WORDS:
-            self._cache.popitem(last=False)
+        self._cached_bytes += len(ids) * ids.itemsize
+        while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+            _word, dropped = self._cache.popitem(last=False)
+            self._cached_bytes -= len(dropped) * dropped.itemsize
         return ids
 
     def _completions(self, prefix: str, limit: int) -> list[str]:
