@@ -29,7 +29,6 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from margin.store.codes import codebook
 from margin.store.db import Database
 from margin.store.errors import StoreError
 from margin.store.history import HistoryState, Touched, changes_since
@@ -176,7 +175,7 @@ def complete_filter(db: Database, name: str, value: str, limit: int = 8) -> list
 
 def _filter_names(db: Database, name: str) -> list[str]:
     if name == "code":
-        return [code.path for code in codebook(db)]
+        return sorted(_code_paths(db).values(), key=str.casefold)
     if name == "doc":
         return [row["title"] for row in db.query("SELECT title FROM documents ORDER BY title")]
     if name == "coder":
@@ -496,13 +495,13 @@ class SearchCorpus:
     def _filters(self, db: Database, query: Query, named: Sequence[str] = ()) -> Filters:
         code_ids: set[int] | None = None
         if query.codes:
-            codes = codebook(db)
-            by_path = {code.path: code for code in codes}
+            paths = _code_paths(db)
             code_ids = set()
             for value in query.codes:
-                for path in _best_name(value, list(by_path), "code"):
+                for path in _best_name(value, sorted(set(paths.values())), "code"):
                     prefix = path + " > "
-                    code_ids |= {c.id for c in codes if c.path == path or c.path.startswith(prefix)}
+                    code_ids |= {code_id for code_id, other in paths.items()
+                                 if other == path or other.startswith(prefix)}
         document_ids: set[int] | None = None
         if query.documents:
             titles: dict[str, list[int]] = {}
