@@ -160,6 +160,15 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def anonymous_bytes() -> int:
+    """The process's memory that is not a mapped file (RssAnon)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -224,6 +233,7 @@ def run_size(size: int, seed: int, cli_runs: int, today: bool, rebuild_index: bo
 
     gc.collect()
     rss_before = rss_bytes()
+    anon_before = anonymous_bytes()
     db = open_database(path, read_only=True)
     corpus = SearchCorpus()
     started = time.perf_counter()
@@ -241,7 +251,8 @@ def run_size(size: int, seed: int, cli_runs: int, today: bool, rebuild_index: bo
 
     latencies = keystrokes(search)
     print(f"keystrokes (word index): {describe(latencies)}; RSS after them "
-          f"+{(rss_bytes() - rss_before) / 2**20:.0f} MiB")
+          f"+{(rss_bytes() - rss_before) / 2**20:.0f} MiB (anonymous "
+          f"+{(anonymous_bytes() - anon_before) / 2**20:.0f} MiB)")
     db.conn.close()
 
     if cli_runs:

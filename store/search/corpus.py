@@ -43,8 +43,6 @@ MIN_SCORE = 40
 FILTERS = ("code", "doc", "coder", "kind")
 #: Most passages and memos a search ranks (the best of the word index's candidates).
 WORD_DEPTH = 100
-#: How much of the database file searches read through a memory map.
-MMAP_BYTES = 1 << 30
 #: Most codes, titles and entity names a search ranks.
 SMALL_DEPTH = 150
 
@@ -218,9 +216,6 @@ class SearchCorpus:
         """Read the small kinds (once; then :meth:`refresh` keeps them in step)
         and open the word index (rebuilt first if it is missing and the
         connection may write)."""
-        # The word index reads a few postings and passages at random places
-        # of a big file: through a memory map, not a system call a page.
-        db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         if not db.read_only and not is_installed(db):
             ensure_index(db)
         if not is_installed(db):
