@@ -331,3 +331,19 @@ def test_the_command_line_filters_by_coders_and_names_unknown_ones(project):
     assert unknown.returncode == 1
     assert unknown.stderr.decode().splitlines() == [
         "Error: no coder named 'zed'; the coders are: ada, bea"]
+
+
+def test_the_command_line_folds_a_long_log_once(project):
+    conn = sqlite3.connect(project)
+    for _ in range(8):  # the log of a big import or script: thousands of changes
+        conn.execute("INSERT INTO search_log (item) SELECT id * 4 FROM codings")
+    conn.commit()
+    assert conn.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] > 2000
+    first = margin("--db", str(project), "search", "framing the threa tas an", "--limit", "1")
+    assert first.returncode == 0, first.stderr
+    assert "Rebuilding the search index" in first.stderr.decode()
+    assert "framing the threat as an" in first.stdout.decode()
+    assert conn.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] == 0
+    again = margin("--db", str(project), "search", "framing the threa tas an", "--limit", "1")
+    assert again.returncode == 0 and not again.stderr and again.stdout == first.stdout
+    conn.close()

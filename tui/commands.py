@@ -451,15 +451,26 @@ def search_command(context, db_path, coders, query, kinds, codes, limit, as_json
     passages and memos).
     """
     from margin.store.search.corpus import SearchCorpus
-    from margin.store.word_postings import is_installed
+    from margin.store.word_postings import is_installed, rebuild, rebuild_due
 
     settings = _settings(context, db_path, None)
     db = open_store(settings, read_only=True)
-    if not is_installed(db):
-        # Dropped, or never built: rebuilt once, on a connection that may write.
-        db.close()
-        db = open_store(settings)
-        say("Rebuilding the search index (once)…", err=True)
+    installed = is_installed(db)
+    if not installed or rebuild_due(db):
+        # Dropped, never built, or a long log of changes (a big import, a
+        # script) that every search would otherwise replay: rebuilt once, on
+        # a connection that may write (a file we may only read is searched
+        # with its log replayed, if it has an index at all).
+        try:
+            writer = open_store(settings)
+        except StoreError:
+            if not installed:
+                raise
+        else:
+            db.close()
+            db = writer
+            say("Rebuilding the search index (once)…", err=True)
+            rebuild(db)
     text = " ".join([query, *(f'code:"{code}"' for code in codes)])
     corpus = SearchCorpus()
     corpus.load(db)
