@@ -87,6 +87,8 @@ from margin.store.word_postings import from_bytes, item_texts
 GENERATOR_CAP = 4_000
 #: Candidates read (the best by proxy) and ranked by partial_ratio.
 READ = 200
+#: Read when at least READ items tie for the best proxy.
+READ_TIED = 600
 #: Of those, the best scored in full (:func:`score`).
 RESCORE = 100
 #: Most vocabulary variants per query word.
@@ -99,6 +101,8 @@ MAX_COMPLETIONS = 40
 #: does not generate candidates.
 COMMON = 0.25
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+#: Words in at most this many items are paired to find candidates.
+HOLDERS_MAX = 40_000
 #: Below this many items, no word is too common to count.
 SMALL = 2000
 #: Posting lists kept in memory between searches (bytes).
@@ -336,6 +340,14 @@ class WordIndex:
             kept.append(group)
         return kept
 
+    def _holders(self, db: Database, group: _Group) -> set[int]:
+        """Every item that holds one of ``group``'s words."""
+        found: set[int] = set()
+        for word in group.variants:
+            found.update(self.postings(db, word))
+            found.update(self.delta.get(word, ()))
+        return found
+
     def search(
         self,
         db: Database,
@@ -358,22 +370,30 @@ class WordIndex:
         by_rarity = sorted(groups, key=lambda g: g.df)
         # In a small project no word is too common to count.
         common = COMMON * n if n > SMALL else n + 1
-        generators = [g for g in by_rarity if g.df <= common][:2] or by_rarity[:1]
-        if len(generators) == 2 and generators[0].df >= 2 * RESCORE:
-            # The rarest word alone supplies enough; a second one only backs up
-            # a rarest word that matched (almost) nothing.
-            generators = generators[:1]
+        usable = [g for g in by_rarity if g.df <= common] or by_rarity[:1]
+        generators = usable[:3]
+        paired = [g for g in generators if g.df <= HOLDERS_MAX]
         dirty = self.dirty
-        # Candidates: the items of the two rarest words (and their variants).
-        candidates: set[int] = set()
         cap = GENERATOR_CAP if allowed is None else 8 * GENERATOR_CAP
-        for generator in generators:
-            room = cap
-            for word, _weight in sorted(generator.variants.items(), key=lambda kv: -kv[1]):
+        # Candidates: the items that hold two of the three rarest words (one
+        # of them may be the one with the slip), then, to fill up, the
+        # items of the rarest words themselves.
+        holders = [self._holders(db, group) for group in paired] if len(paired) > 1 else []
+        candidates: set[int] = set()
+        for i in range(len(holders)):
+            for j in range(i + 1, len(holders)):
+                candidates |= holders[i] & holders[j]
+        if len(candidates) > cap:
+            candidates = set(sorted(candidates)[:cap])
+        for group in generators[:2]:
+            if len(candidates) >= cap:
+                break
+            room = cap - len(candidates)
+            for word, _weight in sorted(group.variants.items(), key=lambda kv: -kv[1]):
                 ids = self.postings(db, word)
                 candidates.update(ids if len(ids) <= room else ids[:room])
                 candidates.update(self.delta.get(word, ()))
-                room -= len(ids)
+                room = cap - len(candidates)
                 if room <= 0:
                     break
         if cancelled is not None and cancelled():
@@ -426,8 +446,13 @@ class WordIndex:
         # The best by proxy (ties: the lower item first), read and scored.
         # nlargest keeps the earlier of equal proxies: the order does not
         # depend on ``limit``.
-        best = [item for item, _proxy in nlargest(max(READ, limit), proxy.items(),
-                                                   key=itemgetter(1))]
+        ranked = nlargest(max(READ_TIED, limit), proxy.items(), key=itemgetter(1))
+        depth = max(READ, limit)
+        if len(ranked) > depth and ranked[depth - 1][1] >= ranked[0][1]:
+            # More items hold all of the query's words than are read: which of
+            # them hold them in the query's order only their text tells.
+            depth = len(ranked)
+        best = [item for item, _proxy in ranked[:depth]]
         texts = dict(item_texts(db, best))
         # Many passages share the query's words (the proxy ties): partial_ratio,
         # cheap, picks the ones that hold them in the query's order.
