@@ -163,6 +163,15 @@ def is_found(query: SlipQuery, hit_texts: Sequence[str], hit_ids: Sequence[int])
     return any(wanted in default_process(text) for text in hit_texts)
 
 
+def holds_typed(query: SlipQuery, hit_texts: Sequence[str]) -> bool:
+    """Whether a hit holds exactly what was typed (the slip included): at 1M
+    passages the corpus's own typos (one word in 60) repeat every common
+    slip thousands of times ("neative" is in 10,000 passages), and a passage
+    that says what the researcher typed is an answer too."""
+    typed = default_process(query.text)
+    return any(typed in default_process(text) for text in hit_texts)
+
+
 def recall_table(queries: Sequence[SlipQuery], found: Sequence[bool]) -> dict[str, float]:
     by_kind: dict[str, list[bool]] = {kind: [] for kind in KINDS}
     for query, ok in zip(queries, found, strict=True):
@@ -253,15 +262,18 @@ def words_engine(passages: Sequence[str], seed: int = 7) -> Callable[[str], list
 
 def measure(name: str, search: Callable[[str], list[int]], passages: Sequence[str],
             queries: Sequence[SlipQuery]) -> tuple[dict[str, float], float, list[SlipQuery]]:
-    found, times, misses = [], [], []
+    found, lenient, times, misses = [], [], [], []
     for query in queries:
         started = time.perf_counter()
         ids = search(query.text)
         times.append(time.perf_counter() - started)
-        ok = is_found(query, [passages[i] for i in ids], ids)
+        texts = [passages[i] for i in ids]
+        ok = is_found(query, texts, ids)
         found.append(ok)
+        lenient.append(ok or holds_typed(query, texts))
         if not ok:
             misses.append(query)
+    measure.lenient = recall_table(queries, lenient)
     return recall_table(queries, found), statistics.mean(times), misses
 
 
@@ -294,6 +306,8 @@ def main() -> None:
                 table, mean, misses = measure(engine_name, search, passages, queries)
                 print(format_row(f"{engine_name} ({set_name})", table)
                       + f"   {mean * 1000:.0f} ms/query, build {build:.1f} s")
+                if measure.lenient != table:
+                    print(format_row("  or the typed words verbatim", measure.lenient))
                 # The untuned set is never looked into: only its figures are shown.
                 for query in misses[: args.show_misses if set_name == "tuned" else 0]:
                     print(f"    miss {query.kind}: {query.text!r} (from {query.fragment!r})")
