@@ -30,14 +30,20 @@ phrase needs the passage's punctuation typed as it is.
 
 Candidates and ranking
 ----------------------
-The two rarest query words (with their variants) supply the candidates, at
-most :data:`GENERATOR_CAP` per word; each candidate's proxy counts the other
-words by binary search in their posting lists, so no posting list is read
-whole into Python work. The :data:`RESCORE` best by proxy are read from the
-database and ranked by :func:`score`: ``rapidfuzz`` ``partial_ratio`` (the
-query as a near-substring), ``token_set_ratio`` (the words in any order) and
-the share of the query's words the passage contains (each allowing a slip; the
-last word may be unfinished).
+Candidates are the items that hold two of the three rarest query words (with
+their variants; one of the three may be the word with the slip), filled up
+with the items of the rarest words themselves, at most :data:`GENERATOR_CAP`.
+Each candidate's *proxy* adds the other words it holds, by set intersection or
+binary search in their posting lists (words in more than :data:`COMMON` of a
+big project's items count for nothing). The :data:`READ` best by proxy
+(:data:`READ_TIED` when more than that tie for the best) are read from the
+database; ``partial_ratio`` keeps the :data:`RESCORE` that hold the query's
+words in its order, ranked by :func:`score`: ``partial_ratio`` (the query as
+a near-substring), ``token_set_ratio`` (the words in any order) and the
+share of the query's letters in words the passage contains (each allowing a
+slip; the last word may be unfinished). Nothing depends on how many results
+are asked for below :data:`RESCORE`, so a smaller limit is the beginning of a
+larger one.
 
 Persistent and in step
 ----------------------
@@ -59,9 +65,10 @@ An *item* is a coded passage's quote (``coding id x 4``), a coding's memo
 (:class:`WordIndex`) takes the postings as they are on disk and the items
 logged since as a small in-memory delta (their current text read from their
 tables; a deleted item is a tombstone). :func:`rebuild` folds everything into
-the postings in one transaction and empties the log; the app does it in the
-background when the log has grown past :func:`rebuild_due`. A missing index
-(tables dropped, an older file) is rebuilt by :func:`ensure_index`.
+the postings (one snapshot read, one short write) and empties the log; the
+app does it in the background, ``margin search`` before it searches, once the
+log has grown past ``rebuild_due()`` (all in ``margin.store.word_postings``).
+A missing index (tables dropped, an older file) is rebuilt the same way.
 
 Pure Python + rapidfuzz; the database is read through ``margin.store.db``.
 """
