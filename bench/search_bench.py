@@ -1,28 +1,27 @@
-"""Fuzzy search-as-you-type: SearchIndex against rapidfuzz brute force.
+"""Fuzzy search: the persistent word index (what `margin search` and the app's
+`/` use) at 10k, 100k and 1M coded passages, beside main's in-memory index.
 
 Run: python bench/search_bench.py [--sizes 10000,100000,1000000] [--seed 7]
-Figures only; nothing is asserted.
+     [--cli-runs 15] [--today] [--rebuild]
+Figures only; nothing is asserted. Recall per slip kind is bench/search_slips.py.
 
-For each size it builds a synthetic project of "coded passages" cut from the
-sample articles in seeds/, then reports:
+For each size, a margin database of that many coded passages
+(bench/search_db.py, cached under /tmp/margin-search-bench), then:
 
-* build time, ``memory_bytes()`` and the growth of the process's RSS;
-* the time of one ``add`` (a new passage) and one ``remove``;
-* latency per keystroke: every query is typed one character at a time and each
-  prefix of two or more characters is searched (``limit=50``), as the UI does;
-  p50 / p95 / max over all those calls;
-* brute force on the full queries: ``process.extract(q, texts, scorer=WRatio,
-  processor=None, limit=10)`` over texts processed once with
-  ``utils.default_process`` (single thread; what a keystroke would cost), and
-  the top 10 of ``cdist(texts, [q], scorer=WRatio, workers=-1)`` (both cores;
-  used for the agreement so that 1M stays within minutes);
-* agreement of the index's top 10 (from ``limit=50``, as the UI asks) with brute
-  force's top 10, per position and tie-aware: position i agrees when the
-  index's passage there is brute force's passage there, or has exactly the same
-  WRatio score (WRatio ties massively: any passage that shares a word with the
-  query and is 1.5-8x its length scores 85.5). Also the plain overlap of the two
-  top-10 sets. Scores for the agreement are plain WRatio, without the index's
-  exact-phrase bonus.
+* the index on disk: its pages (``dbstat``) and, with ``--rebuild``, the time
+  of a full rebuild (``word_postings.rebuild``);
+* the first search of a fresh ``SearchCorpus`` (what the app's first `/` does
+  in its worker: open the index, read the vocabulary, search) and the growth
+  of the process's RSS through it and the keystrokes below;
+* latency per keystroke: every query of :data:`QUERIES` typed one character at
+  a time, each prefix of two or more characters searched as the app does
+  (``corpus.refresh`` then ``corpus.search(db, prefix, 50)``); p50 / p95 / max;
+* the whole `margin search QUERY --limit 10` process, start-up included, run
+  ``--cli-runs`` times (median, p95), beside `margin --version` in the same run
+  (Python and click start-up alone);
+* with ``--today``: main's in-memory ``SearchIndex`` on the same passages, typed
+  the same way (its build time and memory, the keystroke latency), for a
+  same-run ratio on this shared machine.
 """
 
 from __future__ import annotations
@@ -35,11 +34,6 @@ import re
 import statistics
 import time
 from pathlib import Path
-
-from rapidfuzz import fuzz, process
-from rapidfuzz.utils import default_process
-
-from margin.store.search.index import SearchIndex
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -166,175 +160,138 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def anonymous_bytes() -> int:
+    """The process's memory that is not a mapped file (RssAnon)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def brute_top(query: str, processed: list[str], workers: bool) -> list[tuple[int, float]]:
-    pq = default_process(query)
-    if workers:
-        import numpy
-
-        scores = process.cdist(
-            processed, [pq], scorer=fuzz.WRatio, workers=-1, dtype=numpy.float64
-        )[:, 0]
-        top = numpy.argsort(-scores, kind="stable")[:10]
-        return [(int(i), float(scores[i])) for i in top]
-    return [
-        (i, score)
-        for _choice, score, i in process.extract(
-            pq, processed, scorer=fuzz.WRatio, processor=None, limit=10
-        )
-    ]
-
-
-def run_size(size: int, seed: int, brute_single: int) -> None:
-    print(f"\n=== {size:,} passages ===")
-    started = time.perf_counter()
-    passages = make_passages(size, seed)
-    distinct = len(set(passages))
-    print(
-        f"corpus: {time.perf_counter() - started:.1f} s to generate, {distinct:,} distinct, "
-        f"mean {statistics.mean(len(p) for p in passages):.0f} chars"
-    )
-    # The bench's own million strings would slow every full GC collection by ~60 ms
-    # and show up as search latency; freeze them (the index's own data stays visible).
-    gc.collect()
-    gc.freeze()
-    rss_before = rss_bytes()
-    index = SearchIndex()
-    started = time.perf_counter()
-    index.add_many(enumerate(passages))
-    build = time.perf_counter() - started
-    gc.collect()
-    rss_after = rss_bytes()
-    vocabulary = len(index._postings)
-    print(
-        f"build: {build:.1f} s; vocabulary {vocabulary:,} words; memory_bytes "
-        f"{index.memory_bytes() / 2**20:.0f} MiB; RSS growth {(rss_after - rss_before) / 2**20:.0f} MiB"
-    )
-
-    # Warm the vocabulary structures the way the first keystroke would.
-    index.search("wa")
-    index.search("warm")
-
-    # Update: one new passage, one removal.
-    new_text = "A brand-new memo about Zaporizhzhia power plant inspections and IAEA access."
-    started = time.perf_counter()
-    index.add(size, new_text)
-    add_ms = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
-    found = index.search("zaporizhzhia inspections")
-    first_search_ms = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
-    index.remove(size)
-    remove_ms = (time.perf_counter() - started) * 1000
-    still = any(hit.key == size for hit in index.search("zaporizhzhia inspections"))
-    print(
-        f"update: add {add_ms:.2f} ms (found at rank "
-        f"{next((i + 1 for i, h in enumerate(found) if h.key == size), None)}, "
-        f"that search {first_search_ms:.1f} ms); remove {remove_ms:.3f} ms (still found: {still})"
-    )
-
-    # Typing latency.
-    latencies: list[float] = []
-    worst: dict[str, float] = {}
+def keystrokes(search) -> list[float]:
+    """Milliseconds of ``search(prefix)`` for every prefix (2+ characters) of QUERIES."""
+    latencies = []
     for query in QUERIES:
         for end in range(2, len(query) + 1):
-            prefix = query[:end]
             started = time.perf_counter()
-            index.search(prefix, limit=50)
-            elapsed = (time.perf_counter() - started) * 1000
-            latencies.append(elapsed)
-            worst[query] = max(worst.get(query, 0.0), elapsed)
-    print(
-        f"keystrokes: {len(latencies)} searches; p50 {percentile(latencies, 0.5):.1f} ms, "
-        f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms"
-    )
-    slowest = sorted(worst.items(), key=lambda item: -item[1])[:5]
-    print(
-        "  slowest queries (worst prefix): " + ", ".join(f"{q!r} {ms:.0f} ms" for q, ms in slowest)
-    )
+            search(query[:end])
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
 
-    # Brute force and agreement.
-    processed = [default_process(p) for p in passages]
-    single_times = []
-    for query in QUERIES[:brute_single]:
+
+def describe(latencies: list[float]) -> str:
+    return (f"p50 {percentile(latencies, 0.5):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
+            f"max {max(latencies):.1f} ms ({len(latencies)} searches)")
+
+
+def cli_latency(path: Path, runs: int) -> tuple[list[float], list[float]]:
+    import subprocess
+    import sys
+
+    margin = str(Path(sys.executable).with_name("margin"))
+    queries = ["security guarantees for ukrane", "Witkof fel for this", "by th edelays in"]
+    searches, versions = [], []
+    for run in range(runs):
         started = time.perf_counter()
-        brute_top(query, processed, workers=False)
-        single_times.append(time.perf_counter() - started)
-    agreements, overlaps, cdist_times, full_times = [], [], [], []
-    rows = []
-    for query in QUERIES:
+        subprocess.run([margin, "--db", str(path), "search", queries[run % len(queries)],
+                        "--limit", "10"], check=True, capture_output=True)
+        searches.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        brute = brute_top(query, processed, workers=True)
-        cdist_times.append(time.perf_counter() - started)
+        subprocess.run([margin, "--version"], check=True, capture_output=True)
+        versions.append((time.perf_counter() - started) * 1000)
+    return searches, versions
+
+
+def run_size(size: int, seed: int, cli_runs: int, today: bool, rebuild_index: bool) -> None:
+    from search_db import build_database, index_bytes
+
+    from margin.store.db import open_database
+    from margin.store.search.corpus import SearchCorpus
+
+    print(f"\n=== {size:,} passages ===")
+    started = time.perf_counter()
+    path, made = build_database(size, seed)
+    if made:
+        print(f"database made in {time.perf_counter() - started:.0f} s: codings inserted in "
+              f"{made['insert_s']:.1f} s, index built in {made['index_build_s']:.1f} s")
+    print(f"database {path.stat().st_size / 2**20:,.0f} MiB; search index "
+          f"{index_bytes(path) / 2**20:,.1f} MiB of it")
+    if rebuild_index:
+        from margin.store.word_postings import rebuild
+
+        db = open_database(path)
         started = time.perf_counter()
-        hits = index.search(query, limit=50)[:10]
-        full_times.append(time.perf_counter() - started)
-        pq = default_process(query)
-        mine = [(hit.key, fuzz.WRatio(pq, processed[hit.key])) for hit in hits]
-        agree = 0
-        for position, (b_key, b_score) in enumerate(brute):
-            if position < len(mine):
-                m_key, m_score = mine[position]
-                if m_key == b_key or abs(m_score - b_score) < 1e-6:
-                    agree += 1
-        agreement = agree / max(1, len(brute))
-        overlap = len({k for k, _ in mine} & {k for k, _ in brute}) / max(1, len(brute))
-        agreements.append(agreement)
-        overlaps.append(overlap)
-        rows.append(
-            (
-                query,
-                agreement,
-                overlap,
-                brute[0][1] if brute else 0,
-                brute[-1][1] if brute else 0,
-                mine[0][1] if mine else 0,
-                mine[-1][1] if mine else 0,
-            )
-        )
-    print(
-        f"brute force: process.extract {statistics.mean(single_times):.2f} s per query "
-        f"(mean of {len(single_times)}; one core); cdist workers=-1 "
-        f"{statistics.mean(cdist_times):.2f} s per query"
-    )
-    print(
-        f"index, full queries: mean {statistics.mean(full_times) * 1000:.1f} ms; speed-up vs "
-        f"process.extract {statistics.mean(single_times) / statistics.mean(full_times):.0f}x"
-    )
-    print(
-        f"agreement (tie-aware, top 10 positions): {statistics.mean(agreements) * 100:.1f} %; "
-        f"plain top-10 set overlap {statistics.mean(overlaps) * 100:.1f} %"
-    )
-    gc.unfreeze()
-    for query, agreement, overlap, b1, b10, m1, m10 in rows:
-        if agreement < 1.0:
-            print(
-                f"  {query!r}: agreement {agreement:.0%} overlap {overlap:.0%} "
-                f"(brute #1 {b1:.1f} #10 {b10:.1f}; index #1 {m1:.1f} #10 {m10:.1f})"
-            )
+        rebuild(db)
+        print(f"rebuild: {time.perf_counter() - started:.1f} s")
+        db.conn.close()
+
+    gc.collect()
+    rss_before = rss_bytes()
+    anon_before = anonymous_bytes()
+    db = open_database(path, read_only=True)
+    corpus = SearchCorpus()
+    started = time.perf_counter()
+    with corpus.lock:
+        corpus.refresh(db)
+        first = corpus.search(db, "security guarantees", 50)
+    first_ms = (time.perf_counter() - started) * 1000
+    rss_first = rss_bytes()
+    print(f"first search of a fresh corpus (the app's first /): {first_ms:.0f} ms, "
+          f"{len(first)} results; RSS +{(rss_first - rss_before) / 2**20:.0f} MiB")
+
+    def search(prefix: str) -> None:
+        corpus.refresh(db)
+        corpus.search(db, prefix, 50)
+
+    latencies = keystrokes(search)
+    print(f"keystrokes (word index): {describe(latencies)}; RSS after them "
+          f"+{(rss_bytes() - rss_before) / 2**20:.0f} MiB (anonymous "
+          f"+{(anonymous_bytes() - anon_before) / 2**20:.0f} MiB)")
+    db.conn.close()
+
+    if cli_runs:
+        searches, versions = cli_latency(path, cli_runs)
+        print(f"margin search, whole process: median {statistics.median(searches):.0f} ms, "
+              f"p95 {percentile(searches, 0.95):.0f} ms; margin --version in the same run: "
+              f"median {statistics.median(versions):.0f} ms")
+
+    if today:
+        from margin.store.search.index import SearchIndex
+
+        passages = make_passages(size, seed)
+        gc.collect()
+        gc.freeze()
+        rss_before = rss_bytes()
+        index = SearchIndex()
+        started = time.perf_counter()
+        index.add_many(enumerate(passages))
+        build = time.perf_counter() - started
+        rss_after = rss_bytes()
+        index.search("wa")
+        old = keystrokes(lambda prefix: index.search(prefix, limit=50))
+        print(f"main's in-memory index: build {build:.1f} s, RSS +"
+              f"{(rss_after - rss_before) / 2**20:.0f} MiB; keystrokes: {describe(old)}")
+        gc.unfreeze()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--brute-single",
-        type=int,
-        default=3,
-        help="queries timed with single-threaded process.extract (all use cdist for agreement)",
-    )
+    parser.add_argument("--cli-runs", type=int, default=15)
+    parser.add_argument("--today", action="store_true",
+                        help="also main's in-memory index, for same-run ratios")
+    parser.add_argument("--rebuild", action="store_true", help="time a full index rebuild")
     args = parser.parse_args()
-    print(f"{len(QUERIES)} queries, each typed one character at a time (prefixes of >= 2 chars):")
-    for query in QUERIES:
-        print(f"  {query!r}")
-    print(make_passages.__doc__.split("\n\n")[1].strip().replace("\n    ", "\n"))
+    print(f"{len(QUERIES)} queries, each typed one character at a time (prefixes of >= 2 chars)")
     for size in [int(s) for s in args.sizes.split(",")]:
-        run_size(size, args.seed, args.brute_single)
+        run_size(size, args.seed, args.cli_runs, args.today, args.rebuild)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ MIGRATION_NAMES = (
     "0007_views_for_other_tools",
     "0008_full_text_unstemmed_passages_memos",
     "0009_codings_by_coder",
+    "0010_search_word_index",
 )
 MIGRATION_SET = "margin"
 

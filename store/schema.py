@@ -354,3 +354,13 @@ def _codings_by_coder(db: sqlite_utils.Database) -> None:
     # or per document from this index alone: 4 ms instead of 120–180 ms for
     # 100,000 codings, where the other indexes would read every row.
     db.execute("CREATE INDEX idx_codings_coder ON codings (coder_id, code_id, document_id)")
+@migrations(name="0010_search_word_index")
+def _search_word_index(db: sqlite_utils.Database) -> None:
+    # The persistent word index of coded passages and memos for fuzzy search
+    # (store/search/wordindex.py): posting lists, the vocabulary, and a log
+    # that triggers on codings and memos fill in the same transaction as each
+    # write, whoever makes it. Built here from what the file already holds.
+    from margin.store.db import Database
+    from margin.store.word_postings import rebuild
+
+    rebuild(Database(db.conn))

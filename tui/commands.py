@@ -437,7 +437,10 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
 
 
 @cli.command("search")
-@_db_options
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Database file (default: margin.db in the user data directory).")
+@click.option("--coder", "coders", multiple=True,
+              help="Only what this coder coded or wrote (repeatable; exact name).")
 @click.argument("query")
 @click.option("--kind", "kinds", multiple=True,
               type=click.Choice(["passage", "memo", "code", "document", "entity"]),
@@ -447,19 +450,40 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @json_option("Print one JSON object per result.")
 @click.pass_context
-def search_command(context, db_path, coder, query, kinds, codes, limit, as_json):
+def search_command(context, db_path, coders, query, kinds, codes, limit, as_json):
     """Fuzzy search of coded passages, memos, codes, titles and entity names.
 
     QUERY may carry filters: code:NAME doc:TITLE coder:NAME kind:KIND.
-    Typos, word order and partial phrases are tolerated.
+    A slip of any kind is tolerated (letters swapped, dropped, doubled or
+    wrong, words swapped or missing, the last word unfinished). --limit N
+    gives the first N results of any larger limit (at most the best 100
+    passages and memos).
     """
     from margin.store.search.corpus import SearchCorpus
+    from margin.store.word_postings import is_installed, rebuild, rebuild_due
 
-    db = open_store(_settings(context, db_path, coder), read_only=True)
+    settings = _settings(context, db_path, None)
+    db = open_store(settings, read_only=True)
+    installed = is_installed(db)
+    if not installed or rebuild_due(db):
+        # Dropped, never built, or a long log of changes (a big import, a
+        # script) that every search would otherwise replay: rebuilt once, on
+        # a connection that may write (a file we may only read is searched
+        # with its log replayed, if it has an index at all).
+        try:
+            writer = open_store(settings)
+        except StoreError:
+            if not installed:
+                raise
+        else:
+            db.close()
+            db = writer
+            say("Rebuilding the search index (once)…", err=True)
+            rebuild(db)
     text = " ".join([query, *(f'code:"{code}"' for code in codes)])
     corpus = SearchCorpus()
     corpus.load(db)
-    results = corpus.search(db, text, limit, kinds=set(kinds) or None)
+    results = corpus.search(db, text, limit, kinds=set(kinds) or None, coders=coders)
     if as_json:
         for result in results:
             say_json(result.as_dict())

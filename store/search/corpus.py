@@ -26,20 +26,25 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from margin.store.codes import codebook
 from margin.store.db import Database
 from margin.store.errors import StoreError
 from margin.store.history import HistoryState, Touched, changes_since
 from margin.store.search.index import SearchIndex
+from margin.store.search.wordindex import WordHit, WordIndex, spans_of
+from margin.store.word_postings import CODING_MEMO, MEMO, QUOTE, ensure_index, is_installed
 
 KINDS = ("passage", "memo", "code", "document", "entity")
 # Below this (0-100) a result shares too little with the query to be shown:
 # half its WRatio plus up to 45 for the query's words it contains.
 MIN_SCORE = 40
 FILTERS = ("code", "doc", "coder", "kind")
+#: Most passages and memos a search ranks (the best of the word index's candidates).
+WORD_DEPTH = 100
+#: Most codes, titles and entity names a search ranks.
+SMALL_DEPTH = 150
 
 # Entity labels worth searching by name (not bare numbers).
 _ENTITY_LABELS_SKIPPED = ("CARDINAL", "ORDINAL", "QUANTITY")
@@ -168,7 +173,7 @@ def complete_filter(db: Database, name: str, value: str, limit: int = 8) -> list
 
 def _filter_names(db: Database, name: str) -> list[str]:
     if name == "code":
-        return [code.path for code in codebook(db)]
+        return sorted(_code_paths(db).values(), key=str.casefold)
     if name == "doc":
         return [row["title"] for row in db.query("SELECT title FROM documents ORDER BY title")]
     if name == "coder":
@@ -179,10 +184,18 @@ def _filter_names(db: Database, name: str) -> list[str]:
 
 
 class SearchCorpus:
-    """Every searchable item of one database, indexed, kept in step."""
+    """Every searchable item of one database, kept in step.
+
+    Coded passages and memos, which grow with the project, are searched in
+    the persistent word index (:class:`~margin.store.search.wordindex.WordIndex`:
+    nothing of them is loaded up front); codes, titles and entity names, which
+    stay small, in an in-memory :class:`~margin.store.search.index.SearchIndex`.
+    """
 
     def __init__(self) -> None:
-        self.index = SearchIndex()
+        self.index = SearchIndex()  # codes, document titles, entity names
+        self.words = WordIndex()  # coded passages and memos, in the database file
+        # The small kinds' items, and the passages and memos of recent results.
         self.items: dict[Hashable, SearchItem] = {}
         self._history: HistoryState | None = None  # as far as the index follows it
         self._documents_seen = (0, 0)
@@ -192,20 +205,31 @@ class SearchCorpus:
         # keystroke may still be running when the next one starts.
         self.lock = threading.Lock()
 
+    @property
+    def size(self) -> int:
+        """How many items are searched."""
+        return len(self.index) + self.words.size
+
     # ------------------------------------------------------------- loading
 
     def load(self, db: Database) -> None:
-        """Read every item (once; then :meth:`refresh` keeps it in step)."""
+        """Read the small kinds (once; then :meth:`refresh` keeps them in step)
+        and open the word index (rebuilt first if it is missing and the
+        connection may write)."""
+        if not db.read_only and not is_installed(db):
+            ensure_index(db)
+        if not is_installed(db):
+            raise StoreError("the search index of this file is missing; open it once with "
+                             "margin where it may be written to rebuild it")
         with db.snapshot():
             items: dict[Hashable, SearchItem] = {}
-            items.update(self._passages(db))
-            items.update(self._memos(db))
             items.update(self._codes(db))
             items.update(self._documents(db))
             items.update(self._entities(db))
             self._history, _ = changes_since(db)
             self._documents_seen = self._document_state(db)
             self._entities_seen = self._entity_state(db)
+            self.words.sync(db)
         self.items = items
         self.index = SearchIndex()
         self.index.add_many((key, item.text) for key, item in items.items())
@@ -218,6 +242,11 @@ class SearchCorpus:
             return True
         changed = False
         with db.snapshot():
+            if not is_installed(db):  # dropped meanwhile (by hand, by a repair)
+                self.loaded = False
+                self.words = WordIndex()
+            else:
+                changed = self.words.sync(db)
             self._history, touched = changes_since(db, self._history)
             if touched.rows:
                 self._reload_rows(db, touched)
@@ -232,6 +261,9 @@ class SearchCorpus:
                 self._replace_kind(db, "entity", self._entities(db))
                 self._entities_seen = entities
                 changed = True
+        if not self.loaded:
+            self.load(db)
+            return True
         return changed
 
     def _document_state(self, db: Database) -> tuple:
@@ -246,29 +278,11 @@ class SearchCorpus:
         if "codes" in tables:
             # Names and descriptions: the codebook is small, read it whole.
             self._replace_kind(db, "code", self._codes(db))
-        if "memos" in tables or "codes" in tables:
-            self._replace_kind(db, "memo", self._other_memos(db), label_not="coding")
-        if "codings" in tables:
-            # A passage item groups the codings of one span: re-read the
-            # passages of the documents whose codings changed.
-            for document_id in touched.coding_documents:
-                self._replace_where(
-                    lambda item, d=document_id: item.kind == "passage" and item.document_id == d,
-                    self._passages(db, document_id))
-                self._replace_where(
-                    lambda item, d=document_id: item.kind == "memo" and item.label == "coding"
-                    and item.document_id == d,
-                    self._coding_memos(db, document_id))
         if "documents" in tables:  # a renamed title
             self._replace_kind(db, "document", self._documents(db))
 
-    def _replace_kind(self, db, kind: str, fresh: dict, label_not: str | None = None) -> None:
-        self._replace_where(
-            lambda item: item.kind == kind and (label_not is None or item.label != label_not),
-            fresh)
-
-    def _replace_where(self, predicate: Callable[[SearchItem], bool], fresh: dict) -> None:
-        for key in [key for key, item in self.items.items() if predicate(item)]:
+    def _replace_kind(self, db, kind: str, fresh: dict) -> None:
+        for key in [key for key, item in self.items.items() if item.kind == kind]:
             if key not in fresh:
                 del self.items[key]
                 self.index.remove(key)
@@ -279,62 +293,12 @@ class SearchCorpus:
 
     # -------------------------------------------------------------- items
 
-    def _passages(self, db: Database, document_id: int | None = None) -> dict:
-        where, params = ("WHERE c.document_id = ?", [document_id]) if document_id else ("", [])
-        grouped: dict[tuple, tuple[str, list[int], list[str]]] = {}
-        rows = db.query(
-            f"""SELECT c.document_id, c.start, c."end", c.quote, c.code_id, coders.name AS coder
-                FROM codings c LEFT JOIN coders ON coders.id = c.coder_id {where}
-                ORDER BY c.document_id, c.start, c."end", c.id""", params)
-        for row in rows:
-            key = ("passage", row["document_id"], row["start"], row["end"])
-            _quote, codes, coders = grouped.setdefault(key, (row["quote"], [], []))
-            codes.append(row["code_id"])
-            if row["coder"] and row["coder"] not in coders:
-                coders.append(row["coder"])
-        return {
-            key: SearchItem("passage", quote, key[1], key[2], key[3], tuple(codes), tuple(coders))
-            for key, (quote, codes, coders) in grouped.items()
-        }
-
-    def _coding_memos(self, db: Database, document_id: int | None = None) -> dict:
-        where, params = ("AND c.document_id = ?", [document_id]) if document_id else ("", [])
-        rows = db.query(
-            f"""SELECT c.id, c.document_id, c.start, c."end", c.memo, c.code_id,
-                       coders.name AS coder
-                FROM codings c LEFT JOIN coders ON coders.id = c.coder_id
-                WHERE c.memo != '' {where}""", params)
-        return {
-            ("memo", "coding", row["id"]): SearchItem(
-                "memo", row["memo"], row["document_id"], row["start"], row["end"],
-                (row["code_id"],), (row["coder"],) if row["coder"] else (), "coding")
-            for row in rows
-        }
-
-    def _memos(self, db: Database) -> dict:
-        return {**self._coding_memos(db), **self._other_memos(db)}
-
-    def _other_memos(self, db: Database) -> dict:
-        """Memos on documents and on codes."""
-        items = {}
-        rows = db.query(
-            """SELECT m.id, m.document_id, m.code_id, m.text, coders.name AS coder
-               FROM memos m LEFT JOIN coders ON coders.id = m.coder_id WHERE m.text != ''""")
-        for row in rows:
-            coders = (row["coder"],) if row["coder"] else ()
-            if row["document_id"] is not None:
-                items[("memo", "document", row["id"])] = SearchItem(
-                    "memo", row["text"], row["document_id"], coders=coders, label="document")
-            else:
-                items[("memo", "code", row["id"])] = SearchItem(
-                    "memo", row["text"], code_ids=(row["code_id"],), coders=coders, label="code")
-        return items
-
     def _codes(self, db: Database) -> dict:
         return {
-            ("code", code.id): SearchItem(
-                "code", f"{code.path} {code.description}".strip(), code_ids=(code.id,))
-            for code in codebook(db)
+            ("code", code_id): SearchItem(
+                "code", f"{path} {description or ''}".strip(), code_ids=(code_id,))
+            for code_id, path, description in db.execute(
+                "SELECT code_id, path, description FROM code_paths")
         }
 
     def _documents(self, db: Database) -> dict:
@@ -359,6 +323,63 @@ class SearchCorpus:
                 "entity", row["text"], row["document_id"], first[0], first[1], label=row["label"])
         return items
 
+    def _word_keys(self, db: Database, items: list[int]) -> dict[int, tuple]:
+        """The result key of each word-index item that exists: a passage is its
+        span (every coding of it is one result), a memo its row."""
+        keys: dict[int, tuple] = {}
+        quotes = [item >> 2 for item in items if item & 3 == QUOTE]
+        for start in range(0, len(quotes), 900):
+            chunk = quotes[start : start + 900]
+            for row_id, document_id, begin, end in db.execute(
+                    f'SELECT id, document_id, start, "end" FROM codings WHERE id IN '
+                    f'({",".join("?" * len(chunk))})', chunk):
+                keys[row_id * 4 + QUOTE] = ("passage", document_id, begin, end)
+        for item in items:
+            if item & 3 == CODING_MEMO:
+                keys[item] = ("memo", "coding", item >> 2)
+            elif item & 3 == MEMO:
+                keys[item] = ("memo", "memo", item >> 2)  # document or code: see _word_items
+        return keys
+
+    def _word_items(self, db: Database, items: Iterable[int]) -> dict[int, tuple]:
+        """(key, SearchItem) of word-index items (passages gather every coding
+        of their span: its codes and coders)."""
+        out: dict[int, tuple] = {}
+        meta = _item_rows(db, items)
+        spans = {(row["document_id"], row["start"], row["end"])
+                 for item, row in meta.items() if item & 3 == QUOTE}
+        on_span: dict[tuple, tuple[list, list]] = {span: ([], []) for span in spans}
+        for place in sorted({span[:2] for span in spans}):  # an index lookup each
+            for document_id, begin, end, code_id, coder in db.execute(
+                    'SELECT c.document_id, c.start, c."end", c.code_id, coders.name '
+                    "FROM codings c LEFT JOIN coders ON coders.id = c.coder_id "
+                    "WHERE c.document_id = ? AND c.start = ? ORDER BY c.id", place):
+                found = on_span.get((document_id, begin, end))
+                if found is not None:
+                    found[0].append(code_id)
+                    if coder and coder not in found[1]:
+                        found[1].append(coder)
+        for item, row in meta.items():
+            kind = item & 3
+            if kind == QUOTE:
+                span = (row["document_id"], row["start"], row["end"])
+                codes, coders = on_span[span]
+                out[item] = (("passage", *span), SearchItem(
+                    "passage", row["text"], *span, tuple(codes), tuple(coders)))
+            elif kind == CODING_MEMO:
+                out[item] = (("memo", "coding", item >> 2), SearchItem(
+                    "memo", row["text"], row["document_id"], row["start"], row["end"],
+                    (row["code_id"],), row["coders"], "coding"))
+            elif row["document_id"] is not None:
+                out[item] = (("memo", "document", item >> 2), SearchItem(
+                    "memo", row["text"], row["document_id"], coders=row["coders"],
+                    label="document"))
+            else:
+                out[item] = (("memo", "code", item >> 2), SearchItem(
+                    "memo", row["text"], code_ids=(row["code_id"],), coders=row["coders"],
+                    label="code"))
+        return out
+
     # ------------------------------------------------------------- search
 
     def search(
@@ -368,36 +389,114 @@ class SearchCorpus:
         limit: int = 50,
         cancelled: Callable[[], bool] | None = None,
         kinds: set[str] | None = None,
+        coders: Sequence[str] = (),
     ) -> list[SearchResult]:
-        """Results for the typed ``text`` (fuzzy text and filters), best first."""
+        """Results for the typed ``text`` (fuzzy text and filters), best first;
+        ``coders`` (exact names; empty: all) keeps what those coders coded or wrote.
+
+        The ranking does not depend on ``limit``: a smaller limit gives the
+        first results of a larger one (at most the best :data:`WORD_DEPTH`
+        passages and memos and :data:`SMALL_DEPTH` codes, titles and entities).
+        """
         query = parse_query(text)
         wanted_kinds = (query.kinds or set(KINDS)) & (kinds or set(KINDS))
-        allowed = self._allowed(db, query, wanted_kinds)
+        filters = self._filters(db, query, coders)
+        if limit <= 0:
+            return []
         if not query.text:
-            return self._browse(db, allowed, limit)
-        # More candidates than shown: re-ranking may promote some of them.
-        hits = self.index.search(query.text, limit * 3, allowed=allowed, cancelled=cancelled)
+            return self._browse(db, filters, wanted_kinds, limit)
+        ranked: list[tuple] = []  # (score, kind order, key, spans)
+        small_kinds = wanted_kinds & {"code", "document", "entity"}
+        if small_kinds:
+            allowed = self._allowed(filters, small_kinds)
+            hits = self.index.search(query.text, SMALL_DEPTH, allowed=allowed,
+                                     cancelled=cancelled)
+            for key, final, spans in _rerank(
+                    query.text, [(hit.key, hit.score, hit.spans) for hit in hits], self.items):
+                ranked.append((final, KINDS.index(self.items[key].kind), key, spans))
         if cancelled is not None and cancelled():
             return []
-        ranked = _rerank(query.text, [(hit.key, hit.score, hit.spans) for hit in hits],
-                         self.items)
-        return self._results(db, ranked[:limit])
+        word_kinds = wanted_kinds & {"passage", "memo"}
+        if word_kinds:
+            hits = self.words.search(db, query.text, WORD_DEPTH, cancelled=cancelled,
+                                     allowed=self._word_filter(db, filters, word_kinds))
+            keys = self._word_keys(db, [hit.item for hit in hits])
+            seen: set = set()
+            for hit in hits:
+                key = keys.get(hit.item)
+                if key is None or key in seen or hit.score < MIN_SCORE:
+                    continue  # gone, or a second coding of the same passage
+                seen.add(key)
+                kind = "passage" if hit.item & 3 == QUOTE else "memo"
+                ranked.append((hit.score, KINDS.index(kind), key, hit))
+        if cancelled is not None and cancelled():
+            return []
+        ranked.sort(key=lambda hit: (-round(hit[0], 6), hit[1], repr(hit[2])))
+        ranked = ranked[:limit]
+        # Only what is shown is read in full: the passages' codes, the memos' places.
+        words_shown = self._word_items(
+            db, [hit.item for _s, _k, _key, hit in ranked if isinstance(hit, WordHit)])
+        shown = []
+        for final, _kind, key, hit in ranked:
+            if isinstance(hit, WordHit):
+                if hit.item not in words_shown:
+                    continue
+                key, item = words_shown[hit.item]
+                self.items[key] = item
+                shown.append((key, final, spans_of(query.text, item.text)))
+            else:
+                shown.append((key, final, hit))
+        return self._results(db, shown)
 
-    def _browse(self, db: Database, allowed, limit: int) -> list[SearchResult]:
+    def _results(self, db: Database, hits: list[tuple]) -> list[SearchResult]:
+        paths = _code_paths(db) if hits else {}
+        document_ids = {self.items[key].document_id for key, _s, _sp in hits
+                        if key in self.items}
+        document_ids.discard(None)
+        titles = dict(db.execute(
+            f"SELECT id, title FROM documents WHERE id IN ({','.join('?' * len(document_ids))})",
+            sorted(document_ids)).fetchall()) if document_ids else {}
+        results = []
+        for key, score, spans in hits:
+            item = self.items.get(key)
+            if item is None:
+                continue
+            results.append(SearchResult(
+                key, item.kind, score, item.text, tuple(spans), item.document_id,
+                titles.get(item.document_id) if item.document_id is not None else None,
+                item.start, item.end,
+                tuple(paths[c] for c in item.code_ids if c in paths), item.coders, item.label,
+            ))
+        return results
+
+    def _browse(self, db: Database, filters: Filters, kinds: set[str],
+                limit: int) -> list[SearchResult]:
         """Filters alone: everything they allow, in document order."""
-        keys = [key for key, item in self.items.items() if allowed(key)][:limit]
+        allowed = self._allowed(filters, kinds)
+        keys = [key for key, item in self.items.items()
+                if item.kind not in ("passage", "memo") and allowed(key)][:limit]
+        word_kinds = kinds & {"passage", "memo"}
+        if word_kinds and len(keys) < limit:
+            items = _browse_items(db, filters, word_kinds, 4 * limit)
+            found = self._word_items(db, items)
+            for item in items:
+                if item in found and len(keys) < limit:
+                    key, value = found[item]
+                    if key not in self.items or key not in keys:
+                        self.items[key] = value
+                        keys.append(key)
         return self._results(db, [(key, 0.0, ()) for key in keys])
 
-    def _allowed(self, db: Database, query: Query, kinds: set[str]):
+    def _filters(self, db: Database, query: Query, named: Sequence[str] = ()) -> Filters:
         code_ids: set[int] | None = None
         if query.codes:
-            codes = codebook(db)
-            by_path = {code.path: code for code in codes}
+            paths = _code_paths(db)
             code_ids = set()
             for value in query.codes:
-                for path in _best_name(value, list(by_path), "code"):
+                for path in _best_name(value, sorted(set(paths.values())), "code"):
                     prefix = path + " > "
-                    code_ids |= {c.id for c in codes if c.path == path or c.path.startswith(prefix)}
+                    code_ids |= {code_id for code_id, other in paths.items()
+                                 if other == path or other.startswith(prefix)}
         document_ids: set[int] | None = None
         if query.documents:
             titles: dict[str, list[int]] = {}
@@ -413,36 +512,46 @@ class SearchCorpus:
             coders = set()
             for value in query.coders:
                 coders |= set(_best_name(value, names, "coder"))
+        if named:
+            names = sorted(row[0] for row in db.execute("SELECT name FROM coders"))
+            unknown = [name for name in named if name not in names]
+            if unknown:
+                raise StoreError(f"no coder named {', '.join(map(repr, unknown))}; the coders "
+                                 f"are: {', '.join(names) or 'none yet'}")
+            coders = set(named) if coders is None else coders & set(named)
+        return Filters(code_ids, document_ids, coders)
+
+    def _allowed(self, filters: Filters, kinds: set[str]):
         items = self.items
 
         def allowed(key: Hashable) -> bool:
             item = items.get(key)
             if item is None or item.kind not in kinds:
                 return False
-            if code_ids is not None and not code_ids.intersection(item.code_ids):
-                return False
-            if document_ids is not None and item.document_id not in document_ids:
-                return False
-            return not (coders is not None and not coders.intersection(item.coders))
+            return filters.admit(item.code_ids, item.document_id, item.coders)
 
         return allowed
 
-    def _results(self, db: Database, hits: list[tuple]) -> list[SearchResult]:
-        paths = {code.id: code.path for code in codebook(db)} if hits else {}
-        titles = {row["id"]: row["title"] for row in db.query("SELECT id, title FROM documents")}
-        results = []
-        for key, score, spans in hits:
-            item = self.items.get(key)
-            if item is None:
-                continue
-            results.append(SearchResult(
-                key, item.kind, score, item.text, tuple(spans), item.document_id,
-                titles.get(item.document_id) if item.document_id is not None else None,
-                item.start, item.end,
-                tuple(paths[c] for c in item.code_ids if c in paths), item.coders, item.label,
-            ))
-        return results
+    def _word_filter(self, db: Database, filters: Filters, kinds: set[str]):
+        """What the word index may return: items of the wanted kinds the filters admit."""
+        wanted = set()
+        if "passage" in kinds:
+            wanted.add(QUOTE)
+        if "memo" in kinds:
+            wanted.update((CODING_MEMO, MEMO))
+        if not filters.active:
+            if len(wanted) == 3:
+                return None
+            return lambda items: [item for item in items if item & 3 in wanted]
 
+        def allowed(items: list[int]) -> list[int]:
+            items = [item for item in items if item & 3 in wanted]
+            rows = _item_rows(db, items, texts=False)
+            return [item for item in items if item in rows and filters.admit(
+                (rows[item]["code_id"],) if rows[item]["code_id"] is not None else (),
+                rows[item]["document_id"], rows[item]["coders"])]
+
+        return allowed
 
 def _rerank(query: str, hits: list[tuple], items: dict) -> list[tuple]:
     """Order hits by how much of the query they contain, then by WRatio.
@@ -473,6 +582,90 @@ def _rerank(query: str, hits: list[tuple], items: dict) -> list[tuple]:
             ranked.append((key, final, spans))
     ranked.sort(key=lambda hit: -hit[1])
     return ranked
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What ``code:``, ``doc:`` and ``coder:`` let through (None: no filter)."""
+
+    code_ids: set[int] | None = None
+    document_ids: set[int] | None = None
+    coders: set[str] | None = None
+
+    @property
+    def active(self) -> bool:
+        return not (self.code_ids is None and self.document_ids is None and self.coders is None)
+
+    def admit(self, code_ids, document_id, coders) -> bool:
+        if self.code_ids is not None and not self.code_ids.intersection(code_ids):
+            return False
+        if self.document_ids is not None and document_id not in self.document_ids:
+            return False
+        return not (self.coders is not None and not self.coders.intersection(coders))
+
+
+def _code_paths(db: Database) -> dict[int, str]:
+    """Each code's full path ("Parent > Child"), without counting codings."""
+    return dict(db.execute("SELECT code_id, path FROM code_paths").fetchall())
+
+
+def _item_rows(db: Database, items: Iterable[int], texts: bool = True) -> dict[int, dict]:
+    """What the results and filters need of word-index items that exist."""
+    by_kind: dict[int, list[int]] = {QUOTE: [], CODING_MEMO: [], MEMO: []}
+    for item in items:
+        if item & 3 in by_kind:
+            by_kind[item & 3].append(item >> 2)
+    rows: dict[int, dict] = {}
+    coding_columns = 'c.id, c.document_id, c.start, c."end", c.code_id, coders.name AS coder'
+    statements = {
+        QUOTE: (f"SELECT {coding_columns}{', c.quote AS text' if texts else ''} "
+                "FROM codings c LEFT JOIN coders ON coders.id = c.coder_id WHERE c.id IN ({})"),
+        CODING_MEMO: (f"SELECT {coding_columns}{', c.memo AS text' if texts else ''} "
+                      "FROM codings c LEFT JOIN coders ON coders.id = c.coder_id "
+                      "WHERE c.memo != '' AND c.id IN ({})"),
+        MEMO: ("SELECT m.id, m.document_id, NULL AS start, NULL AS \"end\", m.code_id, "
+               f"coders.name AS coder{', m.text AS text' if texts else ''} FROM memos m "
+               "LEFT JOIN coders ON coders.id = m.coder_id WHERE m.text != '' AND m.id IN ({})"),
+    }
+    for kind, ids in by_kind.items():
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            sql = statements[kind].format(",".join("?" * len(chunk)))
+            for row in db.query(sql, chunk):
+                row["coders"] = (row["coder"],) if row["coder"] else ()
+                rows[row["id"] * 4 + kind] = row
+    return rows
+
+
+def _browse_items(db: Database, filters: Filters, kinds: set[str], limit: int) -> list[int]:
+    """Word-index items the filters admit, in document order (filters alone, no text)."""
+    conditions, params = [], []
+    if filters.code_ids is not None:
+        conditions.append(f"c.code_id IN ({','.join('?' * len(filters.code_ids))})")
+        params.extend(sorted(filters.code_ids))
+    if filters.document_ids is not None:
+        conditions.append(f"c.document_id IN ({','.join('?' * len(filters.document_ids))})")
+        params.extend(sorted(filters.document_ids))
+    if filters.coders is not None:
+        conditions.append(f"coders.name IN ({','.join('?' * len(filters.coders))})")
+        params.extend(sorted(filters.coders))
+    where = " AND ".join(conditions) or "1"
+    items: list[int] = []
+    if "passage" in kinds:
+        items.extend(row[0] * 4 + QUOTE for row in db.execute(
+            f'SELECT c.id FROM codings c LEFT JOIN coders ON coders.id = c.coder_id WHERE {where} '
+            f'ORDER BY c.document_id, c.start, c."end", c.id LIMIT ?', [*params, limit]))
+    if "memo" in kinds:
+        items.extend(row[0] * 4 + CODING_MEMO for row in db.execute(
+            f"SELECT c.id FROM codings c LEFT JOIN coders ON coders.id = c.coder_id "
+            f"WHERE c.memo != '' AND {where} ORDER BY c.document_id, c.start LIMIT ?",
+            [*params, limit]))
+        memo_where = where.replace("c.code_id", "m.code_id").replace("c.document_id",
+                                                                       "m.document_id")
+        items.extend(row[0] * 4 + MEMO for row in db.execute(
+            f"SELECT m.id FROM memos m LEFT JOIN coders ON coders.id = m.coder_id "
+            f"WHERE m.text != '' AND {memo_where} ORDER BY m.id LIMIT ?", [*params, limit]))
+    return items
 
 
 _TYPING_FILTER = re.compile(r'(?:^|\s)(code|doc|coder|kind):("[^"]*|[^\s"]*)$', re.IGNORECASE)

@@ -36,6 +36,7 @@ from margin.store.search.corpus import (
     parse_query,
 )
 from margin.store.util import plural
+from margin.store.word_postings import rebuild, rebuild_due
 from margin.tui.clipboard import copy_text
 from margin.tui.concordance import MATCH_STYLE, flat
 from margin.tui.keybar import KeyBar
@@ -84,6 +85,7 @@ class SearchScreen(Screen):
         self.results: list[SearchResult] = []
         self.marked: set = set()
         self.completions: list[str] = []
+        self._folded = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Search passages, memos, codes, titles and entities", Style(bold=True)),
@@ -146,6 +148,16 @@ class SearchScreen(Screen):
     def codings_changed(self) -> None:
         """The coder or blind mode changed: search again."""
         self._search(self.query_one("#query", Input).value)
+    @work(thread=True, exclusive=True, group="search-index", exit_on_error=False)
+    def _fold_index(self) -> None:
+        """Fold the changes logged since the word index was built into its
+        postings, in the background, once they are many (one short write)."""
+
+        def fold(db) -> None:
+            if not db.read_only and rebuild_due(db):
+                rebuild(db)
+
+        worker_database(self.app, fold, on_error=lambda _error: None)
 
     def entities_updated(self, document_ids) -> None:
         """Entities recognised in the background (a new database's first
@@ -168,7 +180,10 @@ class SearchScreen(Screen):
             options.add_option(Option(self._result_prompt(result)))
         if results:
             options.highlighted = 0
-        items = len(self.corpus.items)
+        if not self._folded:
+            self._folded = True
+            self._fold_index()
+        items = self.corpus.size
         self._status(Text.assemble(
             (f"{len(results)} result{'s' * (len(results) != 1)}", Style(bold=True)),
             (f" of {items:,} items" + (f" · {elapsed * 1000:.0f} ms" if self.show_timing else ""),

@@ -1,0 +1,542 @@
+"""The persistent word index of coded passages and memos: *find the passage I
+half-remember*, from the command line and as you type, at a million passages.
+
+Why words, kept in the database file
+------------------------------------
+A half-remembered fragment ("by th edelays in U.S.", "51 people i nYen Bai",
+"its soveerignty. For the full") carries one slip: two characters swapped
+(also across a space), a letter dropped, doubled, stray or wrong, two words in
+the wrong order, a word left out, the last word not finished. Every slip but a
+swap across a space leaves all words but one intact, and the damaged word is
+one edit from the word it stands for; a swap across a space moves one
+character from one word to its neighbour ("threa tas" is "threat as"). So the
+candidates come from a *word* index whose lookups survive each slip:
+
+* each query word stands for the vocabulary words one edit away (deletion,
+  transposition, substitution, insertion: generated and looked up), its
+  completions when it is the word being typed (or the query's last word), and
+  two words stuck together or split ("move s" -> "moves");
+* each pair of neighbouring query words also stands for the pair with one
+  character moved across the space between them ("th edelays" -> "the delays");
+* a passage's *proxy* is the sum of the query words it contains (each weighted
+  by its rarity, IDF, and by how good a variant matched): a passage missing one
+  word, or with two words in another order, loses one word's weight at most.
+
+Character trigrams (FTS5's ``trigram`` tokenizer) were measured and dropped:
+on a project whose passages share their vocabulary (100,000 passages cut from
+news articles) a trigram posting list is most of the project, so the work per
+keystroke grows with the project (20-100 ms per word at 100k), and a trigram
+phrase needs the passage's punctuation typed as it is.
+
+Candidates and ranking
+----------------------
+Candidates are the items that hold two of the three rarest query words (with
+their variants; one of the three may be the word with the slip), filled up
+with the items of the rarest words themselves, at most :data:`GENERATOR_CAP`.
+Each candidate's *proxy* adds the other words it holds, by set intersection or
+binary search in their posting lists (words in more than :data:`COMMON` of a
+big project's items count for nothing). The :data:`READ` best by proxy
+(:data:`READ_TIED` when more than that tie for the best) are read from the
+database; ``partial_ratio`` keeps the :data:`RESCORE` that hold the query's
+words in its order, ranked by :func:`score`: ``partial_ratio`` (the query as
+a near-substring), ``token_set_ratio`` (the words in any order) and the
+share of the query's letters in words the passage contains (each allowing a
+slip; the last word may be unfinished). Nothing depends on how many results
+are asked for below :data:`RESCORE`, so a smaller limit is the beginning of a
+larger one.
+
+Persistent and in step
+----------------------
+The index lives in the database file (migration ``0010_search_word_index``):
+
+* ``search_postings``: one row per vocabulary word (rowid = its position in
+  the sorted vocabulary + 1), the ascending ids of the items that contain it
+  (``array('I')``, little-endian);
+* ``search_meta``: the vocabulary (one text, words in order), their document
+  frequencies (one blob), the log position the postings include, and a
+  generation number that changes with each rebuild;
+* ``search_log``: one row per changed item, written by SQLite triggers on
+  ``codings`` and ``memos`` — so every write is logged in its own
+  transaction, whoever makes it: an action, its undo and redo, another margin,
+  sqlite-utils or Datasette.
+
+An *item* is a coded passage's quote (``coding id x 4``), a coding's memo
+(``x 4 + 1``) or a memo on a document or code (``memo id x 4 + 2``). A reader
+(:class:`WordIndex`) takes the postings as they are on disk and the items
+logged since as a small in-memory delta (their current text read from their
+tables; a deleted item is a tombstone). :func:`rebuild` folds everything into
+the postings (one snapshot read, one short write) and empties the log; the
+app does it in the background, ``margin search`` before it searches, once the
+log has grown past ``rebuild_due()`` (all in ``margin.store.word_postings``).
+A missing index (tables dropped, an older file) is rebuilt the same way.
+
+Pure Python + rapidfuzz; the database is read through ``margin.store.db``.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from heapq import nlargest
+from operator import itemgetter
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
+from margin.store.db import Database
+from margin.store.word_postings import from_bytes, item_texts
+
+#: Most candidates one generator word supplies.
+GENERATOR_CAP = 4_000
+#: Candidates read (the best by proxy) and ranked by partial_ratio.
+READ = 200
+#: Read when at least READ items tie for the best proxy.
+READ_TIED = 600
+#: Of those, the best scored in full (:func:`score`).
+RESCORE = 100
+#: Most vocabulary variants per query word.
+MAX_VARIANTS = 40
+#: Variants of a query word (the best first) that count in the proxy.
+PROXY_VARIANTS = 12
+#: Completions of the word being typed.
+MAX_COMPLETIONS = 40
+#: A word in more than this share of the items weighs (almost) nothing and
+#: does not generate candidates.
+COMMON = 0.25
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+#: Words in at most this many items are paired to find candidates.
+HOLDERS_MAX = 40_000
+#: Below this many items, no word is too common to count.
+SMALL = 2000
+#: Posting lists kept in memory between searches (bytes).
+CACHE_BYTES = 32 << 20
+
+_W_EXACT, _W_PREFIX, _W_EDIT, _W_BOUNDARY = 1.0, 0.85, 0.75, 0.8
+
+
+# ------------------------------------------------------------------ reading
+
+
+@dataclass(frozen=True, slots=True)
+class WordHit:
+    item: int
+    score: float
+    text: str  # the item's text as stored (spans_of() finds what to highlight)
+
+
+class _Group:
+    __slots__ = ("df", "token", "variants", "weight")
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.variants: dict[str, float] = {}  # word -> weight
+        self.df = 0
+        self.weight = 0.0
+
+
+class WordIndex:
+    """A reader of the persistent word index (one per process; not thread-safe:
+    one search or :meth:`sync` at a time)."""
+
+    def __init__(self) -> None:
+        self.generation = None
+        self.words: list[str] = []
+        self.position: dict[str, int] = {}
+        self.frequencies = array("I")
+        self.items = 0
+        self.built_seq = 0
+        self.seen_seq = 0
+        # Items logged since the postings were built: their processed text
+        # (None: removed), and the words of those that exist.
+        self.dirty: dict[int, str | None] = {}
+        self.delta: dict[str, set[int]] = {}
+        self._sorted_delta: list[str] | None = None
+        self._chars = _ALPHABET
+        self._cache: OrderedDict[str, array] = OrderedDict()
+        self._cached_bytes = 0
+        self._expansions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
+
+    @property
+    def size(self) -> int:
+        """Items searched (the log's changes counted roughly: an updated memo
+        counts as added)."""
+        present = sum(1 for text in self.dirty.values() if text is not None)
+        return max(0, self.items + present - (len(self.dirty) - present))
+
+    # ---- keeping up
+
+    def sync(self, db: Database) -> bool:
+        """Follow the database: the postings after a rebuild, the log since.
+        True if anything changed."""
+        row = db.execute("SELECT value FROM search_meta WHERE key = 'generation'").fetchone()
+        generation = row[0] if row else None
+        changed = False
+        if generation != self.generation:
+            self._load(db, generation)
+            changed = True
+        logged = db.execute("SELECT seq, item FROM search_log WHERE seq > ? ORDER BY seq",
+                            [self.seen_seq]).fetchall()
+        if logged:
+            items = {item for _seq, item in logged}
+            self.seen_seq = logged[-1][0]
+            for item in items:
+                self._forget(item)
+            found = dict(item_texts(db, items))
+            for item in items:
+                text = found.get(item)
+                processed = default_process(text) if text else None
+                self.dirty[item] = processed or None
+                if processed:
+                    for word in set(processed.split()):
+                        if word not in self.delta:
+                            self._sorted_delta = None
+                        self.delta.setdefault(word, set()).add(item)
+            self._expansions.clear()
+            changed = True
+        return changed
+
+    def _forget(self, item: int) -> None:
+        old = self.dirty.get(item)
+        if old:
+            for word in set(old.split()):
+                holders = self.delta.get(word)
+                if holders is not None:
+                    holders.discard(item)
+
+    def _load(self, db: Database, generation) -> None:
+        meta = dict(db.execute("SELECT key, value FROM search_meta").fetchall())
+        vocabulary = meta.get("vocabulary") or ""
+        self.words = vocabulary.split("\n") if vocabulary else []
+        self.position = {word: number for number, word in enumerate(self.words, start=1)}
+        self.frequencies = from_bytes(meta.get("frequencies") or b"")
+        self.items = int(meta.get("items") or 0)
+        self.built_seq = int(meta.get("built_seq") or 0)
+        self.seen_seq = self.built_seq
+        self.generation = generation
+        self.dirty = {}
+        self.delta = {}
+        self._sorted_delta = None
+        self._cache.clear()
+        self._cached_bytes = 0
+        self._expansions.clear()
+        counts: dict[str, int] = {}
+        for word in self.words[:: max(1, len(self.words) // 2000)]:
+            for char in word:
+                counts[char] = counts.get(char, 0) + 1
+        common = [c for c in sorted(counts, key=lambda c: -counts[c]) if c not in _ALPHABET]
+        self._chars = _ALPHABET + "".join(common[:10])
+
+    # ---- vocabulary
+
+    def df(self, word: str) -> int:
+        number = self.position.get(word)
+        base = self.frequencies[number - 1] if number else 0
+        return base + len(self.delta.get(word, ()))
+
+    def known(self, word: str) -> bool:
+        return word in self.position or bool(self.delta.get(word))
+
+    def postings(self, db: Database, word: str) -> array:
+        """The base posting list of ``word`` (cached)."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            self._cache.move_to_end(word)
+            return cached
+        number = self.position.get(word)
+        ids = array("I")
+        if number:
+            row = db.execute("SELECT ids FROM search_postings WHERE id = ?", [number]).fetchone()
+            if row:
+                ids = from_bytes(row[0])
+        self._cache[word] = ids
+        self._cached_bytes += len(ids) * ids.itemsize
+        while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+            _word, dropped = self._cache.popitem(last=False)
+            self._cached_bytes -= len(dropped) * dropped.itemsize
+        return ids
+
+    def _completions(self, prefix: str, limit: int) -> list[str]:
+        words = self.words
+        out = []
+        i = bisect_left(words, prefix)
+        while i < len(words) and words[i].startswith(prefix) and len(out) < 4 * limit:
+            if words[i] != prefix:
+                out.append(words[i])
+            i += 1
+        if self._sorted_delta is None:
+            self._sorted_delta = sorted(w for w, s in self.delta.items() if s)
+        j = bisect_left(self._sorted_delta, prefix)
+        while j < len(self._sorted_delta) and self._sorted_delta[j].startswith(prefix):
+            if self._sorted_delta[j] != prefix:
+                out.append(self._sorted_delta[j])
+            j += 1
+        out.sort(key=lambda w: -self.df(w))
+        return out[:limit]
+
+    def _edits(self, token: str) -> list[str]:
+        return [word for word in _one_edit(token, self._chars) if self.known(word)]
+
+    # ---- search
+
+    def _variants(self, token: str, last: bool, typing: bool) -> dict[str, float]:
+        """The vocabulary words ``token`` may stand for, with their weights (cached)."""
+        key = (token, last, typing)
+        cached = self._expansions.get(key)
+        if cached is not None:
+            return cached
+        variants: dict[str, float] = {}
+        self._expand(token, last, typing, variants)
+        self._expansions[key] = variants
+        if len(self._expansions) > 4096:
+            self._expansions.popitem(last=False)
+        return variants
+
+    def _expand(self, token: str, last: bool, typing: bool, variants: dict[str, float]) -> None:
+        if self.known(token):
+            variants[token] = _W_EXACT
+        if last or len(token) >= 3:
+            # The last word may be unfinished; any word may be cut short.
+            limit = MAX_COMPLETIONS if (last and typing) else 8
+            if last or len(token) >= 4:
+                for word in self._completions(token, limit):
+                    variants.setdefault(word, _W_PREFIX)
+        # A known short word is most likely what was meant; an unknown one, or
+        # a longer one (a slip can make another word: "form", "from"), may
+        # stand for the words one edit away.
+        if len(token) >= 5 or (len(token) >= 3 and (last or not self.known(token))):
+            for word in self._edits(token):
+                variants.setdefault(word, _W_EDIT)
+            if last and typing and len(token) >= 4:
+                # The word being typed, with a slip in what is typed so far.
+                for edited in _one_edit(token, self._chars):
+                    for word in self._completions(edited, 3):
+                        variants.setdefault(word, _W_EDIT * _W_PREFIX)
+                    if len(variants) > MAX_VARIANTS:
+                        break
+
+    def _groups(self, words: list[str], typing: bool) -> list[_Group]:
+        groups = [_Group(word) for word in words]
+        last = len(words) - 1
+        for i, group in enumerate(groups):
+            group.variants = dict(self._variants(group.token, i == last, typing))
+        # Slips at a word boundary: a character moved across the space, two
+        # words stuck together or one split in two.
+        for i in range(len(words) - 1):
+            a, b = words[i], words[i + 1]
+            pairs = [(a + b[0], b[1:]), (a[:-1], a[-1] + b)]
+            for left, right in pairs:
+                if left and right and self.known(left) and self.known(right):
+                    groups[i].variants.setdefault(left, _W_BOUNDARY)
+                    groups[i + 1].variants.setdefault(right, _W_BOUNDARY)
+            if self.known(a + b):
+                groups[i].variants.setdefault(a + b, _W_BOUNDARY)
+                groups[i + 1].variants.setdefault(a + b, _W_BOUNDARY)
+        n = max(1, self.items + len(self.dirty))
+        kept = []
+        for group in groups:
+            if not group.variants:
+                continue
+            best = sorted(group.variants.items(), key=lambda kv: (-kv[1], -self.df(kv[0])))
+            group.variants = dict(best[:MAX_VARIANTS])
+            group.df = sum(self.df(word) for word in group.variants)
+            group.weight = math.log(1.0 + n / (1 + group.df)) + 0.05
+            kept.append(group)
+        return kept
+
+    def _holders(self, db: Database, group: _Group) -> set[int]:
+        """Every item that holds one of ``group``'s words."""
+        found: set[int] = set()
+        for word in group.variants:
+            found.update(self.postings(db, word))
+            found.update(self.delta.get(word, ()))
+        return found
+
+    def search(
+        self,
+        db: Database,
+        query: str,
+        limit: int = 50,
+        cancelled: Callable[[], bool] | None = None,
+        allowed: Callable[[list[int]], list[int]] | None = None,
+    ) -> list[WordHit]:
+        """The best items for ``query``, best first. ``allowed`` takes candidate
+        items and returns those the filters let through."""
+        pq = default_process(query)
+        words = list(dict.fromkeys(pq.split()))
+        if not words or limit <= 0:
+            return []
+        typing = not query[-1:].isspace()
+        groups = self._groups(words, typing)
+        if not groups:
+            return []
+        n = max(1, self.items + len(self.dirty))
+        by_rarity = sorted(groups, key=lambda g: g.df)
+        # In a small project no word is too common to count.
+        common = COMMON * n if n > SMALL else n + 1
+        usable = [g for g in by_rarity if g.df <= common] or by_rarity[:1]
+        generators = usable[:3]
+        paired = [g for g in generators if g.df <= HOLDERS_MAX]
+        dirty = self.dirty
+        cap = GENERATOR_CAP if allowed is None else 8 * GENERATOR_CAP
+        # Candidates: the items that hold two of the three rarest words (one
+        # of them may be the one with the slip), then, to fill up, the
+        # items of the rarest words themselves.
+        holders = [self._holders(db, group) for group in paired] if len(paired) > 1 else []
+        candidates: set[int] = set()
+        for i in range(len(holders)):
+            for j in range(i + 1, len(holders)):
+                candidates |= holders[i] & holders[j]
+        if len(candidates) > cap:
+            candidates = set(sorted(candidates)[:cap])
+        for group in generators[:2]:
+            if len(candidates) >= cap:
+                break
+            room = cap - len(candidates)
+            for word, _weight in sorted(group.variants.items(), key=lambda kv: -kv[1]):
+                ids = self.postings(db, word)
+                candidates.update(ids if len(ids) <= room else ids[:room])
+                candidates.update(self.delta.get(word, ()))
+                room = cap - len(candidates)
+                if room <= 0:
+                    break
+        if cancelled is not None and cancelled():
+            return []
+        if dirty:
+            candidates = {item for item in candidates
+                          if item not in dirty or dirty[item] is not None}
+        if allowed is not None:
+            candidates = set(allowed(sorted(candidates)))
+        if not candidates:
+            return []
+        # Proxy: the words of the query each candidate contains, by rarity; a
+        # word matched only through a spelling one edit away counts 0.7.
+        proxy = dict.fromkeys(candidates, 0.0)
+        ordered: list[int] | None = None
+        for group in groups:
+            if group.df > common and group not in generators:
+                continue
+            strong: set[int] = set()
+            weak: set[int] = set()
+            for word, weight in list(group.variants.items())[:PROXY_VARIANTS]:
+                if self.df(word) > common:
+                    continue
+                ids = self.postings(db, word)
+                if len(ids) <= 16 * len(candidates):
+                    hits = candidates.intersection(ids)
+                else:
+                    if ordered is None:
+                        ordered = sorted(candidates)
+                    hits = set()
+                    for item in ordered:
+                        i = bisect_left(ids, item)
+                        if i < len(ids) and ids[i] == item:
+                            hits.add(item)
+                if dirty:
+                    hits.difference_update(dirty)
+                more = self.delta.get(word)
+                if more:
+                    hits.update(candidates.intersection(more))
+                (strong if weight >= _W_BOUNDARY else weak).update(hits)
+            weak -= strong
+            weight = group.weight
+            for item in strong:
+                proxy[item] += weight
+            weight *= 0.7
+            for item in weak:
+                proxy[item] += weight
+            if cancelled is not None and cancelled():
+                return []
+        # The best by proxy (ties: the lower item first), read and scored.
+        # nlargest keeps the earlier of equal proxies: the order does not
+        # depend on ``limit``.
+        ranked = nlargest(max(READ_TIED, limit), proxy.items(), key=itemgetter(1))
+        depth = max(READ, limit)
+        if len(ranked) > depth and ranked[depth - 1][1] >= ranked[0][1]:
+            # More items hold all of the query's words than are read: which of
+            # them hold them in the query's order only their text tells.
+            depth = len(ranked)
+        best = [item for item, _proxy in ranked[:depth]]
+        texts = dict(item_texts(db, best))
+        # Many passages share the query's words (the proxy ties): partial_ratio,
+        # cheap, picks the ones that hold them in the query's order.
+        processed = {item: default_process(texts[item]) for item in best if texts.get(item)}
+        best = nlargest(max(RESCORE, limit), processed,
+                        key=lambda item: fuzz.partial_ratio(pq, processed[item]))
+        scored = []
+        for item in best:
+            scored.append((-score(pq, processed[item], typing), item, texts[item]))
+        scored.sort()
+        return [WordHit(item, round(-negative, 2), text)
+                for negative, item, text in scored[:limit]]
+
+
+def score(pq: str, processed: str, typing: bool = True) -> float:
+    """0-100: how well the processed passage matches the processed query."""
+    partial = fuzz.partial_ratio(pq, processed)
+    unordered = fuzz.token_set_ratio(pq, processed) if len(pq) < len(processed) else 0.0
+    return 0.45 * partial + 0.15 * unordered + 40 * coverage(pq, processed, typing)
+
+
+def coverage(pq: str, processed: str, typing: bool = True) -> float:
+    """The share of the query's letters in words the passage contains (each
+    allowing a slip; the last word may be unfinished)."""
+    words = pq.split()
+    if not words:
+        return 0.0
+    text_words = set(processed.split())
+    total = covered = 0
+    joined = " " + processed + " "
+    for i, word in enumerate(words):
+        total += len(word)
+        if word in text_words or (i == len(words) - 1 and f" {word}" in joined):
+            covered += len(word)
+            continue
+        if len(word) < 3:
+            continue
+        best = process.extractOne(word, text_words, scorer=fuzz.ratio, score_cutoff=70)
+        if best is not None:
+            covered += len(word) * best[1] / 100
+    return covered / total
+
+
+def spans_of(query: str, text: str) -> tuple[tuple[int, int], ...]:
+    """The parts of the original ``text`` to highlight for ``query``."""
+    pq = default_process(query)
+    processed = default_process(text)
+    lead = 0
+    while lead < len(text) and default_process(text[lead]) == "":
+        lead += 1
+    spans = []
+    at = processed.find(pq)
+    if at >= 0:
+        spans.append((at, at + len(pq)))
+    else:
+        alignment = fuzz.partial_ratio_alignment(pq, processed)
+        if alignment is not None and alignment.score >= 80:
+            start, end = alignment.dest_start, alignment.dest_end
+            while start < end and processed[start] == " ":
+                start += 1
+            while end > start and processed[end - 1] == " ":
+                end -= 1
+            if start < end:
+                spans.append((start, end))
+    return tuple((start + lead, end + lead) for start, end in spans)
+
+
+def _one_edit(token: str, alphabet: str) -> set[str]:
+    """Strings one deletion, transposition, substitution or insertion away from ``token``."""
+    n = len(token)
+    out = {token[:i] + token[i + 1 :] for i in range(n)}
+    out.update(token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(n - 1))
+    for i in range(n + 1):
+        head, tail = token[:i], token[i:]
+        out.update(head + char + tail for char in alphabet)
+        if i < n:
+            rest = token[i + 1 :]
+            out.update(head + char + rest for char in alphabet)
+    out.discard(token)
+    return out

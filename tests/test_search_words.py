@@ -1,0 +1,349 @@
+"""Search that finds what you half-remember: every kind of slip, the word
+index kept in the database file in step with actions, undo, redo and other
+processes, rebuilt when it is missing, and --limit a prefix of a larger limit."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import make_project
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rapidfuzz.utils import default_process
+from test_cli import margin
+
+from margin.store.codes import create_code
+from margin.store.codings import (
+    NewCoding,
+    apply_coding,
+    ensure_coder,
+    remove_coding,
+    set_memo,
+    write_codings,
+)
+from margin.store.db import open_database
+from margin.store.documents import get_document
+from margin.store.history import redo, undo
+from margin.store.search.corpus import SearchCorpus
+from margin.store.textspans import sentence_spans
+from margin.store.word_postings import TRIGGERS, is_installed, rebuild
+
+SENTENCE = "framing the threat as an existential challenge to European stability"
+
+# (slip kind, what the researcher types, words of the passage it should find)
+SLIPS = [
+    ("transposition", "framign the threat as an existential", SENTENCE),
+    ("transposition across a space", "framing the threa tas an existential", SENTENCE),
+    ("transposition across a space", "exacerbated by th edelays in", "exacerbated by the delays in"),
+    ("dropped letter", "frming the threat as an existential", SENTENCE),
+    ("doubled letter", "framming the threat as an existential", SENTENCE),
+    ("stray letter", "framing the thrkeat as an existential", SENTENCE),
+    ("wrong letter", "framing the threat as an exustential", SENTENCE),
+    ("two words swapped", "the threat framing as an existential", SENTENCE),
+    ("a word missing", "framing the as an existential challenge", SENTENCE),
+    ("last word unfinished", "framing the threat as an exist", SENTENCE),
+    ("last word unfinished", "significant weight, framing the thr", "weight, framing the threat"),
+]
+
+
+def _code_every_sentence(path: Path, code_name: str = "Sentences") -> int:
+    """Code each sentence of the sample corpus (one import-like write)."""
+    db = open_database(path)
+    code = create_code(db, code_name)
+    coder = ensure_coder(db, "ada")
+    codings = []
+    for document_id, in db.execute("SELECT id FROM documents ORDER BY id").fetchall():
+        text = get_document(db, document_id).text
+        codings.extend(NewCoding(document_id, code, start, end, coder)
+                       for start, end in sentence_spans(text) if end - start >= 20)
+    with db.atomic():
+        write_codings(db, codings)
+    db.conn.close()
+    return len(codings)
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory) -> Path:
+    path = make_project(tmp_path_factory.mktemp("words") / "p.db", entities=False)
+    assert _code_every_sentence(path) > 200
+    db = open_database(path)
+    rebuild(db)  # the postings hold them now (not just the log)
+    db.conn.close()
+    return path
+
+
+@pytest.fixture
+def project(coded, tmp_path) -> Path:
+    copy = tmp_path / "p.db"
+    source = sqlite3.connect(coded)
+    target = sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.close()
+    return copy
+
+
+def _texts(db, query: str, limit: int = 10) -> list[str]:
+    corpus = SearchCorpus()
+    corpus.load(db)
+    return [result.text for result in corpus.search(db, query, limit, kinds={"passage"})]
+
+
+def _has(texts: list[str], words: str) -> bool:
+    wanted = default_process(words)
+    return any(wanted in default_process(text) for text in texts)
+
+
+@pytest.mark.parametrize(("kind", "query", "words"), SLIPS, ids=[f"{k}: {q}" for k, q, _ in SLIPS])
+def test_every_kind_of_slip_finds_its_passage_in_the_top_ten(coded, kind, query, words):
+    db = open_database(coded, read_only=True)
+    assert _has(_texts(db, query), words), (kind, query)
+
+
+def test_the_same_slips_are_found_in_passages_coded_since_the_last_rebuild(project):
+    db = open_database(project)
+    db.execute("DELETE FROM codings")  # logged: the postings still name them
+    db.conn.commit()
+    _code_every_sentence(project, "Again")
+    assert db.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] > 200
+    for _kind, query, words in SLIPS[:4]:
+        assert _has(_texts(db, query), words), query
+
+
+def _phrase_span(db, phrase: str) -> tuple[int, int, int]:
+    for document_id, in db.execute("SELECT id FROM documents ORDER BY id").fetchall():
+        text = get_document(db, document_id).text
+        if phrase in text:
+            start = text.index(phrase)
+            return document_id, start, start + len(phrase)
+    raise AssertionError(phrase)
+
+
+PHRASE = "struggled to fend off because of manpower"
+
+
+def test_the_index_follows_an_action_its_undo_and_redo_in_the_same_transaction(project):
+    db = open_database(project)
+    db.execute("DELETE FROM codings")
+    db.conn.commit()
+    rebuild(db)
+    corpus = SearchCorpus()
+    corpus.load(db)
+    query = "strugled to fend of becuase"
+    assert not _has([r.text for r in corpus.search(db, query, 10)], PHRASE)
+    document_id, start, end = _phrase_span(db, PHRASE)
+    coding = apply_coding(db, document_id, create_code(db, "Manpower"), start, end, "ada")
+    # The action's own transaction logged it: a fresh reader finds it at once.
+    assert _has(_texts(db, query), PHRASE)
+    corpus.refresh(db)
+    found = corpus.search(db, query, 10)
+    assert found[0].text == PHRASE and found[0].codes == ("Manpower",)
+    undo(db)
+    assert not _has(_texts(db, query), PHRASE)
+    corpus.refresh(db)
+    assert not _has([r.text for r in corpus.search(db, query, 10)], PHRASE)
+    redo(db)
+    corpus.refresh(db)
+    assert _has([r.text for r in corpus.search(db, query, 10)], PHRASE)
+    remove_coding(db, coding)
+    corpus.refresh(db)
+    assert not _has([r.text for r in corpus.search(db, query, 10)], PHRASE)
+    set_memo(db, "manpower shortages delayed the autumn rotation", "ada", document_id=1)
+    corpus.refresh(db)
+    memo = corpus.search(db, "manpower shortages delyaed", 5, kinds={"memo"})
+    assert memo and memo[0].label == "document"
+    # Folding the log into the postings changes nothing a search finds.
+    rebuild(db)
+    assert db.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] == 0
+    corpus.refresh(db)
+    memo = corpus.search(db, "manpower shortages delyaed", 5, kinds={"memo"})
+    assert memo and memo[0].label == "document"
+
+
+def test_another_process_and_another_tool_write_and_the_index_follows(project):
+    db = open_database(project)
+    db.execute("DELETE FROM codings")
+    db.conn.commit()
+    rebuild(db)
+    corpus = SearchCorpus()
+    corpus.load(db)
+    query = "strugled to fend of becuase"
+    document_id, start, end = _phrase_span(db, PHRASE)
+    code = create_code(db, "Manpower")
+    # Another margin process codes the passage…
+    script = (
+        "from margin.store.db import open_database\n"
+        "from margin.store.codings import apply_coding\n"
+        f"db = open_database({str(project)!r})\n"
+        f"apply_coding(db, {document_id}, {code}, {start}, {end}, 'bea')\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    corpus.refresh(db)
+    assert corpus.search(db, query, 10)[0].text == PHRASE
+    # …and a tool that is not margin (the sqlite3 module, as sqlite-utils or
+    # Datasette would) deletes it: the triggers log that too.
+    other = sqlite3.connect(project)
+    other.execute("DELETE FROM codings")
+    other.commit()
+    other.close()
+    corpus.refresh(db)
+    assert not _has([r.text for r in corpus.search(db, query, 10)], PHRASE)
+    # A coding this process makes is found by another process's `margin search`.
+    apply_coding(db, document_id, code, start, end, "ada")
+    result = margin("--db", str(project), "search", query, "--json", "--limit", "1")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.decode().splitlines()[0])["text"] == PHRASE
+
+
+def _drop_index(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    for name in TRIGGERS:
+        conn.execute(f"DROP TRIGGER {name}")
+    for table in ("search_postings", "search_meta", "search_log"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.commit()
+    conn.close()
+
+
+def test_a_deleted_index_is_rebuilt_by_the_command_line_and_by_the_app_side(project):
+    _drop_index(project)
+    result = margin("--db", str(project), "search", "framing the threa tas an", "--limit", "3")
+    assert result.returncode == 0, result.stderr
+    assert "Rebuilding the search index" in result.stderr.decode()
+    assert "framing the threat as an" in result.stdout.decode()
+    db = open_database(project)
+    assert is_installed(db)
+    again = margin("--db", str(project), "search", "framing the threa tas an", "--limit", "3")
+    assert again.returncode == 0 and not again.stderr
+    _drop_index(project)
+    corpus = SearchCorpus()  # what the app holds
+    corpus.refresh(db)
+    assert _has([r.text for r in corpus.search(db, "framing the threa tas an", 10)],
+                "framing the threat as an")
+    assert is_installed(db)
+
+
+def test_a_file_from_before_the_index_gets_it_built_by_its_migration(project):
+    _drop_index(project)
+    conn = sqlite3.connect(project)
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0010_search_word_index'")
+    conn.execute("PRAGMA user_version = 7")
+    conn.commit()
+    conn.close()
+    db = open_database(project)
+    assert is_installed(db)
+    assert db.execute("SELECT value FROM search_meta WHERE key = 'items'").fetchone()[0] > 200
+    assert _has(_texts(db, "framign the threat as an"), SENTENCE)
+
+
+def test_the_command_line_limit_keeps_the_order_of_a_larger_limit(coded):
+    query = "Witkof fel for this"
+    runs = {}
+    for limit in (3, 4, 10):
+        result = margin("--db", str(coded), "search", query, "--json", "--limit", str(limit))
+        assert result.returncode == 0, result.stderr
+        runs[limit] = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(runs[10]) == 10
+    assert runs[3] == runs[10][:3] and runs[4] == runs[10][:4]
+
+
+@pytest.fixture(scope="module")
+def words_of_corpus(coded) -> list[str]:
+    db = open_database(coded, read_only=True)
+    words = sorted({word for (quote,) in db.execute("SELECT quote FROM codings LIMIT 300")
+                    for word in default_process(quote).split() if len(word) > 2})
+    db.conn.close()
+    return words
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_smaller_limit_gives_exactly_the_first_results_of_a_larger_one(
+        coded, words_of_corpus, data):
+    words = data.draw(st.lists(st.sampled_from(words_of_corpus), min_size=1, max_size=4))
+    query = " ".join(words) + data.draw(st.sampled_from(["", " ", "x"]))
+    small = data.draw(st.integers(1, 20))
+    large = data.draw(st.integers(small + 1, 60))
+    db = open_database(coded, read_only=True)
+    corpus = SearchCorpus()
+    corpus.load(db)
+    shown = [(r.key, r.score) for r in corpus.search(db, query, small)]
+    more = [(r.key, r.score) for r in corpus.search(db, query, large)]
+    db.conn.close()
+    assert shown == more[:small]
+
+
+async def test_the_app_folds_a_long_log_into_the_postings_in_the_background(
+        project, monkeypatch):
+    from helpers import wait_for
+
+    import margin.tui.search.fuzzy as fuzzy_screen
+    from margin.tui.app import MarginApp
+
+    db = open_database(project)
+    db.execute("DELETE FROM codings")  # a change logged per coding
+    db.conn.commit()
+    assert db.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] > 200
+    monkeypatch.setattr(fuzzy_screen, "rebuild_due", lambda _db: True)  # as if many more
+
+    def log_length() -> int:
+        return db.execute("SELECT COUNT(*) FROM search_log").fetchone()[0]
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, fuzzy_screen.SearchScreen))
+        await pilot.press(*"framing the threa tas")
+        await wait_for(pilot, lambda: log_length() == 0)
+    assert db.execute("SELECT value FROM search_meta WHERE key = 'items'").fetchone()[0] == 0
+
+
+def test_the_command_line_filters_by_coders_and_names_unknown_ones(project):
+    db = open_database(project)
+    document_id, start, end = _phrase_span(db, PHRASE)
+    code = create_code(db, "Manpower")
+    apply_coding(db, document_id, code, start, end, "bea")
+    query = "strugled to fend of becuase"
+
+    def coders_of(*options: str) -> set[str]:
+        result = margin("--db", str(project), "search", query, "--json", "--limit", "5",
+                        *options)
+        assert result.returncode == 0, result.stderr
+        texts = [json.loads(line)["text"] for line in result.stdout.decode().splitlines()]
+        corpus = SearchCorpus()
+        corpus.load(db)
+        return {coder for r in corpus.search(db, query, 5, coders=[o for o in options
+                                                                    if o != "--coder"])
+                for coder in r.coders}, texts
+
+    only_bea, texts = coders_of("--coder", "bea")
+    assert only_bea == {"bea"} and texts == [PHRASE]
+    both, texts = coders_of("--coder", "bea", "--coder", "ada")
+    assert both == {"ada", "bea"} and PHRASE in texts and len(texts) >= 2
+    unknown = margin("--db", str(project), "search", query, "--coder", "zed")
+    assert unknown.returncode == 1
+    assert unknown.stderr.decode().splitlines() == [
+        "Error: no coder named 'zed'; the coders are: ada, bea"]
+
+
+def test_the_command_line_folds_a_long_log_once(project):
+    conn = sqlite3.connect(project)
+    for _ in range(8):  # the log of a big import or script: thousands of changes
+        conn.execute("INSERT INTO search_log (item) SELECT id * 4 FROM codings")
+    conn.commit()
+    assert conn.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] > 2000
+    first = margin("--db", str(project), "search", "framing the threa tas an", "--limit", "1")
+    assert first.returncode == 0, first.stderr
+    assert "Rebuilding the search index" in first.stderr.decode()
+    assert "framing the threat as an" in first.stdout.decode()
+    assert conn.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] == 0
+    again = margin("--db", str(project), "search", "framing the threa tas an", "--limit", "1")
+    assert again.returncode == 0 and not again.stderr and again.stdout == first.stdout
+    conn.close()
