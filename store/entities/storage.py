@@ -127,11 +127,9 @@ def store_entities(
             _record_run(db, document_id, backend, version)
         return len(spans)
     # A big document: written in short transactions (see _PacedWriter).
-    writer = _PacedWriter(db, document_id)
-    if not writer.start():
-        return 0
-    if writer.insert(rows) and writer.finish([], backend, version):
-        return len(spans)
+    with _PacedWriter(db, document_id) as writer:
+        if writer.start() and writer.insert(rows) and writer.finish([], backend, version):
+            return len(spans)
     return 0
 
 
@@ -151,8 +149,13 @@ def store_long_text_entities(
     leaves a consistent database, which the app (in the background) or
     ``margin entities --rebuild`` completes.
     """
+    with _PacedWriter(db, document_id) as writer:
+        return _store_pieces(writer, text, runner)
+
+
+def _store_pieces(writer: _PacedWriter, text: str, runner: RecognitionRunner) -> int | None:
     recogniser = runner.recogniser
-    writer = _PacedWriter(db, document_id)
+    document_id = writer.document_id
     if not writer.start():
         return None
     rows: list[tuple] = []
@@ -191,13 +194,36 @@ class _PacedWriter:
     :meth:`start` takes away its run row and old entities, :meth:`insert`
     adds rows, :meth:`finish` the last rows and the run row. Each returns
     False once the document is gone (deleted meanwhile: its delete trigger
-    took what was written)."""
+    took what was written).
+
+    Used as a context manager, for the time of its many commits:
+
+    * ``PRAGMA synchronous = NORMAL``: in WAL mode a commit then does not
+      wait for the disk (fsync) while it holds the lock; a power cut may
+      lose the last commits, never the database's consistency, and these
+      rows are derived (the run row comes last: without it the document is
+      recognised again).
+    * A passive checkpoint after each commit, in the pause, so the WAL file
+      stays short: otherwise another writer's commit may be the one that
+      finds it long and copies it back into the database, a wait of seconds
+      on a busy disk, counted as that writer's.
+    """
 
     def __init__(self, db: Database, document_id: int) -> None:
         self.db = db
         self.document_id = document_id
         self.rows_per_commit = _FIRST_ROWS
         self._committed = 0.0  # time.monotonic() of the last commit
+        self._synchronous: int | None = None
+
+    def __enter__(self) -> _PacedWriter:
+        self._synchronous = self.db.execute("PRAGMA synchronous").fetchone()[0]
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._synchronous is not None and not self.db.conn.in_transaction:
+            self.db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
 
     def _transaction(self, work: Callable[[], int]) -> int | None:
         """``work()`` in one transaction if the document is still there;
@@ -211,6 +237,7 @@ class _PacedWriter:
                 return None
             rows = work()
         self._committed = time.monotonic()
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if rows:
             # Shrink at once when a transaction took too long, grow by half at
             # most: on a busy machine one fast commit says little of the next.

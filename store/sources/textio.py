@@ -265,7 +265,7 @@ _NOT_WORD_OR_SPACE = re.compile(r"[^\w\s]")
 # Texts longer than this are counted a piece at a time (cut at whitespace,
 # which no word contains): a list of every word of a 100 MB text would take
 # more than a gigabyte.
-_COUNT_PIECE_CHARS = 1 << 20
+_COUNT_PIECE_CHARS = 1 << 18
 _SPACE = re.compile(r"\s")
 
 
