@@ -44,11 +44,14 @@ _BATCH = 8
 # are written in many short transactions, so that another writer (the app
 # coding meanwhile, a second margin) never waits long for the lock: each
 # holds it for about _HOLD seconds (its number of rows sized from the pace of
-# the one before, between _MIN_ROWS and _MAX_ROWS), and the next begins at
-# least _PAUSE after the last commit. Without the pause the next BEGIN
+# the one before, between _MIN_ROWS and _MAX_ROWS), and the next begins
+# some time after the last commit: as long as that transaction held the
+# lock, between _PAUSE / 2 and _PAUSE. Without the pause the next BEGIN
 # IMMEDIATE would take the lock again within microseconds while a waiting
-# writer's busy handler sleeps up to 100 ms between tries: it would starve
-# and fail with "database is locked".
+# writer's busy handler sleeps between tries: it would starve and fail with
+# "database is locked". SQLite's busy handler sleeps at most 25 ms at a time
+# in the first 128 ms of a wait, then 50 and 100 ms: a pause as long as the
+# hold (at least 50 ms) always falls on one of its tries.
 _HOLD = 0.1
 _PAUSE = 0.1
 _FIRST_ROWS = 5_000
@@ -214,6 +217,7 @@ class _PacedWriter:
         self.document_id = document_id
         self.rows_per_commit = _FIRST_ROWS
         self._committed = 0.0  # time.monotonic() of the last commit
+        self._pause = _PAUSE  # before the next transaction
         self._synchronous: int | None = None
 
     def __enter__(self) -> _PacedWriter:
@@ -228,7 +232,7 @@ class _PacedWriter:
     def _transaction(self, work: Callable[[], int]) -> int | None:
         """``work()`` in one transaction if the document is still there;
         the rows it wrote or deleted (None: the document is gone)."""
-        rest = self._committed + _PAUSE - time.monotonic()
+        rest = self._committed + self._pause - time.monotonic()
         if rest > 0:
             time.sleep(rest)
         with writing(self.db):
@@ -237,6 +241,7 @@ class _PacedWriter:
                 return None
             rows = work()
         self._committed = time.monotonic()
+        self._pause = min(_PAUSE, max(_PAUSE / 2, self._committed - started))
         self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if rows:
             # Shrink at once when a transaction took too long, grow by half at
