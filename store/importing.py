@@ -27,6 +27,15 @@ How a batch goes through:
    rewrite the same index pages and wait for the disk a thousand times in a
    1,000-file import. A refused file (binary, empty, unreadable…) never stops
    the batch; its progress events come once its batch is committed.
+   A very long text (over ``parallel.LONG_TEXT_CHARS``, 2 million
+   characters) is the exception: its document is committed alone (text and
+   full-text index in one transaction: nobody sees half a document), then
+   its text is recognised in pieces by the workers and its entities stored
+   in short transactions as the pieces come, its run row last (see
+   ``storage.store_long_text_entities``), so that another writer never
+   waits long for the lock. Until that last commit it is a document that
+   needs its entities: a crash or a cancel leaves it so, and the app or
+   ``margin entities --rebuild`` completes it.
 4. A REFI-QDA project is imported where it stands (a savepoint in its batch's
    transaction); the entities of the documents it added are recognised at
    the end.
@@ -317,6 +326,9 @@ class _Item:
     # The same text as one prepared before it and not written yet: not
     # recognised again (it is found a duplicate when written).
     repeat: bool = False
+    # A very long text (parallel.LONG_TEXT_CHARS): written alone, then
+    # recognised in pieces, its entities stored in batches after it.
+    long: bool = False
 
 
 def _read(
@@ -406,9 +418,14 @@ def import_sources(
 
     flow = _Flow(db, options, stdin, is_cancelled, recogniser)
     refi_documents: list[int] = []
+    unrecognised = 0  # long texts imported whose entities were cancelled
     with RecognitionRunner(recogniser, report.workers, is_cancelled) as runner:
         for batch, found in runner.map(flow.batches(planned)):
             results = flow.write_batch(batch, found)
+            for item, result in zip(batch, results, strict=False):  # fewer if cancelled
+                if item.long and result.status == "imported":
+                    result.entities = flow.recognise_long(item, result, runner)
+                    unrecognised += result.entities is None
             for result in results:
                 report.results.append(result)
                 if result.entities is not None:
@@ -435,7 +452,7 @@ def import_sources(
     if unfinished:
         closing.append(ReportLine(
             "note", f"cancelled: {unfinished} of {len(planned)} sources not imported"))
-    elif report.cancelled and set(refi_documents) - set(report.recognised):
+    elif report.cancelled and (unrecognised or set(refi_documents) - set(report.recognised)):
         closing.append(ReportLine(  # the app recognises them later
             "note", "cancelled: some documents are left without entities for now"))
     if report.backend is not None and report.recognised:
@@ -491,7 +508,18 @@ class _Flow:
         return _Item(source, prepared=prepared, extra=extra)
 
     def _to_recognise(self, item: _Item) -> bool:
-        return self.recogniser is not None and item.prepared is not None and not item.repeat
+        """Recognised with its batch (a long text is recognised after it)."""
+        return (self.recogniser is not None and item.prepared is not None and not item.repeat
+                and not item.long)
+
+    def recognise_long(self, item: _Item, result: SourceResult, runner) -> int | None:
+        """The entities of a long text just imported, recognised in pieces and
+        stored in batches (see storage.store_long_text_entities); None if
+        cancelled (the document is then one that still needs its entities)."""
+        from margin.store.entities.storage import store_long_text_entities
+
+        assert item.prepared is not None and result.document_id is not None
+        return store_long_text_entities(self.db, result.document_id, item.prepared.text, runner)
 
     def write_batch(self, batch: list[_Item], found: list) -> list[SourceResult]:
         """Write a batch of prepared sources, in order, each document with
@@ -531,7 +559,7 @@ class _Flow:
         return results
 
     def batches(self, planned: Sequence[_Source]) -> Iterator[tuple[list[_Item], list[str]]]:
-        from margin.store.entities.parallel import BATCH_CHARS
+        from margin.store.entities.parallel import BATCH_CHARS, LONG_TEXT_CHARS
 
         batch: list[_Item] = []
         texts: list[str] = []
@@ -543,6 +571,16 @@ class _Flow:
             if item.prepared is not None:
                 item.repeat = item.prepared.digest in self._pending
                 self._pending.add(item.prepared.digest)
+                item.long = (self.recogniser is not None and not item.repeat
+                             and len(item.prepared.text) > LONG_TEXT_CHARS)
+            if item.long:
+                # Alone in its batch: the document is committed first (its
+                # text whole, in one transaction), its entities after it.
+                if batch:
+                    yield batch, texts
+                yield [item], []
+                batch, texts, chars = [], [], 0
+                continue
             if self._to_recognise(item):
                 texts.append(item.prepared.text)
                 chars += len(item.prepared.text)

@@ -227,7 +227,8 @@ def _recognise(db, document_ids: list[int], backend: str | None):
         if show:
             click.echo(f"\rrecognising entities: {done}/{total}", err=True, nl=False)
 
-    summary = recognise_documents(db, document_ids, recogniser, progress)
+    # Worker processes when the documents are big enough to pay for them.
+    summary = recognise_documents(db, document_ids, recogniser, progress, workers=None)
     if show:
         click.echo("", err=True)
     click.echo(

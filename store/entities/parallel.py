@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from multiprocessing import resource_tracker
 from typing import TypeVar
 
-from margin.store.entities import EntitySpan, Recogniser
+from margin.store.entities import EntitySpan, Recogniser, text_pieces
 
 # Below this many words one process does the work as fast as two that must
 # first be started. Measured on this project's 2-core machine (shared, noisy),
@@ -55,6 +55,17 @@ PARALLEL_MIN_WORDS = {"rules": 250_000, "spacy": 40_000}
 MAX_WORKERS = 4
 # Texts are sent to a worker in batches of about this many characters.
 BATCH_CHARS = 60_000
+# A text longer than this is recognised in paragraph-aligned pieces of about
+# PIECE_CHARS characters, spread over the workers like the batches of many
+# texts, and its entities are stored piece by piece as they come
+# (storage.store_long_text_entities): a 100 MB text then takes a worker's
+# time for each piece, not one worker's for all of it, and neither process
+# holds the entities of the whole text at once. A piece is still a long
+# stretch (some 150,000 words), so what the rules learn from a whole
+# document (names seen in full before, words used in lower case) they learn
+# from a piece; a text up to LONG_TEXT_CHARS is recognised whole, as before.
+LONG_TEXT_CHARS = 2_000_000
+PIECE_CHARS = 1_000_000
 # How often a wait for a worker looks at ``cancelled()`` (seconds).
 _POLL = 0.1
 
@@ -175,6 +186,18 @@ class RecognitionRunner:
             if found is None:
                 return
             yield key, found
+
+    def recognise_pieces(self, text: str) -> Iterator[tuple[int, str, list[EntitySpan]]]:
+        """A long text's entities, a piece at a time, in text order:
+        ``(offset, piece, entities)``, each entity's offsets into ``piece``
+        (add ``offset`` for the whole text). Pieces are cut by
+        :func:`~margin.store.entities.text_pieces` (at blank lines where
+        possible, so no name is cut in two) and recognised like batches of
+        one text. Stops early, yielding nothing more, once ``cancelled()``.
+        """
+        batches = (((offset, piece), (piece,)) for offset, piece in text_pieces(text, PIECE_CHARS))
+        for (offset, piece), (spans,) in self.map(batches):
+            yield offset, piece, spans
 
     def _submit(self, pool: ProcessPoolExecutor | None, texts: Sequence[str]) -> Future | None:
         """The batch handed to a worker; None: recognised here when collected."""

@@ -19,12 +19,11 @@ functions of the spans and the text that need no spaCy.
 from __future__ import annotations
 
 import importlib.util
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from margin.store.entities import BackendUnavailable, EntitySpan
+from margin.store.entities import BackendUnavailable, EntitySpan, split_long_text
 from margin.store.entities.postprocess import POSTPROCESS_VERSION, fill_from_rules, postprocess
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; spaCy is imported lazily
@@ -218,38 +217,3 @@ def _batched(items: Iterable[tuple[str, Any]]) -> Iterator[list[tuple[str, Any]]
             batch, chars = [], 0
     if batch:
         yield batch
-
-
-_BREAKS = (
-    re.compile(r"\n[ \t]*\n\s*"),
-    re.compile(r"\n\s*"),
-    re.compile(r"(?<=[.!?])\s+"),
-    re.compile(r"\s+"),
-)
-
-
-def split_long_text(text: str, limit: int) -> list[tuple[int, str]]:
-    """``text`` as consecutive ``(offset, piece)`` pieces of at most ``limit``
-    characters, cut after a blank line where possible, else after a line
-    break, a sentence end or any space; a hard cut only for a run of
-    ``limit`` characters without whitespace. Joining the pieces gives ``text``.
-    """
-    if len(text) <= limit:
-        return [(0, text)]
-    pieces: list[tuple[int, str]] = []
-    start = 0
-    while len(text) - start > limit:
-        window = text[start : start + limit]
-        cut = 0
-        for pattern in _BREAKS:
-            ends = [m.end() for m in pattern.finditer(window) if m.end() < len(window)]
-            # Only a break in the second half of the window: pieces stay large.
-            if ends and ends[-1] > limit // 2:
-                cut = ends[-1]
-                break
-        if cut == 0:
-            cut = limit
-        pieces.append((start, text[start : start + cut]))
-        start += cut
-    pieces.append((start, text[start:]))
-    return pieces

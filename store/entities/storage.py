@@ -10,6 +10,7 @@ the same undoable action as the codings it produced.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,11 @@ from margin.store.db import Database
 from margin.store.documents import document_text, document_texts
 from margin.store.entities import ALL_LABELS, EntitySpan, Recogniser
 from margin.store.entities.grouping import EntityGroup, Mention, group_mentions
-from margin.store.entities.parallel import RecognitionRunner
+from margin.store.entities.parallel import (
+    LONG_TEXT_CHARS,
+    RecognitionRunner,
+    recognition_workers,
+)
 from margin.store.errors import StoreError
 from margin.store.history import action, writing
 from margin.store.textspans import SCOPES, scope_span, scope_spans
@@ -35,12 +40,26 @@ DEFAULT_CODE_TEMPLATE = "{label} > {name}"
 # Documents are recognised and stored this many at a time, so that progress
 # shows and a crash loses at most one batch of (re-computable) work.
 _BATCH = 8
-# Entity rows written per commit for a big document (~0.1 s of writing), and
-# the pause after each commit. Without the pause the next BEGIN IMMEDIATE takes
-# the lock again within microseconds, while a waiting writer's busy handler
-# polls every 50-100 ms: it would starve and fail with "database is locked".
-_ROWS_PER_COMMIT = 20_000
+# A big document's entities (a 100 MB text has some 1.7 million mentions)
+# are written in many short transactions, so that another writer (the app
+# coding meanwhile, a second margin) never waits long for the lock: each
+# holds it for about _HOLD seconds (its number of rows sized from the pace of
+# the one before, between _MIN_ROWS and _MAX_ROWS), and the next begins
+# some time after the last commit: as long as that transaction held the
+# lock, between _PAUSE / 2 and _PAUSE. Without the pause the next BEGIN
+# IMMEDIATE would take the lock again within microseconds while a waiting
+# writer's busy handler sleeps between tries: it would starve and fail with
+# "database is locked". SQLite's busy handler sleeps at most 25 ms at a time
+# in the first 128 ms of a wait, then 50 and 100 ms: a pause as long as the
+# hold (at least 50 ms) always falls on one of its tries.
+_HOLD = 0.1
 _PAUSE = 0.1
+_FIRST_ROWS = 5_000
+_MIN_ROWS = 500
+_MAX_ROWS = 20_000
+# A document with more mentions than this, stored outside a transaction, is
+# written so (fewer go in one transaction).
+_ROWS_PER_COMMIT = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +119,7 @@ def store_entities(
     """
     if text is None:
         text = document_text(db, document_id)
-    for span in spans:
-        if not (0 <= span.start < span.end <= len(text)) or text[span.start:span.end] != span.text:
-            raise StoreError(
-                f"{backend} returned entity {span.text!r} at {span.start}-{span.end}, "
-                f"which does not match document {document_id}'s text"
-            )
+    _check_spans(text, spans, backend, document_id)
     rows = [(document_id, s.start, s.end, s.label, s.text) for s in spans]
     if db.conn.in_transaction or len(rows) <= _ROWS_PER_COMMIT:
         with writing(db):
@@ -115,43 +129,178 @@ def store_entities(
             _insert_entities(db, rows)
             _record_run(db, document_id, backend, version)
         return len(spans)
-    # A big document (a 100 MB text has millions of mentions): written in
-    # commits of _ROWS_PER_COMMIT rows, so no other writer (the app coding
-    # meanwhile) waits more than a fraction of a second for the lock. The
-    # document's run row goes first and comes back last: if this stops
-    # half-way, the document is one that still needs its entities.
-    with writing(db):
-        db.execute("DELETE FROM entity_runs WHERE document_id = ?", [document_id])
-    while True:
-        with writing(db):
-            deleted = db.execute(
-                "DELETE FROM entities WHERE rowid IN (SELECT rowid FROM entities "
-                f"WHERE document_id = ? LIMIT {_ROWS_PER_COMMIT})", [document_id]).rowcount
-        if deleted < _ROWS_PER_COMMIT:
-            break
-        time.sleep(_PAUSE)
-    for first in range(0, len(rows), _ROWS_PER_COMMIT):
-        with writing(db):
-            if not _document_exists(db, document_id):
-                return 0  # deleted meanwhile: its trigger took what was written
-            _insert_entities(db, rows[first:first + _ROWS_PER_COMMIT])
-        time.sleep(_PAUSE)
-    with writing(db):
-        if not _document_exists(db, document_id):
+    # A big document: written in short transactions (see _PacedWriter).
+    with _PacedWriter(db, document_id) as writer:
+        if writer.start() and writer.insert(rows) and writer.finish([], backend, version):
+            return len(spans)
+    return 0
+
+
+def store_long_text_entities(
+    db: Database, document_id: int, text: str, runner: RecognitionRunner
+) -> int | None:
+    """Recognise a very long stored text in pieces (``runner``: in its
+    worker processes, see :meth:`RecognitionRunner.recognise_pieces`) and
+    store its entities as the pieces come, in short transactions; returns how
+    many, or None if stopped before the end (cancelled, or the document
+    deleted meanwhile).
+
+    The document's run row goes first (a rebuild: with its old entities, in
+    short transactions too) and comes back in the last transaction: until
+    then the document is one that still needs its entities
+    (:func:`documents_needing_entities`), so a crash or a cancel half-way
+    leaves a consistent database, which the app (in the background) or
+    ``margin entities --rebuild`` completes.
+    """
+    with _PacedWriter(db, document_id) as writer:
+        return _store_pieces(writer, text, runner)
+
+
+def _store_pieces(writer: _PacedWriter, text: str, runner: RecognitionRunner) -> int | None:
+    recogniser = runner.recogniser
+    document_id = writer.document_id
+    if not writer.start():
+        return None
+    rows: list[tuple] = []
+    stored = reached = 0
+    for offset, piece, spans in runner.recognise_pieces(text):
+        _check_spans(piece, spans, recogniser.name, document_id, offset)
+        rows += [(document_id, offset + s.start, offset + s.end, s.label, s.text) for s in spans]
+        reached = offset + len(piece)
+        while len(rows) >= writer.rows_per_commit:
+            batch, rows = rows[:writer.rows_per_commit], rows[writer.rows_per_commit:]
+            if not writer.insert(batch):
+                return None
+            stored += len(batch)
+    if reached < len(text):
+        return None  # cancelled: the document still needs its entities
+    if not writer.finish(rows, recogniser.name, recogniser.version):
+        return None
+    return stored + len(rows)
+
+
+def _check_spans(text: str, spans: Sequence[EntitySpan], backend: str, document_id: int,
+                 offset: int = 0) -> None:
+    """Every span must match ``text`` (a document's, or a piece of it at
+    ``offset``): a backend that returned shifted offsets is a bug that must
+    not reach the reader."""
+    for span in spans:
+        if not (0 <= span.start < span.end <= len(text)) or text[span.start:span.end] != span.text:
+            raise StoreError(
+                f"{backend} returned entity {span.text!r} at {offset + span.start}-"
+                f"{offset + span.end}, which does not match document {document_id}'s text"
+            )
+
+
+class _PacedWriter:
+    """A big document's entities written in short transactions (see _HOLD):
+    :meth:`start` takes away its run row and old entities, :meth:`insert`
+    adds rows, :meth:`finish` the last rows and the run row. Each returns
+    False once the document is gone (deleted meanwhile: its delete trigger
+    took what was written).
+
+    Used as a context manager, for the time of its many commits:
+
+    * ``PRAGMA synchronous = NORMAL``: in WAL mode a commit then does not
+      wait for the disk (fsync) while it holds the lock; a power cut may
+      lose the last commits, never the database's consistency, and these
+      rows are derived (the run row comes last: without it the document is
+      recognised again).
+    * A passive checkpoint after each commit, in the pause, so the WAL file
+      stays short: otherwise another writer's commit may be the one that
+      finds it long and copies it back into the database, a wait of seconds
+      on a busy disk, counted as that writer's.
+    """
+
+    def __init__(self, db: Database, document_id: int) -> None:
+        self.db = db
+        self.document_id = document_id
+        self.rows_per_commit = _FIRST_ROWS
+        self._committed = 0.0  # time.monotonic() of the last commit
+        self._pause = _PAUSE  # before the next transaction
+        self._synchronous: int | None = None
+
+    def __enter__(self) -> _PacedWriter:
+        self._synchronous = self.db.execute("PRAGMA synchronous").fetchone()[0]
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._synchronous is not None and not self.db.conn.in_transaction:
+            self.db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
+
+    def _transaction(self, work: Callable[[], int]) -> int | None:
+        """``work()`` in one transaction if the document is still there;
+        the rows it wrote or deleted (None: the document is gone)."""
+        rest = self._committed + self._pause - time.monotonic()
+        if rest > 0:
+            time.sleep(rest)
+        with writing(self.db):
+            started = time.monotonic()  # the lock is held from here
+            if not _document_exists(self.db, self.document_id):
+                return None
+            rows = work()
+        self._committed = time.monotonic()
+        self._pause = min(_PAUSE, max(_PAUSE / 2, self._committed - started))
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if rows:
+            # Shrink at once when a transaction took too long, grow by half at
+            # most: on a busy machine one fast commit says little of the next.
+            per_row = max(self._committed - started, 1e-6) / rows
+            fits = min(int(_HOLD / per_row), self.rows_per_commit * 3 // 2)
+            self.rows_per_commit = max(_MIN_ROWS, min(_MAX_ROWS, fits))
+        return rows
+
+    def start(self) -> bool:
+        def forget_run() -> int:
+            self.db.execute("DELETE FROM entity_runs WHERE document_id = ?", [self.document_id])
             return 0
-        _record_run(db, document_id, backend, version)
-    return len(spans)
+
+        if self._transaction(forget_run) is None:
+            return False
+        while True:
+            limit = self.rows_per_commit
+            deleted = self._transaction(lambda limit=limit: self.db.execute(
+                "DELETE FROM entities WHERE rowid IN (SELECT rowid FROM entities "
+                f"WHERE document_id = ? LIMIT {limit})", [self.document_id]).rowcount)
+            if deleted is None:
+                return False
+            if deleted < limit:
+                return True
+
+    def insert(self, rows: Sequence[tuple]) -> bool:
+        first = 0
+        while first < len(rows):
+            part = rows[first:first + self.rows_per_commit]
+            if self._transaction(lambda part=part: _insert_entities(self.db, part)) is None:
+                return False
+            first += len(part)
+        return True
+
+    def finish(self, rows: Sequence[tuple], backend: str, version: str) -> bool:
+        split = len(rows) - min(len(rows), self.rows_per_commit)
+        if not self.insert(rows[:split]):
+            return False
+        last = rows[split:]
+
+        def last_rows_and_run() -> int:
+            _insert_entities(self.db, last)
+            _record_run(self.db, self.document_id, backend, version)
+            return len(last)
+
+        return self._transaction(last_rows_and_run) is not None
 
 
 def _document_exists(db: Database, document_id: int) -> bool:
     return db.execute("SELECT 1 FROM documents WHERE id = ?", [document_id]).fetchone() is not None
 
 
-def _insert_entities(db: Database, rows: list[tuple]) -> None:
+def _insert_entities(db: Database, rows: Sequence[tuple]) -> int:
     db.conn.executemany(
         'INSERT INTO entities (document_id, start, "end", label, text) VALUES (?, ?, ?, ?, ?)',
         rows,
     )
+    return len(rows)
 
 
 def _record_run(db: Database, document_id: int, backend: str, version: str) -> None:
@@ -168,16 +317,22 @@ def recognise_documents(
     recogniser: Recogniser,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-    workers: int = 0,
+    workers: int | None = 0,
 ) -> RecognitionSummary:
     """Recognise and store the entities of each document.
 
     ``progress(done, total)`` is called after each batch; ``cancelled()`` is
     checked between batches (a worker that is asked to stop stops there).
     ``workers`` > 1 recognises in that many processes (see
-    :mod:`margin.store.entities.parallel`); the results are stored here.
+    :mod:`margin.store.entities.parallel`; None: as many as the documents'
+    words are worth); the results are stored here.
     """
     ids = list(document_ids)
+    if workers is None:
+        words = db.execute(
+            "SELECT COALESCE(SUM(word_count), 0) FROM documents "
+            "WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]).fetchone()[0]
+        workers = recognition_workers(words, recogniser.name)
     started = time.perf_counter()
     found = done = 0
     with RecognitionRunner(recogniser, workers, cancelled) as runner:
@@ -196,19 +351,28 @@ def recognise_in_batches(
     """Recognise (with ``runner``) and store the entities of stored documents,
     a few at a time; yields (documents, entities) stored after each batch."""
 
-    def batches() -> Iterator[tuple[list[tuple[int, str]], list[str]]]:
+    def batches() -> Iterator[tuple[list[tuple[int, str | None]], list[str]]]:
         for first in range(0, len(document_ids), _BATCH):
             batch = document_ids[first:first + _BATCH]
             texts = document_texts(db, batch)
-            present = [(i, texts[i]) for i in batch if i in texts]
-            yield present, [text for _, text in present]
+            # A very long text is not held while others are recognised: it is
+            # read again when its turn comes, and recognised in pieces.
+            present = [(i, None if len(texts[i]) > LONG_TEXT_CHARS else texts[i])
+                       for i in batch if i in texts]
+            del texts
+            yield present, [text for _, text in present if text is not None]
 
     recogniser = runner.recogniser
     for present, results in runner.map(batches()):
         found = 0
-        for (document_id, text), spans in zip(present, results, strict=True):
-            found += store_entities(
-                db, document_id, spans, recogniser.name, recogniser.version, text=text)
+        spans_of = iter(results)
+        for document_id, text in present:
+            if text is None:
+                found += store_long_text_entities(
+                    db, document_id, document_text(db, document_id), runner) or 0
+            else:
+                found += store_entities(db, document_id, next(spans_of), recogniser.name,
+                                        recogniser.version, text=text)
         yield len(present), found
 
 

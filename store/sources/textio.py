@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -111,7 +112,7 @@ def _refuse_if_not_text(text: str) -> None:
     """Checks on the decoded text that apply however it was decoded."""
     if not text:
         raise ImportRefused("empty file")
-    if not text.strip():
+    if text.isspace():  # not text.strip(), which copies a long text
         raise ImportRefused("file is empty after removing whitespace")
     if len(_BINARY_CONTROL_CHARS.findall(text)) / len(text) > _MAX_CONTROL_SHARE:
         raise ImportRefused("binary file (too many control characters)")
@@ -261,6 +262,13 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _NOT_WORD_OR_SPACE = re.compile(r"[^\w\s]")
 
 
+# Texts longer than this are counted a piece at a time (cut at whitespace,
+# which no word contains): a list of every word of a 100 MB text would take
+# more than a gigabyte.
+_COUNT_PIECE_CHARS = 1 << 18
+_SPACE = re.compile(r"\s")
+
+
 def count_words(text: str) -> int:
     """Count words as runs of Unicode word characters.
 
@@ -269,6 +277,23 @@ def count_words(text: str) -> int:
     they do not split a word in two.  Scripts written without spaces (Chinese,
     Japanese, Thai) count as few long "words"; that is accepted.
     """
+    if len(text) > _COUNT_PIECE_CHARS:
+        return sum(_count_piece(piece) for piece in _pieces_at_whitespace(text))
+    return _count_piece(text)
+
+
+def _pieces_at_whitespace(text: str) -> Iterator[str]:
+    """``text`` in consecutive pieces of about _COUNT_PIECE_CHARS, each cut
+    just after a whitespace character (or at the end)."""
+    start = 0
+    while start < len(text):
+        space = _SPACE.search(text, start + _COUNT_PIECE_CHARS)
+        end = space.end() if space else len(text)
+        yield text[start:end]
+        start = end
+
+
+def _count_piece(text: str) -> int:
     if not text.isascii():
         # Only non-word, non-space characters can be marks. The distinct ones
         # are few (punctuation, mostly), so they are classified once each and

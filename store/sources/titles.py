@@ -9,6 +9,7 @@ sensible label in the document list.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # A line with more words than this is a body paragraph: a title comes before
 # the body, so the search for a heading stops there.
@@ -102,6 +103,19 @@ def _shorten(text: str, max_length: int) -> str:
     return cut + ELLIPSIS
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text``, stripped, one at a time: the title is near the
+    start, and splitting a 100 MB text at once would copy all of it."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:].strip()
+            return
+        yield text[start:end].strip()
+        start = end + 1
+
+
 def guess_title(text: str, max_length: int = 90) -> str:
     """The first heading-like line, else the start of the first sentence.
 
@@ -110,12 +124,11 @@ def guess_title(text: str, max_length: int = 90) -> str:
     """
     if not _LETTER.search(text):
         return UNTITLED
-    lines = [line.strip() for line in text.split("\n")]
-    for line in lines:
+    for line in _lines(text):
         if len(_WORD.findall(line)) > BODY_PARAGRAPH_WORDS:
             break
         if _is_heading_like(line):
             return _shorten(_strip_markup(line)[0], max_length)
     # No heading: fall back to the first line that has letters in it.
-    first = next(line for line in lines if _LETTER.search(line))
+    first = next(line for line in _lines(text) if _LETTER.search(line))
     return _shorten(_first_sentence(_strip_markup(first)[0]), max_length)
