@@ -19,3 +19,15 @@ async def test_a_recognition_tick_that_comes_after_the_quit_does_nothing(tmp_pat
         await pilot.press("q")
     app.recognise_pending()  # the queued tick, after on_unmount closed the database
     assert app.return_code == 0
+
+
+def test_the_help_names_every_screen_in_words_not_its_class():
+    # Named from the class, so a new screen (agreement, disagreements, full
+    # text…) never shows up in `?` as "AgreementScreen".
+    from margin.tui.agreement.screen import AgreementScreen, DisagreementsScreen
+    from margin.tui.help import _screen_name
+    from margin.tui.search.fulltext import FullTextScreen
+
+    names = [_screen_name(screen_class.__new__(screen_class))
+             for screen_class in (AgreementScreen, DisagreementsScreen, FullTextScreen)]
+    assert names == ["Agreement", "Disagreements", "Full text"]

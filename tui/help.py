@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -51,13 +53,12 @@ def displayed_keys(app, binding: Binding) -> str:
 
 
 def _screen_name(screen: Screen) -> str:
-    return {
-        "LibraryScreen": "Library",
-        "ReaderScreen": "Reader",
-        "PassagesScreen": "Passages",
-        "AnalysisScreen": "Analysis",
-        "MemosScreen": "Memos",
-    }.get(type(screen).__name__, type(screen).__name__)
+    """The screen's class name in words, as the help lists it:
+    "FullTextScreen" is "Full text", "DisagreementsScreen" "Disagreements"
+    (every screen named, none forgotten in a table)."""
+    name = type(screen).__name__.removesuffix("Screen")
+    words = re.findall(r"[A-Z][a-z]*|[a-z]+", name) or [name]
+    return " ".join([words[0], *(word.lower() for word in words[1:])])
 
 
 class HelpScreen(ModalScreen[None]):
