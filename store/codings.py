@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from margin.store.coders import coder_name
+from margin.store.coders import coder_condition, coder_name
 from margin.store.codes import get_code
 from margin.store.db import Database
 from margin.store.documents import document_text
@@ -422,11 +422,16 @@ class MemoEntry:
     updated: str = ""
 
 
-def all_memos(db: Database) -> list[MemoEntry]:
+def all_memos(db: Database, coders: Sequence[str] = (), *, strict: bool = True
+              ) -> list[MemoEntry]:
     """Every memo that is not empty, by kind (document memos, then code
     memos, then coding memos); document memos by title, code memos in
-    codebook order, coding memos by document title and position."""
+    codebook order, coding memos by document title and position. With
+    ``coders``, only those coders' coding memos (blind mode): a document's
+    or a code's memo is one note shared by everyone."""
     from margin.store.codes import codebook
+
+    by_coder, params = coder_condition(db, coders, "c.coder_id", strict=strict)
 
     paths = {code.id: code.path for code in codebook(db)}
     order = {code_id: number for number, code_id in enumerate(paths)}
@@ -453,12 +458,12 @@ def all_memos(db: Database) -> list[MemoEntry]:
                   start=start, end=end, coder=coder, updated=updated or created)
         for coding_id, document_id, code_id, start, end, memo, title, coder, created, updated
         in db.execute(
-            """SELECT c.id, c.document_id, c.code_id, c.start, c."end", c.memo, d.title,
+            f"""SELECT c.id, c.document_id, c.code_id, c.start, c."end", c.memo, d.title,
                       coders.name, c.created, c.updated
                FROM codings c JOIN documents d ON d.id = c.document_id
                LEFT JOIN coders ON coders.id = c.coder_id
-               WHERE TRIM(c.memo) != ''
-               ORDER BY d.title COLLATE NOCASE, c.document_id, c.start, c."end", c.id""")
+               WHERE TRIM(c.memo) != '' AND {by_coder}
+               ORDER BY d.title COLLATE NOCASE, c.document_id, c.start, c."end", c.id""", params)
     ]
     return documents + codes + codings
 

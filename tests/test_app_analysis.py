@@ -428,3 +428,23 @@ async def test_the_palette_opens_the_analysis_and_the_memos_from_the_reader(proj
         await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
         await pilot.press("ctrl+p", *"memos", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MemosScreen))
+
+
+async def test_in_blind_mode_the_analysis_counts_only_my_codings_and_says_so(project):
+    # The table computed for the blind settings must be shown (it once
+    # counted them and then dropped them as out of date: "Counting…" forever).
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        app.blind = True
+        screen = await open_analysis(pilot)
+        await until_counted(pilot, screen)
+        db = open_database(project)
+        mine = {f"■ {f.path}": f.codings for f in code_frequencies(db, coders=["ada"])}
+        everyone = {f"■ {f.path}": f.codings for f in code_frequencies(db)}
+        db.conn.close()
+        assert {row[0]: int(row[2]) for row in table_cells(app)} == mine
+        assert mine["■ NATO"] < everyone["■ NATO"]  # bea's NATO codings are not counted
+        assert "coders: ada" in shown(app) and "Counting…" not in shown(app)
+        await pilot.press("c")  # no picking other coders while blind
+        await pilot.pause()
+        assert any("Blind mode" in str(n.message) for n in app._notifications)

@@ -235,6 +235,15 @@ async def test_blind_mode_search_shows_only_my_passages_with_my_codes(project, t
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert not any(r.kind == "passage" and r.text == SHARED for r in screen.results)
+        # Nor a filter on bob: what it kept would say where bob coded too.
+        screen.query_one("#query").value = "coder:bob sullivan"
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not any(r.kind in ("passage", "memo") and r.label not in ("document", "code")
+                       for r in screen.results)
+        screen.query_one("#query").value = "coder:ada sullivan"  # mine: still found
+        await wait_for(pilot, lambda: any(r.text == SHARED for r in screen.results))
 
 
 async def test_turning_blind_mode_off_asks_first_and_is_saved(project, config_file):

@@ -163,3 +163,22 @@ async def test_a_long_list_of_memos_is_cut_and_the_filter_narrows_it(project, mo
         await pilot.press(*"kremlin")
         await pilot.pause()
         assert "Check against the Kremlin" in shown(app) and "more:" not in shown(app)
+
+
+async def test_in_blind_mode_the_overview_shows_my_coding_memos_only(project):
+    # The coding memo is ada's; bea, blind, sees the shared document and code
+    # memos and nothing of ada's coding.
+    db = open_database(project)
+    assert [m.kind for m in all_memos(db, ["ada"])] == ["document", "code", "coding"]
+    assert [m.kind for m in all_memos(db, ["bea"], strict=False)] == ["document", "code"]
+    db.conn.close()
+    app = MarginApp(project, "bea")
+    async with app.run_test(size=SIZE) as pilot:
+        app.blind = True
+        await pilot.pause()
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MemosScreen))
+        await pilot.pause()
+        screen = shown(app)
+        assert "2 memos" in screen and "Coding memos" not in screen
+        assert "Sullivan speaks for the outgoing administration" not in screen

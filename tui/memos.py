@@ -77,7 +77,8 @@ class MemosScreen(MarginScreen):
 
     def reload(self) -> None:
         self.mark_read()
-        self.memos = all_memos(self.app.db)
+        # Blind mode: my coding memos only (document and code memos are shared).
+        self.memos = all_memos(self.app.db, self.app.visible_coders(), strict=False)
         self._fill()
 
     def on_resize(self) -> None:

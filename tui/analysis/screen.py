@@ -127,14 +127,18 @@ class AnalysisScreen(MarginScreen):
 
     def reload(self) -> None:
         self.mark_read()
+        visible = self.app.visible_coders()
+        if visible and self.settings.coders != visible:
+            # Blind mode: only the current coder's codings count, and the
+            # heading says so (the table shown is the one these settings ask for).
+            self.settings = replace(self.settings, coders=visible)
+            self._show_heading()
         self._status(Text("Counting…", Style(dim=True)))
         self.run_worker(partial(self._build, self.settings), thread=True, exclusive=True,
                         group="analysis", exit_on_error=False)
 
     def _build(self, settings: Settings) -> None:
         visible = self.app.visible_coders()
-        if visible:  # blind mode: only the current coder's codings count
-            settings = replace(settings, coders=visible)
 
         def build(db):
             if visible and not coder_ids(db, visible, strict=False):
@@ -356,6 +360,10 @@ class AnalysisScreen(MarginScreen):
         data.action_cursor_down() if step > 0 else data.action_cursor_up()
 
     def action_filter_coders(self) -> None:
+        if self.app.visible_coders():
+            self.notify("Blind mode: only your own codings count until you turn it off",
+                        severity="warning")
+            return
         try:
             names = sorted(coder_names(self.app.db), key=str.casefold)
         except StoreError as error:

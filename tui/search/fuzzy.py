@@ -356,7 +356,13 @@ def blind_results(db, results: list[SearchResult], coders: tuple[str, ...],
     """Blind mode: the passages and coding memos of ``coders`` only, a
     passage with only the codes they gave it. With a code: filter, a passage others coded
     too is left out (it may have matched through another coder's code)."""
-    code_filter = bool(parse_query(text).codes)
+    query = parse_query(text)
+    code_filter = bool(query.codes)
+    # A coder: filter naming someone else would tell, by what it keeps, where
+    # they coded what I coded too: in blind mode it keeps none of those.
+    mine = {name.casefold() for name in coders}
+    others_asked = any(not any(name.startswith(value.casefold()) for name in mine)
+                       for value in query.coders)
     paths = {code.id: code.path for code in codebook(db)}
     kept = []
     for result in results:
@@ -364,6 +370,8 @@ def blind_results(db, results: list[SearchResult], coders: tuple[str, ...],
             # Codes, titles, entities, and the one shared memo of a document
             # or a code (the reader and the codebook show it to everyone).
             kept.append(result)
+            continue
+        if others_asked:
             continue
         if not set(coders) & set(result.coders):
             continue
