@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from margin.store.coders import coder_ids
 from margin.store.db import Database
 from margin.store.errors import StoreError
 from margin.store.history import HistoryState, Touched, changes_since
@@ -513,11 +514,7 @@ class SearchCorpus:
             for value in query.coders:
                 coders |= set(_best_name(value, names, "coder"))
         if named:
-            names = sorted(row[0] for row in db.execute("SELECT name FROM coders"))
-            unknown = [name for name in named if name not in names]
-            if unknown:
-                raise StoreError(f"no coder named {', '.join(map(repr, unknown))}; the coders "
-                                 f"are: {', '.join(names) or 'none yet'}")
+            coder_ids(db, named)  # an unknown name: the one error that lists the coders
             coders = set(named) if coders is None else coders & set(named)
         return Filters(code_ids, document_ids, coders)
 
