@@ -42,11 +42,13 @@ async def test_the_palette_command_merges_shows_the_report_and_u_undoes_it(pair,
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, MergeScreen)
+        assert not dialog.query_one("#progress").display  # nothing to wait for yet
         dialog.query_one("#path").value = str(bob)
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert dialog.shown == expected
+        assert dialog.query_one("#log").scroll_y == 0  # the summary on top in view
         assert dialog.shown[0] == "Merged bob.db: 1 document, 1 code, 4 codings, 1 memo came in"
         # The library behind shows what came in once the dialog closes.
         await pilot.press("escape")

@@ -53,7 +53,9 @@ class MergeScreen(_TransferScreen):
                                     "(~ works)", id="path")
             yield Label("Enter merges (one action: u undoes it) · Escape closes",
                         classes="hint")
-            yield ProgressBar(id="progress", show_eta=False)
+            progress = ProgressBar(id="progress", show_eta=False)
+            progress.display = False  # until there is something to wait for
+            yield progress
             yield RichLog(id="log", wrap=True, markup=False, min_width=20)
 
     @on(Input.Submitted, "#path")
@@ -84,6 +86,8 @@ class MergeScreen(_TransferScreen):
             line = visible_controls(line, keep="")
             self.shown.append(line)
             self._log(Text(line, _LINE_STYLES.get(kind, Style())))
+        # The report starts with its summary: show the top, not the last line.
+        self.query_one("#log", RichLog).scroll_home(animate=False, immediate=True)
 
     def _failed(self, error: Exception) -> None:
         super()._failed(error)
@@ -92,5 +96,6 @@ class MergeScreen(_TransferScreen):
 
     def _progress(self, done: int | None) -> None:
         if self.is_attached:
-            self.query_one("#progress", ProgressBar).update(
-                total=None if done is None else 1, progress=done or 0)
+            bar = self.query_one("#progress", ProgressBar)
+            bar.display = True
+            bar.update(total=None if done is None else 1, progress=done or 0)

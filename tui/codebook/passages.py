@@ -208,9 +208,11 @@ class PassagesScreen(MarginScreen):
         self._loading = False
         self._show_error(error)
         if self.query_text:
-            # The list keeps what it showed; the title says what that is.
+            # The list keeps what it showed; the title says what that is. The
+            # mistake is in the query: back to the box to mend it.
             self.query_text = self._shown_query
             self._show_title()
+            self.action_query()
         else:
             self.app.report(error)
 
@@ -333,6 +335,9 @@ class PassagesScreen(MarginScreen):
             return
         self.query_text = text
         self.reload()
+        # To the results: their keys (Enter, o, j/k) work at once, and `r`
+        # goes back to the box.
+        self.query_one("#passages", OptionList).focus()
 
     def action_query(self) -> None:
         box = self.query_one("#passage-query", Input)
