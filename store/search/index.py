@@ -360,7 +360,7 @@ class SearchIndex:
         n = len(token)
         if n >= 4:
             vocab = self._sorted_vocab()
-            for near in _one_edit(token, self._alphabet()):
+            for near in one_edit(token, self._alphabet()):
                 if near in postings:
                     offer(near, _W_FUZZY)
                 if typing and len(near) >= 4:
@@ -752,7 +752,7 @@ def _process(text: str) -> tuple[str, int]:
     return processed, lead
 
 
-def _one_edit(token: str, alphabet: str) -> set[str]:
+def one_edit(token: str, alphabet: str) -> set[str]:
     """Strings one deletion, transposition, substitution or insertion away from ``token``."""
     n = len(token)
     out = {token[:i] + token[i + 1 :] for i in range(n)}

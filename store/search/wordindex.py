@@ -88,6 +88,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
 from margin.store.db import Database
+from margin.store.search.index import one_edit
 from margin.store.word_postings import from_bytes, item_texts
 
 #: Most candidates one generator word supplies.
@@ -278,7 +279,7 @@ class WordIndex:
         return out[:limit]
 
     def _edits(self, token: str) -> list[str]:
-        return [word for word in _one_edit(token, self._chars) if self.known(word)]
+        return [word for word in one_edit(token, self._chars) if self.known(word)]
 
     # ---- search
 
@@ -312,7 +313,7 @@ class WordIndex:
                 variants.setdefault(word, _W_EDIT)
             if last and typing and len(token) >= 4:
                 # The word being typed, with a slip in what is typed so far.
-                for edited in _one_edit(token, self._chars):
+                for edited in one_edit(token, self._chars):
                     for word in self._completions(edited, 3):
                         variants.setdefault(word, _W_EDIT * _W_PREFIX)
                     if len(variants) > MAX_VARIANTS:
@@ -527,16 +528,3 @@ def spans_of(query: str, text: str) -> tuple[tuple[int, int], ...]:
     return tuple((start + lead, end + lead) for start, end in spans)
 
 
-def _one_edit(token: str, alphabet: str) -> set[str]:
-    """Strings one deletion, transposition, substitution or insertion away from ``token``."""
-    n = len(token)
-    out = {token[:i] + token[i + 1 :] for i in range(n)}
-    out.update(token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(n - 1))
-    for i in range(n + 1):
-        head, tail = token[:i], token[i:]
-        out.update(head + char + tail for char in alphabet)
-        if i < n:
-            rest = token[i + 1 :]
-            out.update(head + char + rest for char in alphabet)
-    out.discard(token)
-    return out
