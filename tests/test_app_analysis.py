@@ -203,7 +203,7 @@ async def test_the_heat_map_counts_the_stores_pairs_in_each_unit_and_a_cell_list
         data = screen.query_one(DataTable)
         data.move_cursor(row=row, column=column)
         await pilot.pause()
-        assert "Escalation × NATO: 2 documents" in shown(app)
+        assert "2 documents: Escalation × NATO" in shown(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen)
                        and "passages in 2 documents" in shown(app))
@@ -449,3 +449,20 @@ async def test_in_blind_mode_the_analysis_counts_only_my_codings_and_says_so(pro
         await pilot.press("c")  # no picking other coders while blind
         await pilot.pause()
         assert any("Blind mode" in str(n.message) for n in app._notifications)
+
+
+def test_the_line_on_a_cell_starts_with_its_figure(project):
+    # At 80 columns the status line is cut at its end: a document's long
+    # title goes, the figure stays.
+    from margin.tui.analysis.tables import Settings, build_table
+
+    db = open_database(project)
+    matrix = build_table(db, Settings(view="matrix"))
+    pairs = build_table(db, Settings(view="cooccurrence", unit="document"))
+    db.conn.close()
+    nato = next(i for i, row in enumerate(matrix.rows) if row.label == "NATO")
+    line = matrix.describe(nato, 0)
+    count = matrix.rows[nato].values[0]
+    assert line.startswith(f"{count} coding") and f"NATO in {matrix.headings[0]}" in line
+    assert all(pairs.describe(0, column).split(":")[0][0].isdigit()
+               for column in range(1, len(pairs.headings)))

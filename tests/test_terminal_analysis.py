@@ -46,7 +46,7 @@ def test_the_analysis_screen_and_the_memo_overview_in_a_terminal(terminal, demo,
     screen.keys("\t")  # the heat map
     shown = screen.wait_for("2 Co-occurrence", "■ 1 Actors > Officials", "■ 2 US aid")
     screen.keys("\x1b[C")  # → the Officials × US aid cell
-    screen.wait_for("Actors > Officials × US aid: 1 overlapping pair")
+    screen.wait_for("1 overlapping pair: Actors > Officials × US aid")
     screen.keys("\r")
     shown = screen.wait_for("2 passages in 1 document")
     assert "National security adviser Jake Sullivan" in shown

@@ -137,10 +137,10 @@ class AnalysisTable:
             if self.column_ids[column] == entry.code_id:
                 return f"{entry.label} (a code with itself is not counted)"
             one, many = UNIT_WORDS[self.settings.unit]
-            return (f"{entry.label} × {self.headings[column]}: "
-                    f"{plural(count, one, many)}")
+            # The figure first: a long title is what the status line cuts.
+            return f"{plural(count, one, many)}: {entry.label} × {self.headings[column]}"
         where = "by" if self.settings.cols == "coders" else "in"
-        return f"{entry.label} {where} {self.headings[column]}: {plural(count, 'coding')}"
+        return f"{plural(count, 'coding')}: {entry.label} {where} {self.headings[column]}"
 
 
 def build_table(db: Database, settings: Settings) -> AnalysisTable:
