@@ -313,3 +313,22 @@ def _word_offsets(text: str):
     import re
 
     return [(m.start(), m.group()) for m in re.finditer(r"\w+", text)]
+
+
+def test_adopting_a_version_keeps_the_memos_of_the_codings_it_replaces(corpus):
+    db, codes, _ = corpus
+    _clear(db)
+    text = document_text(db, 1)
+    code = codes[2]
+    words = [(start, start + len(w)) for start, w in _word_offsets(text)][:6]
+    first = apply_coding(db, 1, code, words[0][0], words[1][1], "ana")
+    from margin.store.codings import set_coding_memo
+
+    set_coding_memo(db, first, "ana's note on why")
+    apply_coding(db, 1, code, words[0][0], words[2][1], "ben")
+    place = disagreements(db, "ana", "ben", code)[0]
+    reconcile(db, place, "b", "ana")
+    adopted = db.execute(
+        "SELECT start, memo FROM codings JOIN coders ON coders.id = coder_id "
+        "WHERE name = 'ana'").fetchall()
+    assert adopted == [(words[0][0], "ana's note on why")]

@@ -97,6 +97,24 @@ def colleague(folder):
     return path
 
 
+async def test_in_blind_mode_the_report_says_what_came_in_not_where_they_coded(pair):  # noqa: F811
+    ada, bob = pair
+    app = MarginApp(ada, "ada", entity_backend="rules")
+    async with app.run_test(size=SIZE) as pilot:
+        app.blind = True
+        await pilot.pause()
+        app.merge_project()
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#path").value = str(bob)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert dialog.shown[0].startswith("Merged bob.db:")
+        assert not any("bob" in line and "codings" in line for line in dialog.shown[1:])
+        assert dialog.shown[-1].startswith("Blind mode: their codings came in")
+
+
 @needs_margin
 def test_merge_from_the_palette_in_a_real_terminal(screen, colleague):
     screen.keys("\x10")  # ctrl+p

@@ -37,6 +37,11 @@ _LINE_STYLES = {
 }
 
 
+# The lines a coder in blind mode sees: documents, codes and coders that came
+# in, and the summary; not the codings (their coders, codes and places).
+_BLIND_KINDS = {"summary", "document", "code", "coder"}
+
+
 class MergeScreen(_TransferScreen):
     """A colleague's margin database or .qdpx project into this one."""
 
@@ -82,7 +87,14 @@ class MergeScreen(_TransferScreen):
     def _show(self, report: MergeReport) -> None:
         self.report = report
         self._progress(1)
-        for kind, line in report.lines():
+        lines = report.lines()
+        if self.app.visible_coders():
+            # Blind mode: what came in, not where their codings lie (the
+            # counts per coder, moved or refused codings name codes and places).
+            lines = [(kind, line) for kind, line in lines if kind in _BLIND_KINDS]
+            lines.append(("note", "Blind mode: their codings came in and stay hidden "
+                                  "until you compare"))
+        for kind, line in lines:
             line = visible_controls(line, keep="")
             self.shown.append(line)
             self._log(Text(line, _LINE_STYLES.get(kind, Style())))

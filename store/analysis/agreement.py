@@ -57,6 +57,7 @@ from margin.store.documents import document_text
 from margin.store.errors import StoreError
 from margin.store.history import action
 from margin.store.textspans import Span
+from margin.store.util import join_memos
 
 UNITS = ("character", "sentence", "paragraph")
 #: What a reconciling coder may adopt at a place where two coders differ.
@@ -533,20 +534,25 @@ def reconcile(db: Database, place: Place, version: str, coder: str) -> int:
     code = get_code(db, place.code_id)
     name = coder_name(coder)
     rows = db.execute(
-        """SELECT codings.id, codings.start, codings."end" FROM codings
+        """SELECT codings.id, codings.start, codings."end", codings.memo FROM codings
            JOIN coders ON coders.id = codings.coder_id
            WHERE codings.document_id = ? AND codings.code_id = ? AND coders.name = ?
              AND codings.start >= ? AND codings."end" <= ?
            ORDER BY codings.start, codings."end" """,
         [place.document_id, place.code_id, name, place.start, place.end]).fetchall()
-    if [(start, end) for _, start, end in rows] == target:
+    if [(start, end) for _, start, end, _ in rows] == target:
         raise StoreError(f"{name}'s codings of {code.path} here are already "
                          f"{place.describe(version)}")
     text = document_text(db, place.document_id)
     with action(db, f"Reconcile {code.path}: adopt {place.describe(version)}") as log:
         coder_id = ensure_coder(db, name)
-        for coding_id, _, _ in rows:
+        for coding_id, _, _, _ in rows:
             log.delete("codings", coding_id)
-        write_codings(db, [NewCoding(place.document_id, place.code_id, start, end, coder_id)
-                           for start, end in target], log=log, texts={place.document_id: text})
+        # A memo of a coding replaced goes to the new passages it overlaps,
+        # so that adopting a version loses no one's note.
+        write_codings(db, [
+            NewCoding(place.document_id, place.code_id, start, end, coder_id,
+                      memo=join_memos(*(memo for _, old_start, old_end, memo in rows
+                                        if old_start < end and start < old_end)))
+            for start, end in target], log=log, texts={place.document_id: text})
     return len(target)
