@@ -423,11 +423,22 @@ def insert_many(db: Database, table: str, columns: list[str], rows: list) -> Non
         return
     select = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(len(columns)))
     statement = f"INSERT INTO [{table}] ({names}) SELECT {select} FROM json_each(?)"
-    for first in range(0, len(rows), _ROWS_A_STATEMENT):
-        db.conn.execute(statement, [json.dumps(rows[first:first + _ROWS_A_STATEMENT])])
+    chunk: list = []
+    size = 0
+    for row in rows:
+        chunk.append(row)
+        size += sum(len(value) for value in row if isinstance(value, str))
+        # A few thousand rows, and never near SQLite's limit on one value
+        # (a billion bytes): documents' texts go in a few at a time.
+        if len(chunk) >= _ROWS_A_STATEMENT or size >= _CHARACTERS_A_STATEMENT:
+            db.conn.execute(statement, [json.dumps(chunk)])
+            chunk, size = [], 0
+    if chunk:
+        db.conn.execute(statement, [json.dumps(chunk)])
 
 
 _ROWS_A_STATEMENT = 5_000
+_CHARACTERS_A_STATEMENT = 50_000_000
 
 
 def _primary_key(db, table: str) -> str:

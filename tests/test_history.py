@@ -71,3 +71,21 @@ def test_a_deleted_coding_names_its_document(sample_db):
     remove_coding(sample_db, coding)
     _, touched = changes_since(sample_db, state)
     assert touched.rows == {("codings", coding)} and touched.coding_documents == {2}
+
+
+def test_many_rows_go_in_a_few_at_a_time_when_they_are_big(tmp_path, monkeypatch):
+    # Rows go into one JSON value a statement: big rows (documents' texts in
+    # a merge) must never make that value pass SQLite's limit on one value.
+    import sqlite3
+
+    from margin.store import history
+    from margin.store.db import open_database
+
+    db = open_database(tmp_path / "p.db")
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 200_000)
+    monkeypatch.setattr(history, "_CHARACTERS_A_STATEMENT", 100_000)
+    db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    rows = [[n, "x" * 48_000] for n in range(1, 9)]
+    with history.writing(db):
+        history.insert_many(db, "notes", ["id", "body"], rows)
+    assert db.execute("SELECT COUNT(*), SUM(LENGTH(body)) FROM notes").fetchone() == (8, 384_000)
