@@ -102,6 +102,13 @@ def _by_name(codes: list[Code]) -> list[Code]:
     return sorted(codes, key=lambda c: c.name.casefold())
 
 
+def code_paths(db: Database) -> dict[int, str]:
+    """Each code's full path ("Parent > Child") by id, without counting
+    codings (the ``code_paths`` view): for whoever needs names on a hot path
+    (search as you type) or many times (a merge's report)."""
+    return dict(db.execute("SELECT code_id, path FROM code_paths").fetchall())
+
+
 def get_code(db: Database, code_id: int) -> Code:
     for code in codebook(db):
         if code.id == code_id:

@@ -46,7 +46,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from margin.store.codes import PATH_SEPARATOR, Code, codebook
+from margin.store.codes import PATH_SEPARATOR, Code, code_paths, codebook
 from margin.store.codings import NewCoding, write_codings
 from margin.store.db import Database, open_database, open_other_database
 from margin.store.errors import StoreError
@@ -452,7 +452,7 @@ class _Merger:
                 else ("code_id", row["code_id"])
             existing[key] = row["text"]
         uuids = {row[0] for row in self.db.execute("SELECT uuid FROM memos")}
-        code_paths = {code.id: code.path for code in codebook(self.db)}
+        paths = code_paths(self.db)
         rows = []
         for memo in self.their.memos:
             if memo["document_id"] is not None:
@@ -462,7 +462,7 @@ class _Merger:
             else:
                 target = self.code_ids.get(memo["code_id"])
                 key = ("code_id", target)
-                what = f"the code “{code_paths.get(target, '')}”"
+                what = f"the code “{paths.get(target, '')}”"
             if target is None:
                 continue
             ours = existing.get(key)
@@ -497,7 +497,7 @@ class _Merger:
         all_uuids = None
         new: list[NewCoding] = []
         new_coders: list[str | None] = []
-        code_paths: dict[int, str] | None = None
+        paths: dict[int, str] | None = None
         for uuid, document, code, start, end, quote, memo, coder, created in self.their.codings:
             document_id = self.document_ids.get(document)
             if document_id is None:
@@ -516,10 +516,10 @@ class _Merger:
             key = (document_id, code_id, coder_id or 0, start, end)
             present = by_key.get(key)
             if present is None and uuid in by_uuid:
-                if code_paths is None:
-                    code_paths = {c.id: c.path for c in codebook(self.db)}
+                if paths is None:
+                    paths = code_paths(self.db)
                 self._conflict("coding-moved", f"coding {start}-{end} of "
-                               f"“{self.titles[document_id]}” ({code_paths.get(code_id)}, "
+                               f"“{self.titles[document_id]}” ({paths.get(code_id)}, "
                                f"{name or 'unknown coder'}): ours (same UUID) is at another "
                                "place or code; ours kept")
                 continue

@@ -22,6 +22,7 @@ from margin.tui.cli_options import (
     say,
     say_json,
     settings_for,
+    write_stdout,
 )
 from margin.tui.launch import open_store
 
@@ -77,7 +78,7 @@ def agreement_command(context, db_path, coders, unit, codes, documents, as_json,
         for row in report.pairs:
             say_json({"coder_a": row.coders[0], "coder_b": row.coders[1], **row.record()})
     elif as_csv:
-        click.echo(_csv(report), nl=False)
+        write_stdout(_csv(report).encode())
     else:
         _print_table(report)
 

@@ -28,6 +28,7 @@ from margin.tui.cli_options import (
     say,
     say_json,
     settings_for,
+    write_stdout,
 )
 from margin.tui.launch import open_store
 
@@ -71,17 +72,10 @@ def _one_format(as_json: bool, as_csv: bool) -> None:
         raise click.UsageError("give --json or --csv, not both")
 
 
-def _emit(content: str) -> None:
-    """Text made for a file (CSV, an export) to standard output."""
-    if sys.stdout is None:
-        raise click.ClickException("cannot write to standard output: it is closed")
-    click.echo(content, nl=False)
-
-
 def _print_csv(header: list[str], rows: list[list]) -> None:
     from margin.store.export import table_csv
 
-    _emit(table_csv(header, rows, bom=False))
+    write_stdout(table_csv(header, rows, bom=False).encode())
 
 
 def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]],
@@ -278,7 +272,7 @@ def retrieve_command(context, db_path, coders, documents, query, combine, export
                          "md" if export_format == "markdown" else export_format,
                          bom=not to_stdout)
         if to_stdout:
-            _emit(content)
+            write_stdout(content.encode())
         else:
             write_atomically(output, content)
             say(f"wrote {output} ({plural(len(results), 'passage')})", err=True)

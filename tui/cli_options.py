@@ -105,3 +105,21 @@ def _standard_output_open() -> None:
     # click.echo() would return without a word.
     if sys.stdout is None:
         raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
+def write_stdout(data: bytes) -> None:
+    """Bytes to standard output as they are (an export); a full disk is one
+    line, a closed pipe the end of the run; so is a closed standard output
+    (``margin export … >&-``, where Python has no sys.stdout)."""
+    if sys.stdout is None:
+        raise click.ClickException(
+            f"cannot write to standard output: {os.strerror(errno.EBADF)}")
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot write to standard output: {error.strerror or error}") from None

@@ -9,7 +9,6 @@ opening the database, running the app) is in tui/launch.py.
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import io
 import os
@@ -22,7 +21,14 @@ from margin.store.errors import NotFound, StoreError
 from margin.store.util import plural, visible_controls
 from margin.tui.agreement_commands import register as register_agreement
 from margin.tui.analysis_commands import register as register_analysis
-from margin.tui.cli_options import coder_filter_option, db_option, json_option, say, say_json
+from margin.tui.cli_options import (
+    coder_filter_option,
+    db_option,
+    json_option,
+    say,
+    say_json,
+    write_stdout,
+)
 from margin.tui.cli_options import db_options as _db_options
 from margin.tui.cli_options import settings_for as _settings
 from margin.tui.launch import VERSION, Settings, command_line_config, open_store, run_app
@@ -41,24 +47,6 @@ class _Group(click.Group):
             return super().invoke(context)
         except BrokenPipeError:
             raise ReaderWentAway from None
-
-
-def write_stdout(data: bytes) -> None:
-    """Bytes to standard output as they are (an export); a full disk is one
-    line, a closed pipe the end of the run; so is a closed standard output
-    (``margin export … >&-``, where Python has no sys.stdout)."""
-    if sys.stdout is None:
-        raise click.ClickException(
-            f"cannot write to standard output: {os.strerror(errno.EBADF)}")
-    try:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as error:
-        raise click.ClickException(
-            f"cannot write to standard output: {error.strerror or error}") from None
 
 
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from margin.store.coders import coder_ids
+from margin.store.codes import code_paths
 from margin.store.db import Database
 from margin.store.errors import StoreError
 from margin.store.history import HistoryState, Touched, changes_since
@@ -174,7 +175,7 @@ def complete_filter(db: Database, name: str, value: str, limit: int = 8) -> list
 
 def _filter_names(db: Database, name: str) -> list[str]:
     if name == "code":
-        return sorted(_code_paths(db).values(), key=str.casefold)
+        return sorted(code_paths(db).values(), key=str.casefold)
     if name == "doc":
         return [row["title"] for row in db.query("SELECT title FROM documents ORDER BY title")]
     if name == "coder":
@@ -450,7 +451,7 @@ class SearchCorpus:
         return self._results(db, shown)
 
     def _results(self, db: Database, hits: list[tuple]) -> list[SearchResult]:
-        paths = _code_paths(db) if hits else {}
+        paths = code_paths(db) if hits else {}
         document_ids = {self.items[key].document_id for key, _s, _sp in hits
                         if key in self.items}
         document_ids.discard(None)
@@ -491,7 +492,7 @@ class SearchCorpus:
     def _filters(self, db: Database, query: Query, named: Sequence[str] = ()) -> Filters:
         code_ids: set[int] | None = None
         if query.codes:
-            paths = _code_paths(db)
+            paths = code_paths(db)
             code_ids = set()
             for value in query.codes:
                 for path in _best_name(value, sorted(set(paths.values())), "code"):
@@ -599,11 +600,6 @@ class Filters:
         if self.document_ids is not None and document_id not in self.document_ids:
             return False
         return not (self.coders is not None and not self.coders.intersection(coders))
-
-
-def _code_paths(db: Database) -> dict[int, str]:
-    """Each code's full path ("Parent > Child"), without counting codings."""
-    return dict(db.execute("SELECT code_id, path FROM code_paths").fetchall())
 
 
 def _item_rows(db: Database, items: Iterable[int], texts: bool = True) -> dict[int, dict]:

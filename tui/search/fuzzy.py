@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 
 from margin.store.citations import citable_passage, format_citation, join_citations
 from margin.store.coders import codes_of_passage
-from margin.store.codes import codebook
+from margin.store.codes import code_paths
 from margin.store.errors import StoreError
 from margin.store.export import write_atomically
 from margin.store.search.corpus import (
@@ -363,7 +363,7 @@ def blind_results(db, results: list[SearchResult], coders: tuple[str, ...],
     mine = {name.casefold() for name in coders}
     others_asked = any(not any(name.startswith(value.casefold()) for name in mine)
                        for value in query.coders)
-    paths = {code.id: code.path for code in codebook(db)}
+    paths = code_paths(db)  # per keystroke: no counting of codings
     kept = []
     for result in results:
         if result.kind not in ("passage", "memo") or result.label in ("document", "code"):
