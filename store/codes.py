@@ -162,6 +162,27 @@ def next_colour(db: Database, used: set[str] | None = None) -> str:
     return f"#{int(red * 255):02x}{int(green * 255):02x}{int(blue * 255):02x}"
 
 
+# Past the palette next_colour() spreads hues at this saturation and value:
+# every such colour has 229 as its largest channel and 80 as its smallest.
+_AUTOMATIC_HIGH, _AUTOMATIC_LOW = int(0.9 * 255), int(0.9 * (1 - 0.65) * 255)
+
+
+def could_be_automatic(colour: str) -> bool:
+    """Whether ``colour`` may be one margin picked itself for a new code
+    (:func:`next_colour`). The store keeps no mark of a colour chosen, so a
+    palette colour chosen in the picker looks automatic too; a colour outside
+    the palette and the hues past it was chosen."""
+    value = colour.strip().lower()
+    if value in PALETTE:
+        return True
+    try:
+        channels = [int(value[i:i + 2], 16) for i in (1, 3, 5)]
+    except ValueError:
+        return False
+    return len(value) == 7 and max(channels) == _AUTOMATIC_HIGH \
+        and min(channels) == _AUTOMATIC_LOW
+
+
 def normalise_colour(colour: str) -> str:
     value = colour.strip().lower()
     if not value.startswith("#"):

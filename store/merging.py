@@ -46,7 +46,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from margin.store.codes import PATH_SEPARATOR, Code, code_paths, codebook
+from margin.store.codes import PATH_SEPARATOR, Code, code_paths, codebook, could_be_automatic
 from margin.store.codings import NewCoding, write_codings
 from margin.store.db import Database, open_database, open_other_database
 from margin.store.errors import StoreError
@@ -93,6 +93,11 @@ class MergeReport:
     codings_added: Counter = field(default_factory=Counter)
     codings_present: Counter = field(default_factory=Counter)
     memos_added: int = 0
+    # Memos of codings that came in with their (new) codings: memos too.
+    memos_with_codings: int = 0
+    # Shared codes whose colour differs where one side's colour may be the
+    # one margin picked itself (not a choice: one note, not a conflict each).
+    colours_differ: list[str] = field(default_factory=list)  # paths
     # New documents that came without entity mentions (recognised later).
     documents_without_entities: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
@@ -103,7 +108,20 @@ class MergeReport:
     @property
     def nothing_new(self) -> bool:
         return not (self.documents_added or self.codes_added or sum(self.codings_added.values())
-                    or self.memos_added)
+                    or self.memos_added or self.memos_with_codings)
+
+    @property
+    def memos(self) -> int:
+        """Every memo that came in: of documents, codes and codings (those
+        that came with their codings included)."""
+        return self.memos_added + self.memos_with_codings
+
+    def _memos_said(self) -> str:
+        said = plural(self.memos, "memo")
+        if self.memos_with_codings:
+            said += (" (1 with its coding)" if self.memos_with_codings == 1
+                     else f" ({self.memos_with_codings:,} with their codings)")
+        return said
 
     def summary(self) -> str:
         """One line: what came in, how many conflicts and refusals."""
@@ -113,7 +131,7 @@ class MergeReport:
             parts = [plural(len(self.documents_added), "document"),
                      plural(len(self.codes_added), "code"),
                      plural(sum(self.codings_added.values()), "coding"),
-                     plural(self.memos_added, "memo")]
+                     self._memos_said()]
             said = f"Merged {self.source}: {', '.join(parts)} came in"
         if self.conflicts:
             said += f"; {plural(len(self.conflicts), 'conflict')} (ours kept)"
@@ -142,6 +160,8 @@ class MergeReport:
             lines.append(("note", f"{plural(self.documents_without_entities, 'new document')} "
                                   "without entity mentions yet: the app recognises them "
                                   "(or margin entities)"))
+        if self.colours_differ:
+            lines.append(("note", self._colours_said()))
         lines += [("conflict", f"conflict      {c.message}") for c in self.conflicts]
         lines += [("refused", f"refused       coding {r.start}-{r.end} of “{r.document}” by "
                               f"{r.coder or 'an unknown coder'}: {r.reason}")
@@ -153,6 +173,12 @@ class MergeReport:
             lines.append(("note", "one action: undo (u in the app) takes the merge back"))
         return lines
 
+    def _colours_said(self) -> str:
+        count = len(self.colours_differ)
+        return (f"colours       {plural(count, 'shared code')} "
+                f"{'has' if count == 1 else 'have'} another colour in theirs (colours margin picked, not chosen by both); "
+                "ours kept")
+
     def as_json(self) -> list[dict]:
         """One object per line: the summary, then each item of the report."""
         objects: list[dict] = [{
@@ -162,7 +188,8 @@ class MergeReport:
             "codes_added": len(self.codes_added), "coders_added": len(self.coders_added),
             "codings_added": sum(self.codings_added.values()),
             "codings_present": sum(self.codings_present.values()),
-            "memos_added": self.memos_added, "conflicts": len(self.conflicts),
+            "memos_added": self.memos, "memos_with_codings": self.memos_with_codings,
+            "conflicts": len(self.conflicts),
             "refused": len(self.refused), "codings_left_out": self.codings_left_out,
         }]
         objects += [{"type": "document", "title": title} for title in self.documents_added]
@@ -172,6 +199,10 @@ class MergeReport:
                      "present": self.codings_present[coder]}
                     for coder in sorted(set(self.codings_added) | set(self.codings_present),
                                         key=lambda name: name or "")]
+        if self.colours_differ:
+            objects.append({"type": "note", "kind": "code-colours",
+                            "codes": list(self.colours_differ),
+                            "message": self._colours_said().removeprefix("colours").strip()})
         objects += [{"type": "conflict", "kind": c.kind, "message": c.message}
                     for c in self.conflicts]
         objects += [{"type": "refused", "document": r.document, "start": r.start, "end": r.end,
@@ -190,6 +221,10 @@ def merge_file(db: Database, path: str | Path, *, sources: str | Path | None = N
     is neither, a damaged or newer database, or ``db``'s own file, is refused
     with a one-line StoreError."""
     path = Path(path).expanduser()
+    if sources is not None:
+        sources = Path(sources).expanduser()
+        if sources.exists() and not sources.is_dir():
+            raise StoreError(f"{sources} is a file: name the folder of the project's sources")
     if path.is_dir():
         raise StoreError(f"{path} is a folder: name a margin database or a .qdpx project")
     try:
@@ -439,8 +474,11 @@ class _Merger:
 
     def _compare_code(self, ours: Code, theirs: Code, path: str) -> None:
         if ours.colour.lower() != theirs.colour.lower():
-            self._conflict("code-colour", f"code “{path}”: theirs is {theirs.colour}, ours "
-                           f"{ours.colour}; ours kept")
+            if could_be_automatic(ours.colour) or could_be_automatic(theirs.colour):
+                self.report.colours_differ.append(path)
+            else:  # both chosen: a conflict
+                self._conflict("code-colour", f"code “{path}”: theirs is {theirs.colour}, ours "
+                               f"{ours.colour}; ours kept")
         if (ours.description or "").strip() != (theirs.description or "").strip():
             self._conflict("code-description", f"code “{path}”: their description differs; "
                            "ours kept")
@@ -540,6 +578,7 @@ class _Merger:
         names = {coding.key: name for coding, name in zip(new, new_coders, strict=True)}
         for coding in written.added:
             self.report.codings_added[names.get(coding.key)] += 1
+            self.report.memos_with_codings += bool((coding.memo or "").strip())
         for coding in written.already_coded + written.repeated:
             self.report.codings_present[names.get(coding.key)] += 1
 

@@ -164,9 +164,11 @@ def test_two_coders_merge_each_others_copy_both_ways_and_see_the_same_project(pa
     assert report.codes_added == ["Aid > Military"]
     assert report.codings_added == {"bob": 4}
     assert report.codings_present == {"ada": 1}
-    assert report.memos_added == 1
+    # The code's memo, and the coding's that came with its coding: two memos.
+    assert (report.memos_added, report.memos_with_codings, report.memos) == (1, 1, 2)
     assert report.conflicts == [] and report.refused == []
-    assert report.summary() == "Merged bob.db: 1 document, 1 code, 4 codings, 1 memo came in"
+    assert report.summary() == ("Merged bob.db: 1 document, 1 code, 4 codings, 2 memos "
+                                "(1 with its coding) came in")
     # Their file was only read.
     assert file_digest(bob) == bob_before
 
@@ -370,6 +372,51 @@ def test_each_kind_of_conflict_is_reported_and_ours_is_kept(pair, tmp_path):
     assert lines[0] == "conflict      code “Aid”: theirs is named “Assistance” (same UUID); " \
                        "ours kept"
     assert report.summary().endswith("; 6 conflicts (ours kept)")
+
+
+def test_colours_margin_picked_differ_in_one_note_not_a_conflict_per_code(pair):
+    """Codes both coders made, each coloured by margin itself (or one chosen,
+    one picked by margin): one note line on every merge, no conflicts; a
+    colour both chose stays a conflict (the test above)."""
+    ada, bob = pair
+    db = open_database(ada)
+    for name in ("Places", "Themes", "People"):
+        create_code(db, name)  # margin's colours
+    db.close()
+    db = open_database(bob)
+    create_code(db, "Extra")  # shifts the palette: bob's colours differ
+    create_code(db, "Places")
+    create_code(db, "Themes")
+    create_code(db, "People", colour="#123456")  # chosen by bob alone
+    db.close()
+    for _ in range(2):  # a merge and a re-merge: the same one line
+        report = merge(ada, bob)
+        assert report.conflicts == []
+        assert report.colours_differ == ["People", "Places", "Themes"]
+        notes = [text for kind, text in report.lines() if text.startswith("colours")]
+        assert notes == ["colours       3 shared codes have another colour in theirs "
+                         "(colours margin picked, not chosen by both); ours kept"]
+        assert "conflict" not in report.summary()
+        [note] = [item for item in report.as_json() if item.get("kind") == "code-colours"]
+        assert note["type"] == "note" and note["codes"] == ["People", "Places", "Themes"]
+    assert report.nothing_new
+
+
+def test_memos_of_codings_that_came_in_with_them_are_counted(pair, tmp_path, capsys):
+    ada, bob = pair
+    db = open_database(bob)
+    coding = _passage(db, 2, "Aid", "Nobody spoke to the press.", "bob")
+    set_coding_memo(db, coding, "bob: silence as a message")
+    db.close()
+    code, out, err = run(capsys, "merge", "--db", str(_copy(ada, tmp_path, "a.db")), str(bob),
+                         "--json")
+    summary = json.loads(out.splitlines()[0])
+    # bob's memo of the code Aid, and two of codings that came with them.
+    assert (summary["memos_added"], summary["memos_with_codings"]) == (3, 2)
+    code, out, err = run(capsys, "merge", "--db", str(ada), str(bob))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == ("Merged bob.db: 1 document, 1 code, 5 codings, 3 memos "
+                                   "(2 with their codings) came in")
 
 
 def test_a_renamed_coder_a_moved_coding_and_a_source_cleaned_differently(pair):
@@ -596,7 +643,7 @@ def test_margin_merge_prints_the_report_as_lines_or_json(pair, tmp_path, capsys)
     code, out, err = run(capsys, "merge", "--db", str(ada), str(bob))
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        "Merged bob.db: 1 document, 1 code, 4 codings, 1 memo came in",
+        "Merged bob.db: 1 document, 1 code, 4 codings, 2 memos (1 with its coding) came in",
         f"new document  “{NEW_TEXT}”",
         "3 documents already here",
         "new code      Aid > Military",
@@ -613,7 +660,8 @@ def test_margin_merge_prints_the_report_as_lines_or_json(pair, tmp_path, capsys)
     assert objects[0] == {
         "type": "summary", "source": "bob.db", "action": "Merge bob.db", "documents_added": 1,
         "documents_matched": 3, "codes_added": 1, "coders_added": 1, "codings_added": 4,
-        "codings_present": 1, "memos_added": 1, "conflicts": 0, "refused": 0,
+        "codings_present": 1, "memos_added": 2, "memos_with_codings": 1, "conflicts": 0,
+        "refused": 0,
         "codings_left_out": 0}
     assert {"type": "code", "path": "Aid > Military"} in objects
     assert {"type": "codings", "coder": "bob", "added": 4, "present": 0} in objects

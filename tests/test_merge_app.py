@@ -14,7 +14,7 @@ from test_merge import base, pair, state  # noqa: F401  (fixtures)
 from margin.store.codes import codebook, create_code
 from margin.store.codings import apply_coding
 from margin.store.db import open_database
-from margin.store.merging import merge_file
+from margin.store.merging import merge_file, text_digest
 from margin.tui.app import MarginApp
 from margin.tui.merge_dialog import MergeScreen
 
@@ -49,7 +49,8 @@ async def test_the_palette_command_merges_shows_the_report_and_u_undoes_it(pair,
         await pilot.pause()
         assert dialog.shown == expected
         assert dialog.query_one("#log").scroll_y == 0  # the summary on top in view
-        assert dialog.shown[0] == "Merged bob.db: 1 document, 1 code, 4 codings, 1 memo came in"
+        assert dialog.shown[0] == ("Merged bob.db: 1 document, 1 code, 4 codings, 2 memos "
+                                    "(1 with its coding) came in")
         # The library behind shows what came in once the dialog closes.
         await pilot.press("escape")
         await pilot.pause()
@@ -69,6 +70,48 @@ async def test_the_palette_command_merges_shows_the_report_and_u_undoes_it(pair,
         await pilot.pause()
         assert dialog.shown == [f"Error: no file at {tmp_path / 'missing.db'}"]
     assert state(ada) == before
+
+
+async def test_the_dialog_reads_a_projects_external_sources_from_the_folder_given(
+        pair, tmp_path):  # noqa: F811
+    """`margin merge --sources DIR` in the dialog: an optional field; a file
+    named there is refused as the command line refuses it."""
+    from test_refi_import import _project, _selection, _source, _zip
+
+    ada, _bob = pair
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "interview.txt").write_bytes(b"We met at dawn.")
+    project = _zip(tmp_path / "zoe.qdpx", {"project.qde": _project(
+        _source("relative://interview.txt", _selection(10, 14)))})
+    app = MarginApp(ada, "ada", entity_backend="rules")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+
+        async def merge(sources: str) -> list[str]:
+            app.merge_project()
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, MergeScreen)
+            dialog.query_one("#path").value = str(project)
+            dialog.query_one("#sources").value = sources
+            dialog.query_one("#sources").focus()
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            shown = list(dialog.shown)
+            await pilot.press("escape")
+            await pilot.pause()
+            return shown
+
+        shown = await merge(str(folder / "interview.txt"))
+        assert shown == [f"Error: {folder / 'interview.txt'} is a file: name the folder of "
+                         "the project's sources"]
+        shown = await merge("")  # no folder: the source cannot be read
+        assert shown[0].startswith("Error: ") and "interview.txt" in shown[0]
+        shown = await merge(str(folder))
+        assert shown[0] == "Merged zoe.qdpx: 1 document, 1 code, 1 coding, 0 memos came in"
+    assert text_digest("We met at dawn.") in state(ada)["documents"]
 
 
 # ------------------------------------------------------------ a real terminal

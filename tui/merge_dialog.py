@@ -56,25 +56,32 @@ class MergeScreen(_TransferScreen):
             yield Label("Merge a colleague's project", classes="title")
             yield Input(placeholder="Their margin database (.db) or REFI-QDA project (.qdpx) "
                                     "(~ works)", id="path")
+            # margin merge --sources DIR: where a .qdpx project's external
+            # (absolute:// and relative://) sources may be read from. Optional.
+            yield Input(placeholder="Folder of a .qdpx project's external sources (optional)",
+                        id="sources")
             yield Label("Enter merges (one action: u undoes it) · Escape closes",
                         classes="hint")
             progress = ProgressBar(id="progress", show_eta=False)
             progress.display = False  # until there is something to wait for
             yield progress
-            yield RichLog(id="log", wrap=True, markup=False, min_width=20)
+            # The report starts with its summary: no scrolling to the last line.
+            yield RichLog(id="log", wrap=True, markup=False, min_width=20, auto_scroll=False)
 
     @on(Input.Submitted, "#path")
+    @on(Input.Submitted, "#sources")
     def _start(self) -> None:
         value = self.query_one("#path", Input).value.strip()
         if not value:
             self.app.notify("Give the file to merge", severity="warning", timeout=3)
             return
+        folder = self.query_one("#sources", Input).value.strip()
         self._progress(None)
-        self.run_merge(Path(value).expanduser())
+        self.run_merge(Path(value).expanduser(), Path(folder).expanduser() if folder else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def run_merge(self, path: Path) -> None:
-        report = worker_database(self.app, lambda db: merge_file(db, path),
+    def run_merge(self, path: Path, sources: Path | None = None) -> None:
+        report = worker_database(self.app, lambda db: merge_file(db, path, sources=sources),
                                  on_error=self._failed)
         if report is None:
             return
