@@ -6,6 +6,7 @@ reconciling them."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import warnings
@@ -332,3 +333,55 @@ def test_adopting_a_version_keeps_the_memos_of_the_codings_it_replaces(corpus):
         "SELECT start, memo FROM codings JOIN coders ON coders.id = coder_id "
         "WHERE name = 'ana'").fetchall()
     assert adopted == [(words[0][0], "ana's note on why")]
+
+
+def test_adopting_a_version_cuts_the_reconcilers_codings_that_straddle_the_place(corpus):
+    """cy coded from before the place into it, and from inside it past its
+    end: adopting a version cuts both at the place (the parts outside kept,
+    with their memos), so cy has no overlapping codings of the code; one
+    action, undone at once."""
+    from margin.store.codings import set_coding_memo
+
+    db, codes, coders = corpus
+    _clear(db)
+    text = document_text(db, 1)
+    code = codes[2]
+    words = [(start, start + len(w)) for start, w in _word_offsets(text)][:12]
+    apply_coding(db, 1, code, words[3][0], words[4][1], "ana")
+    apply_coding(db, 1, code, words[4][0], words[6][1], "ben")
+    left = apply_coding(db, 1, code, words[1][0], words[3][1], "cy")  # in from before
+    set_coding_memo(db, left, "cy: the lead-in")
+    right = apply_coding(db, 1, code, words[6][0], words[8][1], "cy")  # out past the end
+    set_coding_memo(db, right, "cy: what followed")
+
+    def cy() -> list[tuple]:
+        return [tuple(row) for row in db.execute(
+            'SELECT start, "end", quote, memo FROM codings WHERE coder_id = ? '
+            'ORDER BY start', [coders["cy"]])]
+
+    before = cy()
+    [place] = disagreements(db, "ana", "ben", code)
+    assert (place.start, place.end) == (words[3][0], words[6][1])
+    reconcile(db, place, "union", "cy")
+    after = cy()
+    assert [(start, end, memo) for start, end, _, memo in after] == [
+        (words[1][0], words[2][1], "cy: the lead-in"),  # cut at the place
+        (words[3][0], words[6][1], ""),  # the version
+        (words[7][0], words[8][1], "cy: what followed"),
+    ]
+    assert all(quote == text[start:end] for start, end, quote, _ in after)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(after))  # no overlaps
+    assert disagreements(db, "ana", "ben", code, reconciler="cy")[0].reconciled == ("union",)
+    assert undo(db).startswith("Reconcile Aid: adopt the union")
+    assert cy() == before
+    # One coding reaching past both ends: two parts outside, each with its memo.
+    with writing(db):
+        db.execute("DELETE FROM codings WHERE coder_id = ?", [coders["cy"]])
+    wide = apply_coding(db, 1, code, words[2][0], words[8][1], "cy")
+    set_coding_memo(db, wide, "cy: the whole exchange")
+    reconcile(db, place, "a", "cy")
+    assert [(start, end, memo) for start, end, _, memo in cy()] == [
+        (words[2][0], words[2][1], "cy: the whole exchange"),
+        (words[3][0], words[4][1], ""),
+        (words[7][0], words[8][1], "cy: the whole exchange"),
+    ]

@@ -56,8 +56,8 @@ from margin.store.db import Database
 from margin.store.documents import document_text
 from margin.store.errors import StoreError
 from margin.store.history import action
-from margin.store.textspans import Span
-from margin.store.util import join_memos
+from margin.store.textspans import Span, trim_span
+from margin.store.util import join_memos, now
 
 UNITS = ("character", "sentence", "paragraph")
 #: What a reconciling coder may adopt at a place where two coders differ.
@@ -526,10 +526,13 @@ def _inside(intervals: Sequence[Span], start: int, end: int) -> list[Span]:
 
 def reconcile(db: Database, place: Place, version: str, coder: str) -> int:
     """Adopt a version (VERSIONS) of a place as ``coder``'s: that coder's
-    codings of the code lying inside the place are replaced by the version's
-    passages, as one undoable action. Returns how many codings the version
-    has. The reconciling coder may be A or B themselves (adopting the
-    other's version makes the place agree) or a third coder."""
+    codings of the code inside the place are replaced by the version's
+    passages, as one undoable action. A coding of theirs that straddles the
+    place is cut at it: the part outside stays (the same coding, its memo
+    with it; one that reaches past both ends leaves two parts, each with the
+    memo). Returns how many codings the version has. The reconciling coder
+    may be A or B themselves (adopting the other's version makes the place
+    agree) or a third coder."""
     target = place.version(version)
     code = get_code(db, place.code_id)
     name = coder_name(coder)
@@ -537,22 +540,53 @@ def reconcile(db: Database, place: Place, version: str, coder: str) -> int:
         """SELECT codings.id, codings.start, codings."end", codings.memo FROM codings
            JOIN coders ON coders.id = codings.coder_id
            WHERE codings.document_id = ? AND codings.code_id = ? AND coders.name = ?
-             AND codings.start >= ? AND codings."end" <= ?
+             AND codings.start < ? AND codings."end" > ?
            ORDER BY codings.start, codings."end" """,
-        [place.document_id, place.code_id, name, place.start, place.end]).fetchall()
-    if [(start, end) for _, start, end, _ in rows] == target:
+        [place.document_id, place.code_id, name, place.end, place.start]).fetchall()
+    inside = [row for row in rows if place.start <= row[1] and row[2] <= place.end]
+    straddling = [row for row in rows if not (place.start <= row[1] and row[2] <= place.end)]
+    if not straddling and [(start, end) for _, start, end, _ in inside] == target:
         raise StoreError(f"{name}'s codings of {code.path} here are already "
                          f"{place.describe(version)}")
     text = document_text(db, place.document_id)
     with action(db, f"Reconcile {code.path}: adopt {place.describe(version)}") as log:
         coder_id = ensure_coder(db, name)
-        for coding_id, _, _, _ in rows:
+        for coding_id, _, _, _ in inside:
             log.delete("codings", coding_id)
         # A memo of a coding replaced goes to the new passages it overlaps,
         # so that adopting a version loses no one's note.
-        write_codings(db, [
-            NewCoding(place.document_id, place.code_id, start, end, coder_id,
-                      memo=join_memos(*(memo for _, old_start, old_end, memo in rows
-                                        if old_start < end and start < old_end)))
-            for start, end in target], log=log, texts={place.document_id: text})
+        new = [NewCoding(place.document_id, place.code_id, start, end, coder_id,
+                         memo=join_memos(*(memo for _, old_start, old_end, memo in inside
+                                           if old_start < end and start < old_end)))
+               for start, end in target]
+        new += _cut_at(log, text, place, straddling, coder_id)
+        write_codings(db, new, log=log, texts={place.document_id: text})
     return len(target)
+
+
+def _cut_at(log, text: str, place: Place, straddling: list, coder_id: int) -> list[NewCoding]:
+    """Cut each coding that straddles ``place`` at it: the coding keeps its
+    first part outside (its id, UUID and memo); a second part (one reaching
+    past both ends) is returned as a new coding with the same memo. A part
+    that is only whitespace, or a passage the coder already has, goes."""
+    kept = {(start, end) for _, start, end, _ in log.db.execute(
+        """SELECT id, start, "end", memo FROM codings WHERE document_id = ? AND code_id = ?
+           AND coder_id = ? AND (start >= ? OR "end" <= ?)""",
+        [place.document_id, place.code_id, coder_id, place.end, place.start])}
+    more: list[NewCoding] = []
+    for coding_id, start, end, memo in straddling:
+        parts = [span for span in (trim_span(text, start, min(end, place.start)),
+                                   trim_span(text, max(start, place.end), end))
+                 if span is not None and span[0] < span[1] and span not in kept]
+        if not parts:
+            log.delete("codings", coding_id)
+            continue
+        first = parts[0]
+        kept.add(first)
+        log.update("codings", coding_id, {"start": first[0], "end": first[1],
+                                          "quote": text[first[0]:first[1]], "updated": now()})
+        for part in parts[1:]:
+            kept.add(part)
+            more.append(NewCoding(place.document_id, place.code_id, part[0], part[1], coder_id,
+                                  memo=memo or ""))
+    return more
