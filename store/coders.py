@@ -66,6 +66,25 @@ def coder_condition(db: Database, coders: Sequence[str], column: str = "coder_id
     return condition, [json.dumps(ids)]
 
 
+def keeps(coders: Sequence[str], coder: str | None) -> bool:
+    """Whether the filter ``coders`` (names; empty: all) keeps a row of
+    ``coder`` (a name; None or "": a coding without a coder, "unknown"'s):
+    the rule of :func:`coder_condition`, for rows already read."""
+    if not coders:
+        return True
+    return coder_name(coder or "") in {coder_name(name) for name in coders}
+
+
+def coders_present(db: Database, names: Sequence[str]) -> bool:
+    """Whether any coder named may have codings here: one with a row in
+    coders, or "unknown" while there are codings without a coder. (A coder
+    in blind mode who has not coded yet has none to show.)"""
+    if coder_ids(db, names, strict=False):
+        return True
+    return UNKNOWN in {coder_name(name) for name in names} and db.execute(
+        "SELECT 1 FROM codings WHERE coder_id IS NULL LIMIT 1").fetchone() is not None
+
+
 def codes_of_passage(db: Database, document_id: int, start: int, end: int,
                      coders: Sequence[str], *, strict: bool = True) -> list[int]:
     """The ids of the codes the ``coders`` named coded exactly

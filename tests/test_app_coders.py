@@ -246,6 +246,47 @@ async def test_blind_mode_search_shows_only_my_passages_with_my_codes(project, t
         await wait_for(pilot, lambda: any(r.text == SHARED for r in screen.results))
 
 
+async def test_in_blind_mode_the_coder_unknown_finds_the_codings_without_a_coder(
+        project, tmp_path):
+    """Codings without a coder (a REFI-QDA import's) are "unknown"'s: that
+    coder, blind, finds them and their memos; ada does not."""
+    from margin.tui.search.fuzzy import SearchScreen
+
+    db = open_database(project)
+    text = get_document(db, 1).text
+    start = text.index("House Speaker Mike Johnson")
+    end = start + len("House Speaker Mike Johnson")
+    db.execute('INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, memo, '
+               "created) VALUES ('u-1', 1, ?, ?, ?, ?, 'imported hunch about the speaker', "
+               "'now')", [find_code(db, "Escalation").id, start, end, text[start:end]])
+    db.conn.close()
+    config = load_config(tmp_path / "none.toml")
+    config.blind = True
+    for coder, sees in (("unknown", True), ("ada", False)):
+        app = MarginApp(project, coder, config=config)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("slash", *"speaker hunch")
+            await wait_for(pilot, lambda app=app: isinstance(app.screen, SearchScreen)
+                           and app.screen.query_one("#query").value == "speaker hunch")
+            await pilot.pause(0.5)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            screen = app.screen
+            memos = [r for r in screen.results if r.kind == "memo" and "hunch" in r.text]
+            assert bool(memos) is sees, coder
+            screen.query_one("#query").value = "house speaker mike johnson"
+            await pilot.pause(0.5)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            passages = [r for r in screen.results
+                        if r.kind == "passage" and r.text == "House Speaker Mike Johnson"]
+            if sees:
+                assert [r.codes for r in passages] == [("Escalation",)]
+            else:
+                assert not any("Escalation" in r.codes for r in passages)
+
+
 async def test_turning_blind_mode_off_asks_first_and_is_saved(project, config_file):
     config_file.write_text('coder = "ada"\nblind = true\n')
     app = MarginApp(project, "ada", config=load_config(config_file))

@@ -15,7 +15,13 @@ import pytest
 from textual.theme import BUILTIN_THEMES
 
 from margin.store.analysis.units import coded_spans
-from margin.store.coders import coder_condition, coder_ids, coder_names, codes_of_passage
+from margin.store.coders import (
+    coder_condition,
+    coder_ids,
+    coder_names,
+    coders_present,
+    codes_of_passage,
+)
 from margin.store.codes import codebook, create_code, recently_used_codes
 from margin.store.codings import apply_coding
 from margin.store.config import load_config, save_setting
@@ -98,6 +104,36 @@ def test_codings_without_a_coder_belong_to_unknown(db):
             ("unknown", start)]
     finally:
         db.execute("DELETE FROM codings WHERE uuid = 'u-1'")
+
+
+def test_the_coder_unknown_shares_only_the_documents_it_coded(db):
+    """With "unknown" named, the documents shared are those with codings
+    without a coder, and the places match the figures (store/coders.py is
+    the one filter)."""
+    from margin.store.analysis.agreement import agreement, disagreements, shared_documents
+
+    text = get_document(db, 1).text
+    start = text.index("The Kremlin said")
+    db.execute('INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, created) '
+               "VALUES ('u-1', 1, 2, ?, ?, ?, 'now')", [start, start + 10, text[start:start + 10]])
+    other = get_document(db, 2).text
+    db.execute('INSERT INTO codings (uuid, document_id, code_id, start, "end", quote, created) '
+               "VALUES ('u-2', 2, 2, 0, 5, ?, 'now')", [other[:5]])
+    try:
+        code_phrase(db, 2, other[:5], "ada", document_id=2)  # ada and unknown: documents 1, 2
+        code_phrase(db, 1, "Kyiv", "bob", document_id=3)  # bob alone in document 3
+        assert coders_present(db, ["unknown"]) and not coders_present(db, ["cy"])
+        assert shared_documents(db, ["ada", "unknown"]) == [1, 2]
+        assert shared_documents(db, ["bob", "unknown"]) == [1]  # not bob's document 3
+        assert shared_documents(db, ["ada", "bob", "unknown"]) == [1]
+        figures = agreement(db, ["bob", "unknown"], codes=[2])
+        unfiltered = agreement(db, ["bob", "unknown"])
+        assert figures.documents == unfiltered.documents == (1,)
+        places = disagreements(db, "bob", "unknown", 2)
+        assert {place.document_id for place in places} == {1}
+        assert any(place.b == ((start, start + 10),) for place in places)
+    finally:
+        db.execute("DELETE FROM codings WHERE uuid IN ('u-1', 'u-2') OR document_id IN (2, 3)")
 
 
 def test_codes_of_passage_names_only_the_coders_codes(db):

@@ -49,7 +49,7 @@ from margin.store.analysis.units import (
     union,
     units_touched,
 )
-from margin.store.coders import coder_ids
+from margin.store.coders import UNKNOWN, coder_condition, coder_ids
 from margin.store.codes import codebook, get_code
 from margin.store.codings import NewCoding, coder_name, ensure_coder, write_codings
 from margin.store.db import Database
@@ -237,12 +237,16 @@ def shared_documents(db: Database, coders: Sequence[str],
                      documents: Sequence[int] = ()) -> list[int]:
     """The documents in which each of ``coders`` has at least one coding (any
     code), among ``documents`` if given, by id."""
-    _, ids = _checked_coders(db, coders)
-    sql = f"""SELECT document_id FROM codings
-              WHERE coder_id IN ({', '.join('?' * len(ids))})
-              GROUP BY document_id HAVING COUNT(DISTINCT coder_id) = ?
-              ORDER BY document_id"""
-    shared = [row[0] for row in db.execute(sql, [*ids, len(ids)])]
+    names, _ = _checked_coders(db, coders)
+    # The one coder filter: codings without a coder are "unknown"'s, and each
+    # coder named counts once, whether or not it has a row in coders.
+    by_coder, params = coder_condition(db, names, "codings.coder_id")
+    sql = f"""SELECT codings.document_id FROM codings
+              LEFT JOIN coders ON coders.id = codings.coder_id
+              WHERE {by_coder}
+              GROUP BY codings.document_id HAVING COUNT(DISTINCT IFNULL(coders.name, ?)) = ?
+              ORDER BY codings.document_id"""
+    shared = [row[0] for row in db.execute(sql, [*params, UNKNOWN, len(names)])]
     if documents:
         wanted = set(documents)
         shared = [d for d in shared if d in wanted]

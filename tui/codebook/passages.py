@@ -19,7 +19,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from margin.store.coders import coder_ids
+from margin.store.coders import coders_present
 from margin.store.codes import Code, get_code
 from margin.store.errors import StoreError
 from margin.store.export import coded_passages
@@ -174,7 +174,7 @@ class PassagesScreen(MarginScreen):
         coders, documents = visible or self.coders, self.documents
 
         def read(db) -> list[Listed]:
-            if visible and not coder_ids(db, visible, strict=False):
+            if visible and not coders_present(db, visible):
                 return []  # a coder who has not coded yet
             if query:
                 from margin.store.analysis.retrieval import retrieve

@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from margin.store.citations import citable_passage, format_citation, join_citations
-from margin.store.coders import codes_of_passage
+from margin.store.coders import codes_of_passage, keeps
 from margin.store.codes import code_paths
 from margin.store.errors import StoreError
 from margin.store.export import write_atomically
@@ -373,7 +373,11 @@ def blind_results(db, results: list[SearchResult], coders: tuple[str, ...],
             continue
         if others_asked:
             continue
-        if not set(coders) & set(result.coders):
+        # The one coder rule (store/coders.py): a coding without a coder is
+        # "unknown"'s. The corpus lists no coder for it: a passage may have
+        # one besides the coders listed (codes_of_passage below tells).
+        names = (*result.coders, None) if result.kind == "passage" else result.coders or (None,)
+        if not any(keeps(coders, name) for name in names):
             continue
         if result.kind == "passage":
             mine = tuple(paths[code_id] for code_id in codes_of_passage(
