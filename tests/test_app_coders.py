@@ -287,6 +287,48 @@ async def test_in_blind_mode_the_coder_unknown_finds_the_codings_without_a_coder
                 assert not any("Escalation" in r.codes for r in passages)
 
 
+async def test_blind_mode_at_80_columns_w_says_why_the_legend_is_cut_and_delete_counts_mine(
+        project, tmp_path):
+    """W says in one line why it does nothing; the entity legend is cut with
+    "…"; deleting a code counts my codings only and names no one; "merge" in
+    the palette offers the project merge first."""
+    from textual.command import CommandList
+
+    config = load_config(tmp_path / "none.toml")
+    config.blind = True
+    app = MarginApp(project, "ada", config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_first_document(pilot)
+        await pilot.press("W")
+        await pilot.pause()
+        assert [n.message for n in app._notifications][-1].startswith(
+            "Blind mode shows only your codings")
+        legend = app.screen.query_one("#entity-legend")
+        line = legend.render_line(0).text.rstrip()
+        assert line.startswith("entities  PERSON") and line.endswith("…")
+        assert len(line) <= legend.content_region.width
+        tree = app.screen.query_one(CodebookTree)
+        tree.select_code(find_code(app.db, "Escalation").id)  # ada's 1, bob's 1
+        tree.focus()
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        question = str(app.screen.query_one("Label").render())
+        assert question == ("Delete code Escalation, with 1 coding of yours and every other "
+                            "coder's codings? (undoable)")
+        assert "bob" not in question and "2 codings" not in question
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"merge")
+        await pilot.pause(0.5)
+        options = app.screen.query_one(CommandList)
+        await wait_for(pilot, lambda: options.option_count >= 2)
+        prompts = [str(options.get_option_at_index(i).prompt)
+                   for i in range(options.option_count)]
+        assert prompts[0].startswith("Merge a colleague's project")
+        assert any(p.startswith("Codebook: Merge") for p in prompts[1:])
+
+
 async def test_turning_blind_mode_off_asks_first_and_is_saved(project, config_file):
     config_file.write_text('coder = "ada"\nblind = true\n')
     app = MarginApp(project, "ada", config=load_config(config_file))

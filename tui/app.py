@@ -438,6 +438,11 @@ class MarginApp(App):
         for command in super().get_system_commands(screen):
             if command.title not in TEXTUAL_COMMANDS_WE_REPLACE:
                 yield command
+        # Before the keys' entries: typing "merge" offers the project merge
+        # first, the codebook's "Merge (J)" (a code into another) after it
+        # (the palette keeps this order among equal scores).
+        yield SystemCommand("Merge a colleague's project…", "Bring in their codings, codes, "
+                            "documents and memos (.db or .qdpx)", self.merge_project)
         # The focused widget's keys are active; the codebook's are offered too,
         # acting on its highlighted code, wherever the focus is.
         reachable = [(active.node, active.binding) for active in screen.active_bindings.values()]
@@ -473,8 +478,6 @@ class MarginApp(App):
         if "export" not in actions:
             yield SystemCommand("Export coded passages", "Write CSV, JSONL or Markdown",
                                 lambda: self.push_screen(ExportScreen()))
-        yield SystemCommand("Merge a colleague's project…", "Bring in their codings, codes, "
-                            "documents and memos (.db or .qdpx)", self.merge_project)
         if hasattr(screen, "action_pick_coders"):  # the reader
             yield SystemCommand("Show the codings of…", "Every coder's, only mine, or one "
                                 "coder's (W goes through them in turn)", screen.action_pick_coders)

@@ -8,6 +8,7 @@ name or passage for the whole of it.
 from __future__ import annotations
 
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
+from rich.text import Text
 
 ELLIPSIS = "…"
 
@@ -20,6 +21,20 @@ def fit(text: str, width: int, pad: bool = True) -> str:
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + ELLIPSIS
     return set_cell_size(text, width) if pad else text
+
+
+def fit_text(text: Text, width: int) -> Text:
+    """A styled ``text`` cut as :func:`fit` cuts its plain text (not padded):
+    the styles of what is kept stay, "…" in the style of the text."""
+    if cell_len(text.plain) <= width:
+        return text
+    cut = fit(text.plain, width, pad=False)
+    kept = 0
+    while kept < len(cut) - 1 and cut[kept] == text.plain[kept]:
+        kept += 1
+    fitted = text[:kept]
+    fitted.append(cut[kept:])  # a wide character cut in two is a space; the "…"
+    return fitted
 
 
 def fit_tail(text: str, width: int) -> str:

@@ -177,10 +177,14 @@ def delete_code(app: App, code: Code) -> None:
             app.run_store(codebook_store.delete_code, code.id,
                           success=f"Deleted {code.name} (u undoes)")
 
-    app.push_screen(
-        Confirm(f"Delete {what}, with {plural(codings, 'coding')}? (undoable)"),
-        delete,
-    )
+    with_codings = plural(codings, "coding")
+    if app.visible_coders():
+        # Blind mode: my codings counted; the others' not (their number would
+        # tell where they coded), but said, always, so none goes unwarned.
+        ids = set(codebook_store.descendant_ids(app.db, code.id))
+        mine = sum(c.coding_count for c in app.codebook() if c.id in ids)
+        with_codings = f"{plural(mine, 'coding')} of yours and every other coder's codings"
+    app.push_screen(Confirm(f"Delete {what}, with {with_codings}? (undoable)"), delete)
 
 
 # CodebookTree.CodeAction's action (its key bindings' argument) -> its dialog.

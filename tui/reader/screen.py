@@ -37,7 +37,7 @@ from margin.store.entities.storage import (
 from margin.store.errors import StoreError
 from margin.store.textspans import paragraph_number
 from margin.store.util import plural, visible_controls
-from margin.tui.cells import fit
+from margin.tui.cells import fit, fit_text
 from margin.tui.clipboard import copy_text
 from margin.tui.codebook.tree import CodebookColumn, CodebookPane, CodebookTree, code_label
 from margin.tui.entities.panel import EntityPanel
@@ -65,6 +65,22 @@ def _recent_binding(number: int) -> Binding:
         id=f"reader.recent_{number}",
         tooltip=f"Code the selection with the {number}. most recently used code",
     )
+
+
+class _Legend(Static):
+    """The entity legend: one line, cut to the width it has with "…"."""
+
+    def __init__(self, **keywords) -> None:
+        super().__init__(**keywords)
+        self.legend = Text()
+
+    def show(self, legend: Text) -> None:
+        self.legend = legend
+        self.refresh()
+
+    def render(self) -> Text:
+        width = self.content_region.width or self.size.width
+        return fit_text(self.legend, width) if width else self.legend
 
 
 class ReaderScreen(CodebookPane, MarginScreen):
@@ -123,7 +139,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
         if len(text) > LONG_DOCUMENT and self.start_offset is None:
             line_break = text.find("\n", FIRST_SCREENS)
             self.first_screens_end = line_break if line_break > 0 else None
-        yield Static(id="entity-legend")
+        yield _Legend(id="entity-legend")
         with Horizontal(id="main"):
             view = ReaderView(
                 text,
@@ -334,14 +350,14 @@ class ReaderScreen(CodebookPane, MarginScreen):
             self._load_entities()
 
     def _show_legend(self, counts: dict[str, int] | None = None) -> None:
-        legend_bar = self.query_one("#entity-legend", Static)
+        legend_bar = self.query_one("#entity-legend", _Legend)
         if counts is None:
             counts = {}
             for entity in self.entities:
                 counts[entity.label] = counts.get(entity.label, 0) + 1
         legend_bar.display = bool(counts) and self.view.show_entities
         if legend_bar.display:
-            legend_bar.update(Text.assemble(("entities  ", Style(dim=True)), legend(counts)))
+            legend_bar.show(Text.assemble(("entities  ", Style(dim=True)), legend(counts)))
 
     def action_toggle_entities(self) -> None:
         shown = self.view.toggle_entities()
