@@ -6,6 +6,8 @@ Every change here is one undoable action (see store/history.py).
 from __future__ import annotations
 
 import colorsys
+import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -184,14 +186,101 @@ def could_be_automatic(colour: str) -> bool:
 
 
 def normalise_colour(colour: str) -> str:
-    value = colour.strip().lower()
-    if not value.startswith("#"):
-        value = "#" + value
-    if len(value) == 4:  # #abc → #aabbcc
-        value = "#" + "".join(ch * 2 for ch in value[1:])
-    if len(value) != 7 or any(ch not in "0123456789abcdef" for ch in value[1:]):
-        raise StoreError(f"{colour!r} is not a colour; use #rrggbb")
+    """A colour as the store keeps it (#rrggbb), from any form
+    :func:`colour_from_text` reads; anything else is a one-line StoreError."""
+    value = colour_from_text(colour)
+    if value is None:
+        raise StoreError(f"{colour!r} is not a colour; use #rrggbb or a colour name (orange)")
     return value
+
+
+def colour_from_text(text: str) -> str | None:
+    """What a person may type for a code's colour, as #rrggbb: #rrggbb,
+    rrggbb, #rgb, a CSS colour name ("orange", "Dark Orange", "dark_orange"),
+    rgb(r, g, b), rgba(r, g, b, 1), hsl(h, s%, l%), hsla(h, s%, l%, 1). None
+    for anything else (transparent and terminal-palette colours, which are
+    no fixed colour, included). The one parser: the app's colour picker and
+    `margin codes add|recolour --colour` both read colours with it."""
+    value = text.strip().lower()
+    hexadecimal = value.removeprefix("#")
+    if len(hexadecimal) == 3:  # #abc → #aabbcc
+        hexadecimal = "".join(ch * 2 for ch in hexadecimal)
+    if len(hexadecimal) == 6 and all(ch in "0123456789abcdef" for ch in hexadecimal):
+        return "#" + hexadecimal
+    if value.startswith("#"):
+        return None
+    name = "".join(value.replace("_", " ").split())
+    named = _css_colours().get(name)
+    if named is not None:
+        return "#" + named
+    match = _FUNCTION.match(value)
+    if match is None:
+        return None
+    function, values = match.group(1), [part.strip() for part in match.group(2).split(",")]
+    try:
+        if function in ("rgba", "hsla") and (len(values) != 4 or float(values.pop()) != 1):
+            return None  # only an opaque colour is a colour to draw with
+        if len(values) != 3:
+            return None
+        if function.startswith("rgb"):
+            if any(part.endswith("%") for part in values):
+                return None
+            red, green, blue = (min(255, max(0, int(float(part)))) for part in values)
+        else:
+            hue = float(values[0]) % 360 / 360
+            if not (values[1].endswith("%") and values[2].endswith("%")):
+                return None
+            saturation, lightness = (min(1.0, max(0.0, float(part[:-1]) / 100))
+                                     for part in values[1:])
+            red, green, blue = (int(channel * 255 + 0.5) for channel in
+                                colorsys.hls_to_rgb(hue, lightness, saturation))
+    except ValueError:
+        return None
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+_FUNCTION = re.compile(r"^(rgba?|hsla?)\(\s*([^()]*)\)$")
+
+# The CSS colour names (as Textual, the app's toolkit, knows them), name and
+# #rrggbb; read once, when first asked.
+_CSS_COLOURS = (
+    "black 000000 silver c0c0c0 gray 808080 white ffffff maroon 800000 red ff0000 purple "
+    "800080 fuchsia ff00ff green 008000 lime 00ff00 olive 808000 yellow ffff00 navy 000080 "
+    "blue 0000ff teal 008080 aqua 00ffff orange ffa500 aliceblue f0f8ff antiquewhite faebd7 "
+    "aquamarine 7fffd4 azure f0ffff beige f5f5dc bisque ffe4c4 blanchedalmond ffebcd "
+    "blueviolet 8a2be2 brown a52a2a burlywood deb887 cadetblue 5f9ea0 chartreuse 7fff00 "
+    "chocolate d2691e coral ff7f50 cornflowerblue 6495ed cornsilk fff8dc crimson dc143c cyan "
+    "00ffff darkblue 00008b darkcyan 008b8b darkgoldenrod b8860b darkgray a9a9a9 darkgreen "
+    "006400 darkgrey a9a9a9 darkkhaki bdb76b darkmagenta 8b008b darkolivegreen 556b2f "
+    "darkorange ff8c00 darkorchid 9932cc darkred 8b0000 darksalmon e9967a darkseagreen 8fbc8f "
+    "darkslateblue 483d8b darkslategray 2f4f4f darkslategrey 2f4f4f darkturquoise 00ced1 "
+    "darkviolet 9400d3 deeppink ff1493 deepskyblue 00bfff dimgray 696969 dimgrey 696969 "
+    "dodgerblue 1e90ff firebrick b22222 floralwhite fffaf0 forestgreen 228b22 gainsboro "
+    "dcdcdc ghostwhite f8f8ff gold ffd700 goldenrod daa520 greenyellow adff2f grey 808080 "
+    "honeydew f0fff0 hotpink ff69b4 indianred cd5c5c indigo 4b0082 ivory fffff0 khaki f0e68c "
+    "lavender e6e6fa lavenderblush fff0f5 lawngreen 7cfc00 lemonchiffon fffacd lightblue "
+    "add8e6 lightcoral f08080 lightcyan e0ffff lightgoldenrodyellow fafad2 lightgray d3d3d3 "
+    "lightgreen 90ee90 lightgrey d3d3d3 lightpink ffb6c1 lightsalmon ffa07a lightseagreen "
+    "20b2aa lightskyblue 87cefa lightslategray 778899 lightslategrey 778899 lightsteelblue "
+    "b0c4de lightyellow ffffe0 limegreen 32cd32 linen faf0e6 magenta ff00ff mediumaquamarine "
+    "66cdaa mediumblue 0000cd mediumorchid ba55d3 mediumpurple 9370db mediumseagreen 3cb371 "
+    "mediumslateblue 7b68ee mediumspringgreen 00fa9a mediumturquoise 48d1cc mediumvioletred "
+    "c71585 midnightblue 191970 mintcream f5fffa mistyrose ffe4e1 moccasin ffe4b5 navajowhite "
+    "ffdead oldlace fdf5e6 olivedrab 6b8e23 orangered ff4500 orchid da70d6 palegoldenrod "
+    "eee8aa palegreen 98fb98 paleturquoise afeeee palevioletred db7093 papayawhip ffefd5 "
+    "peachpuff ffdab9 peru cd853f pink ffc0cb plum dda0dd powderblue b0e0e6 rosybrown bc8f8f "
+    "royalblue 4169e1 saddlebrown 8b4513 salmon fa8072 sandybrown f4a460 seagreen 2e8b57 "
+    "seashell fff5ee sienna a0522d skyblue 87ceeb slateblue 6a5acd slategray 708090 slategrey "
+    "708090 snow fffafa springgreen 00ff7f steelblue 4682b4 tan d2b48c thistle d8bfd8 tomato "
+    "ff6347 turquoise 40e0d0 violet ee82ee wheat f5deb3 whitesmoke f5f5f5 yellowgreen 9acd32 "
+    "rebeccapurple 663399 "
+)
+
+
+@functools.cache
+def _css_colours() -> dict[str, str]:
+    words = _CSS_COLOURS.split()
+    return dict(zip(words[::2], words[1::2], strict=True))
 
 
 def _clean_name(name: str) -> str:

@@ -7,8 +7,12 @@ name or passage for the whole of it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
-from rich.text import Text
+
+if TYPE_CHECKING:  # the command line cuts with fit() and needs no more of Rich
+    from rich.text import Text
 
 ELLIPSIS = "…"
 

@@ -21,6 +21,7 @@ from margin.store.errors import NotFound, StoreError
 from margin.store.util import plural, visible_controls
 from margin.tui.agreement_commands import register as register_agreement
 from margin.tui.analysis_commands import register as register_analysis
+from margin.tui.cells import fit
 from margin.tui.cli_options import (
     coder_filter_option,
     db_option,
@@ -484,7 +485,8 @@ def search_command(context, db_path, coders, query, kinds, codes, limit, as_json
         where = f"  {result.document_title}" if result.document_title else ""
         codes_shown = f"  [{', '.join(result.codes)}]" if result.codes else ""
         say(f"{result.score:5.1f}  {result.kind:<8}{where}{codes_shown}")
-        say(f"       {' '.join(visible_controls(result.text, keep='').split())[:200]}")
+        passage = " ".join(visible_controls(result.text, keep="").split())
+        say(f"       {fit(passage, 200, pad=False)}")
 
 
 def reader_went_away() -> None:

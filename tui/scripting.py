@@ -157,7 +157,9 @@ _json_option = json_option("Print the result as JSON.")
 @click.command("add")
 @db_options
 @click.argument("path")
-@click.option("--colour", "--color", "colour", help="#rrggbb (default: the next free colour).")
+@click.option("--colour", "--color", "colour",
+              help="#rrggbb or a colour name, as the app's picker takes (default: the next "
+                   "free colour).")
 @click.option("--description", default="", help="What the code means; when to apply it.")
 @_json_option
 @click.pass_context

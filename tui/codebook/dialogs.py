@@ -19,7 +19,6 @@ from textual.app import App
 from margin.store import codes as codebook_store
 from margin.store.codes import Code
 from margin.store.codings import memo_text, set_memo
-from margin.store.errors import StoreError
 from margin.store.util import plural
 from margin.tui.codebook.tree import code_label
 from margin.tui.modals import Choice, Confirm, CreateNew, FuzzyPicker, MemoEditor, TextPrompt
@@ -75,26 +74,8 @@ def rename_code(app: App, code: Code) -> None:
     app.push_screen(TextPrompt(f"Rename {code.path}", code.name), rename)
 
 
-def colour_from_text(text: str) -> str | None:
-    """What the colour picker accepts, as the store keeps it (#rrggbb):
-    #rrggbb, rrggbb, #rgb, a CSS colour name ("orange", "dark orange"),
-    rgb(…) or hsl(…). None for anything else (and for transparent or
-    terminal-palette colours, which are no fixed colour)."""
-    from textual.color import Color, ColorParseError
-
-    try:
-        return codebook_store.normalise_colour(text)
-    except StoreError:
-        pass
-    for candidate in dict.fromkeys((text.strip().lower(),
-                                    "".join(text.lower().replace("_", " ").split()))):
-        try:
-            colour = Color.parse(candidate)
-        except ColorParseError:
-            continue
-        if colour.ansi is None and colour.a == 1:
-            return f"#{colour.r:02x}{colour.g:02x}{colour.b:02x}"
-    return None
+# What the picker accepts: the store's one colour parser (`margin codes` too).
+colour_from_text = codebook_store.colour_from_text
 
 
 def recolour_code(app: App, code: Code) -> None:
