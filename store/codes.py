@@ -509,17 +509,23 @@ def _delete_code_memo(log: ChangeLog, code_id: int) -> None:
 
 
 def recently_used_codes(db: Database, limit: int = 9, coders: Sequence[str] = (), *,
-                        strict: bool = True) -> list[Code]:
-    """Codes by when they were last applied (by the ``coders`` named, if
-    given), newest first (keys 1–9)."""
-    by_coder, params = coder_condition(db, coders, strict=strict)
-    order = [
-        row["code_id"]
-        for row in db.query(
-            f"SELECT code_id, MAX(created) AS last, MAX(id) AS newest FROM codings "
-            f"WHERE {by_coder} GROUP BY code_id ORDER BY last DESC, newest DESC LIMIT ?",
-            [*params, limit],
-        )
-    ]
-    by_id = {code.id: code for code in codebook(db)}
+                        strict: bool = True, codes: list[Code] | None = None) -> list[Code]:
+    """Codes by when they were last applied here (by the ``coders`` named,
+    if given), newest first (keys 1–9): by their newest coding, the one
+    written last (the highest id). ``codes``: the :func:`codebook` already
+    read (the reader's), else it is read.
+
+    One index look-up per code (the codings of a code, on the code_id index,
+    walked from the newest back to the first of the coders named), not a
+    pass over every coding: it runs on every reload of the reader."""
+    by_coder, params = coder_condition(db, coders, "c.coder_id", strict=strict)
+    order = [row[0] for row in db.execute(
+        f"""SELECT id FROM (
+                SELECT codes.id AS id, (SELECT c.id FROM codings c
+                                        WHERE c.code_id = codes.id AND {by_coder}
+                                        ORDER BY c.id DESC LIMIT 1) AS newest
+                FROM codes)
+            WHERE newest IS NOT NULL ORDER BY newest DESC LIMIT ?""",
+        [*params, limit])]
+    by_id = {code.id: code for code in (codebook(db) if codes is None else codes)}
     return [by_id[code_id] for code_id in order if code_id in by_id]

@@ -254,6 +254,33 @@ def test_recently_used_codes_are_newest_first(sample_db):
     assert [c.name for c in recently_used_codes(sample_db)] == ["Second", "First"]
 
 
+def test_recently_used_codes_look_up_each_codes_newest_coding_on_an_index(sample_db):
+    """Run on every reload of the reader: one index look-up per code, never
+    a pass over every coding (EXPLAIN QUERY PLAN); the order is by each
+    code's newest coding, of the coders named."""
+    first, second, third = (create_code(sample_db, name) for name in ("A1", "B2", "C3"))
+    apply_coding(sample_db, 1, first, *_passage(sample_db), "ada")
+    apply_coding(sample_db, 1, second, *_passage(sample_db, phrase="Mike Johnson"), "ben")
+    apply_coding(sample_db, 1, third, *_passage(sample_db, phrase="Mike Johnson"), "ada")
+    apply_coding(sample_db, 1, first, *_passage(sample_db, phrase="Mike Johnson"), "ada")
+    assert [c.name for c in recently_used_codes(sample_db)] == ["A1", "C3", "B2"]
+    assert [c.name for c in recently_used_codes(sample_db, coders=["ben"])] == ["B2"]
+    assert [c.name for c in recently_used_codes(sample_db, 2, ["ada", "ben"])] == ["A1", "C3"]
+    codes = codebook(sample_db)
+    assert recently_used_codes(sample_db, codes=codes)[0] is next(c for c in codes if c.id == first)
+    for coders in ((), ("ada",)):
+        statements: list[str] = []  # what recently_used_codes runs, as SQLite ran it
+        sample_db.conn.set_trace_callback(statements.append)
+        try:
+            recently_used_codes(sample_db, coders=coders, codes=codes)
+        finally:
+            sample_db.conn.set_trace_callback(None)
+        [query] = [sql for sql in statements if "FROM codings" in sql]
+        plan = " ".join(row[3] for row in sample_db.execute("EXPLAIN QUERY PLAN " + query))
+        assert "SCAN c " not in plan and "SCAN codings" not in plan
+        assert "SEARCH c USING" in plan and "idx_codings_code_id" in plan
+
+
 def test_a_failed_action_changes_nothing(sample_db):
     """One transaction per action: an error in the middle rolls it all back."""
     from margin.store.history import action

@@ -436,7 +436,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
         self.code_paths = {code.id: code.path for code in codes}
         self.query_one("#codebook", CodebookTree).show_codes(codes)
         self.recent = recently_used_codes(self.app.db, coders=self.app.visible_coders(),
-                                          strict=False)
+                                          strict=False, codes=codes)
 
     def _show_title(self) -> None:
         """The title (cut with "…" to leave room), its words, and whose

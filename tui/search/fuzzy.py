@@ -176,8 +176,8 @@ class SearchScreen(Screen):
         self.results = results
         options = self.query_one("#results", OptionList)
         options.clear_options()
-        for result in results:
-            options.add_option(Option(self._result_prompt(result)))
+        # At once: OptionList lays its lines out again on every add_option.
+        options.add_options([Option(self._result_prompt(result)) for result in results])
         if results:
             options.highlighted = 0
         if not self._folded:
