@@ -18,6 +18,7 @@ alone reads the ``changes`` the history records.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -57,26 +58,80 @@ class RowsChange:
     """Many rows of one table deleted at once (a document's codings, its
     entity mentions, the document itself): recorded as the column names and
     each row's values, so that undo puts back exactly those rows, ids and all,
-    with one check and one statement per table instead of two per row."""
+    with one check and one statement per table instead of two per row.
+
+    ``kept`` (rows inserted by :meth:`ChangeLog.insert_rows` with
+    ``kept=True``, as a merge's documents): while the action stands, their
+    values are in their table and the history holds only their keys and a
+    digest of each row (``rows`` is None), not a second copy of every text.
+    Undo reads them from the table (checking the digests) before deleting
+    them and records them whole, for redo; redo puts them back and records
+    only keys and digests again."""
 
     table: str
     key: str  # the primary key column
     columns: list[str]
-    rows: list[list]  # the rows as they were, in ``columns`` order
+    rows: list[list] | None  # the rows as they were, in ``columns`` order
     deleted: bool = True  # the action deleted them (redo deletes them again)
+    kept: bool = False
+    ids: list | None = None  # kept, while in the table: the keys…
+    digests: list[str] | None = None  # …and each row's digest (_row_digest)
 
     def to_json(self) -> dict:
-        return {"table": self.table, "key": self.key, "columns": self.columns,
+        data = {"table": self.table, "key": self.key, "columns": self.columns,
                 "rows": self.rows, "deleted": self.deleted}
+        if self.kept:
+            data.update(kept=True, ids=self.ids, digests=self.digests)
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> RowsChange:
-        return cls(data["table"], data["key"], data["columns"], data["rows"], data["deleted"])
+        return cls(data["table"], data["key"], data["columns"], data["rows"], data["deleted"],
+                   data.get("kept", False), data.get("ids"), data.get("digests"))
 
     @property
     def row_ids(self) -> list:
+        if self.rows is None:
+            return list(self.ids or [])
         index = self.columns.index(self.key)
         return [row[index] for row in self.rows]
+
+    def keep_in_table(self, db: Database) -> None:
+        """Record only the keys and digests of the rows, as they are in the
+        table now (a kept change whose rows are in place)."""
+        ids = self.row_ids
+        by_id = dict(zip(ids, _read_rows(db, self, ids), strict=True))
+        self.ids = sorted(ids)
+        self.digests = [_row_digest(by_id[row_id]) for row_id in self.ids]
+        self.rows = None
+
+    def take_from_table(self, db: Database) -> None:
+        """Read the rows back from the table (a kept change about to be
+        undone), each checked against its digest."""
+        rows = _read_rows(db, self, self.ids or [])
+        if len(rows) != len(self.ids or []) or any(
+                _row_digest(row) != digest
+                for row, digest in zip(rows, self.digests or [], strict=False)):
+            raise HistoryConflict(
+                f"cannot undo/redo: {self.table} rows were changed since; nothing was changed")
+        self.rows, self.ids, self.digests = rows, None, None
+
+
+def _read_rows(db: Database, change: RowsChange, ids: list) -> list[list]:
+    """The rows of ``ids`` as they are in the table (those there), by key."""
+    rows: list[list] = []
+    ordered = sorted(ids)
+    for first in range(0, len(ordered), _CHUNK):
+        chunk = ordered[first:first + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows += [list(row) for row in db.execute(
+            f"SELECT {', '.join(f'[{c}]' for c in change.columns)} FROM [{change.table}] "
+            f"WHERE [{change.key}] IN ({marks}) ORDER BY [{change.key}]", chunk)]
+    return rows
+
+
+def _row_digest(row: list) -> str:
+    return hashlib.sha256(repr(row).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class ChangeLog:
@@ -114,13 +169,16 @@ class ChangeLog:
         self.db[table].delete(row_id)
         self.changes.append(Change(table, row_id, before, None))
 
-    def insert_rows(self, table: str, columns: list[str], rows: list[list]) -> list:
+    def insert_rows(self, table: str, columns: list[str], rows: list[list], *,
+                    kept: bool = False) -> list:
         """Insert many rows at once (one ``executemany``), recorded as one
         :class:`RowsChange`: undo deletes exactly these rows, redo puts them
         back. Rows without the primary key among ``columns`` get the ids after
         the table's largest (the action holds the write lock); returns the
         rows' keys. Rows of one call must not refer to each other (undo
-        deletes them in chunks): insert a tree's levels one call each."""
+        deletes them in chunks): insert a tree's levels one call each.
+        ``kept``: the history holds the rows' keys and digests, not their
+        values, while the action stands (big rows: a merge's documents)."""
         if not rows:
             return []
         key = _primary_key(self.db, table)
@@ -132,9 +190,13 @@ class ChangeLog:
         else:
             rows = [list(row) for row in rows]
         insert_many(self.db, table, columns, rows)
-        self.changes.append(RowsChange(table, key, list(columns), rows, deleted=False))
+        change = RowsChange(table, key, list(columns), rows, deleted=False, kept=kept)
         index = columns.index(key)
-        return [row[index] for row in rows]
+        ids = [row[index] for row in rows]
+        if kept:
+            change.keep_in_table(self.db)
+        self.changes.append(change)
+        return ids
 
     def delete_where(self, table: str, column: str, value) -> int:
         """Delete every row of ``table`` whose ``column`` is ``value``, recorded
@@ -234,12 +296,22 @@ def undo(db: Database) -> str | None:
     with writing(db):
         for change in reversed(changes):
             if isinstance(change, RowsChange):
+                if change.kept and change.rows is None:
+                    change.take_from_table(db)  # for redo: the rows, whole
                 _restore_rows(db, change, deleting=not change.deleted)
             else:
                 _restore(db, change.table, change.row_id, expected=change.after,
                          wanted=change.before)
-        db["history"].update(row["id"], {"undone": 1})
+        db["history"].update(row["id"], {"undone": 1, **_rewritten(changes)})
     return row["label"]
+
+
+def _rewritten(changes: list[Change | RowsChange]) -> dict:
+    """The history row's new ``changes`` when a kept change moved its rows
+    between the history and the table; nothing otherwise."""
+    if not any(isinstance(change, RowsChange) and change.kept for change in changes):
+        return {}
+    return {"changes": json.dumps([change.to_json() for change in changes])}
 
 
 def redo(db: Database) -> str | None:
@@ -252,10 +324,12 @@ def redo(db: Database) -> str | None:
         for change in changes:
             if isinstance(change, RowsChange):
                 _restore_rows(db, change, deleting=change.deleted)
+                if change.kept and not change.deleted:
+                    change.keep_in_table(db)  # in the table again: keys and digests
             else:
                 _restore(db, change.table, change.row_id, expected=change.before,
                          wanted=change.after)
-        db["history"].update(row["id"], {"undone": 0})
+        db["history"].update(row["id"], {"undone": 0, **_rewritten(changes)})
     return row["label"]
 
 
@@ -331,7 +405,7 @@ def _touched_by(db: Database, changes: list[Change | RowsChange]) -> Touched:
     for change in changes:
         if isinstance(change, RowsChange):
             rows.update((change.table, row_id) for row_id in change.row_ids)
-            if change.table == "codings":
+            if change.table == "codings" and change.rows is not None:
                 index = change.columns.index("document_id")
                 documents.update(row[index] for row in change.rows)
             continue

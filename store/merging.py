@@ -418,7 +418,9 @@ class _Merger:
             pending[text_hash] = their_new[row["id"]] = len(new_rows)
             new_rows.append(values)
             hashes.add(row["hash"])
-        ids = self.log.insert_rows("documents", list(_DOCUMENT_COLUMNS), new_rows)
+        # kept: the undo history holds their ids and digests, not a second
+        # copy of every text (the documents table has them).
+        ids = self.log.insert_rows("documents", list(_DOCUMENT_COLUMNS), new_rows, kept=True)
         for their_id, position in their_new.items():
             document_id, values = ids[position], new_rows[position]
             self.document_ids[their_id] = document_id

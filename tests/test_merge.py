@@ -419,6 +419,39 @@ def test_memos_of_codings_that_came_in_with_them_are_counted(pair, tmp_path, cap
                                    "(2 with their codings) came in")
 
 
+def test_the_merges_history_holds_no_second_copy_of_the_documents_it_added(tmp_path):
+    """The documents a merge adds are in the documents table: the undo
+    history records their ids and digests, not their texts again; undo and
+    redo still take them away and bring them back whole, and a document
+    changed behind the history's back stops the undo."""
+    from margin.store.errors import HistoryConflict
+
+    long_text = "A long interview. " * 20_000  # 360,000 characters
+    theirs = open_database(tmp_path / "theirs.db")
+    _import(theirs, long_text)
+    _import(theirs, NEW_TEXT)
+    theirs.close()
+    db = open_database(tmp_path / "ours.db")
+    merge_file(db, tmp_path / "theirs.db")
+    [size] = db.execute("SELECT LENGTH(changes) FROM history").fetchone()
+    assert size < 20_000  # not the 360,000 characters again
+    documents = db.execute("SELECT * FROM documents ORDER BY id").fetchall()
+    assert history.undo(db) == "Merge theirs.db"
+    assert db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
+    assert history.redo(db) == "Merge theirs.db"
+    assert db.execute("SELECT * FROM documents ORDER BY id").fetchall() == documents
+    [size] = db.execute("SELECT LENGTH(changes) FROM history").fetchone()
+    assert size < 20_000  # in the table again: ids and digests only
+    [title] = db.execute("SELECT title FROM documents WHERE id = 2").fetchone()
+    db.execute("UPDATE documents SET title = 'changed elsewhere' WHERE id = 2")
+    with pytest.raises(HistoryConflict):
+        history.undo(db)
+    assert db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
+    db.execute("UPDATE documents SET title = ? WHERE id = 2", [title])
+    assert history.undo(db) == "Merge theirs.db"
+    db.close()
+
+
 def test_a_renamed_coder_a_moved_coding_and_a_source_cleaned_differently(pair):
     from margin.store.codings import change_boundaries
 
