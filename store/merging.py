@@ -22,8 +22,11 @@ always kept; theirs is reported as a conflict):
 - **Codes** by UUID, else by name under the matched parent (their path).
   Same UUID with another name, or under another parent: ours kept (their
   codings go to our code). A matched code with another colour or
-  description: ours kept. A new code comes in under its matched parent,
-  with its UUID, colour and description.
+  description: ours kept. Another colour is a conflict only when both
+  colours were chosen; where one may be the colour margin picked itself
+  for a new code (codes.could_be_automatic: the store keeps no mark of a
+  choice), the codes are one note, not a conflict each. A new code comes
+  in under its matched parent, with its UUID, colour and description.
 - **Codings** keep their coder. One already here (same document, code,
   coder, start and end, or the same UUID) is not added again; a coding
   whose UUID we have at another place is ours, changed since: ours kept.
@@ -31,7 +34,8 @@ always kept; theirs is reported as a conflict):
   refused and reported, never written. New codings go through the one
   coding writer (store/codings.py).
 - **Memos** of documents, codes and codings: one only they have comes in;
-  one that differs from ours: ours kept.
+  one that differs from ours: ours kept. The memos of new codings come with
+  them and are counted (``memos_with_codings``).
 
 The whole merge is ONE transaction and one undoable action ("Merge NAME":
 ``u`` in the app takes it back; coders it added stay, as coders always do).
@@ -176,8 +180,8 @@ class MergeReport:
     def _colours_said(self) -> str:
         count = len(self.colours_differ)
         return (f"colours       {plural(count, 'shared code')} "
-                f"{'has' if count == 1 else 'have'} another colour in theirs (colours margin picked, not chosen by both); "
-                "ours kept")
+                f"{'has' if count == 1 else 'have'} another colour in theirs "
+                "(colours margin picked, not chosen by both); ours kept")
 
     def as_json(self) -> list[dict]:
         """One object per line: the summary, then each item of the report."""
