@@ -347,3 +347,35 @@ def test_the_command_line_folds_a_long_log_once(project):
     again = margin("--db", str(project), "search", "framing the threa tas an", "--limit", "1")
     assert again.returncode == 0 and not again.stderr and again.stdout == first.stdout
     conn.close()
+
+
+def _seen(corpus: SearchCorpus, db, query: str) -> list[tuple]:
+    corpus.refresh(db)
+    return [(r.key, r.score, r.text) for r in corpus.search(db, query, 10)]
+
+
+def test_a_search_after_an_edit_its_undo_and_a_deletion_ranks_as_a_fresh_one(project):
+    """The texts kept between keystrokes follow every write: a long-lived
+    corpus ranks and shows exactly what a fresh one does."""
+    db = open_database(project)
+    corpus = SearchCorpus()
+    corpus.load(db)
+    query = "delayed the autumn rotation"
+    set_memo(db, "manpower shortages delayed the autumn rotation", "ada", document_id=1)
+    before = _seen(corpus, db, query)
+    assert before[0][2] == "manpower shortages delayed the autumn rotation"
+    set_memo(db, "manpower shortages delayed the spring rotation of brigades", "ada",
+             document_id=1)
+    after = _seen(corpus, db, query)
+    assert after == _seen(SearchCorpus(), db, query)
+    assert after[0][1] < before[0][1]  # no longer holds "autumn"
+    undo(db)
+    assert _seen(corpus, db, query) == before
+    # Passages read for one search and deleted before the next are never shown.
+    query = "strugled to fend of"
+    assert any("fend off" in text for _k, _s, text in _seen(corpus, db, query))
+    with db.atomic():
+        db.execute("DELETE FROM codings WHERE quote LIKE '%fend off%'")
+    found = _seen(corpus, db, query)
+    assert found == _seen(SearchCorpus(), db, query)
+    assert not any("fend off" in text for _k, _s, text in found)

@@ -81,7 +81,6 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from heapq import nlargest
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
@@ -115,6 +114,9 @@ HOLDERS_MAX = 40_000
 SMALL = 2000
 #: Posting lists kept in memory between searches (bytes).
 CACHE_BYTES = 32 << 20
+#: Items whose text (as stored and processed) is kept between searches: the
+#: next keystroke reads mostly the candidates of the last one.
+TEXT_CACHE = 12_000
 
 _W_EXACT, _W_PREFIX, _W_EDIT, _W_BOUNDARY = 1.0, 0.85, 0.75, 0.8
 
@@ -160,6 +162,9 @@ class WordIndex:
         self._cache: OrderedDict[str, array] = OrderedDict()
         self._cached_bytes = 0
         self._expansions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
+        # item -> (text as stored, processed text); an item the log names is
+        # dropped from it in sync(), everything on a rebuild.
+        self._texts: OrderedDict[int, tuple[str, str]] = OrderedDict()
 
     @property
     def size(self) -> int:
@@ -186,6 +191,7 @@ class WordIndex:
             self.seen_seq = logged[-1][0]
             for item in items:
                 self._forget(item)
+                self._texts.pop(item, None)
             found = dict(item_texts(db, items))
             for item in items:
                 text = found.get(item)
@@ -224,6 +230,7 @@ class WordIndex:
         self._cache.clear()
         self._cached_bytes = 0
         self._expansions.clear()
+        self._texts.clear()
         counts: dict[str, int] = {}
         for word in self.words[:: max(1, len(self.words) // 2000)]:
             for char in word:
@@ -259,6 +266,25 @@ class WordIndex:
             _word, dropped = self._cache.popitem(last=False)
             self._cached_bytes -= len(dropped) * dropped.itemsize
         return ids
+
+    def texts(self, db: Database, items: list[int]) -> dict[int, tuple[str, str]]:
+        """(text as stored, processed text) of those ``items`` that exist (cached)."""
+        cache = self._texts
+        out: dict[int, tuple[str, str]] = {}
+        missing = []
+        for item in items:
+            found = cache.get(item)
+            if found is None:
+                missing.append(item)
+            else:
+                cache.move_to_end(item)
+                out[item] = found
+        for item, text in item_texts(db, missing):
+            if text:
+                out[item] = cache[item] = (text, default_process(text))
+        while len(cache) > TEXT_CACHE:
+            cache.popitem(last=False)
+        return out
 
     def _completions(self, prefix: str, limit: int) -> list[str]:
         words = self.words
@@ -452,32 +478,35 @@ class WordIndex:
             if cancelled is not None and cancelled():
                 return []
         # The best by proxy (ties: the lower item first), read and scored.
-        # nlargest keeps the earlier of equal proxies: the order does not
+        # A stable sort keeps the earlier of equal proxies: the order does not
         # depend on ``limit``.
-        ranked = nlargest(max(READ_TIED, limit), proxy.items(), key=itemgetter(1))
+        ranked = sorted(proxy.items(), key=itemgetter(1), reverse=True)[:max(READ_TIED, limit)]
         depth = max(READ, limit)
         if len(ranked) > depth and ranked[depth - 1][1] >= ranked[0][1]:
             # More items hold all of the query's words than are read: which of
             # them hold them in the query's order only their text tells.
             depth = len(ranked)
         best = [item for item, _proxy in ranked[:depth]]
-        texts = dict(item_texts(db, best))
+        texts = self.texts(db, best)
         # Many passages share the query's words (the proxy ties): partial_ratio,
         # cheap, picks the ones that hold them in the query's order.
-        processed = {item: default_process(texts[item]) for item in best if texts.get(item)}
-        best = nlargest(max(RESCORE, limit), processed,
-                        key=lambda item: fuzz.partial_ratio(pq, processed[item]))
+        processed = {item: texts[item][1] for item in best if item in texts}
+        # (extract keeps the earlier of equal scores, as a stable sort does.)
+        partial = {item: value for _text, value, item in process.extract(
+            pq, processed, scorer=fuzz.partial_ratio, limit=max(RESCORE, limit))}
         scored = []
-        for item in best:
-            scored.append((-score(pq, processed[item], typing), item, texts[item]))
+        for item, value in partial.items():
+            scored.append((-score(pq, processed[item], typing, value), item, texts[item][0]))
         scored.sort()
         return [WordHit(item, round(-negative, 2), text)
                 for negative, item, text in scored[:limit]]
 
 
-def score(pq: str, processed: str, typing: bool = True) -> float:
-    """0-100: how well the processed passage matches the processed query."""
-    partial = fuzz.partial_ratio(pq, processed)
+def score(pq: str, processed: str, typing: bool = True, partial: float | None = None) -> float:
+    """0-100: how well the processed passage matches the processed query
+    (``partial``: its ``partial_ratio`` when already known)."""
+    if partial is None:
+        partial = fuzz.partial_ratio(pq, processed)
     unordered = fuzz.token_set_ratio(pq, processed) if len(pq) < len(processed) else 0.0
     return 0.45 * partial + 0.15 * unordered + 40 * coverage(pq, processed, typing)
 
