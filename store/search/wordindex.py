@@ -108,6 +108,18 @@ MAX_COMPLETIONS = 40
 #: does not generate candidates.
 COMMON = 0.25
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+#: A variant in at most this many items supplies them all as candidates (the
+#: rarest first, at most RARE_BUDGET items in all).
+RARE = 1_000
+RARE_BUDGET = 2_000
+#: A query word in at most RARE items with a word one edit away RARE_RATIO
+#: times as common is read both ways: the first READINGS_WITHIN results hold
+#: both (one of them moved up to place READING_AT, if its score is within
+#: READING_GAP of the first result's).
+RARE_RATIO = 20
+READINGS_WITHIN = 10
+READING_AT = 2
+READING_GAP = 15.0
 #: Words in at most this many items are paired to find candidates.
 HOLDERS_MAX = 40_000
 #: Below this many items, no word is too common to count.
@@ -331,10 +343,12 @@ class WordIndex:
             if last or len(token) >= 4:
                 for word in self._completions(token, limit):
                     variants.setdefault(word, _W_PREFIX)
-        # A known short word is most likely what was meant; an unknown one, or
-        # a longer one (a slip can make another word: "form", "from"), may
-        # stand for the words one edit away.
-        if len(token) >= 5 or (len(token) >= 3 and (last or not self.known(token))):
+        # A known short word is most likely what was meant; an unknown one, a
+        # longer one (a slip can make another word: "form", "from") or a rare
+        # spelling of a common word ("weer", "were") may stand for the words
+        # one edit away.
+        if len(token) >= 5 or (len(token) >= 3 and (
+                last or not self.known(token) or self._rare_spellings([token]))):
             for word in self._edits(token):
                 variants.setdefault(word, _W_EDIT)
             if last and typing and len(token) >= 4:
@@ -430,6 +444,18 @@ class WordIndex:
                 room = cap - len(candidates)
                 if room <= 0:
                     break
+        # A rare word the query may mean (as typed, or one edit away) is the
+        # surest sign of its passage: its items are candidates whatever the
+        # other words hold ("security guarajtees": the five items of the rare
+        # spelling, where its neighbour "guarantees" makes that word common).
+        budget = RARE_BUDGET
+        for df, word in sorted({(self.df(word), word) for group in groups
+                                for word in group.variants}):
+            if df > min(RARE, budget):
+                break
+            candidates.update(self.postings(db, word))
+            candidates.update(self.delta.get(word, ()))
+            budget -= df
         if cancelled is not None and cancelled():
             return []
         if dirty:
@@ -498,8 +524,53 @@ class WordIndex:
         for item, value in partial.items():
             scored.append((-score(pq, processed[item], typing, value), item, texts[item][0]))
         scored.sort()
+        rare = self._rare_spellings(words)
+        if rare:
+            _both_readings(scored, rare, processed)
         return [WordHit(item, round(-negative, 2), text)
                 for negative, item, text in scored[:limit]]
+
+    def _rare_spellings(self, words: list[str]) -> dict[str, set[str]]:
+        """Query words that are a rare spelling of words one edit away at least
+        RARE_RATIO times as common (a slip, or the project's own typo:
+        "esaily", "thsee", "guarajtees"), with those words."""
+        out = {}
+        for word in words:
+            df = self.df(word)
+            if 0 < df <= RARE and len(word) >= 3:
+                common = {other for other in self._edits(word)
+                          if self.df(other) >= RARE_RATIO * df}
+                if common:
+                    out[word] = common
+        return out
+
+
+def _both_readings(scored: list[tuple], rare: dict[str, set[str]],
+                   processed: dict[int, str]) -> None:
+    """Where a query word is a rare spelling of a common word, the first
+    results show both readings: if none of the first READINGS_WITHIN holds the
+    word as typed (or none holds the common word in its place), the best that
+    does, when its score is within READING_GAP of the first, moves up to
+    place READING_AT with the score of the one it joins."""
+    common = set().union(*rare.values())
+
+    def reading(entry: tuple) -> str | None:
+        words = set(processed[entry[1]].split())
+        if not words.isdisjoint(rare):
+            return "typed"
+        return "common" if not words.isdisjoint(common) else None
+
+    for wanted in ("common", "typed"):
+        if len(scored) <= READINGS_WITHIN or any(
+                reading(entry) == wanted for entry in scored[:READINGS_WITHIN]):
+            continue
+        for k in range(READINGS_WITHIN, len(scored)):
+            entry = scored[k]
+            if reading(entry) == wanted:
+                if -entry[0] >= -scored[0][0] - READING_GAP:
+                    del scored[k]
+                    scored.insert(READING_AT, (scored[READING_AT][0], *entry[1:]))
+                break
 
 
 def score(pq: str, processed: str, typing: bool = True, partial: float | None = None) -> float:
