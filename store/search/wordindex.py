@@ -32,7 +32,12 @@ Candidates and ranking
 ----------------------
 Candidates are the items that hold two of the three rarest query words (with
 their variants; one of the three may be the word with the slip), filled up
-with the items of the rarest words themselves, at most :data:`GENERATOR_CAP`.
+with the items of the rarest words themselves, at most :data:`GENERATOR_CAP`;
+then every item of a *rare* word the query may mean (in at most :data:`RARE`
+items, as typed or one edit away; the rarest first, :data:`RARE_BUDGET` in
+all), which the cap would otherwise cut at a million passages when a common
+neighbour makes its group common ("guarajtees", where "guarantees" is in
+100,000 items).
 Each candidate's *proxy* adds the other words it holds, by set intersection or
 binary search in their posting lists (words in more than :data:`COMMON` of a
 big project's items count for nothing). The :data:`READ` best by proxy
@@ -44,6 +49,19 @@ share of the query's letters in words the passage contains (each allowing a
 slip; the last word may be unfinished). Nothing depends on how many results
 are asked for below :data:`RESCORE`, so a smaller limit is the beginning of a
 larger one.
+
+A query word that is a rare spelling of a word one edit away at least
+:data:`RARE_RATIO` times as common ("esaily" beside "easily": a slip, or the
+project's own typo) is read both ways: its edits are among its variants even
+when it is short, and the first :data:`READINGS_WITHIN` results hold both
+readings (the best of the missing one moves up to place :data:`READING_AT`),
+since only the researcher knows which was meant.
+
+Between keystrokes the reader keeps the texts it read (:data:`TEXT_CACHE`
+items, least recently used dropped; an item the log names is dropped at once,
+all of them on a rebuild), the posting lists (:data:`CACHE_BYTES`) and the
+variants of each query word: the next keystroke mostly reads the same
+candidates.
 
 Persistent and in step
 ----------------------
@@ -177,6 +195,7 @@ class WordIndex:
         # item -> (text as stored, processed text); an item the log names is
         # dropped from it in sync(), everything on a rebuild.
         self._texts: OrderedDict[int, tuple[str, str]] = OrderedDict()
+        self._spellings: dict[str, set[str]] = {}  # see _rare_spellings()
 
     @property
     def size(self) -> int:
@@ -215,6 +234,7 @@ class WordIndex:
                             self._sorted_delta = None
                         self.delta.setdefault(word, set()).add(item)
             self._expansions.clear()
+            self._spellings.clear()
             changed = True
         return changed
 
@@ -242,6 +262,7 @@ class WordIndex:
         self._cache.clear()
         self._cached_bytes = 0
         self._expansions.clear()
+        self._spellings.clear()
         self._texts.clear()
         counts: dict[str, int] = {}
         for word in self.words[:: max(1, len(self.words) // 2000)]:
@@ -448,9 +469,12 @@ class WordIndex:
         # surest sign of its passage: its items are candidates whatever the
         # other words hold ("security guarajtees": the five items of the rare
         # spelling, where its neighbour "guarantees" makes that word common).
+        # (Not the completions of the word being typed: those are many, and
+        # the next keystroke narrows them.)
         budget = RARE_BUDGET
         for df, word in sorted({(self.df(word), word) for group in groups
-                                for word in group.variants}):
+                                for word, weight in group.variants.items()
+                                if weight >= _W_EDIT and weight != _W_PREFIX}):
             if df > min(RARE, budget):
                 break
             candidates.update(self.postings(db, word))
@@ -533,15 +557,21 @@ class WordIndex:
     def _rare_spellings(self, words: list[str]) -> dict[str, set[str]]:
         """Query words that are a rare spelling of words one edit away at least
         RARE_RATIO times as common (a slip, or the project's own typo:
-        "esaily", "thsee", "guarajtees"), with those words."""
+        "esaily", "thsee", "guarajtees"), with those words (cached)."""
         out = {}
         for word in words:
-            df = self.df(word)
-            if 0 < df <= RARE and len(word) >= 3:
-                common = {other for other in self._edits(word)
-                          if self.df(other) >= RARE_RATIO * df}
-                if common:
-                    out[word] = common
+            common = self._spellings.get(word)
+            if common is None:
+                common = set()
+                df = self.df(word)
+                if 0 < df <= RARE and len(word) >= 3:
+                    common = {other for other in self._edits(word)
+                              if self.df(other) >= RARE_RATIO * df}
+                self._spellings[word] = common
+                if len(self._spellings) > 4096:
+                    self._spellings.clear()
+            if common:
+                out[word] = common
         return out
 
 
