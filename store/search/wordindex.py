@@ -34,7 +34,7 @@ Candidates are the items that hold two of the three rarest query words (with
 their variants; one of the three may be the word with the slip), filled up
 with the items of the rarest words themselves, at most :data:`GENERATOR_CAP`;
 then every item of a *rare* word the query may mean (in at most :data:`RARE`
-items, as typed or one edit away; the rarest first, :data:`RARE_BUDGET` in
+items, as typed or moved across a space; the rarest first, :data:`RARE_BUDGET` in
 all), which the cap would otherwise cut at a million passages when a common
 neighbour makes its group common ("guarajtees", where "guarantees" is in
 100,000 items).
@@ -469,12 +469,14 @@ class WordIndex:
         # surest sign of its passage: its items are candidates whatever the
         # other words hold ("security guarajtees": the five items of the rare
         # spelling, where its neighbour "guarantees" makes that word common).
-        # (Not the completions of the word being typed: those are many, and
-        # the next keystroke narrows them.)
+        # (The words as typed, or moved across a space; not their edits, which
+        # at a million passages are the project's own typos of common words,
+        # nor the completions of the word being typed, which the next
+        # keystroke narrows.)
         budget = RARE_BUDGET
         for df, word in sorted({(self.df(word), word) for group in groups
                                 for word, weight in group.variants.items()
-                                if weight >= _W_EDIT and weight != _W_PREFIX}):
+                                if weight >= _W_BOUNDARY and weight != _W_PREFIX}):
             if df > min(RARE, budget):
                 break
             candidates.update(self.postings(db, word))
@@ -530,7 +532,14 @@ class WordIndex:
         # The best by proxy (ties: the lower item first), read and scored.
         # A stable sort keeps the earlier of equal proxies: the order does not
         # depend on ``limit``.
-        ranked = sorted(proxy.items(), key=itemgetter(1), reverse=True)[:max(READ_TIED, limit)]
+        keep = max(READ_TIED, limit)
+        if len(proxy) > keep:  # (the sort below only on those that may be kept)
+            floor = sorted(proxy.values(), reverse=True)[keep - 1]
+            ranked = [entry for entry in proxy.items() if entry[1] >= floor]
+        else:
+            ranked = list(proxy.items())
+        ranked.sort(key=itemgetter(1), reverse=True)
+        del ranked[keep:]
         depth = max(READ, limit)
         if len(ranked) > depth and ranked[depth - 1][1] >= ranked[0][1]:
             # More items hold all of the query's words than are read: which of
