@@ -2,7 +2,7 @@
 `/` use) at 10k, 100k and 1M coded passages, beside main's in-memory index.
 
 Run: python bench/search_bench.py [--sizes 10000,100000,1000000] [--seed 7]
-     [--cli-runs 15] [--today] [--rebuild]
+     [--cli-runs 15] [--today] [--rebuild] [--cold]
 Figures only; nothing is asserted. Recall per slip kind is bench/search_slips.py.
 
 For each size, a margin database of that many coded passages
@@ -11,14 +11,17 @@ For each size, a margin database of that many coded passages
 * the index on disk: its pages (``dbstat``) and, with ``--rebuild``, the time
   of a full rebuild (``word_postings.rebuild``);
 * the first search of a fresh ``SearchCorpus`` (what the app's first `/` does
-  in its worker: open the index, read the vocabulary, search) and the growth
-  of the process's RSS through it and the keystrokes below;
+  in its worker: open the index, read the vocabulary, search), wall and CPU
+  time, and the growth of the process's RSS through it and the keystrokes
+  below; with ``--cold`` first once with the database file evicted from the
+  page cache (``posix_fadvise``; as after a reboot), then once with it cached;
 * latency per keystroke: every query of :data:`QUERIES` typed one character at
   a time, each prefix of two or more characters searched as the app does
-  (``corpus.refresh`` then ``corpus.search(db, prefix, 50)``); p50 / p95 / max;
+  (``corpus.refresh`` then ``corpus.search(db, prefix, 50)``); p50 / p95 / max,
+  and the CPU time of each (p50 / p95: less sensitive to a busy machine);
 * the whole `margin search QUERY --limit 10` process, start-up included, run
-  ``--cli-runs`` times (median, p95), beside `margin --version` in the same run
-  (Python and click start-up alone);
+  ``--cli-runs`` times (median, p95, and its CPU time), beside `margin --version`
+  in the same run (Python and click start-up alone);
 * with ``--today``: main's in-memory ``SearchIndex`` on the same passages, typed
   the same way (its build time and memory, the keystroke latency), for a
   same-run ratio on this shared machine.
@@ -31,6 +34,7 @@ import gc
 import os
 import random
 import re
+import resource
 import statistics
 import time
 from pathlib import Path
@@ -174,14 +178,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def keystrokes(search) -> list[float]:
-    """Milliseconds of ``search(prefix)`` for every prefix (2+ characters) of QUERIES."""
+def keystrokes(search, cpu: list[float] | None = None) -> list[float]:
+    """Milliseconds of ``search(prefix)`` for every prefix (2+ characters) of
+    QUERIES (and the CPU milliseconds of each, in ``cpu``)."""
     latencies = []
     for query in QUERIES:
         for end in range(2, len(query) + 1):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.thread_time()
             search(query[:end])
             latencies.append((time.perf_counter() - started) * 1000)
+            if cpu is not None:
+                cpu.append((time.thread_time() - cpu_started) * 1000)
     return latencies
 
 
@@ -197,22 +204,77 @@ def cli_latency(path: Path, runs: int) -> tuple[list[float], list[float]]:
     margin = str(Path(sys.executable).with_name("margin"))
     queries = ["security guarantees for ukrane", "Witkof fel for this", "by th edelays in"]
     searches, versions = [], []
+    cli_latency.cpu = []
     for run in range(runs):
         started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([margin, "--db", str(path), "search", queries[run % len(queries)],
                         "--limit", "10"], check=True, capture_output=True)
         searches.append((time.perf_counter() - started) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cli_latency.cpu.append((after.ru_utime + after.ru_stime - before.ru_utime
+                                - before.ru_stime) * 1000)
         started = time.perf_counter()
         subprocess.run([margin, "--version"], check=True, capture_output=True)
         versions.append((time.perf_counter() - started) * 1000)
     return searches, versions
 
 
-def run_size(size: int, seed: int, cli_runs: int, today: bool, rebuild_index: bool) -> None:
+def evict_from_page_cache(path: Path) -> None:
+    """Drop the file's pages from the page cache (``posix_fadvise`` DONTNEED:
+    no privileges needed; other files, Python's own, stay cached)."""
+    for name in (path, Path(f"{path}-wal")):
+        if name.exists():
+            fd = os.open(name, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def session(path: Path, name: str, evict: bool) -> None:
+    """A fresh corpus (the app's first `/`), then every keystroke of QUERIES."""
+    from margin.store.db import open_database
+    from margin.store.search.corpus import SearchCorpus
+
+    gc.collect()
+    if evict:
+        evict_from_page_cache(path)
+    rss_before = rss_bytes()
+    anon_before = anonymous_bytes()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    db = open_database(path, read_only=True)
+    corpus = SearchCorpus()
+    with corpus.lock:
+        corpus.refresh(db)
+        first = corpus.search(db, "security guarantees", 50)
+    first_ms = (time.perf_counter() - started) * 1000
+    first_cpu = (time.process_time() - cpu_started) * 1000
+    rss_first = rss_bytes()
+    cache = "the file evicted from the page cache" if evict else "the file in the page cache"
+    print(f"[{name}: {cache}]")
+    print(f"first search of a fresh corpus (the app's first /): {first_ms:.0f} ms "
+          f"(CPU {first_cpu:.0f} ms), {len(first)} results; "
+          f"RSS +{(rss_first - rss_before) / 2**20:.0f} MiB")
+
+    def search(prefix: str) -> None:
+        corpus.refresh(db)
+        corpus.search(db, prefix, 50)
+
+    cpu: list[float] = []
+    latencies = keystrokes(search, cpu)
+    print(f"keystrokes (word index): {describe(latencies)}; CPU p50 "
+          f"{percentile(cpu, 0.5):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms; RSS after them "
+          f"+{(rss_bytes() - rss_before) / 2**20:.0f} MiB (anonymous "
+          f"+{(anonymous_bytes() - anon_before) / 2**20:.0f} MiB)")
+    db.conn.close()
+
+
+def run_size(size: int, seed: int, cli_runs: int, today: bool, rebuild_index: bool,
+             cold: bool = False) -> None:
     from search_db import build_database, index_bytes
 
     from margin.store.db import open_database
-    from margin.store.search.corpus import SearchCorpus
 
     print(f"\n=== {size:,} passages ===")
     started = time.perf_counter()
@@ -231,34 +293,15 @@ def run_size(size: int, seed: int, cli_runs: int, today: bool, rebuild_index: bo
         print(f"rebuild: {time.perf_counter() - started:.1f} s")
         db.conn.close()
 
-    gc.collect()
-    rss_before = rss_bytes()
-    anon_before = anonymous_bytes()
-    db = open_database(path, read_only=True)
-    corpus = SearchCorpus()
-    started = time.perf_counter()
-    with corpus.lock:
-        corpus.refresh(db)
-        first = corpus.search(db, "security guarantees", 50)
-    first_ms = (time.perf_counter() - started) * 1000
-    rss_first = rss_bytes()
-    print(f"first search of a fresh corpus (the app's first /): {first_ms:.0f} ms, "
-          f"{len(first)} results; RSS +{(rss_first - rss_before) / 2**20:.0f} MiB")
-
-    def search(prefix: str) -> None:
-        corpus.refresh(db)
-        corpus.search(db, prefix, 50)
-
-    latencies = keystrokes(search)
-    print(f"keystrokes (word index): {describe(latencies)}; RSS after them "
-          f"+{(rss_bytes() - rss_before) / 2**20:.0f} MiB (anonymous "
-          f"+{(anonymous_bytes() - anon_before) / 2**20:.0f} MiB)")
-    db.conn.close()
+    sessions = [("cold", True), ("warm", False)] if cold else [("warm", False)]
+    for name, evict in sessions:
+        session(path, name, evict)
 
     if cli_runs:
         searches, versions = cli_latency(path, cli_runs)
         print(f"margin search, whole process: median {statistics.median(searches):.0f} ms, "
-              f"p95 {percentile(searches, 0.95):.0f} ms; margin --version in the same run: "
+              f"p95 {percentile(searches, 0.95):.0f} ms (CPU median "
+              f"{statistics.median(cli_latency.cpu):.0f} ms); margin --version in the same run: "
               f"median {statistics.median(versions):.0f} ms")
 
     if today:
@@ -288,10 +331,14 @@ def main() -> None:
     parser.add_argument("--today", action="store_true",
                         help="also main's in-memory index, for same-run ratios")
     parser.add_argument("--rebuild", action="store_true", help="time a full index rebuild")
+    parser.add_argument("--cold", action="store_true",
+                        help="first a session with the database file evicted from the page "
+                             "cache (as after a reboot), then one with it cached")
     args = parser.parse_args()
-    print(f"{len(QUERIES)} queries, each typed one character at a time (prefixes of >= 2 chars)")
+    print(f"{len(QUERIES)} queries, each typed one character at a time (prefixes of >= 2 chars); "
+          f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs")
     for size in [int(s) for s in args.sizes.split(",")]:
-        run_size(size, args.seed, args.cli_runs, args.today, args.rebuild)
+        run_size(size, args.seed, args.cli_runs, args.today, args.rebuild, args.cold)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from margin.store.codings import (
 from margin.store.db import open_database
 from margin.store.documents import get_document
 from margin.store.history import redo, undo
+from margin.store.search import wordindex
 from margin.store.search.corpus import SearchCorpus
 from margin.store.textspans import sentence_spans
 from margin.store.word_postings import TRIGGERS, is_installed, rebuild
@@ -347,3 +348,86 @@ def test_the_command_line_folds_a_long_log_once(project):
     again = margin("--db", str(project), "search", "framing the threa tas an", "--limit", "1")
     assert again.returncode == 0 and not again.stderr and again.stdout == first.stdout
     conn.close()
+
+
+def _seen(corpus: SearchCorpus, db, query: str) -> list[tuple]:
+    corpus.refresh(db)
+    return [(r.key, r.score, r.text) for r in corpus.search(db, query, 10)]
+
+
+def test_a_search_after_an_edit_its_undo_and_a_deletion_ranks_as_a_fresh_one(project):
+    """The texts kept between keystrokes follow every write: a long-lived
+    corpus ranks and shows exactly what a fresh one does."""
+    db = open_database(project)
+    corpus = SearchCorpus()
+    corpus.load(db)
+    query = "delayed the autumn rotation"
+    set_memo(db, "manpower shortages delayed the autumn rotation", "ada", document_id=1)
+    before = _seen(corpus, db, query)
+    assert before[0][2] == "manpower shortages delayed the autumn rotation"
+    set_memo(db, "manpower shortages delayed the spring rotation of brigades", "ada",
+             document_id=1)
+    after = _seen(corpus, db, query)
+    assert after == _seen(SearchCorpus(), db, query)
+    assert after[0][1] < before[0][1]  # no longer holds "autumn"
+    undo(db)
+    assert _seen(corpus, db, query) == before
+    # Passages read for one search and deleted before the next are never shown.
+    query = "strugled to fend of"
+    assert any("fend off" in text for _k, _s, text in _seen(corpus, db, query))
+    with db.atomic():
+        db.execute("DELETE FROM codings WHERE quote LIKE '%fend off%'")
+    found = _seen(corpus, db, query)
+    assert found == _seen(SearchCorpus(), db, query)
+    assert not any("fend off" in text for _k, _s, text in found)
+
+
+def _passages_project(path: Path, passages: list[str]) -> Path:
+    """A project of one document whose paragraphs are ``passages``, each coded."""
+    make_project(path, sample=False, texts=["\n\n".join(passages)], entities=False)
+    db = open_database(path)
+    code = create_code(db, "Passages")
+    coder = ensure_coder(db, "ada")
+    text = get_document(db, 1).text
+    codings, at = [], 0
+    for passage in passages:
+        start = text.index(passage, at)
+        at = start + len(passage)
+        codings.append(NewCoding(1, code, start, at, coder))
+    with db.atomic():
+        write_codings(db, codings)
+    rebuild(db)
+    db.conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def spellings(tmp_path_factory) -> Path:
+    """Many passages with the common spelling, a few with a rare one."""
+    common = [f"Passage {i}: talks about security guarantees without the involvement of "
+              f"Russia are futile, such narratives rely on details that can be easily "
+              f"manipulated for propaganda {i}" for i in range(260)]
+    rare = [f"Lavrov {i}: details that can be esaily manipulated for propaganda" for i in range(12)]
+    one = ["Lavrov said that talks about security guarajtees without the involvement of "
+           "Russia are futile"]
+    return _passages_project(tmp_path_factory.mktemp("spellings") / "p.db", common + rare + one)
+
+
+def test_a_rare_spelling_finds_its_passage_when_its_common_neighbour_has_too_many(
+        spellings, monkeypatch):
+    # Every passage holds the other words: they alone would fill the candidates.
+    monkeypatch.setattr(wordindex, "GENERATOR_CAP", 5)  # (eight times that with filters)
+    db = open_database(spellings, read_only=True)
+    texts = _texts(db, "about security guarajtees the without")
+    assert texts[0].startswith("Lavrov said that talks about security guarajtees")
+
+
+def test_a_rare_spelling_of_a_common_word_shows_both_readings_in_the_first_results(spellings):
+    db = open_database(spellings, read_only=True)
+    texts = _texts(db, "that can be esaily manipulated")
+    assert "esaily" in texts[0]  # what was typed, as it was typed, first
+    assert any("easily" in text for text in texts[:3])  # and the common word near the top
+    # The word index and the whole search agree on that order.
+    index = wordindex.WordIndex()
+    index.sync(db)
+    assert [hit.text for hit in index.search(db, "that can be esaily manipulated", 10)] == texts

@@ -423,17 +423,21 @@ class SearchCorpus:
             hits = self.words.search(db, query.text, WORD_DEPTH, cancelled=cancelled,
                                      allowed=self._word_filter(db, filters, word_kinds))
             keys = self._word_keys(db, [hit.item for hit in hits])
-            seen: set = set()
+            seen: dict = {}  # key -> its place in the word index's order
             for hit in hits:
                 key = keys.get(hit.item)
                 if key is None or key in seen or hit.score < MIN_SCORE:
                     continue  # gone, or a second coding of the same passage
-                seen.add(key)
+                seen[key] = len(seen)
                 kind = "passage" if hit.item & 3 == QUOTE else "memo"
                 ranked.append((hit.score, KINDS.index(kind), key, hit))
         if cancelled is not None and cancelled():
             return []
-        ranked.sort(key=lambda hit: (-round(hit[0], 6), hit[1], repr(hit[2])))
+        # Equal scores: passages and memos in the word index's order (which
+        # may put a second reading of the query first: see its search()).
+        order = seen if word_kinds else {}
+        ranked.sort(key=lambda hit: (-round(hit[0], 6), hit[1], order.get(hit[2], 0),
+                                     repr(hit[2])))
         ranked = ranked[:limit]
         # Only what is shown is read in full: the passages' codes, the memos' places.
         words_shown = self._word_items(

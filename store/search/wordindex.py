@@ -32,7 +32,12 @@ Candidates and ranking
 ----------------------
 Candidates are the items that hold two of the three rarest query words (with
 their variants; one of the three may be the word with the slip), filled up
-with the items of the rarest words themselves, at most :data:`GENERATOR_CAP`.
+with the items of the rarest words themselves, at most :data:`GENERATOR_CAP`;
+then every item of a *rare* word the query may mean (in at most :data:`RARE`
+items, as typed or moved across a space; the rarest first, :data:`RARE_BUDGET` in
+all), which the cap would otherwise cut at a million passages when a common
+neighbour makes its group common ("guarajtees", where "guarantees" is in
+100,000 items).
 Each candidate's *proxy* adds the other words it holds, by set intersection or
 binary search in their posting lists (words in more than :data:`COMMON` of a
 big project's items count for nothing). The :data:`READ` best by proxy
@@ -44,6 +49,19 @@ share of the query's letters in words the passage contains (each allowing a
 slip; the last word may be unfinished). Nothing depends on how many results
 are asked for below :data:`RESCORE`, so a smaller limit is the beginning of a
 larger one.
+
+A query word that is a rare spelling of a word one edit away at least
+:data:`RARE_RATIO` times as common ("esaily" beside "easily": a slip, or the
+project's own typo) is read both ways: its edits are among its variants even
+when it is short, and the first :data:`READINGS_WITHIN` results hold both
+readings (the best of the missing one moves up to place :data:`READING_AT`),
+since only the researcher knows which was meant.
+
+Between keystrokes the reader keeps the texts it read (:data:`TEXT_CACHE`
+items, least recently used dropped; an item the log names is dropped at once,
+all of them on a rebuild), the posting lists (:data:`CACHE_BYTES`) and the
+variants of each query word: the next keystroke mostly reads the same
+candidates.
 
 Persistent and in step
 ----------------------
@@ -81,7 +99,6 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from heapq import nlargest
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
@@ -109,12 +126,27 @@ MAX_COMPLETIONS = 40
 #: does not generate candidates.
 COMMON = 0.25
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+#: A variant in at most this many items supplies them all as candidates (the
+#: rarest first, at most RARE_BUDGET items in all).
+RARE = 1_000
+RARE_BUDGET = 2_000
+#: A query word in at most RARE items with a word one edit away RARE_RATIO
+#: times as common is read both ways: the first READINGS_WITHIN results hold
+#: both (one of them moved up to place READING_AT, if its score is within
+#: READING_GAP of the first result's).
+RARE_RATIO = 20
+READINGS_WITHIN = 10
+READING_AT = 2
+READING_GAP = 15.0
 #: Words in at most this many items are paired to find candidates.
 HOLDERS_MAX = 40_000
 #: Below this many items, no word is too common to count.
 SMALL = 2000
 #: Posting lists kept in memory between searches (bytes).
 CACHE_BYTES = 32 << 20
+#: Items whose text (as stored and processed) is kept between searches: the
+#: next keystroke reads mostly the candidates of the last one.
+TEXT_CACHE = 12_000
 
 _W_EXACT, _W_PREFIX, _W_EDIT, _W_BOUNDARY = 1.0, 0.85, 0.75, 0.8
 
@@ -160,6 +192,10 @@ class WordIndex:
         self._cache: OrderedDict[str, array] = OrderedDict()
         self._cached_bytes = 0
         self._expansions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
+        # item -> (text as stored, processed text); an item the log names is
+        # dropped from it in sync(), everything on a rebuild.
+        self._texts: OrderedDict[int, tuple[str, str]] = OrderedDict()
+        self._spellings: dict[str, set[str]] = {}  # see _rare_spellings()
 
     @property
     def size(self) -> int:
@@ -186,6 +222,7 @@ class WordIndex:
             self.seen_seq = logged[-1][0]
             for item in items:
                 self._forget(item)
+                self._texts.pop(item, None)
             found = dict(item_texts(db, items))
             for item in items:
                 text = found.get(item)
@@ -197,6 +234,7 @@ class WordIndex:
                             self._sorted_delta = None
                         self.delta.setdefault(word, set()).add(item)
             self._expansions.clear()
+            self._spellings.clear()
             changed = True
         return changed
 
@@ -224,6 +262,8 @@ class WordIndex:
         self._cache.clear()
         self._cached_bytes = 0
         self._expansions.clear()
+        self._spellings.clear()
+        self._texts.clear()
         counts: dict[str, int] = {}
         for word in self.words[:: max(1, len(self.words) // 2000)]:
             for char in word:
@@ -259,6 +299,25 @@ class WordIndex:
             _word, dropped = self._cache.popitem(last=False)
             self._cached_bytes -= len(dropped) * dropped.itemsize
         return ids
+
+    def texts(self, db: Database, items: list[int]) -> dict[int, tuple[str, str]]:
+        """(text as stored, processed text) of those ``items`` that exist (cached)."""
+        cache = self._texts
+        out: dict[int, tuple[str, str]] = {}
+        missing = []
+        for item in items:
+            found = cache.get(item)
+            if found is None:
+                missing.append(item)
+            else:
+                cache.move_to_end(item)
+                out[item] = found
+        for item, text in item_texts(db, missing):
+            if text:
+                out[item] = cache[item] = (text, default_process(text))
+        while len(cache) > TEXT_CACHE:
+            cache.popitem(last=False)
+        return out
 
     def _completions(self, prefix: str, limit: int) -> list[str]:
         words = self.words
@@ -305,10 +364,12 @@ class WordIndex:
             if last or len(token) >= 4:
                 for word in self._completions(token, limit):
                     variants.setdefault(word, _W_PREFIX)
-        # A known short word is most likely what was meant; an unknown one, or
-        # a longer one (a slip can make another word: "form", "from"), may
-        # stand for the words one edit away.
-        if len(token) >= 5 or (len(token) >= 3 and (last or not self.known(token))):
+        # A known short word is most likely what was meant; an unknown one, a
+        # longer one (a slip can make another word: "form", "from") or a rare
+        # spelling of a common word ("weer", "were") may stand for the words
+        # one edit away.
+        if len(token) >= 5 or (len(token) >= 3 and (
+                last or not self.known(token) or self._rare_spellings([token]))):
             for word in self._edits(token):
                 variants.setdefault(word, _W_EDIT)
             if last and typing and len(token) >= 4:
@@ -404,6 +465,23 @@ class WordIndex:
                 room = cap - len(candidates)
                 if room <= 0:
                     break
+        # A rare word the query may mean (as typed, or one edit away) is the
+        # surest sign of its passage: its items are candidates whatever the
+        # other words hold ("security guarajtees": the five items of the rare
+        # spelling, where its neighbour "guarantees" makes that word common).
+        # (The words as typed, or moved across a space; not their edits, which
+        # at a million passages are the project's own typos of common words,
+        # nor the completions of the word being typed, which the next
+        # keystroke narrows.)
+        budget = RARE_BUDGET
+        for df, word in sorted({(self.df(word), word) for group in groups
+                                for word, weight in group.variants.items()
+                                if weight >= _W_BOUNDARY and weight != _W_PREFIX}):
+            if df > min(RARE, budget):
+                break
+            candidates.update(self.postings(db, word))
+            candidates.update(self.delta.get(word, ()))
+            budget -= df
         if cancelled is not None and cancelled():
             return []
         if dirty:
@@ -452,32 +530,93 @@ class WordIndex:
             if cancelled is not None and cancelled():
                 return []
         # The best by proxy (ties: the lower item first), read and scored.
-        # nlargest keeps the earlier of equal proxies: the order does not
+        # A stable sort keeps the earlier of equal proxies: the order does not
         # depend on ``limit``.
-        ranked = nlargest(max(READ_TIED, limit), proxy.items(), key=itemgetter(1))
+        keep = max(READ_TIED, limit)
+        if len(proxy) > keep:  # (the sort below only on those that may be kept)
+            floor = sorted(proxy.values(), reverse=True)[keep - 1]
+            ranked = [entry for entry in proxy.items() if entry[1] >= floor]
+        else:
+            ranked = list(proxy.items())
+        ranked.sort(key=itemgetter(1), reverse=True)
+        del ranked[keep:]
         depth = max(READ, limit)
         if len(ranked) > depth and ranked[depth - 1][1] >= ranked[0][1]:
             # More items hold all of the query's words than are read: which of
             # them hold them in the query's order only their text tells.
             depth = len(ranked)
         best = [item for item, _proxy in ranked[:depth]]
-        texts = dict(item_texts(db, best))
+        texts = self.texts(db, best)
         # Many passages share the query's words (the proxy ties): partial_ratio,
         # cheap, picks the ones that hold them in the query's order.
-        processed = {item: default_process(texts[item]) for item in best if texts.get(item)}
-        best = nlargest(max(RESCORE, limit), processed,
-                        key=lambda item: fuzz.partial_ratio(pq, processed[item]))
+        processed = {item: texts[item][1] for item in best if item in texts}
+        # (extract keeps the earlier of equal scores, as a stable sort does.)
+        partial = {item: value for _text, value, item in process.extract(
+            pq, processed, scorer=fuzz.partial_ratio, limit=max(RESCORE, limit))}
         scored = []
-        for item in best:
-            scored.append((-score(pq, processed[item], typing), item, texts[item]))
+        for item, value in partial.items():
+            scored.append((-score(pq, processed[item], typing, value), item, texts[item][0]))
         scored.sort()
+        rare = self._rare_spellings(words)
+        if rare:
+            _both_readings(scored, rare, processed)
         return [WordHit(item, round(-negative, 2), text)
                 for negative, item, text in scored[:limit]]
 
+    def _rare_spellings(self, words: list[str]) -> dict[str, set[str]]:
+        """Query words that are a rare spelling of words one edit away at least
+        RARE_RATIO times as common (a slip, or the project's own typo:
+        "esaily", "thsee", "guarajtees"), with those words (cached)."""
+        out = {}
+        for word in words:
+            common = self._spellings.get(word)
+            if common is None:
+                common = set()
+                df = self.df(word)
+                if 0 < df <= RARE and len(word) >= 3:
+                    common = {other for other in self._edits(word)
+                              if self.df(other) >= RARE_RATIO * df}
+                self._spellings[word] = common
+                if len(self._spellings) > 4096:
+                    self._spellings.clear()
+            if common:
+                out[word] = common
+        return out
 
-def score(pq: str, processed: str, typing: bool = True) -> float:
-    """0-100: how well the processed passage matches the processed query."""
-    partial = fuzz.partial_ratio(pq, processed)
+
+def _both_readings(scored: list[tuple], rare: dict[str, set[str]],
+                   processed: dict[int, str]) -> None:
+    """Where a query word is a rare spelling of a common word, the first
+    results show both readings: if none of the first READINGS_WITHIN holds the
+    word as typed (or none holds the common word in its place), the best that
+    does, when its score is within READING_GAP of the first, moves up to
+    place READING_AT with the score of the one it joins."""
+    common = set().union(*rare.values())
+
+    def reading(entry: tuple) -> str | None:
+        words = set(processed[entry[1]].split())
+        if not words.isdisjoint(rare):
+            return "typed"
+        return "common" if not words.isdisjoint(common) else None
+
+    for wanted in ("common", "typed"):
+        if len(scored) <= READINGS_WITHIN or any(
+                reading(entry) == wanted for entry in scored[:READINGS_WITHIN]):
+            continue
+        for k in range(READINGS_WITHIN, len(scored)):
+            entry = scored[k]
+            if reading(entry) == wanted:
+                if -entry[0] >= -scored[0][0] - READING_GAP:
+                    del scored[k]
+                    scored.insert(READING_AT, (scored[READING_AT][0], *entry[1:]))
+                break
+
+
+def score(pq: str, processed: str, typing: bool = True, partial: float | None = None) -> float:
+    """0-100: how well the processed passage matches the processed query
+    (``partial``: its ``partial_ratio`` when already known)."""
+    if partial is None:
+        partial = fuzz.partial_ratio(pq, processed)
     unordered = fuzz.token_set_ratio(pq, processed) if len(pq) < len(processed) else 0.0
     return 0.45 * partial + 0.15 * unordered + 40 * coverage(pq, processed, typing)
 
