@@ -256,9 +256,7 @@ def open_other_database(path: str | Path) -> Database:
             raise StoreError(f"{path} is not a margin database")
         newer = newer_schema(db, applied)
         if newer is not None:
-            raise NewerDatabase(
-                f"{path} was made by a newer margin (schema {newer}); upgrade margin "
-                f"to read it (this margin knows schema {len(MIGRATION_NAMES)})")
+            raise NewerDatabase(newer_database_message(path, db, applied, "read"))
         if tuple(applied) == MIGRATION_NAMES:
             return db
         copy = _connect(":memory:")
@@ -358,10 +356,7 @@ def _prepare(conn: sqlite3.Connection, path: Path | None, read_only: bool,
             if newer_ok:  # the caller only reads: it gets a read-only connection
                 db.read_only = True
                 return db
-            raise NewerDatabase(
-                f"{path} was made by a newer margin (schema {newer}); upgrade margin "
-                f"to change it (this margin knows schema {len(MIGRATION_NAMES)})"
-            )
+            raise NewerDatabase(newer_database_message(path, db, applied, "change"))
         if read_only:
             return db
         db.execute("PRAGMA foreign_keys = ON")
@@ -407,6 +402,23 @@ def newer_schema(db: Database, applied: list[str] | None = None) -> int | None:
     if unknown or user_version > len(MIGRATION_NAMES):
         return max(len(applied), user_version)
     return None
+
+
+def newer_database_message(path: object, db: Database, applied: list[str], to: str) -> str:
+    """The one line that refuses a database from a newer margin. Its schema is
+    named by number when that is higher than ours; when it is not (a margin of
+    another line of development added migrations of its own), by the
+    migrations this margin does not know, so the line never says that schema
+    8 is newer than schema 10."""
+    known = len(MIGRATION_NAMES)
+    newer = newer_schema(db, applied) or 0
+    if newer > known:
+        which = f"schema {newer}"
+    else:
+        unknown = [name for name in applied if name not in MIGRATION_NAMES]
+        which = "migrations this margin does not know: " + ", ".join(unknown)
+    return (f"{path} was made by a newer margin ({which}); upgrade margin "
+            f"to {to} it (this margin knows schema {known})")
 
 
 def schema_version(db: Database) -> list[str]:

@@ -164,6 +164,23 @@ def newer_database(path: Path, how: str) -> Path:
     return path
 
 
+def test_a_database_with_a_migration_of_another_line_names_it_not_a_smaller_schema(tmp_path):
+    # Made by a margin that numbered one of its own migrations differently:
+    # as many migrations as ours, one unknown. "Schema 10 is newer than 10"
+    # would make no sense; the line names the migration it does not know.
+    path = tmp_path / "other.db"
+    coded_project(path)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE _sqlite_migrations SET name = '0010_another_index' "
+                 "WHERE name = (SELECT name FROM _sqlite_migrations ORDER BY rowid DESC LIMIT 1)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(NewerDatabase) as refused:
+        open_database(path)
+    assert "migrations this margin does not know: 0010_another_index" in str(refused.value)
+    assert "(schema " not in str(refused.value).split("upgrade margin")[0]
+
+
 @pytest.mark.parametrize("how", ["migration", "user_version"])
 def test_a_newer_margins_database_is_refused_for_writes_and_read_where_safe(tmp_path, how):
     path = newer_database(tmp_path / "newer.db", how)
