@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from margin.store.coders import coder_condition
 from margin.store.db import Database
 from margin.store.errors import NotFound, StoreError
-from margin.store.history import action
+from margin.store.history import action, writing
+from margin.store.textspans import text_pieces
 from margin.store.util import new_uuid, now, one_line, plural
 
 # Importing reads sources (store/sources/: decoding, cleaning, titles,
@@ -29,6 +30,14 @@ from margin.store.util import new_uuid, now, one_line, plural
 # which only read documents, do not wait for. They are imported where used.
 if TYPE_CHECKING:
     from margin.store.sources.textio import DecodedText
+
+#: A text longer than this (code points) is not indexed whole in the
+#: full-text indexes documents_fts and documents_unstemmed_fts, which would
+#: hold the write lock for seconds (a 100 MB text: 3-4 s on an idle machine),
+#: but in pieces of about PIECE_CHARS, each in a short transaction of its
+#: own (migration 0013, :func:`index_pieces`).
+PIECES_ABOVE = 2_000_000
+PIECE_CHARS = 1_000_000
 
 @dataclass
 class Document:
@@ -357,11 +366,15 @@ def save_prepared(
             duplicate = _duplicate(db, source, prepared.digest)
             if duplicate is not None:
                 return duplicate
+            in_pieces = len(prepared.text) > PIECES_ABOVE
             row = {
                 "uuid": new_uuid(),
                 "title": prepared.title,
                 "text": prepared.text,
-                "original": prepared.original,
+                # Stored once: an original that is the text itself is "" (a
+                # 100 MB text was bound, copied and written twice).
+                "original": "" if prepared.original is prepared.text
+                or prepared.original == prepared.text else prepared.original,
                 "source_path": source,
                 "encoding": prepared.encoding,
                 "cleaned": int(prepared.clean),
@@ -371,6 +384,7 @@ def save_prepared(
                 "updated": timestamp,
                 "author": prepared.author,
                 "published": prepared.published,
+                "indexed_in_pieces": int(in_pieces),
             }
             # A plain INSERT: sqlite-utils' insert() rebuilds its statement
             # for every row, a tenth of a 1,000-file import's time.
@@ -379,6 +393,14 @@ def save_prepared(
                 f"VALUES ({', '.join(':' + column for column in row)})",
                 row,
             ).lastrowid
+            del row  # the text's bound copy goes now, not with the function
+            if in_pieces:
+                # Its full text is indexed piece by piece after this
+                # transaction (index_pieces); here only where the pieces are.
+                db.conn.executemany(
+                    'INSERT INTO document_pieces (document_id, start, "end") VALUES (?, ?, ?)',
+                    ((document_id, offset, offset + len(piece))
+                     for offset, piece in text_pieces(prepared.text, PIECE_CHARS)))
             if also is not None:
                 also(document_id, prepared.text)
     except (StoreError, sqlite3.Error) as error:  # disk full, locked, read-only, bad entities…
@@ -404,3 +426,109 @@ def import_text(
     if isinstance(prepared, ImportResult):
         return prepared
     return save_prepared(db, prepared)
+
+
+# ------------------------------------------------ a long text's full text in pieces
+
+
+@dataclass(frozen=True)
+class BeingIndexed:
+    """A very long document whose full text is not yet indexed to the end."""
+
+    id: int
+    title: str
+    indexed: int  # pieces indexed
+    pieces: int
+
+    @property
+    def note(self) -> str:
+        return (f"#{self.id} “{one_line(self.title)}” is still being indexed "
+                f"({self.indexed} of {plural(self.pieces, 'piece')})")
+
+
+def documents_being_indexed(db: Database, document_ids: Sequence[int] | None = None
+                            ) -> list[BeingIndexed]:
+    """The very long documents with pieces of their text not yet in the
+    full-text indexes (an import under way, or stopped by a crash or a
+    cancel: :func:`index_pieces` completes them), by id."""
+    rows = db.execute(
+        """SELECT d.id, d.title, SUM(p.indexed), COUNT(*) FROM document_pieces p
+           JOIN documents d ON d.id = p.document_id
+           GROUP BY p.document_id HAVING SUM(p.indexed) < COUNT(*) ORDER BY d.id""").fetchall()
+    wanted = None if document_ids is None else set(document_ids)
+    return [BeingIndexed(*row) for row in rows if wanted is None or row[0] in wanted]
+
+
+# Pacing of the pieces' transactions, as storage._PacedWriter paces a big
+# document's entities: after each commit, a pause as long as the lock was
+# held (at least _PAUSE_MIN, at most _PAUSE_MAX), so that a writer waiting in
+# its busy handler gets its turn instead of starving.
+_PAUSE_MIN = 0.05
+_PAUSE_MAX = 0.2
+
+
+def index_pieces(db: Database, document_id: int, text: str | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> bool:
+    """Index the pieces of a very long document's text that are not indexed
+    yet, each in a transaction of its own (its rows in document_pieces_fts and
+    document_pieces_unstemmed_fts, and its ``indexed`` mark), paced so that
+    another writer never waits long. ``text`` is the document's, if the
+    caller has it. Returns True once every piece is indexed; False if
+    ``cancelled()`` or the document is gone (what is done stays done)."""
+    import time
+
+    pending = db.execute(
+        'SELECT id, start, "end" FROM document_pieces WHERE document_id = ? AND NOT indexed '
+        "ORDER BY start", [document_id]).fetchall()
+    if not pending:
+        return _document_exists(db, document_id)
+    if text is None:
+        text = document_text(db, document_id)
+    synchronous = db.execute("PRAGMA synchronous").fetchone()[0]
+    # Derived rows: a commit need not wait for the disk while it holds the
+    # lock (WAL, NORMAL: a power cut may lose the last pieces, which stay
+    # marked as not indexed, never the database's consistency).
+    db.execute("PRAGMA synchronous = NORMAL")
+    committed, pause = 0.0, _PAUSE_MIN
+    try:
+        for piece_id, start, end in pending:
+            if cancelled is not None and cancelled():
+                return False
+            rest = committed + pause - time.monotonic()
+            if rest > 0:
+                time.sleep(rest)
+            piece = text[start:end]
+            with writing(db):
+                began = time.monotonic()
+                marked = db.execute(
+                    "UPDATE document_pieces SET indexed = 1 WHERE id = ? AND NOT indexed",
+                    [piece_id]).rowcount
+                if marked:  # not deleted, nor indexed by another process meanwhile
+                    for index in PIECE_INDEXES:
+                        db.execute(f"INSERT INTO [{index}] (rowid, text) VALUES (?, ?)",
+                                   [piece_id, piece])
+            committed = time.monotonic()
+            pause = min(_PAUSE_MAX, max(_PAUSE_MIN, committed - began))
+            # Keep the WAL short here, in the pause, so that another writer's
+            # commit is not the one that copies it back (see _PacedWriter).
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            del piece
+    finally:
+        if not db.conn.in_transaction:
+            db.execute(f"PRAGMA synchronous = {int(synchronous)}")
+    return not documents_being_indexed(db, [document_id]) and _document_exists(db, document_id)
+
+
+def index_all_pieces(db: Database, cancelled: Callable[[], bool] | None = None) -> list[int]:
+    """Complete the full-text index of every document still being indexed
+    (after a crash or a cancel); the ids of those now complete."""
+    return [document.id for document in documents_being_indexed(db)
+            if index_pieces(db, document.id, cancelled=cancelled)]
+
+
+#: The full-text indexes of very long documents' pieces (migration 0013).
+PIECE_INDEXES = ("document_pieces_fts", "document_pieces_unstemmed_fts")
+
+
+def _document_exists(db: Database, document_id: int) -> bool:
+    return db.execute("SELECT 1 FROM documents WHERE id = ?", [document_id]).fetchone() is not None

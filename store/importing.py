@@ -52,8 +52,17 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
+from margin.store import documents
 from margin.store.db import Database
-from margin.store.documents import ImportResult, PreparedText, prepare_text, save_prepared
+from margin.store.documents import (
+    ImportResult,
+    PreparedText,
+    documents_being_indexed,
+    index_all_pieces,
+    index_pieces,
+    prepare_text,
+    save_prepared,
+)
 from margin.store.errors import StoreError
 from margin.store.history import writing
 from margin.store.sources.formats import FORMAT_SUFFIXES, extract
@@ -329,6 +338,9 @@ class _Item:
     # A very long text (parallel.LONG_TEXT_CHARS): written alone, then
     # recognised in pieces, its entities stored in batches after it.
     long: bool = False
+    # A text whose full text is indexed in pieces (documents.PIECES_ABOVE),
+    # or recognised in pieces: written alone, in a transaction of its own.
+    alone: bool = False
 
 
 def _read(
@@ -423,6 +435,9 @@ def import_sources(
         for batch, found in runner.map(flow.batches(planned)):
             results = flow.write_batch(batch, found)
             for item, result in zip(batch, results, strict=False):  # fewer if cancelled
+                if item.alone and result.status == "imported":
+                    # Its full text, in pieces, each a short transaction.
+                    index_pieces(db, result.document_id, item.prepared.text, is_cancelled)
                 if item.long and result.status == "imported":
                     result.entities = flow.recognise_long(item, result, runner)
                     unrecognised += result.entities is None
@@ -437,6 +452,9 @@ def import_sources(
                 yield SourceDone(result, len(report.results), len(planned), tuple(lines))
             if len(results) < len(batch):
                 break  # cancelled
+        if not is_cancelled():
+            # Long documents an earlier import left half indexed (a crash).
+            index_all_pieces(db, is_cancelled)
         if recogniser is not None and refi_documents and not is_cancelled():
             from margin.store.entities.storage import recognise_in_batches
 
@@ -460,6 +478,9 @@ def import_sources(
             "entities", f"{plural(report.entities, 'entity')} in "
                         f"{plural(len(report.recognised), 'document')} "
                         f"({report.backend})"))
+    closing += [ReportLine("note", f"note: {document.note}; the next import or "
+                                   "`margin check --repair` completes it")
+                for document in documents_being_indexed(db)]
     report.entries += closing
     report.seconds = time.perf_counter() - started
     yield ImportFinished(report, tuple(closing))
@@ -573,7 +594,9 @@ class _Flow:
                 self._pending.add(item.prepared.digest)
                 item.long = (self.recogniser is not None and not item.repeat
                              and len(item.prepared.text) > LONG_TEXT_CHARS)
-            if item.long:
+                item.alone = item.long or (not item.repeat and len(item.prepared.text)
+                                           > documents.PIECES_ABOVE)
+            if item.alone:
                 # Alone in its batch: the document is committed first (its
                 # text whole, in one transaction), its entities after it.
                 if batch:
