@@ -70,7 +70,8 @@ def datasette_metadata() -> dict:
                     '<a href="?_nocol=original&amp;_nocol=text">Without the long texts</a>; '
                     "document_list has the same rows without them."),
                 "columns": {"text": "the text codings point into, by character offset",
-                            "original": "the source text before cleaning",
+                            "original": "the source text before cleaning "
+                                        "(empty when it is the text itself)",
                             "hash": "sha256 of the original text"},
                 "sort": "id",
             },

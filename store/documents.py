@@ -451,10 +451,13 @@ def documents_being_indexed(db: Database, document_ids: Sequence[int] | None = N
     """The very long documents with pieces of their text not yet in the
     full-text indexes (an import under way, or stopped by a crash or a
     cancel: :func:`index_pieces` completes them), by id."""
-    rows = db.execute(
-        """SELECT d.id, d.title, SUM(p.indexed), COUNT(*) FROM document_pieces p
-           JOIN documents d ON d.id = p.document_id
-           GROUP BY p.document_id HAVING SUM(p.indexed) < COUNT(*) ORDER BY d.id""").fetchall()
+    try:
+        rows = db.execute(
+            """SELECT d.id, d.title, SUM(p.indexed), COUNT(*) FROM document_pieces p
+               JOIN documents d ON d.id = p.document_id
+               GROUP BY p.document_id HAVING SUM(p.indexed) < COUNT(*) ORDER BY d.id""").fetchall()
+    except sqlite3.OperationalError:  # no such table: a schema before 0013, read as it is
+        return []
     wanted = None if document_ids is None else set(document_ids)
     return [BeingIndexed(*row) for row in rows if wanted is None or row[0] in wanted]
 

@@ -28,14 +28,18 @@ How a batch goes through:
    1,000-file import. A refused file (binary, empty, unreadable…) never stops
    the batch; its progress events come once its batch is committed.
    A very long text (over ``parallel.LONG_TEXT_CHARS``, 2 million
-   characters) is the exception: its document is committed alone (text and
-   full-text index in one transaction: nobody sees half a document), then
-   its text is recognised in pieces by the workers and its entities stored
-   in short transactions as the pieces come, its run row last (see
+   characters, and ``documents.PIECES_ABOVE``) is the exception: its
+   document is committed alone (the row whole, in one transaction: nobody
+   sees half a document), then its full text is indexed a piece at a time
+   (``documents.index_pieces``: one short transaction a piece), then its
+   text is recognised in pieces by the workers and its entities stored in
+   short transactions as the pieces come, its run row last (see
    ``storage.store_long_text_entities``), so that another writer never
-   waits long for the lock. Until that last commit it is a document that
-   needs its entities: a crash or a cancel leaves it so, and the app or
-   ``margin entities --rebuild`` completes it.
+   waits long for the lock. Until its last piece is indexed it is being
+   indexed (search finds what is indexed so far; the next import or
+   ``margin check --repair`` indexes the rest); until its run row it is a
+   document that needs its entities: a crash or a cancel leaves it so, and
+   the app or ``margin entities --rebuild`` completes it.
 4. A REFI-QDA project is imported where it stands (a savepoint in its batch's
    transaction); the entities of the documents it added are recognised at
    the end.

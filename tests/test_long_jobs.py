@@ -365,6 +365,13 @@ def test_a_crash_between_index_pieces_leaves_a_database_check_accepts_and_repair
                              capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "still being indexed" in checked.stdout
+    searched = subprocess.run([sys.executable, "-m", "margin.tui.cli", "--db",
+                               str(tmp_path / "long.db"), "fts", "xylophone"],
+                              capture_output=True, text=True, timeout=60)
+    assert searched.stderr.splitlines() == [
+        "No matches.",
+        f"note: #{document.id} “Paragraph 0 mentions Kyiv and zebra0.” is still being indexed "
+        "(2 of 3 pieces): hits in it may be missing (`margin check --repair` indexes the rest)"]
     repaired = repair_file(tmp_path / "long.db")
     assert repaired.ok and repaired.repaired == [
         f"indexed the rest of #{document.id} “Paragraph 0 mentions Kyiv and zebra0.” "
