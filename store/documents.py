@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -462,64 +464,103 @@ def documents_being_indexed(db: Database, document_ids: Sequence[int] | None = N
     return [BeingIndexed(*row) for row in rows if wanted is None or row[0] in wanted]
 
 
-# Pacing of the pieces' transactions, as storage._PacedWriter paces a big
-# document's entities: after each commit, a pause as long as the lock was
-# held (at least _PAUSE_MIN, at most _PAUSE_MAX), so that a writer waiting in
-# its busy handler gets its turn instead of starving.
+# Pacing of short transactions (a long text's pieces here, its entities in
+# entities/storage.py): after each commit, a pause as long as the lock was
+# held (at least ``shortest``, at most ``longest``), so that a writer waiting
+# in its busy handler gets its turn instead of starving.
 _PAUSE_MIN = 0.05
 _PAUSE_MAX = 0.2
 
 
+class Pacer:
+    """Short transactions that take turns with other writers: each waits,
+    after the last commit, as long as that transaction held the lock (between
+    ``shortest`` and ``longest`` seconds); after each commit a passive
+    checkpoint keeps the WAL file short, so that another writer's commit is
+    not the one that finds it long and copies it back (a wait of seconds on a
+    busy disk, counted as that writer's). One pacer can be shared by two
+    kinds of work interleaved (a long text's index pieces and its entities)."""
+
+    def __init__(self, db: Database, shortest: float | None = None,
+                 longest: float | None = None) -> None:
+        self.db = db
+        self.shortest = _PAUSE_MIN if shortest is None else shortest
+        self.longest = _PAUSE_MAX if longest is None else longest
+        self.committed = 0.0  # time.monotonic() of the last commit
+        self.pause = self.shortest
+        self.held = 0.0  # how long the last transaction held the lock
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        rest = self.committed + self.pause - time.monotonic()
+        if rest > 0:
+            time.sleep(rest)
+        with writing(self.db):
+            began = time.monotonic()  # the lock is held from here
+            yield
+        self.committed = time.monotonic()
+        self.held = self.committed - began
+        self.pause = min(self.longest, max(self.shortest, self.held))
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+
+@contextmanager
+def derived_writes(db: Database) -> Iterator[None]:
+    """``PRAGMA synchronous = NORMAL`` for a while: in WAL mode a commit then
+    does not wait for the disk (fsync) while it holds the lock. A power cut
+    may lose the last commits, never the database's consistency: for rows
+    that can be made again (index pieces, entities: each marked done in its
+    own commit) that is the right trade."""
+    synchronous = db.execute("PRAGMA synchronous").fetchone()[0]
+    db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        if not db.conn.in_transaction:
+            db.execute(f"PRAGMA synchronous = {int(synchronous)}")
+
+
 def index_pieces(db: Database, document_id: int, text: str | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> bool:
+                 cancelled: Callable[[], bool] | None = None,
+                 pacer: Pacer | None = None) -> bool:
     """Index the pieces of a very long document's text that are not indexed
     yet, each in a transaction of its own (its rows in document_pieces_fts and
     document_pieces_unstemmed_fts, and its ``indexed`` mark), paced so that
     another writer never waits long. ``text`` is the document's, if the
     caller has it. Returns True once every piece is indexed; False if
     ``cancelled()`` or the document is gone (what is done stays done)."""
-    import time
+    with derived_writes(db):
+        for _ in indexing_pieces(db, document_id, text, pacer):
+            if cancelled is not None and cancelled():
+                return False
+    return not documents_being_indexed(db, [document_id]) and _document_exists(db, document_id)
 
+
+def indexing_pieces(db: Database, document_id: int, text: str | None = None,
+                    pacer: Pacer | None = None) -> Iterator[None]:
+    """:func:`index_pieces` a piece at a time: each ``next()`` indexes one
+    (the caller may do other work between, as the import recognises the
+    text's entities meanwhile, under its ``derived_writes``)."""
     pending = db.execute(
         'SELECT id, start, "end" FROM document_pieces WHERE document_id = ? AND NOT indexed '
         "ORDER BY start", [document_id]).fetchall()
     if not pending:
-        return _document_exists(db, document_id)
+        return
     if text is None:
         text = document_text(db, document_id)
-    synchronous = db.execute("PRAGMA synchronous").fetchone()[0]
-    # Derived rows: a commit need not wait for the disk while it holds the
-    # lock (WAL, NORMAL: a power cut may lose the last pieces, which stay
-    # marked as not indexed, never the database's consistency).
-    db.execute("PRAGMA synchronous = NORMAL")
-    committed, pause = 0.0, _PAUSE_MIN
-    try:
-        for piece_id, start, end in pending:
-            if cancelled is not None and cancelled():
-                return False
-            rest = committed + pause - time.monotonic()
-            if rest > 0:
-                time.sleep(rest)
-            piece = text[start:end]
-            with writing(db):
-                began = time.monotonic()
-                marked = db.execute(
-                    "UPDATE document_pieces SET indexed = 1 WHERE id = ? AND NOT indexed",
-                    [piece_id]).rowcount
-                if marked:  # not deleted, nor indexed by another process meanwhile
-                    for index in PIECE_INDEXES:
-                        db.execute(f"INSERT INTO [{index}] (rowid, text) VALUES (?, ?)",
-                                   [piece_id, piece])
-            committed = time.monotonic()
-            pause = min(_PAUSE_MAX, max(_PAUSE_MIN, committed - began))
-            # Keep the WAL short here, in the pause, so that another writer's
-            # commit is not the one that copies it back (see _PacedWriter).
-            db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            del piece
-    finally:
-        if not db.conn.in_transaction:
-            db.execute(f"PRAGMA synchronous = {int(synchronous)}")
-    return not documents_being_indexed(db, [document_id]) and _document_exists(db, document_id)
+    pacer = pacer or Pacer(db)
+    for piece_id, start, end in pending:
+        piece = text[start:end]
+        with pacer.transaction():
+            marked = db.execute(
+                "UPDATE document_pieces SET indexed = 1 WHERE id = ? AND NOT indexed",
+                [piece_id]).rowcount
+            if marked:  # not deleted, nor indexed by another process meanwhile
+                for index in PIECE_INDEXES:
+                    db.execute(f"INSERT INTO [{index}] (rowid, text) VALUES (?, ?)",
+                               [piece_id, piece])
+        del piece
+        yield
 
 
 def index_all_pieces(db: Database, cancelled: Callable[[], bool] | None = None) -> list[int]:

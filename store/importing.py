@@ -52,6 +52,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -60,10 +61,13 @@ from margin.store import documents
 from margin.store.db import Database
 from margin.store.documents import (
     ImportResult,
+    Pacer,
     PreparedText,
+    derived_writes,
     documents_being_indexed,
     index_all_pieces,
     index_pieces,
+    indexing_pieces,
     prepare_text,
     save_prepared,
 )
@@ -439,11 +443,12 @@ def import_sources(
         for batch, found in runner.map(flow.batches(planned)):
             results = flow.write_batch(batch, found)
             for item, result in zip(batch, results, strict=False):  # fewer if cancelled
-                if item.alone and result.status == "imported":
-                    # Its full text, in pieces, each a short transaction.
-                    index_pieces(db, result.document_id, item.prepared.text, is_cancelled)
                 if item.long and result.status == "imported":
+                    # Its full text is indexed in pieces while its entities
+                    # are recognised in pieces (short transactions, paced).
                     result.entities = flow.recognise_long(item, result, runner)
+                if item.alone and result.status == "imported":  # the rest of it
+                    index_pieces(db, result.document_id, item.prepared.text, is_cancelled)
                     unrecognised += result.entities is None
             for result in results:
                 report.results.append(result)
@@ -544,7 +549,11 @@ class _Flow:
         from margin.store.entities.storage import store_long_text_entities
 
         assert item.prepared is not None and result.document_id is not None
-        return store_long_text_entities(self.db, result.document_id, item.prepared.text, runner)
+        text = item.prepared.text
+        pacer = Pacer(self.db)
+        return store_long_text_entities(
+            self.db, result.document_id, text, runner,
+            between=indexing_pieces(self.db, result.document_id, text, pacer), pacer=pacer)
 
     def write_batch(self, batch: list[_Item], found: list) -> list[SourceResult]:
         """Write a batch of prepared sources, in order, each document with
@@ -557,8 +566,13 @@ class _Flow:
         """
         spans = iter(found)
         results: list[SourceResult] = []
+        # A very long text's row (alone in its batch) is committed without
+        # waiting for the disk while it holds the lock: a power cut may lose
+        # this import, which can be run again, never the database's
+        # consistency (the checkpoint right after writes it through).
+        alone = derived_writes(self.db) if any(item.alone for item in batch) else nullcontext()
         try:
-            with writing(self.db):
+            with alone, writing(self.db):
                 for item in batch:
                     if self.cancelled():
                         break
