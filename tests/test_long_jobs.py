@@ -426,3 +426,25 @@ def test_check_finds_a_piece_index_out_of_step_and_repair_rebuilds_it(tmp_path, 
     db = open_database(path)
     assert found(db, "xylophone") == ["xylophone"]
     db.close()
+
+
+async def test_the_full_text_search_screen_says_a_document_is_still_being_indexed(
+        tmp_path, long_texts):
+    from helpers import wait_for
+
+    from margin.tui.app import MarginApp
+    from margin.tui.search.fulltext import FullTextScreen
+
+    cancel = StopAfterPieces(tmp_path / "long.db", 1)
+    path, db, _report = imported_long_text(tmp_path, cancelled=cancel)
+    cancel.close()
+    db.close()
+    app = MarginApp(path, "ada")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FullTextScreen))
+        await pilot.press(*"zebra1")
+        await wait_for(pilot, lambda: len(app.screen.hits) == 1)
+        status = str(app.screen.query_one("#status-bar").render())
+        assert "1 document still being indexed: some hits may be missing" in status
