@@ -485,9 +485,11 @@ def documents_being_indexed(db: Database, document_ids: Sequence[int] | None = N
 # Pacing of short transactions (a long text's pieces here, its entities in
 # entities/storage.py): after each commit, a pause as long as the lock was
 # held (at least ``shortest``, at most ``longest``), so that a writer waiting
-# in its busy handler gets its turn instead of starving.
+# in its busy handler gets its turn instead of starving. SQLite's busy
+# handler sleeps at most 100 ms between tries: a pause that long always
+# falls on one, a longer one only slows the import down.
 _PAUSE_MIN = 0.05
-_PAUSE_MAX = 0.2
+_PAUSE_MAX = 0.1
 
 
 class Pacer:
@@ -556,9 +558,20 @@ def index_pieces(db: Database, document_id: int, text: str | None = None,
 
 def indexing_pieces(db: Database, document_id: int, text: str | None = None,
                     pacer: Pacer | None = None) -> Iterator[None]:
-    """:func:`index_pieces` a piece at a time: each ``next()`` indexes one
-    (the caller may do other work between, as the import recognises the
-    text's entities meanwhile, under its ``derived_writes``)."""
+    """:func:`index_pieces` a piece at a time, each in a transaction of its
+    own: each ``next()`` indexes one."""
+    pacer = pacer or Pacer(db)
+    for step in piece_steps(db, document_id, text):
+        with pacer.transaction():
+            step()
+        yield
+
+
+def piece_steps(db: Database, document_id: int, text: str | None = None
+                ) -> Iterator[Callable[[], None]]:
+    """The indexing of each piece not indexed yet, in order, as a function to
+    call inside a transaction (the caller's: the import runs one in each of
+    some of the short transactions that store the text's entities)."""
     pending = db.execute(
         'SELECT id, start, "end" FROM document_pieces WHERE document_id = ? AND NOT indexed '
         "ORDER BY start", [document_id]).fetchall()
@@ -566,19 +579,19 @@ def indexing_pieces(db: Database, document_id: int, text: str | None = None,
         return
     if text is None:
         text = document_text(db, document_id)
-    pacer = pacer or Pacer(db)
+
+    def step(piece_id: int, start: int, end: int) -> None:
+        marked = db.execute(
+            "UPDATE document_pieces SET indexed = 1 WHERE id = ? AND NOT indexed",
+            [piece_id]).rowcount
+        if marked:  # not deleted, nor indexed by another process meanwhile
+            piece = text[start:end]
+            for index in PIECE_INDEXES:
+                db.execute(f"INSERT INTO [{index}] (rowid, text) VALUES (?, ?)",
+                           [piece_id, piece])
+
     for piece_id, start, end in pending:
-        piece = text[start:end]
-        with pacer.transaction():
-            marked = db.execute(
-                "UPDATE document_pieces SET indexed = 1 WHERE id = ? AND NOT indexed",
-                [piece_id]).rowcount
-            if marked:  # not deleted, nor indexed by another process meanwhile
-                for index in PIECE_INDEXES:
-                    db.execute(f"INSERT INTO [{index}] (rowid, text) VALUES (?, ?)",
-                               [piece_id, piece])
-        del piece
-        yield
+        yield lambda piece_id=piece_id, start=start, end=end: step(piece_id, start, end)
 
 
 def index_all_pieces(db: Database, cancelled: Callable[[], bool] | None = None) -> list[int]:

@@ -61,13 +61,12 @@ from margin.store import documents
 from margin.store.db import Database
 from margin.store.documents import (
     ImportResult,
-    Pacer,
     PreparedText,
     derived_writes,
     documents_being_indexed,
     index_all_pieces,
     index_pieces,
-    indexing_pieces,
+    piece_steps,
     prepare_text,
     save_prepared,
 )
@@ -550,10 +549,9 @@ class _Flow:
 
         assert item.prepared is not None and result.document_id is not None
         text = item.prepared.text
-        pacer = Pacer(self.db)
         return store_long_text_entities(
             self.db, result.document_id, text, runner,
-            between=indexing_pieces(self.db, result.document_id, text, pacer), pacer=pacer)
+            between=piece_steps(self.db, result.document_id, text))
 
     def write_batch(self, batch: list[_Item], found: list) -> list[SourceResult]:
         """Write a batch of prepared sources, in order, each document with

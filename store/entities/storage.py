@@ -138,7 +138,7 @@ def store_entities(
 
 def store_long_text_entities(
     db: Database, document_id: int, text: str, runner: RecognitionRunner,
-    between: Iterator[None] | None = None, pacer: Pacer | None = None,
+    between: Iterator[Callable[[], None]] | None = None, pacer: Pacer | None = None,
 ) -> int | None:
     """Recognise a very long stored text in pieces (``runner``: in its
     worker processes, see :meth:`RecognitionRunner.recognise_pieces`) and
@@ -154,16 +154,16 @@ def store_long_text_entities(
     ``margin entities --rebuild`` completes.
 
     ``between`` is other work in steps (the import indexes the text's full
-    text meanwhile: documents.indexing_pieces), a step after each piece's
-    entities, its transactions paced with these (``pacer``, shared); the
-    caller finishes it.
+    text meanwhile: documents.piece_steps), a step for each piece recognised,
+    each done in one of the transactions that store the entities; the
+    caller finishes what is left.
     """
     with _PacedWriter(db, document_id, pacer) as writer:
         return _store_pieces(writer, text, runner, between)
 
 
 def _store_pieces(writer: _PacedWriter, text: str, runner: RecognitionRunner,
-                  between: Iterator[None] | None = None) -> int | None:
+                  between: Iterator[Callable[[], None]] | None = None) -> int | None:
     recogniser = runner.recogniser
     document_id = writer.document_id
     if not writer.start():
@@ -174,8 +174,9 @@ def _store_pieces(writer: _PacedWriter, text: str, runner: RecognitionRunner,
         _check_spans(piece, spans, recogniser.name, document_id, offset)
         rows += [(document_id, offset + s.start, offset + s.end, s.label, s.text) for s in spans]
         reached = offset + len(piece)
-        if between is not None:
-            next(between, None)
+        step = next(between, None) if between is not None else None
+        if step is not None:
+            writer.riders.append(step)
         while len(rows) >= writer.rows_per_commit:
             batch, rows = rows[:writer.rows_per_commit], rows[writer.rows_per_commit:]
             if not writer.insert(batch):
@@ -227,6 +228,10 @@ class _PacedWriter:
         self.rows_per_commit = _FIRST_ROWS
         self.pacer = pacer or Pacer(db, _PAUSE / 2, _PAUSE)
         self._derived = derived_writes(db)
+        # Other work for the next transactions, one item each (the import's
+        # indexing of the text's pieces: documents.piece_steps), so that it
+        # needs no transactions, and no pauses, of its own.
+        self.riders: list[Callable[[], None]] = []
 
     def __enter__(self) -> _PacedWriter:
         self._derived.__enter__()
@@ -239,13 +244,18 @@ class _PacedWriter:
         """``work()`` in one transaction if the document is still there;
         the rows it wrote or deleted (None: the document is gone)."""
         rows: int | None = None
+        rider = 0.0
         with self.pacer.transaction():
             if _document_exists(self.db, self.document_id):
+                if self.riders:
+                    began = time.monotonic()
+                    self.riders.pop(0)()
+                    rider = time.monotonic() - began
                 rows = work()
         if rows:
             # Shrink at once when a transaction took too long, grow by half at
             # most: on a busy machine one fast commit says little of the next.
-            per_row = max(self.pacer.held, 1e-6) / rows
+            per_row = max(self.pacer.held - rider, 1e-6) / rows
             fits = min(int(_HOLD / per_row), self.rows_per_commit * 3 // 2)
             self.rows_per_commit = max(_MIN_ROWS, min(_MAX_ROWS, fits))
         return rows
