@@ -392,10 +392,12 @@ def save_prepared(
                 "uuid": new_uuid(),
                 "title": prepared.title,
                 "text": prepared.text,
-                # Stored once: an original that is the text itself is "" (a
-                # 100 MB text was bound, copied and written twice).
-                "original": "" if prepared.original is prepared.text
-                or prepared.original == prepared.text else prepared.original,
+                # A very long text is stored once: its original, when it is
+                # the text itself, is "" (100 MB were bound, copied and
+                # written twice).
+                "original": "" if in_pieces and (prepared.original is prepared.text
+                                                or prepared.original == prepared.text)
+                else prepared.original,
                 "source_path": source,
                 "encoding": prepared.encoding,
                 "cleaned": int(prepared.clean),

@@ -59,9 +59,14 @@ FULL_TEXT_INDEXES = {
     "documents_unstemmed_fts": "the documents' words as written",
     "codings_fts": "the coded passages",
     "memos_fts": "the memos",
+}
+#: And those of the very long documents' pieces (migration 0013), checked
+#: and rebuilt their own way (see _pieces_out_of_step).
+PIECE_FULL_TEXT_INDEXES = {
     "document_pieces_fts": "the very long documents, in pieces",
     "document_pieces_unstemmed_fts": "the very long documents' words as written, in pieces",
 }
+_EVERY_INDEX = {**FULL_TEXT_INDEXES, **PIECE_FULL_TEXT_INDEXES}
 # The whole-text indexes of the documents leave out those indexed in pieces
 # (migration 0013): what each indexes of a row of ``documents``.
 _WHOLE_TEXT_COLUMNS = {"documents_fts": ("title", "text"), "documents_unstemmed_fts": ("text",)}
@@ -206,7 +211,7 @@ def repair_database(db: Database) -> CheckReport:
                                 f"whose {parent[:-1]} is gone")
         for index in _indexes_out_of_step(db):
             _rebuild_full_text(db, index)
-            repaired.append(f"rebuilt the full-text index of {FULL_TEXT_INDEXES[index]}")
+            repaired.append(f"rebuilt the full-text index of {_EVERY_INDEX[index]}")
     if _has_pieces(db):
         # Documents left half indexed (a crash, a cancel): the rest of their
         # pieces, each in a transaction of its own.
@@ -390,7 +395,7 @@ def _indexes_out_of_step(db: Database) -> list[str]:
     present = {row[0] for row in db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
     wrong = []
-    for index in FULL_TEXT_INDEXES:
+    for index in _EVERY_INDEX:
         if index not in present:
             continue
         # rank = 1: compare the index with the table it indexes. The check
@@ -437,7 +442,7 @@ def _full_text(db: Database) -> Finding:
         count = plural(len(wrong), "full-text index", "full-text indexes")
         return Finding("full text", False, f"{count} out of step with the rows indexed",
                        repairable=True,
-                       details=[f"{index} ({FULL_TEXT_INDEXES[index]})" for index in wrong])
+                       details=[f"{index} ({_EVERY_INDEX[index]})" for index in wrong])
     if being_indexed:
         # Not a fault: an import under way, or one stopped half-way. Search
         # finds what is indexed so far and says so; repair completes it.
