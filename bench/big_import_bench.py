@@ -12,7 +12,7 @@ writer runs while the child rebuilds the document's entities
 largest sum of resident memory over the child and its worker processes
 (sampled every 0.25 s from /proc) and as the largest single process; CPU
 time of the whole tree; and the writer's longest wait, p99 and "database
-is locked" count.
+is locked" count; the load average before and after (the machine is shared).
 
 Give another `margin` (e.g. main's checkout, /work/main/.venv/bin/margin)
 as MARGIN to measure its code on the same text in the same conditions.
@@ -179,19 +179,25 @@ def main() -> None:
         result = measured.result
         print(f"import of one {size / 1e6:.0f} MB text with entities (rules): "
               f"{measured.seconds:.1f} s, {measured.memory()} (exit {result.returncode})")
-        print(f"  {writer.report()}")
+        print(f"  {writer.report()}; load average at the end {os.getloadavg()[0]:.1f}")
         if result.returncode:
             print(result.stderr.strip())
             return
         entities = sqlite3.connect(db).execute("SELECT COUNT(*) FROM entities").fetchone()[0]
-        print(f"  {entities:,} entity mentions stored")
+        pieces = sqlite3.connect(db).execute(
+            "SELECT COUNT(*), SUM(indexed) FROM document_pieces").fetchone() if sqlite3.connect(
+            db).execute("SELECT 1 FROM sqlite_master WHERE name = 'document_pieces'"
+                        ).fetchone() else None
+        print(f"  {entities:,} entity mentions stored" + (
+            f"; full text indexed in {pieces[1]:,} of {pieces[0]:,} pieces" if pieces else
+            "; full text indexed whole"))
         document = sqlite3.connect(db).execute("SELECT MAX(id) FROM documents").fetchone()[0]
         with Writer(db) as writer:
             measured = run([margin, "--db", str(db), "entities", "--rebuild", "--backend",
                             "rules", str(document)], env)
         print(f"entity rebuild: {measured.seconds:.1f} s, {measured.memory()} "
               f"(exit {measured.result.returncode})")
-        print(f"  {writer.report()}")
+        print(f"  {writer.report()}; load average at the end {os.getloadavg()[0]:.1f}")
         if measured.result.returncode:
             print(measured.result.stderr.strip())
 

@@ -13,7 +13,7 @@ documents table's description links to it without them, ``?_nocol=``).
 from __future__ import annotations
 
 from margin.store.db import MIGRATION_NAMES, Database, newer_schema, schema_version
-from margin.store.integrity import FULL_TEXT_INDEXES
+from margin.store.integrity import FULL_TEXT_INDEXES, PIECE_FULL_TEXT_INDEXES
 
 _COUNTED = ("documents", "codes", "codings", "memos", "coders", "entities")
 
@@ -70,7 +70,8 @@ def datasette_metadata() -> dict:
                     '<a href="?_nocol=original&amp;_nocol=text">Without the long texts</a>; '
                     "document_list has the same rows without them."),
                 "columns": {"text": "the text codings point into, by character offset",
-                            "original": "the source text before cleaning",
+                            "original": "the source text before cleaning "
+                                        "(empty for a text over 2 M characters that is its own original)",
                             "hash": "sha256 of the original text"},
                 "sort": "id",
             },
@@ -94,7 +95,7 @@ def datasette_metadata() -> dict:
             # The full-text indexes: Datasette offers a search box on the
             # table each indexes (documents, codings, memos), and on the
             # coded_passages view through fts_table above.
-            **{f"{index}{suffix}": hidden for index in FULL_TEXT_INDEXES
+            **{f"{index}{suffix}": hidden for index in {**FULL_TEXT_INDEXES, **PIECE_FULL_TEXT_INDEXES}
                for suffix in ("", "_config", "_data", "_docsize", "_idx")},
         }}},
     }

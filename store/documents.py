@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from margin.store.coders import coder_condition
 from margin.store.db import Database
 from margin.store.errors import NotFound, StoreError
-from margin.store.history import action
+from margin.store.history import action, writing
+from margin.store.textspans import text_pieces
 from margin.store.util import new_uuid, now, one_line, plural
 
 # Importing reads sources (store/sources/: decoding, cleaning, titles,
@@ -29,6 +32,14 @@ from margin.store.util import new_uuid, now, one_line, plural
 # which only read documents, do not wait for. They are imported where used.
 if TYPE_CHECKING:
     from margin.store.sources.textio import DecodedText
+
+#: A text longer than this (code points) is not indexed whole in the
+#: full-text indexes documents_fts and documents_unstemmed_fts, which would
+#: hold the write lock for seconds (a 100 MB text: 3-4 s on an idle machine),
+#: but in pieces of about PIECE_CHARS, each in a short transaction of its
+#: own (migration 0013, :func:`index_pieces`).
+PIECES_ABOVE = 2_000_000
+PIECE_CHARS = 1_000_000
 
 @dataclass
 class Document:
@@ -274,6 +285,9 @@ class PreparedText:
     notes: list[str]
     author: str | None = None
     published: str | None = None
+    # A very long text (PIECES_ABOVE): (start, end) of each piece its full
+    # text is indexed in, cut here, before the transaction that stores it.
+    pieces: list[tuple[int, int]] | None = None
 
 
 def prepare_text(
@@ -320,10 +334,23 @@ def prepare_text(
         removed = cleaning_report(original, text)
         if removed:
             notes.append(f"{removed} boilerplate lines removed")
+    pieces = None
+    if len(text) > PIECES_ABOVE:
+        pieces = _pieces_of(text)
+        # SQLite is given the text as UTF-8, which Python makes (and keeps
+        # with the string) when it is first bound: 0.4 s for 100 MB. Made
+        # here, it is not made while the document's transaction holds the
+        # write lock; the second statement lets go of SQLite's copy.
+        db.execute("SELECT length(?)", [text]).fetchone()
+        db.execute("SELECT length(?)", [""]).fetchone()
     return PreparedText(
         source, text, original, digest, title, words, decoded.encoding, clean, notes,
-        one_line(author) or None if author else None, published or None,
+        one_line(author) or None if author else None, published or None, pieces,
     )
+
+
+def _pieces_of(text: str) -> list[tuple[int, int]]:
+    return [(offset, offset + len(piece)) for offset, piece in text_pieces(text, PIECE_CHARS)]
 
 
 def _duplicate(db: Database, source: str, digest: str) -> ImportResult | None:
@@ -357,11 +384,20 @@ def save_prepared(
             duplicate = _duplicate(db, source, prepared.digest)
             if duplicate is not None:
                 return duplicate
+            pieces = prepared.pieces
+            if pieces is None and len(prepared.text) > PIECES_ABOVE:
+                pieces = _pieces_of(prepared.text)
+            in_pieces = pieces is not None
             row = {
                 "uuid": new_uuid(),
                 "title": prepared.title,
                 "text": prepared.text,
-                "original": prepared.original,
+                # A very long text is stored once: its original, when it is
+                # the text itself, is "" (100 MB were bound, copied and
+                # written twice).
+                "original": "" if in_pieces and (prepared.original is prepared.text
+                                                or prepared.original == prepared.text)
+                else prepared.original,
                 "source_path": source,
                 "encoding": prepared.encoding,
                 "cleaned": int(prepared.clean),
@@ -371,6 +407,7 @@ def save_prepared(
                 "updated": timestamp,
                 "author": prepared.author,
                 "published": prepared.published,
+                "indexed_in_pieces": int(in_pieces),
             }
             # A plain INSERT: sqlite-utils' insert() rebuilds its statement
             # for every row, a tenth of a 1,000-file import's time.
@@ -379,6 +416,13 @@ def save_prepared(
                 f"VALUES ({', '.join(':' + column for column in row)})",
                 row,
             ).lastrowid
+            del row  # the text's bound copy goes now, not with the function
+            if in_pieces:
+                # Its full text is indexed piece by piece after this
+                # transaction (index_pieces); here only where the pieces are.
+                db.conn.executemany(
+                    'INSERT INTO document_pieces (document_id, start, "end") VALUES (?, ?, ?)',
+                    ((document_id, start, end) for start, end in pieces))
             if also is not None:
                 also(document_id, prepared.text)
     except (StoreError, sqlite3.Error) as error:  # disk full, locked, read-only, bad entities…
@@ -404,3 +448,164 @@ def import_text(
     if isinstance(prepared, ImportResult):
         return prepared
     return save_prepared(db, prepared)
+
+
+# ------------------------------------------------ a long text's full text in pieces
+
+
+@dataclass(frozen=True)
+class BeingIndexed:
+    """A very long document whose full text is not yet indexed to the end."""
+
+    id: int
+    title: str
+    indexed: int  # pieces indexed
+    pieces: int
+
+    @property
+    def note(self) -> str:
+        return (f"#{self.id} “{one_line(self.title)}” is still being indexed "
+                f"({self.indexed} of {plural(self.pieces, 'piece')})")
+
+
+def documents_being_indexed(db: Database, document_ids: Sequence[int] | None = None
+                            ) -> list[BeingIndexed]:
+    """The very long documents with pieces of their text not yet in the
+    full-text indexes (an import under way, or stopped by a crash or a
+    cancel: :func:`index_pieces` completes them), by id."""
+    try:
+        rows = db.execute(
+            """SELECT d.id, d.title, SUM(p.indexed), COUNT(*) FROM document_pieces p
+               JOIN documents d ON d.id = p.document_id
+               GROUP BY p.document_id HAVING SUM(p.indexed) < COUNT(*) ORDER BY d.id""").fetchall()
+    except sqlite3.OperationalError:  # no such table: a schema before 0013, read as it is
+        return []
+    wanted = None if document_ids is None else set(document_ids)
+    return [BeingIndexed(*row) for row in rows if wanted is None or row[0] in wanted]
+
+
+# Pacing of short transactions (a long text's pieces here, its entities in
+# entities/storage.py): after each commit, a pause as long as the lock was
+# held (at least ``shortest``, at most ``longest``), so that a writer waiting
+# in its busy handler gets its turn instead of starving. SQLite's busy
+# handler sleeps at most 100 ms between tries: a pause that long always
+# falls on one, a longer one only slows the import down.
+_PAUSE_MIN = 0.05
+_PAUSE_MAX = 0.1
+
+
+class Pacer:
+    """Short transactions that take turns with other writers: each waits,
+    after the last commit, as long as that transaction held the lock (between
+    ``shortest`` and ``longest`` seconds); after each commit a passive
+    checkpoint keeps the WAL file short, so that another writer's commit is
+    not the one that finds it long and copies it back (a wait of seconds on a
+    busy disk, counted as that writer's). One pacer can be shared by two
+    kinds of work interleaved (a long text's index pieces and its entities)."""
+
+    def __init__(self, db: Database, shortest: float | None = None,
+                 longest: float | None = None) -> None:
+        self.db = db
+        self.shortest = _PAUSE_MIN if shortest is None else shortest
+        self.longest = _PAUSE_MAX if longest is None else longest
+        self.committed = 0.0  # time.monotonic() of the last commit
+        self.pause = self.shortest
+        self.held = 0.0  # how long the last transaction held the lock
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        rest = self.committed + self.pause - time.monotonic()
+        if rest > 0:
+            time.sleep(rest)
+        with writing(self.db):
+            began = time.monotonic()  # the lock is held from here
+            yield
+        self.committed = time.monotonic()
+        self.held = self.committed - began
+        self.pause = min(self.longest, max(self.shortest, self.held))
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+
+@contextmanager
+def derived_writes(db: Database) -> Iterator[None]:
+    """``PRAGMA synchronous = NORMAL`` for a while: in WAL mode a commit then
+    does not wait for the disk (fsync) while it holds the lock. A power cut
+    may lose the last commits, never the database's consistency: for rows
+    that can be made again (index pieces, entities: each marked done in its
+    own commit) that is the right trade."""
+    synchronous = db.execute("PRAGMA synchronous").fetchone()[0]
+    db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        if not db.conn.in_transaction:
+            db.execute(f"PRAGMA synchronous = {int(synchronous)}")
+
+
+def index_pieces(db: Database, document_id: int, text: str | None = None,
+                 cancelled: Callable[[], bool] | None = None,
+                 pacer: Pacer | None = None) -> bool:
+    """Index the pieces of a very long document's text that are not indexed
+    yet, each in a transaction of its own (its rows in document_pieces_fts and
+    document_pieces_unstemmed_fts, and its ``indexed`` mark), paced so that
+    another writer never waits long. ``text`` is the document's, if the
+    caller has it. Returns True once every piece is indexed; False if
+    ``cancelled()`` or the document is gone (what is done stays done)."""
+    with derived_writes(db):
+        for _ in indexing_pieces(db, document_id, text, pacer):
+            if cancelled is not None and cancelled():
+                return False
+    return not documents_being_indexed(db, [document_id]) and _document_exists(db, document_id)
+
+
+def indexing_pieces(db: Database, document_id: int, text: str | None = None,
+                    pacer: Pacer | None = None) -> Iterator[None]:
+    """:func:`index_pieces` a piece at a time, each in a transaction of its
+    own: each ``next()`` indexes one."""
+    pacer = pacer or Pacer(db)
+    for step in piece_steps(db, document_id, text):
+        with pacer.transaction():
+            step()
+        yield
+
+
+def piece_steps(db: Database, document_id: int, text: str | None = None
+                ) -> Iterator[Callable[[], None]]:
+    """The indexing of each piece not indexed yet, in order, as a function to
+    call inside a transaction (the caller's: the import runs one in each of
+    some of the short transactions that store the text's entities)."""
+    pending = db.execute(
+        'SELECT id, start, "end" FROM document_pieces WHERE document_id = ? AND NOT indexed '
+        "ORDER BY start", [document_id]).fetchall()
+    if not pending:
+        return
+    if text is None:
+        text = document_text(db, document_id)
+
+    def step(piece_id: int, start: int, end: int) -> None:
+        marked = db.execute(
+            "UPDATE document_pieces SET indexed = 1 WHERE id = ? AND NOT indexed",
+            [piece_id]).rowcount
+        if marked:  # not deleted, nor indexed by another process meanwhile
+            piece = text[start:end]
+            for index in PIECE_INDEXES:
+                db.execute(f"INSERT INTO [{index}] (rowid, text) VALUES (?, ?)",
+                           [piece_id, piece])
+
+    for piece_id, start, end in pending:
+        yield lambda piece_id=piece_id, start=start, end=end: step(piece_id, start, end)
+
+
+def index_all_pieces(db: Database, cancelled: Callable[[], bool] | None = None) -> list[int]:
+    """Complete the full-text index of every document still being indexed
+    (after a crash or a cancel); the ids of those now complete."""
+    return [document.id for document in documents_being_indexed(db)
+            if index_pieces(db, document.id, cancelled=cancelled)]
+
+
+#: The full-text indexes of very long documents' pieces (migration 0013).
+PIECE_INDEXES = ("document_pieces_fts", "document_pieces_unstemmed_fts")
+
+
+def _document_exists(db: Database, document_id: int) -> bool:
+    return db.execute("SELECT 1 FROM documents WHERE id = ?", [document_id]).fetchone() is not None

@@ -28,14 +28,18 @@ How a batch goes through:
    1,000-file import. A refused file (binary, empty, unreadable…) never stops
    the batch; its progress events come once its batch is committed.
    A very long text (over ``parallel.LONG_TEXT_CHARS``, 2 million
-   characters) is the exception: its document is committed alone (text and
-   full-text index in one transaction: nobody sees half a document), then
-   its text is recognised in pieces by the workers and its entities stored
-   in short transactions as the pieces come, its run row last (see
+   characters, and ``documents.PIECES_ABOVE``) is the exception: its
+   document is committed alone (the row whole, in one transaction: nobody
+   sees half a document), then its full text is indexed a piece at a time
+   (``documents.index_pieces``: one short transaction a piece), then its
+   text is recognised in pieces by the workers and its entities stored in
+   short transactions as the pieces come, its run row last (see
    ``storage.store_long_text_entities``), so that another writer never
-   waits long for the lock. Until that last commit it is a document that
-   needs its entities: a crash or a cancel leaves it so, and the app or
-   ``margin entities --rebuild`` completes it.
+   waits long for the lock. Until its last piece is indexed it is being
+   indexed (search finds what is indexed so far; the next import or
+   ``margin check --repair`` indexes the rest); until its run row it is a
+   document that needs its entities: a crash or a cancel leaves it so, and
+   the app or ``margin entities --rebuild`` completes it.
 4. A REFI-QDA project is imported where it stands (a savepoint in its batch's
    transaction); the entities of the documents it added are recognised at
    the end.
@@ -48,12 +52,24 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
+from margin.store import documents
 from margin.store.db import Database
-from margin.store.documents import ImportResult, PreparedText, prepare_text, save_prepared
+from margin.store.documents import (
+    ImportResult,
+    PreparedText,
+    derived_writes,
+    documents_being_indexed,
+    index_all_pieces,
+    index_pieces,
+    piece_steps,
+    prepare_text,
+    save_prepared,
+)
 from margin.store.errors import StoreError
 from margin.store.history import writing
 from margin.store.sources.formats import FORMAT_SUFFIXES, extract
@@ -329,6 +345,9 @@ class _Item:
     # A very long text (parallel.LONG_TEXT_CHARS): written alone, then
     # recognised in pieces, its entities stored in batches after it.
     long: bool = False
+    # A text whose full text is indexed in pieces (documents.PIECES_ABOVE),
+    # or recognised in pieces: written alone, in a transaction of its own.
+    alone: bool = False
 
 
 def _read(
@@ -424,7 +443,11 @@ def import_sources(
             results = flow.write_batch(batch, found)
             for item, result in zip(batch, results, strict=False):  # fewer if cancelled
                 if item.long and result.status == "imported":
+                    # Its full text is indexed in pieces while its entities
+                    # are recognised in pieces (short transactions, paced).
                     result.entities = flow.recognise_long(item, result, runner)
+                if item.alone and result.status == "imported":  # the rest of it
+                    index_pieces(db, result.document_id, item.prepared.text, is_cancelled)
                     unrecognised += result.entities is None
             for result in results:
                 report.results.append(result)
@@ -437,6 +460,9 @@ def import_sources(
                 yield SourceDone(result, len(report.results), len(planned), tuple(lines))
             if len(results) < len(batch):
                 break  # cancelled
+        if not is_cancelled():
+            # Long documents an earlier import left half indexed (a crash).
+            index_all_pieces(db, is_cancelled)
         if recogniser is not None and refi_documents and not is_cancelled():
             from margin.store.entities.storage import recognise_in_batches
 
@@ -460,6 +486,9 @@ def import_sources(
             "entities", f"{plural(report.entities, 'entity')} in "
                         f"{plural(len(report.recognised), 'document')} "
                         f"({report.backend})"))
+    closing += [ReportLine("note", f"note: {document.note}; the next import or "
+                                   "`margin check --repair` completes it")
+                for document in documents_being_indexed(db)]
     report.entries += closing
     report.seconds = time.perf_counter() - started
     yield ImportFinished(report, tuple(closing))
@@ -519,7 +548,10 @@ class _Flow:
         from margin.store.entities.storage import store_long_text_entities
 
         assert item.prepared is not None and result.document_id is not None
-        return store_long_text_entities(self.db, result.document_id, item.prepared.text, runner)
+        text = item.prepared.text
+        return store_long_text_entities(
+            self.db, result.document_id, text, runner,
+            between=piece_steps(self.db, result.document_id, text))
 
     def write_batch(self, batch: list[_Item], found: list) -> list[SourceResult]:
         """Write a batch of prepared sources, in order, each document with
@@ -532,8 +564,13 @@ class _Flow:
         """
         spans = iter(found)
         results: list[SourceResult] = []
+        # A very long text's row (alone in its batch) is committed without
+        # waiting for the disk while it holds the lock: a power cut may lose
+        # this import, which can be run again, never the database's
+        # consistency (the checkpoint right after writes it through).
+        alone = derived_writes(self.db) if any(item.alone for item in batch) else nullcontext()
         try:
-            with writing(self.db):
+            with alone, writing(self.db):
                 for item in batch:
                     if self.cancelled():
                         break
@@ -573,7 +610,9 @@ class _Flow:
                 self._pending.add(item.prepared.digest)
                 item.long = (self.recogniser is not None and not item.repeat
                              and len(item.prepared.text) > LONG_TEXT_CHARS)
-            if item.long:
+                item.alone = item.long or (not item.repeat and len(item.prepared.text)
+                                           > documents.PIECES_ABOVE)
+            if item.alone:
                 # Alone in its batch: the document is committed first (its
                 # text whole, in one transaction), its entities after it.
                 if batch:

@@ -44,6 +44,12 @@ from margin.store.db import (
     open_database,
     schema_version,
 )
+from margin.store.documents import (
+    PIECE_INDEXES,
+    document_text,
+    documents_being_indexed,
+    index_pieces,
+)
 from margin.store.util import plural
 
 #: Every full-text index of a margin database, with what it indexes (an
@@ -54,6 +60,16 @@ FULL_TEXT_INDEXES = {
     "codings_fts": "the coded passages",
     "memos_fts": "the memos",
 }
+#: And those of the very long documents' pieces (migration 0013), checked
+#: and rebuilt their own way (see _pieces_out_of_step).
+PIECE_FULL_TEXT_INDEXES = {
+    "document_pieces_fts": "the very long documents, in pieces",
+    "document_pieces_unstemmed_fts": "the very long documents' words as written, in pieces",
+}
+_EVERY_INDEX = {**FULL_TEXT_INDEXES, **PIECE_FULL_TEXT_INDEXES}
+# The whole-text indexes of the documents leave out those indexed in pieces
+# (migration 0013): what each indexes of a row of ``documents``.
+_WHOLE_TEXT_COLUMNS = {"documents_fts": ("title", "text"), "documents_unstemmed_fts": ("text",)}
 
 # Findings that stop a repair: nothing is changed in a file with these.
 _BLOCKING = frozenset({"schema", "pages", "tables"})
@@ -63,6 +79,7 @@ _BLOCKING = frozenset({"schema", "pages", "tables"})
 _DELETE_ORPHANS = {
     ("codings", "documents"), ("codings", "codes"), ("memos", "documents"), ("memos", "codes"),
     ("entities", "documents"), ("entity_runs", "documents"), ("entity_reviews", "documents"),
+    ("document_pieces", "documents"),
 }
 _CLEAR_REFERENCE = {("codings", "coders"): "coder_id", ("memos", "coders"): "coder_id",
                     ("entity_reviews", "coders"): "coder_id", ("codes", "codes"): "parent_id"}
@@ -193,8 +210,16 @@ def repair_database(db: Database) -> CheckReport:
                 repaired.append(f"cleared {column} of {plural(len(row_ids), 'row')} of {table} "
                                 f"whose {parent[:-1]} is gone")
         for index in _indexes_out_of_step(db):
-            db.execute(f"INSERT INTO [{index}]([{index}]) VALUES ('rebuild')")
-            repaired.append(f"rebuilt the full-text index of {FULL_TEXT_INDEXES[index]}")
+            _rebuild_full_text(db, index)
+            repaired.append(f"rebuilt the full-text index of {_EVERY_INDEX[index]}")
+    if _has_pieces(db):
+        # Documents left half indexed (a crash, a cancel): the rest of their
+        # pieces, each in a transaction of its own.
+        for document in documents_being_indexed(db):
+            if index_pieces(db, document.id):
+                repaired.append(f"indexed the rest of #{document.id} “{document.title}” "
+                                f"({document.pieces - document.indexed} of "
+                                f"{plural(document.pieces, 'piece')})")
     report = check_database(db)
     report.repaired = repaired
     return report
@@ -321,6 +346,48 @@ def _quotes(db: Database, limit: int) -> Finding:
     return Finding("quotes", True, f"{plural(checked, 'coding')} match their text")
 
 
+def _has_pieces(db: Database) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                      "AND name = 'document_pieces'").fetchone() is not None
+
+
+def _rebuild_full_text(db: Database, index: str) -> None:
+    """Make ``index`` again from what it indexes."""
+    if index in PIECE_INDEXES:  # from each indexed piece of each document's text
+        db.execute(f"INSERT INTO [{index}]([{index}]) VALUES ('delete-all')")
+        for (document_id,) in db.execute("SELECT DISTINCT document_id FROM document_pieces "
+                                         "WHERE indexed").fetchall():
+            text = document_text(db, document_id)
+            for piece_id, start, end in db.execute(
+                    'SELECT id, start, "end" FROM document_pieces WHERE document_id = ? '
+                    "AND indexed", [document_id]).fetchall():
+                db.execute(f"INSERT INTO [{index}] (rowid, text) VALUES (?, ?)",
+                           [piece_id, text[start:end]])
+        return
+    db.execute(f"INSERT INTO [{index}]([{index}]) VALUES ('rebuild')")
+    if index in _WHOLE_TEXT_COLUMNS and _has_pieces(db):
+        db.execute(_whole_text_of_pieced(index, "'delete', "))
+
+
+def _whole_text_of_pieced(index: str, command: str = "") -> str:
+    """The statement that adds (or with ``command`` "'delete', " takes out)
+    the documents indexed in pieces to (from) a whole-text index."""
+    columns = _WHOLE_TEXT_COLUMNS[index]
+    names = ", ".join(f"[{column}]" for column in columns)
+    into = f"[{index}], rowid, {names}" if command else f"rowid, {names}"
+    return (f"INSERT INTO [{index}] ({into}) SELECT {command}id, {names} FROM documents "
+            "WHERE indexed_in_pieces")
+
+
+def _pieces_out_of_step(db: Database, index: str) -> bool:
+    """Whether a piece index holds other pieces than those marked indexed
+    (its text is not compared: each piece would read its document's whole
+    text; FTS5's own check of the index's structure is made)."""
+    listed = {row[0] for row in db.execute(f"SELECT id FROM [{index}_docsize]")}
+    marked = {row[0] for row in db.execute("SELECT id FROM document_pieces WHERE indexed")}
+    return listed != marked
+
+
 def _indexes_out_of_step(db: Database) -> list[str]:
     """The full-text indexes that do not match what they index. Raises
     ReadOnlyFile where the file cannot be checked (FTS5's check is an
@@ -328,14 +395,25 @@ def _indexes_out_of_step(db: Database) -> list[str]:
     present = {row[0] for row in db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
     wrong = []
-    for index in FULL_TEXT_INDEXES:
+    for index in _EVERY_INDEX:
         if index not in present:
             continue
         # rank = 1: compare the index with the table it indexes. The check
         # writes nothing; a savepoint keeps it so even in a read transaction.
         db.execute("SAVEPOINT fts_check")
         try:
-            db.execute(f"INSERT INTO [{index}]([{index}], rank) VALUES ('integrity-check', 1)")
+            rank = 1
+            if index in PIECE_INDEXES:
+                rank = 0
+                if _pieces_out_of_step(db, index):
+                    wrong.append(index)
+                    continue
+            elif index in _WHOLE_TEXT_COLUMNS and _has_pieces(db):
+                # The documents it leaves out, put in for the comparison with
+                # the table (and taken out again by the rollback).
+                db.execute(_whole_text_of_pieced(index))
+            db.execute(f"INSERT INTO [{index}]([{index}], rank) "
+                       f"VALUES ('integrity-check', {rank})")
         except sqlite3.Error as error:
             name = getattr(error, "sqlite_errorname", "")
             if name.startswith("SQLITE_READONLY"):
@@ -359,9 +437,17 @@ def _full_text(db: Database) -> Finding:
     except _ReadOnlyFile:
         return Finding("full text", True, "not checked: FTS5 checks its indexes with a "
                        "write, and margin may not write to this file")
+    being_indexed = documents_being_indexed(db) if _has_pieces(db) else []
     if wrong:
         count = plural(len(wrong), "full-text index", "full-text indexes")
         return Finding("full text", False, f"{count} out of step with the rows indexed",
                        repairable=True,
-                       details=[f"{index} ({FULL_TEXT_INDEXES[index]})" for index in wrong])
+                       details=[f"{index} ({_EVERY_INDEX[index]})" for index in wrong])
+    if being_indexed:
+        # Not a fault: an import under way, or one stopped half-way. Search
+        # finds what is indexed so far and says so; repair completes it.
+        return Finding("full text", True, "the full-text indexes are in step with the rows "
+                       f"indexed; {plural(len(being_indexed), 'document')} still being indexed "
+                       "(`margin check --repair` or the next import completes it)",
+                       repairable=True, details=[document.note for document in being_indexed])
     return Finding("full text", True, "the full-text indexes are in step with the rows indexed")

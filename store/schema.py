@@ -364,3 +364,83 @@ def _search_word_index(db: sqlite_utils.Database) -> None:
     from margin.store.word_postings import rebuild
 
     rebuild(Database(db.conn))
+
+
+# What a very long document's full text is indexed in (store/documents.py,
+# PIECES_ABOVE): pieces of its text, each a row of its own in two FTS5
+# indexes, so that no transaction holds the write lock for the whole text.
+_PIECE_INDEXES = (("document_pieces_fts", "porter"), ("document_pieces_unstemmed_fts", "unicode61"))
+
+
+@migrations(name="0013_long_documents_indexed_in_pieces")
+def _long_documents_indexed_in_pieces(db: sqlite_utils.Database) -> None:
+    # Indexing a 100 MB text in documents_fts and documents_unstemmed_fts is
+    # one FTS5 insert each, seconds with the write lock held: every other
+    # writer waits. A very long document is marked (indexed_in_pieces = 1)
+    # and left out of those two indexes; its text is cut into pieces
+    # (document_pieces: code-point offsets into documents.text), and each
+    # piece is indexed in a short transaction of its own, in
+    # document_pieces_fts (stems) and document_pieces_unstemmed_fts (words as
+    # written). Until every piece is (indexed = 1), the document is "being
+    # indexed": search finds what is indexed so far and says so, `margin
+    # check` reports it, and `margin check --repair` or the next import
+    # completes it. The piece indexes read their text from the document
+    # (the view document_piece_texts), so the text is stored once.
+    db.execute("ALTER TABLE documents ADD COLUMN indexed_in_pieces INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        """CREATE TABLE document_pieces (
+               id INTEGER PRIMARY KEY,
+               document_id INTEGER NOT NULL REFERENCES documents(id),
+               start INTEGER NOT NULL,
+               "end" INTEGER NOT NULL,
+               indexed INTEGER NOT NULL DEFAULT 0)""")
+    db.execute("CREATE INDEX idx_document_pieces_document ON document_pieces (document_id, start)")
+    db.execute(
+        """CREATE VIEW document_piece_texts AS
+           SELECT p.id AS id, p.document_id AS document_id,
+                  substr(d.text, p.start + 1, p."end" - p.start) AS text
+           FROM document_pieces p JOIN documents d ON d.id = p.document_id""")
+    for index, tokenize in _PIECE_INDEXES:
+        db.execute(f"CREATE VIRTUAL TABLE [{index}] USING FTS5 (text, tokenize='{tokenize}', "
+                   "content='document_piece_texts', content_rowid='id')")
+    piece_text = ('(SELECT substr(text, {row}.start + 1, {row}."end" - {row}.start) '
+                  "FROM documents WHERE id = {row}.document_id)")
+    # A piece put back (undo of a delete) is indexed again; a piece deleted
+    # leaves its indexes while its document's text is still there to say
+    # which words to take out (documents_delete_pieces, below, deletes the
+    # pieces before their document from any client).
+    db.execute(
+        "CREATE TRIGGER document_pieces_ai AFTER INSERT ON document_pieces WHEN new.indexed BEGIN "
+        + " ".join(f"INSERT INTO [{index}] (rowid, text) VALUES "
+                   f"(new.id, {piece_text.format(row='new')});" for index, _ in _PIECE_INDEXES)
+        + " END")
+    db.execute(
+        "CREATE TRIGGER document_pieces_ad AFTER DELETE ON document_pieces WHEN old.indexed BEGIN "
+        + " ".join(f"INSERT INTO [{index}] ([{index}], rowid, text) VALUES "
+                   f"('delete', old.id, {piece_text.format(row='old')});"
+                   for index, _ in _PIECE_INDEXES)
+        + " END")
+    db.execute("CREATE TRIGGER documents_delete_pieces BEFORE DELETE ON documents BEGIN "
+               "DELETE FROM document_pieces WHERE document_id = old.id; END")
+    # The whole-text indexes leave the marked documents out.
+    for trigger in ("documents_ai", "documents_ad", "documents_au", "documents_unstemmed_fts_ai",
+                    "documents_unstemmed_fts_ad", "documents_unstemmed_fts_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+    for index, columns, trigger in (("documents_fts", ("title", "text"), "documents"),
+                                    ("documents_unstemmed_fts", ("text",),
+                                     "documents_unstemmed_fts")):
+        names = ", ".join(f"[{column}]" for column in columns)
+        old = ", ".join(f"old.[{column}]" for column in columns)
+        new = ", ".join(f"new.[{column}]" for column in columns)
+        delete = (f"INSERT INTO [{index}] ([{index}], rowid, {names}) "
+                  f"SELECT 'delete', old.rowid, {old} WHERE old.indexed_in_pieces = 0;")
+        insert = (f"INSERT INTO [{index}] (rowid, {names}) "
+                  f"SELECT new.rowid, {new} WHERE new.indexed_in_pieces = 0;")
+        # The stemmed index's update trigger follows any update, as
+        # sqlite-utils made it (a title is indexed there); the unstemmed
+        # one only a change of the text.
+        of = "" if index == "documents_fts" else " OF [text], [indexed_in_pieces]"
+        db.execute(f"CREATE TRIGGER [{trigger}_ai] AFTER INSERT ON [documents] BEGIN {insert} END")
+        db.execute(f"CREATE TRIGGER [{trigger}_ad] AFTER DELETE ON [documents] BEGIN {delete} END")
+        db.execute(f"CREATE TRIGGER [{trigger}_au] AFTER UPDATE{of} ON [documents] BEGIN "
+                   f"{delete} {insert} END")

@@ -26,7 +26,7 @@ import re
 import sys
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 from margin.store.errors import StoreError
@@ -456,3 +456,42 @@ def context_of(
         left = max(left, start - room // 2)
         right = min(right, end + room - (start - left))
     return text[left:right], start - left, end - left
+
+
+# ------------------------------------------------------ pieces of a long text
+
+_BREAKS = (
+    re.compile(r"\n[ \t]*\n\s*"),
+    re.compile(r"\n\s*"),
+    re.compile(r"(?<=[.!?])\s+"),
+    re.compile(r"\s+"),
+)
+
+
+def text_pieces(text: str, limit: int) -> Iterator[tuple[int, str]]:
+    """``text`` as consecutive ``(offset, piece)`` pieces of at most ``limit``
+    characters, cut after a blank line where possible, else after a line
+    break, a sentence end or any space; a hard cut only for a run of
+    ``limit`` characters without whitespace. Joining the pieces gives ``text``.
+
+    One piece at a time: the pieces of a 100 MB text are never all held. The
+    spaCy backend cuts long texts so (its model's memory follows the piece),
+    a very long text is recognised in pieces by worker processes
+    (:mod:`margin.store.entities.parallel`), and a very long document's
+    full text is indexed in pieces (:func:`margin.store.documents.index_pieces`).
+    """
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = 0
+        for pattern in _BREAKS:
+            ends = [m.end() for m in pattern.finditer(window) if m.end() < len(window)]
+            # Only a break in the second half of the window: pieces stay large.
+            if ends and ends[-1] > limit // 2:
+                cut = ends[-1]
+                break
+        if cut == 0:
+            cut = limit
+        yield start, window[:cut]
+        start += cut
+    yield start, text[start:]

@@ -19,8 +19,14 @@ import tracemalloc
 
 import pytest
 
+from margin.store import documents
 from margin.store.db import open_database
-from margin.store.documents import get_document, import_text
+from margin.store.documents import (
+    delete_documents,
+    documents_being_indexed,
+    get_document,
+    import_text,
+)
 from margin.store.entities import EntitySpan, parallel, storage, text_pieces
 from margin.store.entities.rules import RuleRecogniser
 from margin.store.entities.storage import (
@@ -29,8 +35,10 @@ from margin.store.entities.storage import (
     recognise_documents,
     store_entities,
 )
+from margin.store.history import undo
 from margin.store.importing import ImportOptions, run_import, sample_sources
-from margin.store.integrity import check_database
+from margin.store.integrity import check_database, check_file, repair_file
+from margin.store.search.fulltext import search_documents
 from margin.store.sources.textio import DecodedText, count_words, read_text_file
 from margin.store.sources.titles import guess_title
 
@@ -107,6 +115,10 @@ def long_texts(monkeypatch):
     monkeypatch.setattr(storage, "_MIN_ROWS", 100)
     monkeypatch.setattr(storage, "_MAX_ROWS", 400)
     monkeypatch.setattr(storage, "_PAUSE", 0.01)
+    # Its full text is indexed in pieces of 50,000 characters.
+    monkeypatch.setattr(documents, "PIECES_ABOVE", 100_000)
+    monkeypatch.setattr(documents, "PIECE_CHARS", 50_000)
+    monkeypatch.setattr(documents, "_PAUSE_MIN", 0.01)
 
 
 class WriterLoop:
@@ -175,6 +187,13 @@ def test_a_very_long_text_imports_in_pieces_with_the_entities_of_the_whole_while
     assert writer.locked == [] and len(writer.waits) > 10
     assert max(writer.waits) < 3.0
     assert {length for _, length in writer.seen} <= {len(text)}
+    # Its full text is indexed in pieces: full-text search finds a word of
+    # its last piece, and the whole-text indexes never held it.
+    assert db.execute("SELECT COUNT(*), SUM(indexed) FROM document_pieces").fetchone() == (7, 7)
+    last = search_documents(db, "Part 5", limit=None)[-1]
+    assert text[last.start:last.end] == "Part 5" and last.start > 6 * 50_000
+    assert db.execute("SELECT COUNT(*) FROM documents_fts_docsize").fetchone()[0] == 0
+    assert documents_being_indexed(db) == []
     db.close()
 
 
@@ -248,3 +267,184 @@ def test_counting_the_words_and_guessing_the_title_of_a_long_text_copy_none_of_i
     # The text is 4 MB in memory (two bytes a character): no copy of it,
     # no list of its 400,000 words (that list alone took 25 MB).
     assert peak < 6_000_000
+
+
+# ------------------------------------------- the full text of a long text
+
+
+def marked_text(paragraphs: int = 2_500) -> str:
+    """About 110,000 characters: long once the thresholds are lowered, with
+    a word of its own in each paragraph and another at the very end."""
+    return ("".join(f"Paragraph {n} mentions Kyiv and zebra{n}.\n\n" for n in range(paragraphs))
+            + "The last word is xylophone.\n")
+
+
+def imported_long_text(tmp_path, cancelled=None):
+    source = tmp_path / "long.txt"
+    source.write_text(marked_text(), encoding="utf-8")
+    path = tmp_path / "long.db"
+    db = open_database(path)
+    report = run_import(db, [str(source)], ImportOptions(entities=False), cancelled=cancelled)
+    return path, db, report
+
+
+class StopAfterPieces:
+    """A ``cancelled()`` that is true (or raises ``error``: a crash) once so
+    many pieces are indexed, as another connection sees them."""
+
+    def __init__(self, path, pieces: int, error: type[BaseException] | None = None) -> None:
+        self.connection = sqlite3.connect(path)
+        self.pieces = pieces
+        self.error = error
+
+    def __call__(self) -> bool:
+        try:
+            indexed = self.connection.execute(
+                "SELECT COUNT(*) FROM document_pieces WHERE indexed").fetchone()[0]
+        except sqlite3.OperationalError:  # before the schema is made
+            return False
+        if indexed >= self.pieces and self.error is not None:
+            raise self.error
+        return indexed >= self.pieces
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def found(db, query: str) -> list[str]:
+    return [hit.text for hit in search_documents(db, query, limit=None)]
+
+
+def test_full_text_search_of_a_text_indexed_in_pieces_finds_what_a_whole_index_finds(
+        tmp_path, long_texts):
+    _path, db, report = imported_long_text(tmp_path)
+    (document_id,) = [result.document_id for result in report.results]
+    assert db.execute("SELECT COUNT(*) FROM document_pieces WHERE document_id = ?",
+                      [document_id]).fetchone()[0] == 3
+    # Stored once: the text is its own original.
+    assert db.execute("SELECT length(original) FROM documents").fetchone()[0] == 0
+    text = get_document(db, document_id).text
+    assert found(db, "xylophone") == ["xylophone"]  # the last piece
+    hits = search_documents(db, "xylo*")
+    assert [text[hit.start:hit.end] for hit in hits] == ["xylophone"]
+    # The document is the unit, as for a document indexed whole: words of
+    # its first and last pieces together, a word left out, a phrase.
+    assert found(db, "zebra1 AND xylophone") == ["zebra1", "xylophone"]
+    assert found(db, "zebra2 NOT xylophone") == []
+    assert found(db, "zebra2 NOT nowhere") == ["zebra2"]
+    assert found(db, '"last word"') == ["last word"]
+    assert len(found(db, "mention")) == 2_500  # stemmed: "mentions"
+    # Beside a document indexed whole, ranked together.
+    import_text(db, DecodedText("A short note on a xylophone.", "utf-8", False),
+                source="note.txt", clean=False)
+    assert found(db, "xylophone") == ["xylophone", "xylophone"]
+    assert check_database(db).ok
+    db.close()
+
+
+def test_a_crash_between_index_pieces_leaves_a_database_check_accepts_and_repair_completes(
+        tmp_path, long_texts):
+    crash = StopAfterPieces(tmp_path / "long.db", 2, KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt):  # between two pieces' transactions
+        imported_long_text(tmp_path, cancelled=crash)
+    crash.close()
+    db = open_database(tmp_path / "long.db")
+    (document,) = documents_being_indexed(db)
+    assert (document.indexed, document.pieces) == (2, 3)
+    # Search finds what is indexed so far (not the last piece's word yet).
+    assert found(db, "zebra1") == ["zebra1"] and found(db, "xylophone") == []
+    db.close()
+    report = check_file(tmp_path / "long.db")
+    assert report.ok
+    (finding,) = [f for f in report.findings if f.name == "full text"]
+    assert "1 document still being indexed" in finding.message
+    assert finding.details == [f"#{document.id} “Paragraph 0 mentions Kyiv and zebra0.” is "
+                               "still being indexed (2 of 3 pieces)"]
+    checked = subprocess.run([sys.executable, "-m", "margin.tui.cli", "--db",
+                              str(tmp_path / "long.db"), "check"],
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "still being indexed" in checked.stdout
+    searched = subprocess.run([sys.executable, "-m", "margin.tui.cli", "--db",
+                               str(tmp_path / "long.db"), "fts", "xylophone"],
+                              capture_output=True, text=True, timeout=60)
+    assert searched.stderr.splitlines() == [
+        "No matches.",
+        f"note: #{document.id} “Paragraph 0 mentions Kyiv and zebra0.” is still being indexed "
+        "(2 of 3 pieces): hits in it may be missing (`margin check --repair` indexes the rest)"]
+    repaired = repair_file(tmp_path / "long.db")
+    assert repaired.ok and repaired.repaired == [
+        f"indexed the rest of #{document.id} “Paragraph 0 mentions Kyiv and zebra0.” "
+        "(1 of 3 pieces)"]
+    db = open_database(tmp_path / "long.db")
+    assert documents_being_indexed(db) == [] and found(db, "xylophone") == ["xylophone"]
+    assert "still being indexed" not in str(check_database(db).findings)
+    db.close()
+
+
+def test_an_import_run_again_completes_a_text_left_half_indexed(tmp_path, long_texts):
+    cancel = StopAfterPieces(tmp_path / "long.db", 1)
+    _path, db, report = imported_long_text(tmp_path, cancelled=cancel)
+    cancel.close()
+    assert report.cancelled and report.lines()[-1].startswith("note: #1 “Paragraph 0")
+    assert report.lines()[-1].endswith("is still being indexed (1 of 3 pieces); the next "
+                                       "import or `margin check --repair` completes it")
+    again = run_import(db, [str(tmp_path / "long.txt")], ImportOptions(entities=False))
+    assert again.count("duplicate") == 1 and "still being indexed" not in str(again.lines())
+    assert documents_being_indexed(db) == [] and found(db, "xylophone") == ["xylophone"]
+    db.close()
+
+
+def test_deleting_a_text_indexed_in_pieces_and_undoing_it_keep_its_index_in_step(
+        tmp_path, long_texts):
+    path, db, report = imported_long_text(tmp_path)
+    (document_id,) = [result.document_id for result in report.results]
+    delete_documents(db, [document_id])
+    assert found(db, "xylophone") == [] and check_database(db).ok
+    undo(db)
+    assert found(db, "xylophone") == ["xylophone"] and check_database(db).ok
+    # A delete from outside (sqlite-utils, Datasette: foreign keys off).
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("DELETE FROM documents WHERE id = ?", [document_id])
+    other.close()
+    assert db.execute("SELECT COUNT(*) FROM document_pieces").fetchone()[0] == 0
+    assert found(db, "xylophone") == [] and check_database(db).ok
+    db.close()
+
+
+def test_check_finds_a_piece_index_out_of_step_and_repair_rebuilds_it(tmp_path, long_texts):
+    path, db, _report = imported_long_text(tmp_path)
+    db.execute("INSERT INTO document_pieces_fts(document_pieces_fts) VALUES ('delete-all')")
+    db.conn.commit()
+    (finding,) = [f for f in check_database(db).findings if f.name == "full text"]
+    assert not finding.ok and finding.details == [
+        "document_pieces_fts (the very long documents, in pieces)"]
+    db.close()
+    repaired = repair_file(path)
+    assert repaired.ok and repaired.repaired == [
+        "rebuilt the full-text index of the very long documents, in pieces"]
+    db = open_database(path)
+    assert found(db, "xylophone") == ["xylophone"]
+    db.close()
+
+
+async def test_the_full_text_search_screen_says_a_document_is_still_being_indexed(
+        tmp_path, long_texts):
+    from helpers import wait_for
+
+    from margin.tui.app import MarginApp
+    from margin.tui.search.fulltext import FullTextScreen
+
+    cancel = StopAfterPieces(tmp_path / "long.db", 1)
+    path, db, _report = imported_long_text(tmp_path, cancelled=cancel)
+    cancel.close()
+    db.close()
+    app = MarginApp(path, "ada")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FullTextScreen))
+        await pilot.press(*"zebra1")
+        await wait_for(pilot, lambda: len(app.screen.hits) == 1)
+        status = str(app.screen.query_one("#status-bar").render())
+        assert "1 document still being indexed: some hits may be missing" in status

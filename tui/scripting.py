@@ -291,6 +291,12 @@ def fts_command(context, db_path, coder, query, documents, limit, as_json):
     hits = search_documents(db, query, limit=limit, document_ids=ids)
     if not as_json and not hits:
         click.echo("No matches.", err=True)
+    if not as_json:  # a very long document whose full text is half indexed
+        from margin.store.documents import documents_being_indexed
+
+        for document in documents_being_indexed(db, ids):
+            say(f"note: {document.note}: hits in it may be missing "
+                "(`margin check --repair` indexes the rest)", err=True)
     texts: dict[int, str] = {}
     for hit in hits:
         if as_json:

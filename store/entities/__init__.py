@@ -32,10 +32,11 @@ falls back to the rules, saying why. Heavy imports happen only on first use.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
+
+from margin.store.textspans import text_pieces
 
 # The OntoNotes labels spaCy's English models emit, in the order the reader's
 # legend shows them. The first eight are the ones the gold set annotates.
@@ -119,42 +120,6 @@ class Recogniser(Protocol):
         """Entities of each text in turn (spaCy batches them); stops early,
         yielding nothing more, once ``cancelled()`` is true."""
         ...
-
-
-_BREAKS = (
-    re.compile(r"\n[ \t]*\n\s*"),
-    re.compile(r"\n\s*"),
-    re.compile(r"(?<=[.!?])\s+"),
-    re.compile(r"\s+"),
-)
-
-
-def text_pieces(text: str, limit: int) -> Iterator[tuple[int, str]]:
-    """``text`` as consecutive ``(offset, piece)`` pieces of at most ``limit``
-    characters, cut after a blank line where possible, else after a line
-    break, a sentence end or any space; a hard cut only for a run of
-    ``limit`` characters without whitespace. Joining the pieces gives ``text``.
-
-    One piece at a time: the pieces of a 100 MB text are never all held. The
-    spaCy backend cuts long texts so (its model's memory follows the piece),
-    and a very long text is recognised in pieces by worker processes
-    (:mod:`margin.store.entities.parallel`).
-    """
-    start = 0
-    while len(text) - start > limit:
-        window = text[start : start + limit]
-        cut = 0
-        for pattern in _BREAKS:
-            ends = [m.end() for m in pattern.finditer(window) if m.end() < len(window)]
-            # Only a break in the second half of the window: pieces stay large.
-            if ends and ends[-1] > limit // 2:
-                cut = ends[-1]
-                break
-        if cut == 0:
-            cut = limit
-        yield start, window[:cut]
-        start += cut
-    yield start, text[start:]
 
 
 def split_long_text(text: str, limit: int) -> list[tuple[int, str]]:

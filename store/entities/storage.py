@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from margin.store.codes import ensure_code_path
 from margin.store.codings import NewCoding, ensure_coder, write_codings
 from margin.store.db import Database
-from margin.store.documents import document_text, document_texts
+from margin.store.documents import Pacer, derived_writes, document_text, document_texts
 from margin.store.entities import ALL_LABELS, EntitySpan, Recogniser
 from margin.store.entities.grouping import EntityGroup, Mention, group_mentions
 from margin.store.entities.parallel import (
@@ -137,7 +137,8 @@ def store_entities(
 
 
 def store_long_text_entities(
-    db: Database, document_id: int, text: str, runner: RecognitionRunner
+    db: Database, document_id: int, text: str, runner: RecognitionRunner,
+    between: Iterator[Callable[[], None]] | None = None, pacer: Pacer | None = None,
 ) -> int | None:
     """Recognise a very long stored text in pieces (``runner``: in its
     worker processes, see :meth:`RecognitionRunner.recognise_pieces`) and
@@ -151,12 +152,18 @@ def store_long_text_entities(
     (:func:`documents_needing_entities`), so a crash or a cancel half-way
     leaves a consistent database, which the app (in the background) or
     ``margin entities --rebuild`` completes.
+
+    ``between`` is other work in steps (the import indexes the text's full
+    text meanwhile: documents.piece_steps), a step for each piece recognised,
+    each done in one of the transactions that store the entities; the
+    caller finishes what is left.
     """
-    with _PacedWriter(db, document_id) as writer:
-        return _store_pieces(writer, text, runner)
+    with _PacedWriter(db, document_id, pacer) as writer:
+        return _store_pieces(writer, text, runner, between)
 
 
-def _store_pieces(writer: _PacedWriter, text: str, runner: RecognitionRunner) -> int | None:
+def _store_pieces(writer: _PacedWriter, text: str, runner: RecognitionRunner,
+                  between: Iterator[Callable[[], None]] | None = None) -> int | None:
     recogniser = runner.recogniser
     document_id = writer.document_id
     if not writer.start():
@@ -167,6 +174,9 @@ def _store_pieces(writer: _PacedWriter, text: str, runner: RecognitionRunner) ->
         _check_spans(piece, spans, recogniser.name, document_id, offset)
         rows += [(document_id, offset + s.start, offset + s.end, s.label, s.text) for s in spans]
         reached = offset + len(piece)
+        step = next(between, None) if between is not None else None
+        if step is not None:
+            writer.riders.append(step)
         while len(rows) >= writer.rows_per_commit:
             batch, rows = rows[:writer.rows_per_commit], rows[writer.rows_per_commit:]
             if not writer.insert(batch):
@@ -212,41 +222,40 @@ class _PacedWriter:
       on a busy disk, counted as that writer's.
     """
 
-    def __init__(self, db: Database, document_id: int) -> None:
+    def __init__(self, db: Database, document_id: int, pacer: Pacer | None = None) -> None:
         self.db = db
         self.document_id = document_id
         self.rows_per_commit = _FIRST_ROWS
-        self._committed = 0.0  # time.monotonic() of the last commit
-        self._pause = _PAUSE  # before the next transaction
-        self._synchronous: int | None = None
+        self.pacer = pacer or Pacer(db, _PAUSE / 2, _PAUSE)
+        self._derived = derived_writes(db)
+        # Other work for the next transactions, one item each (the import's
+        # indexing of the text's pieces: documents.piece_steps), so that it
+        # needs no transactions, and no pauses, of its own.
+        self.riders: list[Callable[[], None]] = []
 
     def __enter__(self) -> _PacedWriter:
-        self._synchronous = self.db.execute("PRAGMA synchronous").fetchone()[0]
-        self.db.execute("PRAGMA synchronous = NORMAL")
+        self._derived.__enter__()
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self._synchronous is not None and not self.db.conn.in_transaction:
-            self.db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
+        self._derived.__exit__(*exc_info)
 
     def _transaction(self, work: Callable[[], int]) -> int | None:
         """``work()`` in one transaction if the document is still there;
         the rows it wrote or deleted (None: the document is gone)."""
-        rest = self._committed + self._pause - time.monotonic()
-        if rest > 0:
-            time.sleep(rest)
-        with writing(self.db):
-            started = time.monotonic()  # the lock is held from here
-            if not _document_exists(self.db, self.document_id):
-                return None
-            rows = work()
-        self._committed = time.monotonic()
-        self._pause = min(_PAUSE, max(_PAUSE / 2, self._committed - started))
-        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        rows: int | None = None
+        rider = 0.0
+        with self.pacer.transaction():
+            if _document_exists(self.db, self.document_id):
+                if self.riders:
+                    began = time.monotonic()
+                    self.riders.pop(0)()
+                    rider = time.monotonic() - began
+                rows = work()
         if rows:
             # Shrink at once when a transaction took too long, grow by half at
             # most: on a busy machine one fast commit says little of the next.
-            per_row = max(self._committed - started, 1e-6) / rows
+            per_row = max(self.pacer.held - rider, 1e-6) / rows
             fits = min(int(_HOLD / per_row), self.rows_per_commit * 3 // 2)
             self.rows_per_commit = max(_MIN_ROWS, min(_MAX_ROWS, fits))
         return rows

@@ -393,6 +393,50 @@ def _index_of(term: _Term) -> str:
     return UNSTEMMED if term.prefix else STEMMED
 
 
+#: A very long document (store/documents.py, PIECES_ABOVE) is not in the
+#: two indexes above but in pieces, each a row of these (migration 0013).
+#: A query is evaluated on it term by term, the document as the unit: a
+#: word in its first piece AND a word in its last is a match, as it is in a
+#: document indexed whole. (A phrase cut by a piece boundary, which falls on
+#: a blank line where there is one, is not found.)
+_PIECE_INDEXES = {STEMMED: "document_pieces_fts", UNSTEMMED: "document_pieces_unstemmed_fts"}
+
+
+def _has_pieces(db: Database) -> bool:
+    """Whether any document is indexed in pieces (an old schema has none)."""
+    try:
+        return db.execute("SELECT 1 FROM document_pieces WHERE indexed LIMIT 1").fetchone() is not None
+    except sqlite3.OperationalError:  # before migration 0013 (read as it is)
+        return False
+
+
+def _piece_condition(node, params: list[object]) -> str:
+    """An SQL condition on ``documents.id`` true for the documents indexed in
+    pieces that ``node`` matches, each term looked up in all their pieces."""
+    if isinstance(node, _Term):
+        index = _PIECE_INDEXES[_index_of(node)]
+        params.append(_match(node))
+        return (f"id IN (SELECT document_id FROM document_pieces WHERE id IN "
+                f"(SELECT rowid FROM {index} WHERE {index} MATCH ?))")
+    if isinstance(node, _Or):
+        return " OR ".join(f"({_piece_condition(child, params)})" for child in node.children)
+    condition = " AND ".join(f"({_piece_condition(child, params)})" for child in node.positives)
+    if node.negatives:
+        left_out = " OR ".join(f"({_piece_condition(child, params)})" for child in node.negatives)
+        condition += f" AND NOT ({left_out})"
+    return condition
+
+
+def _piece_highlights(node) -> dict[str, str]:
+    """For the pieces: each index's terms to find, any of them (a piece need
+    not hold every term of an AND: the document does)."""
+    by_index: dict[str, list[_Term]] = {}
+    for term in _terms(node, positive_only=True):
+        by_index.setdefault(_PIECE_INDEXES[_index_of(term)], []).append(term)
+    return {index: _match(_Or(tuple(terms)) if len(terms) > 1 else terms[0])
+            for index, terms in by_index.items()}
+
+
 def _terms(node, positive_only: bool = False) -> list[_Term]:
     """The terms of ``node``, left to right (without those left out, if
     ``positive_only``)."""
@@ -458,10 +502,12 @@ _HIGHLIGHT_SQL = """
 _OPEN, _CLOSE = "\x01", "\x02"
 
 
-def _ranked_documents(db: Database, node, ids: list[int] | None) -> list[int]:
-    """The ids of the documents ``node`` matches, best first (bm25)."""
+def _ranked_documents(db: Database, node, ids: list[int] | None,
+                      pieces: bool = False) -> list[int]:
+    """The ids of the documents ``node`` matches, best first (bm25); with
+    ``pieces``, the documents indexed in pieces too."""
     indexes = _indexes(node)
-    if len(indexes) == 1:
+    if len(indexes) == 1 and not pieces:
         (index,) = indexes
         params: list[object] = [_match(node)]
         restriction = ""
@@ -472,6 +518,8 @@ def _ranked_documents(db: Database, node, ids: list[int] | None) -> list[int]:
             _RANK_SQL.format(index=index, restriction=restriction), params)]
     params = []
     condition = _condition(node, params)
+    if pieces:
+        condition = f"({condition}) OR ({_piece_condition(node, params)})"
     if ids is not None:
         condition = f"({condition}) AND id IN (SELECT value FROM json_each(?))"
         params.append(json.dumps(ids))
@@ -485,6 +533,17 @@ def _ranked_documents(db: Database, node, ids: list[int] | None) -> list[int]:
         for document_id, rank in db.execute(_RANKS_SQL.format(index=index), [expression]):
             if document_id in scores:
                 scores[document_id] += rank
+    if pieces:  # a document indexed in pieces: its best piece's rank
+        for index, expression in _piece_highlights(node).items():
+            best: dict[int, float] = {}
+            for document_id, rank in db.execute(
+                    f"SELECT p.document_id, f.rank FROM {index} f "
+                    f"JOIN document_pieces p ON p.id = f.rowid WHERE {index} MATCH ?",
+                    [expression]):
+                best[document_id] = min(rank, best.get(document_id, rank))
+            for document_id, rank in best.items():
+                if document_id in scores:
+                    scores[document_id] += rank
     return sorted(found, key=lambda document_id: (scores[document_id], document_id))
 
 
@@ -519,13 +578,20 @@ def search_documents(
     hits: list[FtsHit] = []
     try:
         with db.snapshot():  # the ranking and the highlights see one state
-            for document_id in _ranked_documents(db, node, ids):
+            pieces = _has_pieces(db)
+            for document_id in _ranked_documents(db, node, ids, pieces):
                 row = db.execute("SELECT title FROM documents WHERE id = ?",
                                  [document_id]).fetchone()
                 if row is None:  # pragma: no cover - deleted meanwhile (other connection)
                     continue
                 title = row[0]
                 text = document_text(db, document_id)
+                if pieces and _in_pieces(db, document_id):
+                    for start, end in _piece_spans(db, node, document_id, text):
+                        hits.append(FtsHit(document_id, title, start, end, text[start:end]))
+                        if limit is not None and len(hits) >= limit:
+                            return hits
+                    continue
                 spans: list[tuple[int, int]] = []
                 for index, expression in highlights.items():
                     spans += _highlighted_spans(db, index, expression, document_id, text)
@@ -538,6 +604,31 @@ def search_documents(
         # the database itself refuses (a missing or corrupt index, a lock).
         raise StoreError(f"could not search for {_shown(query)}: {error}") from None
     return hits
+
+
+def _in_pieces(db: Database, document_id: int) -> bool:
+    return bool(db.execute("SELECT indexed_in_pieces FROM documents WHERE id = ?",
+                           [document_id]).fetchone()[0])
+
+
+def _piece_spans(db: Database, node, document_id: int, text: str):
+    """The hits in a document indexed in pieces, in text order, a piece at a
+    time (a search that wants 200 hits highlights only the pieces it needs)."""
+    highlights = _piece_highlights(node)
+    matching = {index: {row[0] for row in db.execute(
+        f"SELECT f.rowid FROM {index} f JOIN document_pieces p ON p.id = f.rowid "
+        f"WHERE {index} MATCH ? AND p.document_id = ?", [expression, document_id])}
+        for index, expression in highlights.items()}
+    for piece_id, start, end in db.execute(
+            'SELECT id, start, "end" FROM document_pieces WHERE document_id = ? AND indexed '
+            "ORDER BY start", [document_id]).fetchall():
+        piece = text[start:end]
+        spans: list[tuple[int, int]] = []
+        for index, expression in highlights.items():
+            if piece_id in matching[index]:
+                spans += _highlighted_spans(db, index, expression, piece_id, piece)
+        for first, last in _merge_adjacent(piece, _union(spans)):
+            yield start + first, start + last
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -555,7 +646,7 @@ def _highlighted_spans(
     db: Database, index: str, expression: str, document_id: int, text: str
 ) -> list[tuple[int, int]]:
     """Where ``index`` matches ``expression`` in the document's text."""
-    column = 1 if index == STEMMED else 0  # documents_fts is (title, text)
+    column = 1 if index == STEMMED else 0  # documents_fts is (title, text); others (text)
     sql = _HIGHLIGHT_SQL.format(index=index, column=column)
     row = db.execute(sql, [_OPEN, _CLOSE, expression, document_id]).fetchone()
     if row is None:  # no term of this index in this document (an OR)

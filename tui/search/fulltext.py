@@ -17,11 +17,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from margin.store.documents import document_text
+from margin.store.documents import document_text, documents_being_indexed
 from margin.store.errors import StoreError
 from margin.store.search.fulltext import FtsHit, code_hits, preview_code_hits, search_documents
 from margin.store.textspans import SCOPES, sentence_spans
 from margin.store.textspans import context_of as context
+from margin.store.util import plural
 from margin.tui.codebook.tree import code_label
 from margin.tui.concordance import concordance_line
 from margin.tui.keybar import KeyBar
@@ -99,14 +100,14 @@ class FullTextScreen(Screen):
     def _search_worker(self, query: str) -> None:
         worker = get_current_worker()
 
-        def search(db) -> tuple[list[FtsHit], dict]:
+        def search(db) -> tuple[list[FtsHit], dict, list]:
             hits = search_documents(db, query, limit=HIT_LIMIT)
             texts = {}
             for hit in hits:
                 if hit.document_id not in texts:
                     text = document_text(db, hit.document_id)
                     texts[hit.document_id] = (text, sentence_spans(text))
-            return hits, texts
+            return hits, texts, documents_being_indexed(db)
 
         found = worker_database(self.app, search, on_error=self._search_failed)
         if found is not None and not worker.is_cancelled:
@@ -115,7 +116,8 @@ class FullTextScreen(Screen):
     def _search_failed(self, error: Exception) -> None:
         self._status(Text(str(error), Style(color="yellow")))
 
-    def _show_hits(self, query: str, hits: list[FtsHit], texts: dict) -> None:
+    def _show_hits(self, query: str, hits: list[FtsHit], texts: dict,
+                   being_indexed: list | None = None) -> None:
         if self.query_one("#fts-query", Input).value != query:
             return
         self.hits = hits
@@ -134,6 +136,9 @@ class FullTextScreen(Screen):
             (f"{len(hits):,} hit{'s' * (len(hits) != 1)}", Style(bold=True)),
             (f" in {documents} document{'s' * (documents != 1)}{more}", Style(dim=True)),
             ("   tab to the hits · enter opens · c codes all hits", Style(dim=True)),
+            # A very long document half indexed: its hits so far only.
+            (f"   {plural(len(being_indexed), 'document')} still being indexed: "
+             "some hits may be missing" if being_indexed else "", Style(color="yellow")),
         ) if query.strip() else Text())
         if self._to_hits_when_shown and hits:
             self._to_hits_when_shown = False
