@@ -34,7 +34,7 @@ MIGRATION_NAMES = (
     "0008_full_text_unstemmed_passages_memos",
     "0009_codings_by_coder",
     "0010_search_word_index",
-    "0013_long_documents_indexed_in_pieces",
+    "0011_long_documents_indexed_in_pieces",
 )
 MIGRATION_SET = "margin"
 

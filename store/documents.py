@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 #: full-text indexes documents_fts and documents_unstemmed_fts, which would
 #: hold the write lock for seconds (a 100 MB text: 3-4 s on an idle machine),
 #: but in pieces of about PIECE_CHARS, each in a short transaction of its
-#: own (migration 0013, :func:`index_pieces`).
+#: own (migration 0011, :func:`index_pieces`).
 PIECES_ABOVE = 2_000_000
 PIECE_CHARS = 1_000_000
 
@@ -478,7 +478,7 @@ def documents_being_indexed(db: Database, document_ids: Sequence[int] | None = N
             """SELECT d.id, d.title, SUM(p.indexed), COUNT(*) FROM document_pieces p
                JOIN documents d ON d.id = p.document_id
                GROUP BY p.document_id HAVING SUM(p.indexed) < COUNT(*) ORDER BY d.id""").fetchall()
-    except sqlite3.OperationalError:  # no such table: a schema before 0013, read as it is
+    except sqlite3.OperationalError:  # no such table: a schema before 0011, read as it is
         return []
     wanted = None if document_ids is None else set(document_ids)
     return [BeingIndexed(*row) for row in rows if wanted is None or row[0] in wanted]
@@ -603,7 +603,7 @@ def index_all_pieces(db: Database, cancelled: Callable[[], bool] | None = None) 
             if index_pieces(db, document.id, cancelled=cancelled)]
 
 
-#: The full-text indexes of very long documents' pieces (migration 0013).
+#: The full-text indexes of very long documents' pieces (migration 0011).
 PIECE_INDEXES = ("document_pieces_fts", "document_pieces_unstemmed_fts")
 
 

@@ -60,7 +60,7 @@ FULL_TEXT_INDEXES = {
     "codings_fts": "the coded passages",
     "memos_fts": "the memos",
 }
-#: And those of the very long documents' pieces (migration 0013), checked
+#: And those of the very long documents' pieces (migration 0011), checked
 #: and rebuilt their own way (see _pieces_out_of_step).
 PIECE_FULL_TEXT_INDEXES = {
     "document_pieces_fts": "the very long documents, in pieces",
@@ -68,7 +68,7 @@ PIECE_FULL_TEXT_INDEXES = {
 }
 _EVERY_INDEX = {**FULL_TEXT_INDEXES, **PIECE_FULL_TEXT_INDEXES}
 # The whole-text indexes of the documents leave out those indexed in pieces
-# (migration 0013): what each indexes of a row of ``documents``.
+# (migration 0011): what each indexes of a row of ``documents``.
 _WHOLE_TEXT_COLUMNS = {"documents_fts": ("title", "text"), "documents_unstemmed_fts": ("text",)}
 
 # Findings that stop a repair: nothing is changed in a file with these.

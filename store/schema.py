@@ -372,7 +372,7 @@ def _search_word_index(db: sqlite_utils.Database) -> None:
 _PIECE_INDEXES = (("document_pieces_fts", "porter"), ("document_pieces_unstemmed_fts", "unicode61"))
 
 
-@migrations(name="0013_long_documents_indexed_in_pieces")
+@migrations(name="0011_long_documents_indexed_in_pieces")
 def _long_documents_indexed_in_pieces(db: sqlite_utils.Database) -> None:
     # Indexing a 100 MB text in documents_fts and documents_unstemmed_fts is
     # one FTS5 insert each, seconds with the write lock held: every other

@@ -394,7 +394,7 @@ def _index_of(term: _Term) -> str:
 
 
 #: A very long document (store/documents.py, PIECES_ABOVE) is not in the
-#: two indexes above but in pieces, each a row of these (migration 0013).
+#: two indexes above but in pieces, each a row of these (migration 0011).
 #: A query is evaluated on it term by term, the document as the unit: a
 #: word in its first piece AND a word in its last is a match, as it is in a
 #: document indexed whole. (A phrase cut by a piece boundary, which falls on
@@ -406,7 +406,7 @@ def _has_pieces(db: Database) -> bool:
     """Whether any document is indexed in pieces (an old schema has none)."""
     try:
         return db.execute("SELECT 1 FROM document_pieces WHERE indexed LIMIT 1").fetchone() is not None
-    except sqlite3.OperationalError:  # before migration 0013 (read as it is)
+    except sqlite3.OperationalError:  # before migration 0011 (read as it is)
         return False
 
 
