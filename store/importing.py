@@ -446,9 +446,9 @@ def import_sources(
                     # Its full text is indexed in pieces while its entities
                     # are recognised in pieces (short transactions, paced).
                     result.entities = flow.recognise_long(item, result, runner)
+                    unrecognised += result.entities is None
                 if item.alone and result.status == "imported":  # the rest of it
                     index_pieces(db, result.document_id, item.prepared.text, is_cancelled)
-                    unrecognised += result.entities is None
             for result in results:
                 report.results.append(result)
                 if result.entities is not None:
