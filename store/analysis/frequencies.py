@@ -37,7 +37,7 @@ from margin.store.analysis.units import (
     Span,
     coded_rows,
     coding_filter,
-    count_words_touched,
+    measure_intervals,
     union,
 )
 from margin.store.codes import codebook
@@ -228,9 +228,8 @@ def _count_document(text: str, document_id: int, rows, by: str | None, key_of,
         if mine is None or mine[0] is not spans:
             lists.append(spans)
             targets.append(([whole.setdefault(key, [0, 0, 0, 0])], codings))
-    words = count_words_touched(text, lists)
-    for (sums, codings), spans, counted in zip(targets, lists, words, strict=True):
-        characters = sum([end - start for start, end in spans])
+    for (sums, codings), (characters, counted) in zip(targets, measure_intervals(text, lists),
+                                                      strict=True):
         for figures in sums:
             figures[0] += codings
             figures[1] += 1
