@@ -35,7 +35,6 @@ from operator import itemgetter
 
 from margin.store.analysis.units import (
     Span,
-    coded_rows,
     coding_filter,
     measure_intervals,
     union,
@@ -128,13 +127,17 @@ def code_frequencies(
         raise StoreError(f"cannot group frequencies by {by!r}: use {' or '.join(GROUPINGS)}")
     with db.snapshot():
         codes = codebook(db)
-        if by == "coder":  # (document_id, code_id, coder, start, end)
-            rows = [row[1:] for row in coded_rows(db, coders=coders, documents=documents)]
-        else:  # the same without the coders' names: no join, and read from the index alone
-            where, params = coding_filter(db, coders=coders, documents=documents)
-            rows = db.execute(
-                f"""SELECT document_id, code_id, NULL, start, "end" FROM codings {where}
-                    ORDER BY document_id, code_id""", params).fetchall()
+        # (document_id, code_id, coder_id or NULL, start, end): no join (the
+        # coders' names are put on the groups, not on every row), and without
+        # grouping by coder, read from the index alone.
+        where, params = coding_filter(db, coders=coders, documents=documents)
+        rows = db.execute(
+            f"""SELECT document_id, code_id, {'coder_id' if by == 'coder' else 'NULL'},
+                       start, "end" FROM codings {where}
+                ORDER BY document_id, code_id{', coder_id' if by == 'coder' else ''}""",
+            params).fetchall()
+        names = dict(db.execute("SELECT id, name FROM coders").fetchall()) \
+            if by == "coder" else {}
         texts = document_texts(db, sorted({row[0] for row in rows})) if rows else {}
         titles = document_titles(db) if by == "document" else {}
 
@@ -142,42 +145,66 @@ def code_frequencies(
     depth: dict[int, int] = {}
     for code in codes:  # parents come before their children
         depth[code.id] = depth[code.parent_id] + 1 if code.parent_id in parents else 0
+    key_of = itemgetter(1, 2) if by == "coder" else itemgetter(1)
+    counted = ((document_id, _count_document(texts[document_id], document_id, document_rows,
+                                             by, key_of, names, parents, depth))
+               for document_id, document_rows in groupby(rows, key=itemgetter(0)))
+    empty = (0, 0, 0, 0)
+    result: list[CodeFrequency] = []
+    append, make, totals = result.append, CodeFrequency, Totals
+    if by == "document":
+        # Each code and document is one document's figures: no sums, and the
+        # rows come in document order (tens of thousands of them: kept lean).
+        found_in: dict[int, list] = defaultdict(list)
+        for document_id, figures in counted:
+            for (code_id, _), mine, total in figures:
+                found_in[code_id].append((document_id, mine or empty, total))
+        for code in codes:
+            code_id, path = code.id, code.path
+            for document_id, mine, total in found_in.get(code_id, ()):
+                append(make(code_id, path, document_id, titles.get(document_id, ""),
+                            mine[0], mine[1], mine[2], mine[3],
+                            totals(total[0], total[1], total[2], total[3])))
+        return result
     own: dict[tuple[int, object], list[int]] = {}
     whole: dict[tuple[int, object], list[int]] = {}
-    key_of = itemgetter(1, 2) if by == "coder" else itemgetter(1)
-    for document_id, document_rows in groupby(rows, key=itemgetter(0)):
-        _count_document(texts[document_id], document_id, document_rows, by, key_of,
-                        parents, depth, own, whole)
-
+    for _, figures in counted:
+        for key, mine, total in figures:
+            for sums, add in ((own, mine), (whole, total)):
+                if add is None:
+                    continue
+                found = sums.get(key)
+                if found is None:
+                    sums[key] = list(add)
+                else:
+                    found[0] += add[0]
+                    found[1] += 1
+                    found[2] += add[2]
+                    found[3] += add[3]
     if by is None:
         groups_of: dict[int, list] = {code.id: [None] for code in codes}
     else:
         groups_of = defaultdict(list)
-        for code_id, group in whole:  # by document: in document order already
+        for code_id, group in whole:
             groups_of[code_id].append(group)
-        if by == "coder":
-            for found in groups_of.values():
-                found.sort(key=lambda name: (name.casefold(), name))
-    empty = (0, 0, 0, 0)
-    result = []
-    append, make, totals = result.append, CodeFrequency, Totals
-    for code in codes:  # (tens of thousands of rows by document: kept lean)
+        for found in groups_of.values():
+            found.sort(key=lambda name: (name.casefold(), name))
+    for code in codes:
         code_id, path = code.id, code.path
         for group in groups_of.get(code_id, ()):
             key = (code_id, group)
             mine, total = own.get(key, empty), whole.get(key, empty)
-            append(make(code_id, path, group,
-                        titles.get(group, "") if by == "document" else group,
-                        mine[0], mine[1], mine[2], mine[3],
+            append(make(code_id, path, group, group, mine[0], mine[1], mine[2], mine[3],
                         totals(total[0], total[1], total[2], total[3])))
     return result
 
 
 def _count_document(text: str, document_id: int, rows, by: str | None, key_of,
-                    parents: dict[int, int | None], depth: dict[int, int],
-                    own: dict, whole: dict) -> None:
-    """Add one document's codings to the sums ``[codings, documents,
-    characters, words]``: per code (and group), and per code with everything
+                    names: dict[int, str], parents: dict[int, int | None],
+                    depth: dict[int, int]) -> list[tuple[tuple[int, object], tuple | None,
+                                                         tuple]]:
+    """One document's figures ``(codings, 1, characters, words)``: per code
+    (and group) ``(key, own or None, whole)``, ``whole`` with everything
     beneath it: the union of its own merged intervals and its children's
     wholes, made from the deepest codes up (each list merged once, not
     every coding again for every ancestor)."""
@@ -186,7 +213,15 @@ def _count_document(text: str, document_id: int, rows, by: str | None, key_of,
     # Rows come ordered by code (and coder): one group per code (and coder).
     for found, code_rows in groupby(rows, key=key_of):
         spans = [(row[3], row[4]) for row in code_rows]
-        key = found if by == "coder" else (found, group)
+        if by == "coder":  # codings without a coder are coder "unknown"
+            key = (found[0], names.get(found[1], "unknown"))
+            if key in merged:  # (and so may be a coder of that name)
+                earlier, count = merged[key]
+                spans, codings = earlier + spans, count + len(spans)
+                merged[key] = (union(spans), codings)
+                continue
+        else:
+            key = (found, group)
         merged[key] = (spans if len(spans) == 1 else union(spans), len(spans))
     # Wholes, deepest first: a code's own merged list with its children's.
     wholes: dict[tuple[int, object], tuple[list[Span], int]] = {}
@@ -213,25 +248,15 @@ def _count_document(text: str, document_id: int, rows, by: str | None, key_of,
                     pending[parent_key] = []
                     levels.setdefault(level - 1, set()).add(parent_key)
                 pending[parent_key].append(result)
-    # One word count per distinct list (a code without codings beneath it
-    # has its own list as its whole).
-    lists: list[list[Span]] = []
-    targets: list[tuple[list[list[int]], int]] = []
-    for key, (spans, codings) in merged.items():
-        sums = [own.setdefault(key, [0, 0, 0, 0])]
-        if wholes[key][0] is spans:
-            sums.append(whole.setdefault(key, [0, 0, 0, 0]))
-        lists.append(spans)
-        targets.append((sums, codings))
-    for key, (spans, codings) in wholes.items():
-        mine = merged.get(key)
-        if mine is None or mine[0] is not spans:
-            lists.append(spans)
-            targets.append(([whole.setdefault(key, [0, 0, 0, 0])], codings))
-    for (sums, codings), (characters, counted) in zip(targets, measure_intervals(text, lists),
-                                                      strict=True):
-        for figures in sums:
-            figures[0] += codings
-            figures[1] += 1
-            figures[2] += characters
-            figures[3] += counted
+    # One measure per distinct list (a code without codings beneath it has
+    # its own list as its whole).
+    lists = [spans for spans, _ in merged.values()]
+    apart = [key for key, (spans, _) in wholes.items()
+             if key not in merged or merged[key][0] is not spans]
+    lists += [wholes[key][0] for key in apart]
+    measured = measure_intervals(text, lists)
+    own = {key: (codings, 1, characters, words) for (key, (_, codings)), (characters, words)
+           in zip(merged.items(), measured, strict=False)}
+    whole = {key: (wholes[key][1], 1, characters, words) for key, (characters, words)
+             in zip(apart, measured[len(merged):], strict=True)}
+    return [(key, own.get(key), whole.get(key) or own[key]) for key in wholes]
