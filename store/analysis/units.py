@@ -304,6 +304,10 @@ def measure_intervals(text: str,
     words_before = before.__getitem__
     figures = []
     for starts, ends in zip(starts_of, ends_of, strict=True):
+        if len(starts) == 1:  # (most lists: one coding, or codings merged into one)
+            start, end = starts[0], ends[0]
+            figures.append((end - start, before[end] - before[start] + inside(start)))
+            continue
         at_start = list(map(words_before, starts))
         at_end = list(map(words_before, ends))
         within = list(map(inside, starts))
