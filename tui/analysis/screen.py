@@ -412,7 +412,9 @@ class AnalysisScreen(MarginScreen):
 
     def action_cursor(self, direction: str) -> None:
         data = self.query_one("#analysis-table", DataTable)
-        getattr(data, f"action_cursor_{direction}")()
+        moves = {"down": data.action_cursor_down, "up": data.action_cursor_up,
+                 "left": data.action_cursor_left, "right": data.action_cursor_right}
+        moves[direction]()
 
     def action_filter_coders(self) -> None:
         if self.app.visible_coders():
