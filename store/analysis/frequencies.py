@@ -134,7 +134,8 @@ def code_frequencies(
         rows = db.execute(
             f"""SELECT document_id, code_id, {'coder_id' if by == 'coder' else 'NULL'},
                        start, "end" FROM codings {where}
-                ORDER BY document_id, code_id{', coder_id' if by == 'coder' else ''}""",
+                ORDER BY document_id, code_id{
+                    ', IFNULL(coder_id, 0)' if by == 'coder' else ''}""",  # (the index's order)
             params).fetchall()
         names = dict(db.execute("SELECT id, name FROM coders").fetchall()) \
             if by == "coder" else {}
