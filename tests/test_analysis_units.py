@@ -130,4 +130,14 @@ def test_words_touched_agree_with_the_segmenter_on_any_text(text, data):
     merged = [union(intervals) for intervals in lists]
     expected = [sum(1 for word in words if points([word]) & points(intervals))
                 for intervals in merged]
-    assert count_words_touched(text, merged) == expected
+    # Both ways of making the classes: a character's class through a table
+    # (most text) and cutting into words (text mostly outside Latin-1).
+    import margin.store.analysis.units as units
+
+    default = units.WIDE_SHARE_CLASSIFIED
+    try:
+        for share in (1.0, 0.0):
+            units.WIDE_SHARE_CLASSIFIED = share
+            assert count_words_touched(text, merged) == expected, share
+    finally:
+        units.WIDE_SHARE_CLASSIFIED = default

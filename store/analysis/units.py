@@ -201,10 +201,33 @@ _COMMON_WIDE = "\u2019\u2018\u201c\u201d\u2013\u2014\u2026\u201e\u00ab\u00bb"
 _WORD, _JOINER, _OTHER = "a", "'", " "
 _CLASSES_ERRORS = "margin-word-classes"
 _marks_seen = threading.local()
+#: Up to this share of characters outside Latin-1 (after the common ones),
+#: the classes are made through the encoding's error handler (a call per run
+#: of them); above it (Cyrillic, Greek, CJK: a call per word), through
+#: ``str.translate`` and a table of every character met (:class:`_Classes`).
+WIDE_SHARE_CLASSIFIED = 0.02
+_MARK = "m"
+
+
+class _Classes(dict):
+    """Code point → class byte, for ``str.translate``: each character
+    classified the first time it is met, by the segmenter's own classes (a
+    combining mark is ``m``: the caller cuts such a text into words)."""
+
+    def __missing__(self, code_point: int) -> int:
+        character = chr(code_point)
+        word = re.match(word_character(), character)
+        kind = (_MARK if word and not re.match(r"\w", character) else _WORD if word
+                else _JOINER if character in WORD_JOINERS else _OTHER)
+        self[code_point] = ord(kind)
+        return ord(kind)
+
+
+_WIDE_CLASSES = _Classes()
 
 
 @lru_cache(maxsize=1)
-def _word_classes() -> tuple[bytes, bytes, tuple[tuple[str, str], ...]]:
+def _word_classes() -> tuple[bytes, bytes, tuple[tuple[str, str], ...], re.Pattern[str]]:
     """What :func:`word_classes` needs, made once: the table from Latin-1
     bytes to classes, the table that makes the joiners left outside words
     plain separators, and the common wide characters with their class. The
@@ -228,7 +251,7 @@ def _word_classes() -> tuple[bytes, bytes, tuple[tuple[str, str], ...]]:
     codecs.register_error(_CLASSES_ERRORS, handler)
     first = "".join(classify(chr(byte)) for byte in range(256)).encode("ascii")
     second = bytes(ord(_OTHER) if byte == ord(_JOINER) else byte for byte in range(256))
-    return first, second, tuple((c, classify(c)) for c in _COMMON_WIDE)
+    return first, second, tuple((c, classify(c)) for c in _COMMON_WIDE), word
 
 
 def word_classes(text: str) -> bytes:
@@ -244,24 +267,36 @@ def word_classes(text: str) -> bytes:
     text into words, which takes ten times as long. A text with combining
     marks (which the segmenter gives to a run of punctuation they follow)
     is cut into words instead: there the classes alone would not say."""
-    first, second, common = _word_classes()
+    first, second, common, word = _word_classes()
     simpler = text
     if not text.isascii():
         for character, kind in common:
             simpler = simpler.replace(character, kind)
-    _marks_seen.found = False
-    classes = b" " + simpler.encode("latin-1", _CLASSES_ERRORS).translate(first)
-    if _marks_seen.found:
-        exact = bytearray(b" ") * len(classes)
-        for start, end in word_spans(text):
-            if classes[start + 1] == ord(_WORD):  # words start with a word character
-                exact[start + 1:end + 1] = b"a" * (end - start)
-        return bytes(exact)
+        wide = len(text) - len(simpler.encode("latin-1", "ignore"))
+    if not text.isascii() and wide > len(text) * WIDE_SHARE_CLASSIFIED:
+        classes = b" " + text.translate(_WIDE_CLASSES).encode("ascii")
+        if _MARK.encode() in classes:
+            return _classes_of_words(text, word)
+    else:
+        _marks_seen.found = False
+        classes = b" " + simpler.encode("latin-1", _CLASSES_ERRORS).translate(first)
+        if _marks_seen.found:
+            return _classes_of_words(text, word)
     # A joiner between word characters is inside the word; replaced twice
     # because the first pass skips every other one of "a'b'c'd".
     if b"a'a" in classes:
         classes = classes.replace(b"a'a", b"aaa").replace(b"a'a", b"aaa")
     return classes.translate(second)
+
+
+def _classes_of_words(text: str, word: re.Pattern[str]) -> bytes:
+    """:func:`word_classes` made by cutting the text into words (the
+    segmenter's; a span that starts with a word character is a word)."""
+    classes = bytearray(b" ") * (len(text) + 1)
+    for start, end in word_spans(text):
+        if word.match(text, start):
+            classes[start + 1:end + 1] = b"a" * (end - start)
+    return bytes(classes)
 
 
 def count_words_touched(text: str, interval_lists: Sequence[Sequence[Span]]) -> list[int]:
