@@ -202,3 +202,54 @@ def test_retrieve_errors_point_at_the_place_in_the_query(project):
     result = margin("stats", "cooccurrence", "--code", "Nope", "--db", str(project))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("Error: no code 'Nope'")
+
+
+def invoked(project, *args: str):
+    """`margin --db PROJECT *args` in this process: its exit code, stdout and stderr."""
+    return CliRunner().invoke(cli, ["--db", str(project), *args])
+
+
+def test_an_unknown_code_is_answered_with_the_codes_most_like_it(project):
+    """A typo in a code's name: the one-line error says which codes were
+    meant (the closest one to three paths), and the caret stays under it."""
+    result = margin("retrieve", "Conflict AND Escalaton", "--db", str(project))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Error: no code named 'Escalaton' (did you mean 'Conflict > Escalation'?)",
+        "  Conflict AND Escalaton",
+        "               ^"]
+    # Two close ones, best first; nothing close: no guess.
+    result = invoked(project, "retrieve", "Conflikt")
+    assert result.exit_code == 1 and result.stderr.splitlines()[0] == (
+        "Error: no code named 'Conflikt' (did you mean 'Conflict' or "
+        "'Conflict > Escalation'?)")
+    result = invoked(project, "retrieve", "Quorum")
+    assert result.stderr.splitlines()[0] == "Error: no code named 'Quorum'"
+    # The same rule for --code of stats cooccurrence.
+    result = invoked(project, "stats", "cooccurrence", "--code", "NAT0")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: no code 'NAT0' (did you mean 'NATO'?)"
+
+
+def test_the_coder_before_a_reading_command_is_the_writer_and_says_so(project):
+    """`margin --coder ana stats …` names who writes: the figures are every
+    coder's, as without it, and one line on stderr says how to filter;
+    the command's own --coder is the filter."""
+    everyone = invoked(project, "stats", "codes", "--json")
+    written = invoked(project, "--coder", "ana", "stats", "codes", "--json")
+    assert written.exit_code == 0 and written.stdout == everyone.stdout
+    assert written.stderr.splitlines() == [
+        "note: --coder ana before the command names who writes and filters nothing; to keep "
+        "only ana's codings, put it after: margin stats codes --coder ana …"]
+    filtered = invoked(project, "--coder", "ana", "stats", "matrix", "--coder", "ben", "--json")
+    assert filtered.stdout == invoked(project, "stats", "matrix", "--coder", "ben",
+                                      "--json").stdout
+    assert filtered.stdout != invoked(project, "stats", "matrix", "--json").stdout
+    assert filtered.stderr.splitlines() == [
+        "note: --coder ana before the command names who writes; margin stats matrix counts "
+        "the coders of its own --coder (ben)"]
+    retrieved = invoked(project, "--coder", "ben", "retrieve", "NATO")
+    assert retrieved.stdout == invoked(project, "retrieve", "NATO").stdout
+    assert retrieved.stderr.startswith("note: --coder ben before the command names who writes")
+    # Without it, nothing is said.
+    assert everyone.stderr == ""

@@ -73,6 +73,26 @@ def test_frequencies_by_document_and_by_coder_split_the_same_figures(corpus, dra
                     "SELECT title FROM documents WHERE id = ?", [group]).fetchone()[0])
 
 
+def test_by_coder_codings_without_a_coder_are_coder_unknown(corpus):
+    """Codings with no coder count as coder "unknown", one group with a
+    coder of that name if there is one (their characters merged)."""
+    corpus.code([(0, 4, 0, 0, 10), (0, 4, 1, 5, 10)])  # code B, ana 0-10, ben 5-15
+    db = corpus.db
+    with db.atomic():
+        db.execute("INSERT INTO coders (id, uuid, name, created) "
+                   "VALUES (9, 'coder-9', 'unknown', '')")
+        db.execute("UPDATE codings SET coder_id = NULL WHERE start = 0")
+        db.execute("UPDATE codings SET coder_id = 9 WHERE start = 5")
+    try:
+        rows = [row for row in code_frequencies(db, by="coder") if row.path == "B"]
+        assert [(row.group, row.codings, row.characters, row.words) for row in rows] == [
+            ("unknown", 2, 15, 3)]
+    finally:
+        with db.atomic():
+            db.execute("DELETE FROM codings")
+            db.execute("DELETE FROM coders WHERE id = 9")
+
+
 def test_overlapping_codings_of_a_code_count_their_characters_once(corpus):
     corpus.code([(0, 4, 0, 0, 10), (0, 4, 1, 5, 10)])  # code B, ana 0-10, ben 5-15
     (row,) = [row for row in code_frequencies(corpus.db) if row.path == "B"]

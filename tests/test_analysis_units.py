@@ -98,3 +98,46 @@ def test_words_touched_are_the_word_spans_sharing_a_code_point(lists):
     expected = [sum(1 for word in words if points([word]) & points(intervals))
                 for intervals in merged]
     assert count_words_touched(WORDY, merged) == expected
+
+
+#: Characters that decide where words start and end: ASCII and Latin-1
+#: letters and digits ("²" and "ª" are word characters too), combining and
+#: Indic marks, the joiners, the typographic characters replaced before the
+#: fast path, an astral letter and an astral mark (left out of words on
+#: purpose), a lone surrogate, spaces and punctuation.
+TRICKY = ("ab9_ ,.-\n\t'’\u200c\u200d\u0301\u093e\u0928é²ªß\u00a0×–—“”‘…«»"
+          "\U0001d400\U0001d167\ud800")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=TRICKY, min_size=1, max_size=40), st.data())
+def test_words_touched_agree_with_the_segmenter_on_any_text(text, data):
+    """Words coded are counted on the text's word classes, one byte per
+    character (not with the segmenter): on texts of the characters where
+    the two could part, the count is still the words of ``word_spans``
+    that share a code point with the intervals."""
+    import re
+
+    from margin.store.analysis.units import count_words_touched
+    from margin.store.textspans import word_character, word_spans
+
+    # Words are the spans that start with a word character (an astral mark
+    # is not one: a run of punctuation may start with it).
+    words = [(s, e) for s, e in word_spans(text) if re.match(word_character(), text[s])]
+    size = len(text)
+    lists = data.draw(st.lists(st.lists(st.tuples(st.integers(0, size - 1), st.integers(1, 8)).map(
+        lambda p: (p[0], min(size, p[0] + p[1]))), max_size=4), min_size=1, max_size=3))
+    merged = [union(intervals) for intervals in lists]
+    expected = [sum(1 for word in words if points([word]) & points(intervals))
+                for intervals in merged]
+    # Both ways of making the classes: a character's class through a table
+    # (most text) and cutting into words (text mostly outside Latin-1).
+    import margin.store.analysis.units as units
+
+    default = units.WIDE_SHARE_CLASSIFIED
+    try:
+        for share in (1.0, 0.0):
+            units.WIDE_SHARE_CLASSIFIED = share
+            assert count_words_touched(text, merged) == expected, share
+    finally:
+        units.WIDE_SHARE_CLASSIFIED = default

@@ -18,7 +18,7 @@ from margin.store.analysis.retrieval import passages_behind, retrieve
 from margin.store.codes import create_code, ensure_code_path
 from margin.store.codings import apply_coding
 from margin.store.db import open_database
-from margin.store.documents import document_text
+from margin.store.documents import document_text, document_titles
 from margin.tui.analysis.screen import AnalysisScreen
 from margin.tui.analysis.tables import bar
 from margin.tui.app import MarginApp
@@ -466,3 +466,160 @@ def test_the_line_on_a_cell_starts_with_its_figure(project):
     assert line.startswith(f"{count} coding") and f"NATO in {matrix.headings[0]}" in line
     assert all(pairs.describe(0, column).split(":")[0][0].isdigit()
                for column in range(1, len(pairs.headings)))
+
+
+# ------------------------------------------------------------------ rough edges
+
+
+def reversed_on(app, start: str) -> str:
+    """The reversed (highlighted) text on the screen line that starts so."""
+    for strip in app.screen._compositor.render_strips():
+        if strip.text.startswith(start):
+            return "".join(segment.text for segment in strip
+                           if segment.style is not None and segment.style.reverse).strip()
+    raise AssertionError(f"no line starts with {start!r}")
+
+
+
+async def test_h_j_k_l_move_as_the_arrows_do_in_every_view(project):
+    keys = {"h": "left", "j": "down", "k": "up", "l": "right"}
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        data = screen.query_one("#analysis-table", DataTable)
+        for view, name in (("1", "frequencies"), ("2", "cooccurrence"), ("3", "matrix")):
+            await pilot.press(view)
+            await until_counted(pilot, screen, view=name)
+            walks = {}
+            for vim in (True, False):
+                data.move_cursor(row=0, column=0, animate=False)
+                await pilot.pause()
+                visited = []
+                for key in "ljlkh":
+                    await pilot.press(key if vim else keys[key])
+                    visited.append(tuple(data.cursor_coordinate))
+                walks[vim] = visited
+            assert walks[True] == walks[False], name
+            if name != "frequencies":  # the heat map and the matrix move by cell
+                assert walks[True][:3] == [(0, 1), (1, 1), (1, 2)], name
+
+
+async def test_the_matrix_columns_have_ids_and_a_legend_under_the_table(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("3")
+        await until_counted(pilot, screen, view="matrix")
+        data = screen.query_one("#analysis-table", DataTable)
+        headers = [column.label.plain.strip() for column in data.columns.values()][1:]
+        db = open_database(project)
+        titles = dict(sorted(document_titles(db).items()))
+        db.conn.close()
+        # Each column's header starts with its document's id; the legend
+        # under the table pairs the ids with the titles (cut at 28 cells).
+        assert [header.split(" ")[0] for header in headers] == [str(i) for i in titles]
+        assert all(len(header) <= 12 for header in headers)
+        lines = shown(app).splitlines()
+        [legend] = [line for line in lines if line.startswith(" columns: ")]
+        assert legend.startswith(" columns: 1 " + titles[1][:10])
+        assert f"2 {titles[2][:10]}" in legend and len(legend.rstrip()) <= NARROW[0]
+        # The highlighted column's entry is the reversed one, kept in view.
+        for column in (1, 2, 3):
+            if column > 1:
+                await pilot.press("l")
+            assert reversed_on(app, " columns: ").startswith(
+                f"{column} {titles[column][:8]}"), column
+        assert " columns: … 3 " in shown(app)  # the third did not fit after the others
+        await pilot.press("h", "h", "h")  # on a code's label: no column is named
+        assert reversed_on(app, " columns: ") == ""
+        # By coder: a number each, the names in the legend.
+        await pilot.press("o")
+        await until_counted(pilot, screen, cols="coders")
+        headers = [column.label.plain.strip() for column in data.columns.values()][1:]
+        assert headers == ["1 ada", "2 bea"]
+        assert " columns: 1 ada · 2 bea" in shown(app)
+        # The heat map's numbered columns are named the same way.
+        await pilot.press("2")
+        await until_counted(pilot, screen, view="cooccurrence")
+        paths = [row.label for row in screen.table.rows]
+        assert " columns: " + " · ".join(f"{n} {p}" for n, p in enumerate(paths, 1)) \
+            in shown(app)
+        await pilot.press("1")
+        await until_counted(pilot, screen, view="frequencies")
+        assert "columns:" not in shown(app)  # bars have no columns to name
+
+
+async def test_every_key_of_the_analysis_screen_is_on_screen_at_80_columns(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_analysis(pilot)
+        for view, name in (("1", "frequencies"), ("3", "matrix"), ("2", "cooccurrence")):
+            await pilot.press(view)
+            await until_counted(pilot, screen, view=name)
+            lines = shown(app).splitlines()
+            keybar = lines[-1]
+            for item in ("⏎ Passages", "tab View", "w CSV", "c Coders", "d Documents"):
+                assert item in keybar, (name, keybar)
+            # o and s on the settings line, before what they change.
+            settings = lines[1]
+            assert settings.startswith(" o ") and " · c coders: all · d documents: all" \
+                in settings, settings
+            assert (" · s each code alone · " in settings) == (name != "cooccurrence")
+            assert all(len(line.rstrip()) <= NARROW[0] for line in lines)
+
+
+async def test_passages_behind_a_heat_map_cell_name_their_code_and_coder(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("2")
+        await until_counted(pilot, screen, view="cooccurrence")
+        for _ in range(3):  # overlap → sentence → paragraph → document
+            await pilot.press("o")
+        await until_counted(pilot, screen, unit="document")
+        labels = [row.label for row in screen.table.rows]
+        data = screen.query_one(DataTable)
+        data.move_cursor(row=labels.index("Escalation"), column=labels.index("NATO") + 1)
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen)
+                       and "passages in 2 documents" in shown(app))
+        passages = app.screen.passages
+        # Both codes of the pair, each passage with its own, and whose it is.
+        assert {(p.codes, p.coder) for p in passages} == {
+            ("Escalation", "ada"), ("Escalation", "bea"), ("NATO", "ada"), ("NATO", "bea")}
+        text = shown(app)
+        assert "Escalation  by bea  " in text and "NATO  by ada  " in text
+        # One coder's passages only: no "by".
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        await pilot.press(*"ada", "enter")
+        await until_counted(pilot, screen, coders=("ada",))
+        labels = [row.label for row in screen.table.rows]
+        data.move_cursor(row=labels.index("Escalation"), column=labels.index("NATO") + 1)
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen)
+                       and "passages in 2 documents" in shown(app))
+        assert {p.coder for p in app.screen.passages} == {"ada"}
+        text = shown(app)
+        assert "NATO  Kyiv asked" in text and "Escalation  The envoy" in text
+        assert " by ada" not in text
+
+
+async def test_an_unknown_code_in_the_query_box_gets_a_did_you_mean(project):
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _passages_of(pilot, "NATO")
+        box = screen.query_one("#passage-query")
+        await pilot.press("r")
+        box.value = "NATO OR Escalaton"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "no code named 'Escalaton' (did you mean 'Escalation'?)"
+                       in shown(app))
+        lines = shown(app).splitlines()
+        row = next(i for i, line in enumerate(lines) if line.strip() == "^")
+        typed_row = next(line for line in lines if "NATO OR Escalaton" in line)
+        assert lines[row].index("^") == typed_row.index("Escalaton")

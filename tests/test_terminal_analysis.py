@@ -43,17 +43,34 @@ def test_the_analysis_screen_and_the_memo_overview_in_a_terminal(terminal, demo,
     assert aid.rstrip().endswith("2      1     318      52"), aid
     assert all(len(line.rstrip()) <= columns for line in lines)
 
+    # Every key within reach at 80 columns: in the key bar, or on the
+    # settings line before the setting it changes.
+    keybar = lines[-1]
+    assert all(item in keybar for item in ("⏎ Passages", "tab View", "w CSV", "c Coders",
+                                           "d Documents")), keybar
+    assert lines[1].startswith(" o bars: codings · s each code alone · c coders: all · "
+                               "d documents: all")
+
     screen.keys("\t")  # the heat map
-    shown = screen.wait_for("2 Co-occurrence", "■ 1 Actors > Officials", "■ 2 US aid")
+    shown = screen.wait_for("2 Co-occurrence", "■ 1 Actors > Officials", "■ 2 US aid",
+                            " columns: 1 Actors > Officials · 2 US aid")
     screen.keys("\x1b[C")  # → the Officials × US aid cell
+    screen.wait_for("1 overlapping pair: Actors > Officials × US aid")
+    screen.keys("h")  # vim keys move as the arrows do: back to Officials × Officials…
+    screen.wait_for("Actors > Officials (a code with itself is not counted)")
+    screen.keys("l")  # …and on to the cell again
     screen.wait_for("1 overlapping pair: Actors > Officials × US aid")
     screen.keys("\r")
     shown = screen.wait_for("2 passages in 1 document")
     assert "National security adviser Jake Sullivan" in shown
+    # Each passage says which code of the pair it carries.
+    assert "Actors > Officials  Diplomacy Watch" in shown
+    assert "US aid  Diplomacy Watch" in shown
     screen.keys("\x1b")
     screen.wait_for("2 Co-occurrence")
-    screen.keys("\t")  # the matrix: documents as columns, cut with "…"
-    shown = screen.wait_for("3 Matrix", "Diplomacy W…")
+    screen.keys("\t")  # the matrix: each column's id, its title cut; the legend
+    shown = screen.wait_for("3 Matrix", "1 Diplomacy…", " columns: 1 Diplomacy Watch")
+    assert all(len(line.rstrip()) <= columns for line in shown.splitlines())
     screen.keys("\x1b")
     screen.wait_for("margin — library")
 

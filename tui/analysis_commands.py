@@ -25,6 +25,7 @@ from margin.tui.cli_options import (
     db_option,
     document_filter_option,
     json_option,
+    note_writer_coder,
     say,
     say_json,
     settings_for,
@@ -44,7 +45,10 @@ def _output_options(function):
     return json_option()(function)
 
 
-def _open(context: click.Context, db_path: Path | None):
+def _open(context: click.Context, db_path: Path | None, coders: tuple[str, ...]):
+    """The store, read-only; the filter is the command's own --coder (a
+    --coder before the command, who writes, is noted and left out)."""
+    note_writer_coder(context, coders)
     return open_store(settings_for(context, db_path, None), read_only=True)
 
 
@@ -56,13 +60,15 @@ def _document_ids(db, documents: Sequence[str]) -> list[int]:
 
 def _code_ids(db, paths: Sequence[str]) -> list[int]:
     """The codes named, each with the codes beneath it."""
-    from margin.store.codes import descendant_ids, find_code
+    from margin.store.analysis.retrieval import did_you_mean
+    from margin.store.codes import codebook, descendant_ids, find_code
 
     ids: set[int] = set()
     for path in paths:
         code = find_code(db, path)
         if code is None:
-            raise click.ClickException(f"no code {path!r} (margin codes lists them)")
+            hint = did_you_mean(path, codebook(db)) or " (margin codes lists them)"
+            raise click.ClickException(f"no code {path!r}{hint}")
         ids.update(descendant_ids(db, code.id))
     return sorted(ids)
 
@@ -125,7 +131,7 @@ def stats_codes_command(context, db_path, coders, documents, by, as_json, as_csv
     from margin.store.analysis.frequencies import code_frequencies, frequency_table
 
     _one_format(as_json, as_csv)
-    db = _open(context, db_path)
+    db = _open(context, db_path, coders)
     rows = code_frequencies(db, by=by, coders=coders, documents=_document_ids(db, documents))
     if as_json:
         for row in rows:
@@ -163,7 +169,7 @@ def stats_cooccurrence_command(context, db_path, coders, documents, unit, codes,
     from margin.store.analysis.cooccurrence import cooccurrence, pair_table
 
     _one_format(as_json, as_csv)
-    db = _open(context, db_path)
+    db = _open(context, db_path, coders)
     pairs = cooccurrence(db, unit=unit, codes=_code_ids(db, codes), coders=coders,
                          documents=_document_ids(db, documents))
     if as_json:
@@ -198,7 +204,7 @@ def stats_matrix_command(context, db_path, coders, documents, rows, cols, with_s
     from margin.store.analysis.matrix import code_matrix
 
     _one_format(as_json, as_csv)
-    db = _open(context, db_path)
+    db = _open(context, db_path, coders)
     matrix = code_matrix(db, cols=cols, coders=coders, documents=_document_ids(db, documents),
                          with_subcodes=with_subcodes)
     if as_json:
@@ -259,7 +265,7 @@ def retrieve_command(context, db_path, coders, documents, query, combine, export
         raise click.UsageError("-o writes an export: give --format csv, jsonl or md")
     try:
         parsed = parse_query(query)
-        db = _open(context, db_path)
+        db = _open(context, db_path, coders)
         results = retrieve(db, parsed, coders=coders, documents=_document_ids(db, documents),
                            combine=combine)
     except QueryError as error:

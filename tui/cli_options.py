@@ -67,6 +67,27 @@ def settings_for(context: click.Context, db_path: Path | None, coder: str | None
     )
 
 
+def note_writer_coder(context: click.Context, coders: tuple[str, ...]) -> None:
+    """For a command that only reads (its own ``--coder``, ``coders``, is the
+    filter): when ``margin --coder NAME`` was given before it, one line on
+    standard error saying that this names who writes and filters nothing,
+    and how to filter. The figures printed are not changed by it."""
+    import shlex
+
+    parent: Settings | None = context.find_object(Settings)
+    if parent is None or not parent.coder:
+        return
+    command = " ".join(["margin", *context.command_path.split()[1:]])
+    name = parent.coder
+    if coders:
+        say(f"note: --coder {shlex.quote(name)} before the command names who writes; "
+            f"{command} counts the coders of its own --coder ({', '.join(coders)})", err=True)
+    else:
+        say(f"note: --coder {shlex.quote(name)} before the command names who writes and "
+            f"filters nothing; to keep only {name}'s codings, put it after: "
+            f"{command} --coder {shlex.quote(name)} …", err=True)
+
+
 def say(text: str = "", err: bool = False, nl: bool = True) -> None:
     """A line for people (a list, a report, an error): control characters of
     document texts, titles and names shown as visible symbols, never sent to

@@ -34,10 +34,9 @@ from itertools import groupby
 from operator import itemgetter
 
 from margin.store.analysis.units import (
-    coded_rows,
+    Span,
     coding_filter,
-    count_words_touched,
-    covered,
+    measure_intervals,
     union,
 )
 from margin.store.codes import codebook
@@ -128,87 +127,137 @@ def code_frequencies(
         raise StoreError(f"cannot group frequencies by {by!r}: use {' or '.join(GROUPINGS)}")
     with db.snapshot():
         codes = codebook(db)
-        if by == "coder":
-            rows = coded_rows(db, coders=coders, documents=documents)
-        else:  # the same rows without the coders' names (no join: a third faster)
-            where, params = coding_filter(db, coders=coders, documents=documents)
-            rows = db.execute(
-                f"""SELECT id, document_id, code_id, NULL, start, "end" FROM codings {where}
-                    ORDER BY document_id, code_id, IFNULL(coder_id, 0), start, "end" """,
-                params).fetchall()
-        texts = document_texts(db, sorted({row[1] for row in rows})) if rows else {}
+        # (document_id, code_id, coder_id or NULL, start, end): no join (the
+        # coders' names are put on the groups, not on every row), and without
+        # grouping by coder, read from the index alone.
+        where, params = coding_filter(db, coders=coders, documents=documents)
+        rows = db.execute(
+            f"""SELECT document_id, code_id, {'coder_id' if by == 'coder' else 'NULL'},
+                       start, "end" FROM codings {where}
+                ORDER BY document_id, code_id{
+                    ', IFNULL(coder_id, 0)' if by == 'coder' else ''}""",  # (the index's order)
+            params).fetchall()
+        names = dict(db.execute("SELECT id, name FROM coders").fetchall()) \
+            if by == "coder" else {}
+        texts = document_texts(db, sorted({row[0] for row in rows})) if rows else {}
         titles = document_titles(db) if by == "document" else {}
 
     parents = {code.id: code.parent_id for code in codes}
-    ancestors: dict[int, list[int]] = {}
+    depth: dict[int, int] = {}
     for code in codes:  # parents come before their children
-        parent = code.parent_id
-        ancestors[code.id] = [parent, *ancestors.get(parent, [])] if parent in parents else []
+        depth[code.id] = depth[code.parent_id] + 1 if code.parent_id in parents else 0
+    key_of = itemgetter(1, 2) if by == "coder" else itemgetter(1)
+    counted = ((document_id, _count_document(texts[document_id], document_id, document_rows,
+                                             by, key_of, names, parents, depth))
+               for document_id, document_rows in groupby(rows, key=itemgetter(0)))
+    empty = (0, 0, 0, 0)
+    result: list[CodeFrequency] = []
+    append, make, totals = result.append, CodeFrequency, Totals
+    if by == "document":
+        # Each code and document is one document's figures: no sums, and the
+        # rows come in document order (tens of thousands of them: kept lean).
+        found_in: dict[int, list] = defaultdict(list)
+        for document_id, figures in counted:
+            for (code_id, _), mine, total in figures:
+                found_in[code_id].append((document_id, mine or empty, total))
+        for code in codes:
+            code_id, path = code.id, code.path
+            for document_id, mine, total in found_in.get(code_id, ()):
+                append(make(code_id, path, document_id, titles.get(document_id, ""),
+                            mine[0], mine[1], mine[2], mine[3],
+                            totals(total[0], total[1], total[2], total[3])))
+        return result
     own: dict[tuple[int, object], list[int]] = {}
     whole: dict[tuple[int, object], list[int]] = {}
-    for document_id, document_rows in groupby(rows, key=itemgetter(1)):
-        _count_document(texts[document_id], document_id, document_rows, by, ancestors, own, whole)
-
+    for _, figures in counted:
+        for key, mine, total in figures:
+            for sums, add in ((own, mine), (whole, total)):
+                if add is None:
+                    continue
+                found = sums.get(key)
+                if found is None:
+                    sums[key] = list(add)
+                else:
+                    found[0] += add[0]
+                    found[1] += 1
+                    found[2] += add[2]
+                    found[3] += add[3]
     if by is None:
         groups_of: dict[int, list] = {code.id: [None] for code in codes}
     else:
         groups_of = defaultdict(list)
-        for code_id, group in whole:  # by document: in document order already
+        for code_id, group in whole:
             groups_of[code_id].append(group)
-        if by == "coder":
-            for found in groups_of.values():
-                found.sort(key=lambda name: (name.casefold(), name))
-    empty = (0, 0, 0, 0)
-    result = []
+        for found in groups_of.values():
+            found.sort(key=lambda name: (name.casefold(), name))
     for code in codes:
-        for group in groups_of.get(code.id, ()):
-            key = (code.id, group)
-            total = whole.get(key)
-            result.append(CodeFrequency(
-                code.id, code.path, group,
-                titles.get(group, "") if by == "document" else group,
-                *own.get(key, empty), Totals(*total) if total else Totals(0, 0, 0, 0),
-            ))
+        code_id, path = code.id, code.path
+        for group in groups_of.get(code_id, ()):
+            key = (code_id, group)
+            mine, total = own.get(key, empty), whole.get(key, empty)
+            append(make(code_id, path, group, group, mine[0], mine[1], mine[2], mine[3],
+                        totals(total[0], total[1], total[2], total[3])))
     return result
 
 
-def _count_document(text: str, document_id: int, rows, by: str | None,
-                    ancestors: dict[int, list[int]], own: dict, whole: dict) -> None:
-    """Add one document's codings to the sums ``[codings, documents,
-    characters, words]``: per code (and group), and per code with everything
-    beneath it (the union of its and its descendants' intervals here)."""
-    intervals: dict[tuple[int, object], list[tuple[int, int]]] = {}
+def _count_document(text: str, document_id: int, rows, by: str | None, key_of,
+                    names: dict[int, str], parents: dict[int, int | None],
+                    depth: dict[int, int]) -> list[tuple[tuple[int, object], tuple | None,
+                                                         tuple]]:
+    """One document's figures ``(codings, 1, characters, words)``: per code
+    (and group) ``(key, own or None, whole)``, ``whole`` with everything
+    beneath it: the union of its own merged intervals and its children's
+    wholes, made from the deepest codes up (each list merged once, not
+    every coding again for every ancestor)."""
     group = document_id if by == "document" else None
-    for _, _, code_id, coder, start, end in rows:
-        key = (code_id, coder if by == "coder" else group)
-        found = intervals.get(key)
-        if found is None:
-            intervals[key] = [(start, end)]
+    merged: dict[tuple[int, object], tuple[list[Span], int]] = {}
+    # Rows come ordered by code (and coder): one group per code (and coder).
+    for found, code_rows in groupby(rows, key=key_of):
+        spans = [(row[3], row[4]) for row in code_rows]
+        if by == "coder":  # codings without a coder are coder "unknown"
+            key = (found[0], names.get(found[1], "unknown"))
+            if key in merged:  # (and so may be a coder of that name)
+                earlier, count = merged[key]
+                spans, codings = earlier + spans, count + len(spans)
+                merged[key] = (union(spans), codings)
+                continue
         else:
-            found.append((start, end))
-    beneath: dict[tuple[int, object], list[tuple[int, int]]] = {}
-    for (code_id, group_key), found in intervals.items():
-        for ancestor in ancestors[code_id]:
-            beneath.setdefault((ancestor, group_key), []).extend(found)
-    # One list of merged intervals per figure: each code's own, and the
-    # whole of each code with codings beneath it (a code without is its own).
-    targets: list[tuple[list[list[int]], int]] = []
-    lists: list[list[tuple[int, int]]] = []
-    for key, found in intervals.items():
-        lists.append(found if len(found) == 1 else union(found))
-        sums = [own.setdefault(key, [0, 0, 0, 0])]
-        if key not in beneath:
-            sums.append(whole.setdefault(key, [0, 0, 0, 0]))
-        targets.append((sums, len(found)))
-    for key, found in beneath.items():
-        mine = intervals.get(key, [])
-        lists.append(union(found + mine))
-        targets.append(([whole.setdefault(key, [0, 0, 0, 0])], len(found) + len(mine)))
-    words = count_words_touched(text, lists)
-    for (sums, codings), merged, counted in zip(targets, lists, words, strict=True):
-        characters = covered(merged)
-        for figures in sums:
-            figures[0] += codings
-            figures[1] += 1
-            figures[2] += characters
-            figures[3] += counted
+            key = (found, group)
+        merged[key] = (spans if len(spans) == 1 else union(spans), len(spans))
+    # Wholes, deepest first: a code's own merged list with its children's.
+    wholes: dict[tuple[int, object], tuple[list[Span], int]] = {}
+    levels: dict[int, set] = {}
+    for key in merged:
+        levels.setdefault(depth[key[0]], set()).add(key)
+    pending: dict[tuple[int, object], list[tuple[list[Span], int]]] = {}
+    for level in range(max(levels, default=-1), -1, -1):
+        for key in levels.get(level, ()):
+            mine = merged.get(key)
+            below = pending.pop(key, None)
+            if below is None:
+                result = mine
+            else:
+                if mine is not None:
+                    below.append(mine)
+                result = (union([span for spans, _ in below for span in spans]),
+                          sum(count for _, count in below))
+            wholes[key] = result
+            parent = parents[key[0]]
+            if parent in parents:
+                parent_key = (parent, key[1])
+                if parent_key not in pending:
+                    pending[parent_key] = []
+                    levels.setdefault(level - 1, set()).add(parent_key)
+                pending[parent_key].append(result)
+    # One measure per distinct list (a code without codings beneath it has
+    # its own list as its whole).
+    lists = [spans for spans, _ in merged.values()]
+    apart = [key for key, (spans, _) in wholes.items()
+             if key not in merged or merged[key][0] is not spans]
+    lists += [wholes[key][0] for key in apart]
+    measured = measure_intervals(text, lists)
+    own = {key: (codings, 1, characters, words) for (key, (_, codings)), (characters, words)
+           in zip(merged.items(), measured, strict=False)}
+    whole = {key: (wholes[key][1], 1, characters, words) for key, (characters, words)
+             in zip(apart, measured[len(merged):], strict=True)}
+    return [(key, own.get(key), whole.get(key) or own[key]) for key in wholes]

@@ -342,6 +342,27 @@ _Passage = tuple[int, int, frozenset]
 _Found = dict[int, list[_Passage]]  # by document id
 
 
+#: How alike a code's path must be to a name typed to be suggested (rapidfuzz's
+#: WRatio, 0-100), and how far behind the best a second or third may be.
+SUGGEST_CUTOFF = 70
+SUGGEST_WINDOW = 15
+
+
+def did_you_mean(name: str, book: Sequence[Code]) -> str:
+    """`` (did you mean 'A' or 'B'?)``: the one to three code paths most like
+    ``name`` (a typo, a missing parent), or nothing when none is close."""
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.utils import default_process
+
+    found = process.extract(name, [code.path for code in book], scorer=fuzz.WRatio,
+                            processor=default_process, limit=3, score_cutoff=SUGGEST_CUTOFF)
+    near = [repr(path) for path, score, _ in found if score >= found[0][1] - SUGGEST_WINDOW]
+    if not near:
+        return ""
+    listed = near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}"
+    return f" (did you mean {listed}?)"
+
+
 def resolve_codes(db: Database, query: Query) -> dict[Term, list[int]]:
     """Each term's code and sub-codes (ids); an unknown or ambiguous name
     is a :class:`QueryError` at the term's position."""
@@ -355,7 +376,8 @@ def resolve_codes(db: Database, query: Query) -> dict[Term, list[int]]:
             except StoreError as error:
                 raise QueryError(str(error), term.position) from None
             if code is None:
-                raise QueryError(f"no code named {term.name!r}", term.position)
+                raise QueryError(f"no code named {term.name!r}{did_you_mean(term.name, book)}",
+                                 term.position)
             by_name[term.name] = descendant_ids(db, code.id)
         resolved[term] = by_name[term.name]
     return resolved

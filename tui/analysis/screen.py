@@ -48,6 +48,8 @@ EVERYONE = object()
 LABEL_MAX = 40
 # Matrix columns (document titles, coder names) are cut to this many cells.
 COLUMN_MAX = 12
+# An entry of the legend under a matrix or the heat map ("12 Diplomacy W…").
+LEGEND_ENTRY_MAX = 28
 # The most figures a view draws: a table of 56 codes × 1,000 documents held
 # the interface for 2 s while it was laid out, for columns nobody scrolls
 # through. Past this, the first columns are drawn (at least
@@ -76,10 +78,12 @@ class AnalysisScreen(MarginScreen):
     DEFAULT_CSS = """
     AnalysisScreen #analysis-settings { height: 1; padding: 0 1; color: $foreground-muted; }
     AnalysisScreen #analysis-table { height: 1fr; }
+    AnalysisScreen #analysis-legend { height: 1; padding: 0 1; }
     """
 
+    # In the key bar's order: what fits at 80 columns first (Enter, Tab, w,
+    # c, d); o and s are also on the settings line, next to what they change.
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="analysis.back"),
         Binding("enter", "passages", "Passages", id="analysis.passages",
                 tooltip="List the passages behind the highlighted figure"),
         Binding("tab", "next_view", "View", id="analysis.next_view",
@@ -90,18 +94,22 @@ class AnalysisScreen(MarginScreen):
                 id="analysis.cooccurrence", tooltip="Codes × codes as a heat map"),
         Binding("3", "view('matrix')", "Matrix", show=False, id="analysis.matrix",
                 tooltip="Codes × documents (or × coders)"),
-        Binding("o", "option", "Option", id="analysis.option",
-                tooltip="What the bars chart; the co-occurrence unit; the matrix's columns"),
-        Binding("s", "subcodes", "Sub-codes", id="analysis.subcodes",
-                tooltip="Count each code with the codes beneath it, or alone"),
+        Binding("w", "write_csv", "CSV", id="analysis.csv",
+                tooltip="Write the table to a CSV file"),
         Binding("c", "filter_coders", "Coders", id="analysis.coders",
                 tooltip="Count only some coders' codings"),
         Binding("d", "filter_documents", "Documents", id="analysis.documents",
                 tooltip="Count only some documents"),
-        Binding("w", "write_csv", "CSV", id="analysis.csv",
-                tooltip="Write the table to a CSV file"),
-        Binding("j", "cursor(1)", "Down", show=False, id="analysis.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="analysis.up"),
+        Binding("o", "option", "Option", id="analysis.option",
+                tooltip="What the bars chart; the co-occurrence unit; the matrix's columns"),
+        Binding("s", "subcodes", "Sub-codes", id="analysis.subcodes",
+                tooltip="Count each code with the codes beneath it, or alone"),
+        Binding("escape", "app.pop_screen", "Back", id="analysis.back"),
+        # The reader's keys move as the arrows do, in every view.
+        Binding("j", "cursor('down')", "Down", show=False, id="analysis.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="analysis.up"),
+        Binding("h", "cursor('left')", "Left", show=False, id="analysis.left"),
+        Binding("l", "cursor('right')", "Right", show=False, id="analysis.right"),
     ]
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -115,6 +123,7 @@ class AnalysisScreen(MarginScreen):
         yield Static(id="title-bar")
         yield Static(id="analysis-settings")
         yield FigureTable(id="analysis-table", cursor_type="row")
+        yield Static(id="analysis-legend")
         yield Static(id="status-bar")
         yield KeyBar()
 
@@ -168,18 +177,62 @@ class AnalysisScreen(MarginScreen):
                          else Style(dim=True))
         self.query_one("#title-bar", Static).update(title)
         settings = self.settings
-        parts = [settings.option_text()]
+        option = settings.option_text()
         if self._cut_note and self.table is not None and self.table.settings == settings:
-            parts[0] += f" ({self._cut_note})"
+            option += f" ({self._cut_note})"
+        # Each setting after the key that changes it (the key bar has no room
+        # for them all at 80 columns).
+        parts = [("o", option)]
         if settings.view != "cooccurrence":
-            parts.append("with sub-codes" if settings.subcodes else "each code alone")
-        parts.append("coders: " + (", ".join(settings.coders) if settings.coders else "all"))
-        if settings.documents:
-            parts.append(f"documents: {len(settings.documents)} picked")
-        else:
-            parts.append("documents: all")
-        self.query_one("#analysis-settings", Static).update(
-            Text(_shown(" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
+            parts.append(("s", "with sub-codes" if settings.subcodes else "each code alone"))
+        parts.append(("c", "coders: " + (", ".join(settings.coders) if settings.coders
+                                         else "all")))
+        parts.append(("d", f"documents: {len(settings.documents)} picked" if settings.documents
+                      else "documents: all"))
+        key_style = Style(bold=True, color=self.app.theme_variables.get(
+            "footer-key-foreground", "#ffa62b"))
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for key, part in parts:
+            if line:
+                line.append(" · ")
+            line.append(key, key_style)
+            line.append(" " + _shown(part))
+        self.query_one("#analysis-settings", Static).update(line)
+
+    def _show_legend(self) -> None:
+        """The line under a matrix or the heat map: each column's id and
+        heading (the headers are cut to a few cells), the highlighted
+        column's shown reversed and always in view."""
+        legend = self.query_one("#analysis-legend", Static)
+        table = self.table
+        if table is None or table.settings.view == "frequencies" or not table.rows:
+            legend.display = False
+            return
+        legend.display = True
+        data = self.query_one("#analysis-table", DataTable)
+        highlighted = data.cursor_coordinate.column - 1
+        drawn = len(data.columns) - 1
+        width = legend.content_region.width or self.app.size.width - 2
+        entries = [fit(f"{id_} {_shown(heading)}", LEGEND_ENTRY_MAX, pad=False)
+                   for id_, heading in zip(table.ids[:drawn], table.headings[:drawn],
+                                           strict=True)]
+        # From the first entry, or (when the highlighted one would not fit)
+        # from the highlighted one, after an ellipsis.
+        first = 0
+        if 0 <= highlighted < len(entries) and \
+                cell_len(" · ".join(entries[:highlighted + 1])) + 9 > width:
+            first = highlighted
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("columns: ", Style(dim=True))
+        if first:
+            line.append("… ", Style(dim=True))
+        for index in range(first, len(entries)):
+            if index > first:
+                line.append(" · ", Style(dim=True))
+            line.append(entries[index], Style(reverse=True) if index == highlighted else Style())
+            if cell_len(line.plain) > width:
+                break
+        legend.update(line)
 
     def _status(self, text: Text) -> None:
         self.query_one("#status-bar", Static).update(text)
@@ -268,6 +321,7 @@ class AnalysisScreen(MarginScreen):
             self._describe()
         else:
             self._status(Text(table.empty, Style(dim=True)))
+        self._show_legend()
 
     @staticmethod
     def _label(colour: str, label: str, width: int) -> Text:
@@ -302,6 +356,7 @@ class AnalysisScreen(MarginScreen):
         else:
             text = table.describe(row, column - 1)
         self._status(Text(_shown(text), no_wrap=True, overflow="ellipsis"))
+        self._show_legend()
 
     # ------------------------------------------------------------ actions
 
@@ -355,9 +410,11 @@ class AnalysisScreen(MarginScreen):
             return
         self._change(replace(self.settings, subcodes=not self.settings.subcodes))
 
-    def action_cursor(self, step: int) -> None:
+    def action_cursor(self, direction: str) -> None:
         data = self.query_one("#analysis-table", DataTable)
-        data.action_cursor_down() if step > 0 else data.action_cursor_up()
+        moves = {"down": data.action_cursor_down, "up": data.action_cursor_up,
+                 "left": data.action_cursor_left, "right": data.action_cursor_right}
+        moves[direction]()
 
     def action_filter_coders(self) -> None:
         if self.app.visible_coders():

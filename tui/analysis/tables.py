@@ -95,7 +95,10 @@ class Row:
 @dataclass
 class AnalysisTable:
     """What one view shows. ``headings``: the figures' column headings in
-    full (the CSV's); ``short``: as drawn on screen; ``what``: one line that
+    full (the CSV's); ``short``: as drawn on screen (a matrix's and the heat
+    map's start with the column's id); ``ids``: each column's short id, which
+    the legend under the table pairs with its heading (the heat map's
+    numbers, a document's id, a coder's number); ``what``: one line that
     says what a figure counts."""
 
     settings: Settings
@@ -105,6 +108,7 @@ class AnalysisTable:
     what: str
     empty: str = ""  # what to say when there are no rows
     column_ids: list[object] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
     # The CSV file's header and rows: the same as `margin stats … --csv`.
     csv_table: tuple[list[str], list[list]] = ([], [])
 
@@ -186,6 +190,7 @@ def build_table(db: Database, settings: Settings) -> AnalysisTable:
             settings, [paths[code_id] for code_id in codes],
             [str(number) for number in range(1, len(codes) + 1)], rows,
             f"codes × codes: {many} in which both apply", column_ids=list(codes),
+            ids=[str(number) for number in range(1, len(codes) + 1)],
             empty=f"No two codes co-occur ({settings.unit}): o changes the unit.",
             csv_table=pair_table(pairs))
     matrix = code_matrix(db, cols=settings.cols, coders=coders, documents=documents,
@@ -206,9 +211,14 @@ def build_table(db: Database, settings: Settings) -> AnalysisTable:
     what = f"codes × {settings.cols}: codings"
     if settings.subcodes:
         what += ", with sub-codes"
+    # A document's id (as the documents picker and the command line show
+    # it); a coder's number (names are not ids).
+    ids = [str(key) if settings.cols == "documents" else str(number)
+           for number, (key, _label) in enumerate(matrix.cols, start=1)]
     return AnalysisTable(settings, [label for _key, label in matrix.cols],
-                         [label for _key, label in matrix.cols], rows, what,
-                         column_ids=[key for key, _label in matrix.cols],
+                         [f"{id_} {label}" for id_, (_key, label) in zip(ids, matrix.cols,
+                                                                       strict=True)],
+                         rows, what, column_ids=[key for key, _label in matrix.cols], ids=ids,
                          empty="The codebook is empty: select a passage in the reader, "
                                "press c.", csv_table=matrix.table())
 

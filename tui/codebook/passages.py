@@ -74,7 +74,7 @@ class Listed:
     codes: str = ""
     memo: str = ""
     paragraph: int | None = None
-    coder: str = ""  # whose coding it is, when the passage is one coding
+    coder: str = ""  # whose coding it is (a query's passage: whose codings make it)
 
 
 class PassagesScreen(MarginScreen):
@@ -180,13 +180,17 @@ class PassagesScreen(MarginScreen):
                 from margin.store.analysis.retrieval import retrieve
 
                 return [Listed(r.document_id, r.title, r.start, r.end, r.quote,
-                               codes=", ".join(r.codes))
+                               codes=", ".join(r.codes), coder=", ".join(r.coders))
                         for r in retrieve(db, query, coders=coders, documents=documents,
                                           combine=combine)]
             from margin.store.analysis.retrieval import passages_behind
 
+            # Behind a heat map's cell, the passages are of either code of
+            # the pair: each says which.
+            pair = behind.with_code_id is not None
             return [Listed(p.document_id, p.title, p.start, p.end, p.quote,
-                           codes=p.code if p.code_id != behind.code_id else "")
+                           codes=p.code if pair or p.code_id != behind.code_id else "",
+                           coder=p.coder)
                     for p in passages_behind(
                         db, code_id=behind.code_id, document_id=behind.document_id,
                         coder=behind.coder, with_code_id=behind.with_code_id,
@@ -227,15 +231,21 @@ class PassagesScreen(MarginScreen):
         # All options in one call: OptionList lays its lines out again on
         # every add_option, which made a list of 1,000 passages take seconds.
         entries: list[Option | None] = []
+        # Whose passage it is, when the list holds more than one coder's.
+        by_coder = len({passage.coder for passage in passages}) > 1
         for number, passage in enumerate(passages[:SHOWN_PASSAGES]):
             if number:
                 entries.append(None)  # a separator line between passages
+            # What tells passages apart first (their codes, whose they are),
+            # then the title: at 80 columns a long title is what wraps.
             prompt = Text()
+            if passage.codes:
+                prompt.append(f"{_shown(passage.codes)}  ", Style(italic=True))
+            if by_coder and passage.coder:
+                prompt.append(f"by {_shown(passage.coder)}  ", Style(dim=True))
             prompt.append(_shown(passage.title), Style(bold=True))
             if passage.paragraph is not None:
                 prompt.append(f"  para. {passage.paragraph}", Style(dim=True))
-            if passage.codes:
-                prompt.append(f"  {_shown(passage.codes)}", Style(italic=True))
             prompt.append("\n")
             prompt.append(fit(_shown(passage.quote[:QUOTE_CELLS * 2]), QUOTE_CELLS, pad=False))
             if passage.memo:
