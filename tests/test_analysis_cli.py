@@ -251,5 +251,11 @@ def test_the_coder_before_a_reading_command_is_the_writer_and_says_so(project):
     retrieved = invoked(project, "--coder", "ben", "retrieve", "NATO")
     assert retrieved.stdout == invoked(project, "retrieve", "NATO").stdout
     assert retrieved.stderr.startswith("note: --coder ben before the command names who writes")
+    # Every command whose --coder is a filter says the same (one option, one note).
+    for command in (["codes"], ["export", "--format", "jsonl"], ["search", "NATO"]):
+        noted = invoked(project, "--coder", "ben", *command)
+        assert noted.exit_code == 0, noted.output
+        assert noted.stdout == invoked(project, *command).stdout
+        assert noted.stderr.startswith("note: --coder ben before the command names who writes")
     # Without it, nothing is said.
     assert everyone.stderr == ""

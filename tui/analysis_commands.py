@@ -25,7 +25,6 @@ from margin.tui.cli_options import (
     db_option,
     document_filter_option,
     json_option,
-    note_writer_coder,
     say,
     say_json,
     settings_for,
@@ -45,10 +44,10 @@ def _output_options(function):
     return json_option()(function)
 
 
-def _open(context: click.Context, db_path: Path | None, coders: tuple[str, ...]):
+def _open(context: click.Context, db_path: Path | None):
     """The store, read-only; the filter is the command's own --coder (a
-    --coder before the command, who writes, is noted and left out)."""
-    note_writer_coder(context, coders)
+    --coder before the command, who writes, is noted by the option itself
+    and left out)."""
     return open_store(settings_for(context, db_path, None), read_only=True)
 
 
@@ -131,7 +130,7 @@ def stats_codes_command(context, db_path, coders, documents, by, as_json, as_csv
     from margin.store.analysis.frequencies import code_frequencies, frequency_table
 
     _one_format(as_json, as_csv)
-    db = _open(context, db_path, coders)
+    db = _open(context, db_path)
     rows = code_frequencies(db, by=by, coders=coders, documents=_document_ids(db, documents))
     if as_json:
         for row in rows:
@@ -169,7 +168,7 @@ def stats_cooccurrence_command(context, db_path, coders, documents, unit, codes,
     from margin.store.analysis.cooccurrence import cooccurrence, pair_table
 
     _one_format(as_json, as_csv)
-    db = _open(context, db_path, coders)
+    db = _open(context, db_path)
     pairs = cooccurrence(db, unit=unit, codes=_code_ids(db, codes), coders=coders,
                          documents=_document_ids(db, documents))
     if as_json:
@@ -204,7 +203,7 @@ def stats_matrix_command(context, db_path, coders, documents, rows, cols, with_s
     from margin.store.analysis.matrix import code_matrix
 
     _one_format(as_json, as_csv)
-    db = _open(context, db_path, coders)
+    db = _open(context, db_path)
     matrix = code_matrix(db, cols=cols, coders=coders, documents=_document_ids(db, documents),
                          with_subcodes=with_subcodes)
     if as_json:
@@ -265,7 +264,7 @@ def retrieve_command(context, db_path, coders, documents, query, combine, export
         raise click.UsageError("-o writes an export: give --format csv, jsonl or md")
     try:
         parsed = parse_query(query)
-        db = _open(context, db_path, coders)
+        db = _open(context, db_path)
         results = retrieve(db, parsed, coders=coders, documents=_document_ids(db, documents),
                            combine=combine)
     except QueryError as error:

@@ -38,16 +38,23 @@ def db_options(function, envvar: str | None = None):
     return function
 
 
-def coder_filter_option(function):
+def coder_filter_option(function=None, *,
+                        help: str = "Only this coder's codings (repeatable; default: every coder's)."):
     """--coder NAME, repeatable, for the commands that only read (codes,
     export, stats, agreement…): only those coders' codings, passed on as
     ``coders`` (a tuple of names, empty for every coder's) to the store's
     ``coders=`` (store/coders.py: an unknown name is one error line that
     lists the coders there are)."""
-    return click.option(
-        "--coder", "coders", multiple=True, metavar="NAME",
-        help="Only this coder's codings (repeatable; default: every coder's).",
-    )(function)
+    option = click.option("--coder", "coders", multiple=True, metavar="NAME", help=help,
+                          callback=_note_a_writer_before_the_filter)
+    return option if function is None else option(function)
+
+
+def _note_a_writer_before_the_filter(context: click.Context, _param, coders):
+    # Every reading command's filter says the same thing about a --coder
+    # given before the command (who writes), so it is said here, once.
+    note_writer_coder(context, tuple(coders))
+    return coders
 
 
 def document_filter_option(function):

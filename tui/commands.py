@@ -429,8 +429,7 @@ def entities_command(context, db_path, coder, sources, backend, rebuild, as_json
 @cli.command("search")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Database file (default: margin.db in the user data directory).")
-@click.option("--coder", "coders", multiple=True,
-              help="Only what this coder coded or wrote (repeatable; exact name).")
+@coder_filter_option(help="Only what this coder coded or wrote (repeatable; exact name).")
 @click.argument("query")
 @click.option("--kind", "kinds", multiple=True,
               type=click.Choice(["passage", "memo", "code", "document", "entity"]),
