@@ -451,6 +451,26 @@ async def test_in_blind_mode_the_analysis_counts_only_my_codings_and_says_so(pro
         assert any("Blind mode" in str(n.message) for n in app._notifications)
 
 
+async def test_in_blind_mode_the_coder_unknown_counts_the_codings_without_a_coder(project):
+    # bea's codings lose their coder (as a REFI-QDA import's have none): they
+    # are "unknown"'s, who in blind mode counts them rather than being told
+    # there is nothing to count.
+    db = open_database(project)
+    db.execute("UPDATE codings SET coder_id = NULL WHERE coder_id = "
+               "(SELECT id FROM coders WHERE name = 'bea')")
+    db.conn.commit()
+    theirs = {f"■ {f.path}": f.codings for f in code_frequencies(db, coders=["unknown"])}
+    db.conn.close()
+    assert theirs and "■ Actors > Officials" in theirs
+    app = MarginApp(project, "unknown")
+    async with app.run_test(size=SIZE) as pilot:
+        app.blind = True
+        screen = await open_analysis(pilot)
+        await until_counted(pilot, screen)
+        assert {row[0]: int(row[2]) for row in table_cells(app)} == theirs
+        assert "no codings yet" not in shown(app)
+
+
 def test_the_line_on_a_cell_starts_with_its_figure(project):
     # At 80 columns the status line is cut at its end: a document's long
     # title goes, the figure stays.

@@ -18,7 +18,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from margin.store.coders import coder_ids, coder_names
+from margin.store.coders import coder_names, coders_present
 from margin.store.documents import document_titles
 from margin.store.errors import StoreError
 from margin.store.export import write_atomically
@@ -150,7 +150,7 @@ class AnalysisScreen(MarginScreen):
         visible = self.app.visible_coders()
 
         def build(db):
-            if visible and not coder_ids(db, visible, strict=False):
+            if visible and not coders_present(db, visible):
                 raise StoreError("Blind mode: you have no codings yet, so nothing to count")
             return build_table(db, settings=settings)
 
