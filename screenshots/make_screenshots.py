@@ -35,6 +35,7 @@ SHOTS = {
     "reader-light": ["enter", "}", "}", "}", "w", "w", "w"],
     "analysis": ["a"],
     "cooccurrence": ["a", "2", "o", "o", "down", "right"],
+    "matrix": ["a", "3", "down", "down", "right", "right"],
     "memos": ["m"],
 }
 # Screens shown in another theme than the default.

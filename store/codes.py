@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import colorsys
 import functools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -218,25 +219,34 @@ def colour_from_text(text: str) -> str | None:
         return None
     function, values = match.group(1), [part.strip() for part in match.group(2).split(",")]
     try:
-        if function in ("rgba", "hsla") and (len(values) != 4 or float(values.pop()) != 1):
+        if function in ("rgba", "hsla") and (len(values) != 4 or _finite(values.pop()) != 1):
             return None  # only an opaque colour is a colour to draw with
         if len(values) != 3:
             return None
         if function.startswith("rgb"):
             if any(part.endswith("%") for part in values):
                 return None
-            red, green, blue = (min(255, max(0, int(float(part)))) for part in values)
+            red, green, blue = (min(255, max(0, int(_finite(part)))) for part in values)
         else:
-            hue = float(values[0]) % 360 / 360
+            hue = _finite(values[0]) % 360 / 360
             if not (values[1].endswith("%") and values[2].endswith("%")):
                 return None
-            saturation, lightness = (min(1.0, max(0.0, float(part[:-1]) / 100))
+            saturation, lightness = (min(1.0, max(0.0, _finite(part[:-1]) / 100))
                                      for part in values[1:])
             red, green, blue = (int(channel * 255 + 0.5) for channel in
                                 colorsys.hls_to_rgb(hue, lightness, saturation))
     except ValueError:
         return None
     return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def _finite(part: str) -> float:
+    """A number of a colour function; "inf", "nan" and 1e999 are no number
+    (``int(inf)`` would raise OverflowError, a NaN hue would give grey)."""
+    number = float(part)
+    if not math.isfinite(number):
+        raise ValueError(part)
+    return number
 
 
 _FUNCTION = re.compile(r"^(rgba?|hsla?)\(\s*([^()]*)\)$")

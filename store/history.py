@@ -100,7 +100,9 @@ class RowsChange:
         """Record only the keys and digests of the rows, as they are in the
         table now (a kept change whose rows are in place)."""
         ids = self.row_ids
-        by_id = dict(zip(ids, _read_rows(db, self, ids), strict=True))
+        key = self.columns.index(self.key)
+        # Read back in key order: each row is found by its own key.
+        by_id = {row[key]: row for row in _read_rows(db, self, ids)}
         self.ids = sorted(ids)
         self.digests = [_row_digest(by_id[row_id]) for row_id in self.ids]
         self.rows = None

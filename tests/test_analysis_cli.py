@@ -257,5 +257,8 @@ def test_the_coder_before_a_reading_command_is_the_writer_and_says_so(project):
         assert noted.exit_code == 0, noted.output
         assert noted.stdout == invoked(project, *command).stdout
         assert noted.stderr.startswith("note: --coder ben before the command names who writes")
+    # A command that writes says nothing of filters: there the --coder is who writes.
+    added = invoked(project, "--coder", "ben", "codes", "add", "Hunches")
+    assert added.exit_code == 0 and added.stderr == ""
     # Without it, nothing is said.
     assert everyone.stderr == ""

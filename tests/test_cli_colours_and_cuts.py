@@ -60,6 +60,17 @@ def test_codes_add_takes_the_colour_names_the_picker_takes(project, capsys):
     assert err == "Error: 'blue-ish' is not a colour; use #rrggbb or a colour name (orange)\n"
 
 
+def test_a_colour_of_numbers_out_of_range_is_no_colour_and_no_traceback(project, capsys):
+    # int(inf) raises OverflowError; a NaN hue was drawn as grey.
+    for text in ("rgb(inf,0,0)", "rgb(1e999,0,0)", "hsl(inf,50%,50%)", "hsl(nan,50%,50%)",
+                 "rgba(0,0,0,nan)"):
+        assert colour_from_text(text) is None, text
+    code, out, err = run(capsys, "--db", str(project), "codes", "add", "Hot", "--colour",
+                         "rgb(inf,0,0)")
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert err.startswith("Error: 'rgb(inf,0,0)' is not a colour")
+
+
 def test_margin_search_cuts_a_long_passage_with_an_ellipsis(project, capsys):
     db = open_database(project)
     text = get_document(db, 1).text

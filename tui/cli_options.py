@@ -52,8 +52,11 @@ def coder_filter_option(function=None, *,
 
 def _note_a_writer_before_the_filter(context: click.Context, _param, coders):
     # Every reading command's filter says the same thing about a --coder
-    # given before the command (who writes), so it is said here, once.
-    note_writer_coder(context, tuple(coders))
+    # given before the command (who writes), so it is said here, once. A
+    # group (`margin codes`) may run a subcommand that writes instead: it
+    # calls note_writer_coder itself when it is the one that reads.
+    if not isinstance(context.command, click.Group):
+        note_writer_coder(context, tuple(coders))
     return coders
 
 

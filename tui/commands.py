@@ -26,6 +26,7 @@ from margin.tui.cli_options import (
     coder_filter_option,
     db_option,
     json_option,
+    note_writer_coder,
     say,
     say_json,
     write_stdout,
@@ -242,6 +243,7 @@ def codes_command(context, db_path, coders, as_json):
     if context.invoked_subcommand is not None:
         return  # a subcommand (tui/scripting.py) does the work
 
+    note_writer_coder(context, coders)
     db = open_store(_settings(context, db_path, None), read_only=True)
     codes = codebook(db, coders)
     if as_json:
