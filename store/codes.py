@@ -191,7 +191,7 @@ def normalise_colour(colour: str) -> str:
     :func:`colour_from_text` reads; anything else is a one-line StoreError."""
     value = colour_from_text(colour)
     if value is None:
-        raise StoreError(f"{colour!r} is not a colour; use #rrggbb or a colour name (orange)")
+        raise StoreError(f"{colour!r} is not a colour; use #rrggbb or a colour name such as orange")
     return value
 
 

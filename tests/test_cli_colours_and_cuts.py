@@ -57,7 +57,16 @@ def test_codes_add_takes_the_colour_names_the_picker_takes(project, capsys):
     code, out, err = run(capsys, "--db", str(project), "codes", "add", "Cold", "--colour",
                          "blue-ish")
     assert code == 1 and out == ""
-    assert err == "Error: 'blue-ish' is not a colour; use #rrggbb or a colour name (orange)\n"
+    assert err == "Error: 'blue-ish' is not a colour; use #rrggbb or a colour name such as orange\n"
+    # Adding a code that is there already changes nothing and says so.
+    code, out, err = run(capsys, "--db", str(project), "codes", "add", "Red flags",
+                         "--colour", "blue", "--description", "overwritten?")
+    assert code == 1 and out == ""
+    assert err == "Error: 'Red flags' exists already; nothing was changed\n"
+    code, out, err = run(capsys, "--db", str(project), "codes", "--json")
+    red = next(json.loads(line) for line in out.splitlines()
+               if json.loads(line)["path"] == "Red flags")
+    assert red["colour"] == "#ff0000" and red["description"] == ""
 
 
 def test_a_colour_of_numbers_out_of_range_is_no_colour_and_no_traceback(project, capsys):

@@ -166,17 +166,20 @@ _json_option = json_option("Print the result as JSON.")
 def add_code_command(context, db_path, coder, path, colour, description, as_json):
     """Add a code at PATH ("Parent > Child"; missing parents are added too)."""
     from margin.store.codes import (
+        codebook,
         describe_code,
         ensure_code_path,
-        find_code,
         get_code,
         recolour_code,
     )
     from margin.store.history import action
 
     db = open_store(settings_for(context, db_path, coder))
-    if find_code(db, path) is not None and " > " in path:
-        raise click.ClickException(f"{path!r} exists already")
+    # A code at exactly this path is refused, never changed: "Added" must
+    # mean added. (The same name elsewhere in the tree is another code.)
+    wanted = " > ".join(part.strip() for part in path.split(">")).casefold()
+    if any(code.path.casefold() == wanted for code in codebook(db)):
+        raise click.ClickException(f"{path!r} exists already; nothing was changed")
     with action(db, f"Add code {path}"):
         code_id = ensure_code_path(db, path)
         if colour:

@@ -90,7 +90,7 @@ def recolour_code(app: App, code: Code) -> None:
 
     app.push_screen(
         FuzzyPicker(f"Colour for {code.path}", choices,
-                    hint="Pick a colour, or type #rrggbb or a colour name (orange)",
+                    hint="Pick a colour, or type #rrggbb or a colour name such as orange",
                     create_label="Use colour", create_value=colour_from_text),
         lambda value: recolour(value.name if isinstance(value, CreateNew) else value),
     )
