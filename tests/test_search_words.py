@@ -334,6 +334,19 @@ def test_the_command_line_filters_by_coders_and_names_unknown_ones(project):
         "Error: no coder named 'zed'; coders: ada, bea"]  # the one wording of every command
 
 
+def test_a_passage_two_coders_coded_with_one_code_names_that_code_once(project):
+    db = open_database(project)
+    document_id, start, end = _phrase_span(db, PHRASE)
+    code = create_code(db, "Manpower")
+    apply_coding(db, document_id, code, start, end, "bea")
+    apply_coding(db, document_id, code, start, end, "ada")
+    corpus = SearchCorpus()
+    corpus.load(db)
+    found = [r for r in corpus.search(db, "strugled to fend of becuase", 5) if r.text == PHRASE]
+    assert found and found[0].codes.count("Manpower") == 1
+    assert set(found[0].coders) >= {"ada", "bea"}
+
+
 def test_the_command_line_folds_a_long_log_once(project):
     conn = sqlite3.connect(project)
     for _ in range(8):  # the log of a big import or script: thousands of changes

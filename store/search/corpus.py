@@ -358,7 +358,8 @@ class SearchCorpus:
                     "WHERE c.document_id = ? AND c.start = ? ORDER BY c.id", place):
                 found = on_span.get((document_id, begin, end))
                 if found is not None:
-                    found[0].append(code_id)
+                    if code_id not in found[0]:  # two coders, one code: named once
+                        found[0].append(code_id)
                     if coder and coder not in found[1]:
                         found[1].append(coder)
         for item, row in meta.items():
