@@ -3,6 +3,8 @@ at a time, OptionList laid every line out again: quadratic)."""
 
 from __future__ import annotations
 
+import re
+
 from helpers import make_demo_project, wait_for
 from textual.widgets import OptionList
 
@@ -35,3 +37,25 @@ async def test_the_results_are_added_to_the_list_at_once(tmp_path, monkeypatch):
         assert screen.query_one("#results", OptionList).option_count == shown
         assert calls and calls[-1] == shown  # one call with every result
         assert all(count > 1 for count in calls if count)
+
+
+async def test_each_snippet_fits_its_line_at_80_and_120_columns(tmp_path):
+    # A snippet longer than the list's line wrapped, and its "…" took a line
+    # of its own: each result must take two lines, the kind and the snippet.
+    project = make_demo_project(tmp_path / "demo.db")
+    for size in ((80, 24), (120, 36)):
+        app = MarginApp(project, "ada", entity_backend="rules")
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await pilot.press("slash", *"the")
+            await wait_for(pilot, lambda app=app: isinstance(app.screen, SearchScreen)
+                           and len(app.screen.results) > 1)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            rows = [strip.text for strip in app.screen._compositor.render_strips()]
+            listed = [row for row in rows if row.startswith("▊ ") and row.strip(" ▊▎▁▔")]
+            assert listed, size
+            # Each row of the list is a result's first line ("  passage …") or
+            # its snippet ("    …"): a wrapped one starts at the edge.
+            assert [row for row in listed if re.match(r"▊ \S", row)] == [], size
+            assert [row for row in listed if row.strip(" ▊▎▁") == "…"] == [], size

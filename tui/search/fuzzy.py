@@ -52,7 +52,8 @@ _KIND_STYLES = {
     "document": Style(color="#79c0ff", bold=True),
     "entity": Style(color="#e3c26c", bold=True),
 }
-_SNIPPET = 108  # one line of a 120-column terminal
+_SNIPPET = 108  # one line of a 120-column terminal, before the list is laid out
+_INDENT = 4  # the snippet's line starts under the kind
 
 
 class SearchScreen(Screen):
@@ -192,6 +193,9 @@ class SearchScreen(Screen):
         ))
 
     def _result_prompt(self, result: SearchResult) -> Text:
+        # Two lines, each cut to the list's width with "…": the list wraps
+        # what is longer, and a wrapped title or a lone "…" takes a line.
+        width = _prompt_width(self.query_one("#results", OptionList))
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append("● " if result.key in self.marked else "  ", Style(color="yellow", bold=True))
         kind = result.kind if not result.label else f"{result.kind}·{result.label.lower()}"
@@ -201,9 +205,11 @@ class SearchScreen(Screen):
             line.append("  ")
         if result.document_title:
             line.append(display_text(result.document_title), Style(dim=True))
-        line.append("\n    ")
-        line.append_text(_snippet(result))
-        return line
+        snippet = _snippet(result, width - _INDENT - 2 if width > 40 else _SNIPPET)
+        if width > 40:
+            line.truncate(width, overflow="ellipsis")
+            snippet.truncate(width - _INDENT, overflow="ellipsis")
+        return Text.assemble(line, "\n" + " " * _INDENT, snippet)
 
     def _status(self, text: Text) -> None:
         self.query_one("#status-bar", Static).update(text)
@@ -389,13 +395,24 @@ def blind_results(db, results: list[SearchResult], coders: tuple[str, ...],
     return kept
 
 
-def _snippet(result: SearchResult) -> Text:
-    """The text around its first match, the matching parts highlighted."""
+def _prompt_width(options: OptionList) -> int:
+    """The cells an option's line has: the list's width less its options'
+    padding and a scrollbar (there or about to be: the results are measured
+    before they are added)."""
+    padding = options.get_component_styles("option-list--option").padding
+    scrollbar = 0 if options.show_vertical_scrollbar else options.styles.scrollbar_size_vertical
+    return (options.scrollable_content_region.width - padding.left - padding.right
+            - scrollbar)
+
+
+def _snippet(result: SearchResult, length: int = _SNIPPET) -> Text:
+    """The text around its first match (``length`` characters of it), the
+    matching parts highlighted."""
     text = result.text
     spans = sorted(result.spans)
     first = spans[0][0] if spans else 0
-    left = max(0, min(first - 60, len(text) - _SNIPPET))
-    right = min(len(text), left + _SNIPPET)
+    left = max(0, min(first - min(60, length // 2), len(text) - length))
+    right = min(len(text), left + length)
     snippet = Text(no_wrap=True, overflow="ellipsis")
     if left:
         snippet.append("…", Style(dim=True))
