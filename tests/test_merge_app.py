@@ -114,6 +114,36 @@ async def test_the_dialog_reads_a_projects_external_sources_from_the_folder_give
     assert text_digest("We met at dawn.") in state(ada)["documents"]
 
 
+async def test_each_enter_replaces_the_last_report_and_an_error_leaves_no_bar(
+        pair, tmp_path):  # noqa: F811
+    from textual.widgets import ProgressBar, RichLog
+
+    ada, bob = pair
+    app = MarginApp(ada, "ada", entity_backend="rules")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.merge_project()
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, MergeScreen)
+        log = dialog.query_one("#log", RichLog)
+        path = dialog.query_one("#path")
+        path.value = str(tmp_path / "nothere.db")
+        path.focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "no file at" in "\n".join(line.text for line in log.lines)
+        assert not dialog.query_one("#progress", ProgressBar).display  # no bar at 0 %
+        path.value = str(bob)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = "\n".join(line.text for line in log.lines)
+        assert shown.startswith("Merged bob.db") and "no file at" not in shown
+        assert dialog.shown[0].startswith("Merged bob.db")
+
+
 # ------------------------------------------------------------ a real terminal
 
 

@@ -76,6 +76,10 @@ class MergeScreen(_TransferScreen):
             self.app.notify("Give the file to merge", severity="warning", timeout=3)
             return
         folder = self.query_one("#sources", Input).value.strip()
+        # Each Enter's report replaces the last (an error above a later
+        # success read as if both were about this merge).
+        self.query_one("#log", RichLog).clear()
+        self.shown.clear()
         self._progress(None)
         self.run_merge(Path(value).expanduser(), Path(folder).expanduser() if folder else None)
 
@@ -111,7 +115,8 @@ class MergeScreen(_TransferScreen):
     def _failed(self, error: Exception) -> None:
         super()._failed(error)
         self.shown.append(f"Error: {error}")
-        self._progress(0)
+        if self.is_attached:  # nothing is under way: no bar at 0 % under the error
+            self.query_one("#progress", ProgressBar).display = False
 
     def _progress(self, done: int | None) -> None:
         if self.is_attached:
