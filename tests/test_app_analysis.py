@@ -643,3 +643,20 @@ async def test_an_unknown_code_in_the_query_box_gets_a_did_you_mean(project):
         row = next(i for i, line in enumerate(lines) if line.strip() == "^")
         typed_row = next(line for line in lines if "NATO OR Escalaton" in line)
         assert lines[row].index("^") == typed_row.index("Escalaton")
+
+
+async def test_lines_cut_at_80_columns_end_with_an_ellipsis(tmp_path):
+    # The legend and the line on a cell were cut mid-word at the edge, with
+    # nothing to say that more was there.
+    from helpers import make_demo_project
+
+    app = MarginApp(make_demo_project(tmp_path / "demo.db"), "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_analysis(pilot)
+        await pilot.press("3", "l", "l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = [row.rstrip() for row in shown(app).splitlines()]
+        legend = next(row for row in rows if row.startswith(" columns:"))
+        status = rows[-2]  # above the key bar: "N codings: CODE in TITLE…"
+        assert legend.endswith("…") and " codings: " in status and status.endswith("…")
