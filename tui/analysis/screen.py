@@ -80,8 +80,9 @@ class AnalysisScreen(MarginScreen):
     AnalysisScreen #analysis-table { height: 1fr; }
     AnalysisScreen #analysis-legend { height: 1; padding: 0 1; }
     /* One line each, cut with "…" (a cut figure or name must show it is cut). */
-    AnalysisScreen #analysis-settings, AnalysisScreen #analysis-legend,
-    AnalysisScreen #status-bar { text-wrap: nowrap; text-overflow: ellipsis; }
+    AnalysisScreen #analysis-settings, AnalysisScreen #analysis-legend {
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     # In the key bar's order: what fits at 80 columns first (Enter, Tab, w,

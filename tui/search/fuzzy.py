@@ -209,7 +209,9 @@ class SearchScreen(Screen):
         if width > 40:
             line.truncate(width, overflow="ellipsis")
             snippet.truncate(width - _INDENT, overflow="ellipsis")
-        return Text.assemble(line, "\n" + " " * _INDENT, snippet)
+        line.append("\n" + " " * _INDENT)
+        line.append_text(snippet)
+        return line
 
     def _status(self, text: Text) -> None:
         self.query_one("#status-bar", Static).update(text)
