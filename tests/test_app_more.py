@@ -159,6 +159,21 @@ async def test_help_lists_every_reader_key_with_its_id(tmp_path):
         assert isinstance(app.screen, ReaderScreen)
 
 
+async def test_at_80_columns_help_shows_every_binding_id_whole(tmp_path):
+    # An id is what one copies into config.toml: it was cut with "…" at 80
+    # columns (library.focus_cod…). A tall terminal shows every row at once.
+    project = make_project(tmp_path / "p.db")
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(80, 200)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "question_mark")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, HelpScreen)
+        shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        ids = [row[3] for row in app.screen.rows if row[3]]
+        assert ids and [i for i in ids if i not in shown] == []
+
+
 def test_store_never_imports_textual():
     code = (
         "import sys, margin.store.db, margin.store.documents, margin.store.codes, margin.store.codings, margin.store.export, "

@@ -89,7 +89,10 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
         table.add_column("Keys", style="bold", no_wrap=True, min_width=10, ratio=1)
         table.add_column("Action", ratio=4)
-        table.add_column("Binding id (remap in config.toml)", style="dim", ratio=2)
+        # An id is copied into config.toml: the column takes the width of
+        # its longest id (the action wraps instead), never cut with "…".
+        table.add_column("Id (config.toml)", style="dim", no_wrap=True,
+                         overflow="fold")
         current = None
         for context, keys, description, binding_id in self.rows:
             if context != current:
