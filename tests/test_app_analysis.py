@@ -660,3 +660,11 @@ async def test_lines_cut_at_80_columns_end_with_an_ellipsis(tmp_path):
         legend = next(row for row in rows if row.startswith(" columns:"))
         status = rows[-2]  # above the key bar: "N codings: CODE in TITLE…"
         assert legend.endswith("…") and " codings: " in status and status.endswith("…")
+
+
+def test_the_heat_maps_row_numbers_are_right_aligned_so_the_names_line_up():
+    from margin.tui.analysis.screen import numbered
+
+    labels = numbered([f"Code {n}" for n in range(1, 12)])
+    assert labels[0] == " 1 Code 1" and labels[8] == " 9 Code 9" and labels[9] == "10 Code 10"
+    assert numbered(["Only"]) == ["1 Only"]

@@ -58,6 +58,13 @@ MAX_CELLS = 6000
 MIN_COLUMNS = 10
 
 
+def numbered(labels: list[str]) -> list[str]:
+    """The heat map's row labels with the numbers its columns carry, right
+    aligned (" 9 Territory" above "10 US policy": the names line up)."""
+    digits = len(str(len(labels)))
+    return [f"{number:>{digits}} {label}" for number, label in enumerate(labels, start=1)]
+
+
 def _shown(text: str) -> str:
     return display_text(" ".join(text.split()))
 
@@ -269,11 +276,9 @@ class AnalysisScreen(MarginScreen):
         bars = table.settings.view == "frequencies"
         data.cursor_type = "row" if bars else "cell"
         data.fixed_columns = 1
-        numbered = table.settings.view == "cooccurrence"
-        labels = []
-        for number, row in enumerate(table.rows, start=1):
-            prefix = f"{number} " if numbered else ""
-            labels.append(prefix + _shown(row.label))
+        labels = [_shown(row.label) for row in table.rows]
+        if table.settings.view == "cooccurrence":
+            labels = numbered(labels)
         label_width = min(max((cell_len(label) for label in labels), default=4) + 2,
                           LABEL_MAX, max(12, width // 3))
         data.add_column(Text("Code"), width=label_width, key="code")
