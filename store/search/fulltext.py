@@ -418,13 +418,19 @@ def _piece_condition(node, params: list[object]) -> str:
         params.append(_match(node))
         return (f"id IN (SELECT document_id FROM document_pieces WHERE id IN "
                 f"(SELECT rowid FROM {index} WHERE {index} MATCH ?))")
+    return _combined(node, params, _piece_condition)
+
+
+def _combined(node, params: list[object], condition) -> str:
+    """The SQL of an OR, or of an AND with its NOTs, each part made by
+    ``condition`` (the whole-text indexes' or the pieces')."""
     if isinstance(node, _Or):
-        return " OR ".join(f"({_piece_condition(child, params)})" for child in node.children)
-    condition = " AND ".join(f"({_piece_condition(child, params)})" for child in node.positives)
+        return " OR ".join(f"({condition(child, params)})" for child in node.children)
+    combined = " AND ".join(f"({condition(child, params)})" for child in node.positives)
     if node.negatives:
-        left_out = " OR ".join(f"({_piece_condition(child, params)})" for child in node.negatives)
-        condition += f" AND NOT ({left_out})"
-    return condition
+        left_out = " OR ".join(f"({condition(child, params)})" for child in node.negatives)
+        combined += f" AND NOT ({left_out})"
+    return combined
 
 
 def _piece_highlights(node) -> dict[str, str]:
@@ -461,13 +467,7 @@ def _condition(node, params: list[object]) -> str:
         (index,) = indexes
         params.append(_match(node))
         return f"id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"
-    if isinstance(node, _Or):
-        return " OR ".join(f"({_condition(child, params)})" for child in node.children)
-    condition = " AND ".join(f"({_condition(child, params)})" for child in node.positives)
-    if node.negatives:
-        left_out = " OR ".join(f"({_condition(child, params)})" for child in node.negatives)
-        condition += f" AND NOT ({left_out})"
-    return condition
+    return _combined(node, params, _condition)
 
 
 def _highlights(node) -> dict[str, str]:

@@ -91,6 +91,12 @@ def _worst_first(row: Figures) -> tuple:
     return (row.kappa is None, row.kappa if row.kappa is not None else 0, row.code or "")
 
 
+def _show_status(screen, message: str, warning: bool = False) -> None:
+    """The status line of both agreement screens: a warning in yellow."""
+    screen.query_one("#status-bar", Static).update(
+        Text(message, Style(color="yellow") if warning else Style(dim=True)))
+
+
 class AgreementScreen(MarginScreen):
     DEFAULT_CSS = """
     AgreementScreen #agreement-codes { height: 1fr; }
@@ -186,9 +192,7 @@ class AgreementScreen(MarginScreen):
             ("Agreement  ", Style(bold=True)), (flat(a), Style(bold=True)), " and ",
             (flat(b), Style(bold=True)), (f"  in {self.unit}s", Style(dim=True))))
 
-    def _status(self, message: str, warning: bool = False) -> None:
-        self.query_one("#status-bar", Static).update(
-            Text(message, Style(color="yellow") if warning else Style(dim=True)))
+    _status = _show_status
 
     def on_resize(self) -> None:
         if self.rows:
@@ -369,9 +373,7 @@ class DisagreementsScreen(MarginScreen):
             shown.truncate(limit, overflow="ellipsis")
         return shown
 
-    def _status(self, message: str, warning: bool = False) -> None:
-        self.query_one("#status-bar", Static).update(
-            Text(message, Style(color="yellow") if warning else Style(dim=True)))
+    _status = _show_status
 
     # ------------------------------------------------------------ actions
 

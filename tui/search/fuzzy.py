@@ -178,7 +178,8 @@ class SearchScreen(Screen):
         options = self.query_one("#results", OptionList)
         options.clear_options()
         # At once: OptionList lays its lines out again on every add_option.
-        options.add_options([Option(self._result_prompt(result)) for result in results])
+        width = _prompt_width(options)  # once a keystroke, not once a result
+        options.add_options([Option(self._result_prompt(result, width)) for result in results])
         if results:
             options.highlighted = 0
         if not self._folded:
@@ -192,10 +193,9 @@ class SearchScreen(Screen):
             ("   enter opens · tab to the list: space marks, y copies, w writes", Style(dim=True)),
         ))
 
-    def _result_prompt(self, result: SearchResult) -> Text:
-        # Two lines, each cut to the list's width with "…": the list wraps
-        # what is longer, and a wrapped title or a lone "…" takes a line.
-        width = _prompt_width(self.query_one("#results", OptionList))
+    def _result_prompt(self, result: SearchResult, width: int) -> Text:
+        # Two lines, each cut to the list's ``width`` with "…": the list
+        # wraps what is longer, and a wrapped title or a lone "…" takes a line.
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append("● " if result.key in self.marked else "  ", Style(color="yellow", bold=True))
         kind = result.kind if not result.label else f"{result.kind}·{result.label.lower()}"
@@ -288,7 +288,8 @@ class SearchScreen(Screen):
             return
         key = self.results[index].key
         self.marked.symmetric_difference_update({key})
-        options.replace_option_prompt_at_index(index, self._result_prompt(self.results[index]))
+        options.replace_option_prompt_at_index(
+            index, self._result_prompt(self.results[index], _prompt_width(options)))
         options.action_cursor_down()
 
     def _citations(self, results: list[SearchResult]) -> list[str]:
