@@ -59,3 +59,23 @@ async def test_each_snippet_fits_its_line_at_80_and_120_columns(tmp_path):
             # its snippet ("    …"): a wrapped one starts at the edge.
             assert [row for row in listed if re.match(r"▊ \S", row)] == [], size
             assert [row for row in listed if row.strip(" ▊▎▁") == "…"] == [], size
+
+
+async def test_after_a_resize_the_results_are_cut_to_the_new_width(tmp_path):
+    project = make_demo_project(tmp_path / "demo.db")
+    app = MarginApp(project, "ada", entity_backend="rules")
+    title = "Diplomacy Watch: Still tap dancing around NATO for Kyiv"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"the")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen)
+                       and len(app.screen.results) > 1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        def rows() -> str:
+            return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+        assert title not in rows() and "Diplomacy Watch: Still" in rows()  # cut at 80
+        await pilot.resize_terminal(120, 36)
+        await wait_for(pilot, lambda: title in rows())  # laid out again, whole

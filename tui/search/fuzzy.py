@@ -171,17 +171,29 @@ class SearchScreen(Screen):
     def _search_failed(self, error: Exception) -> None:
         self._status(Text(str(error), Style(color="red")))
 
+    def _list_results(self) -> None:
+        """The results in the list, each cut to its width (again after a resize)."""
+        options = self.query_one("#results", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        # At once: OptionList lays its lines out again on every add_option.
+        width = _prompt_width(options)  # once a list, not once a result
+        options.add_options([Option(self._result_prompt(result, width))
+                             for result in self.results])
+        if highlighted is not None and highlighted < len(self.results):
+            options.highlighted = highlighted
+
+    def on_resize(self) -> None:
+        if self.results:
+            self.call_after_refresh(self._list_results)  # once the list has its new width
+
     def _show_results(self, text: str, results: list[SearchResult], elapsed: float) -> None:
         if self.query_one("#query", Input).value != text:
             return  # a newer search is on its way
         self.results = results
-        options = self.query_one("#results", OptionList)
-        options.clear_options()
-        # At once: OptionList lays its lines out again on every add_option.
-        width = _prompt_width(options)  # once a keystroke, not once a result
-        options.add_options([Option(self._result_prompt(result, width)) for result in results])
+        self._list_results()
         if results:
-            options.highlighted = 0
+            self.query_one("#results", OptionList).highlighted = 0
         if not self._folded:
             self._folded = True
             self._fold_index()
