@@ -87,7 +87,7 @@ def index_bytes(path: Path) -> int:
         # One table at a time: dbstat visits only the pages of a named table.
         return sum(conn.execute("SELECT SUM(pgsize) FROM dbstat WHERE name = ?", [name]
                                 ).fetchone()[0] or 0
-                   for name in ("search_postings", "search_meta", "search_log"))
+                   for name in ("search_postings", "search_pairs", "search_meta", "search_log"))
     except sqlite3.Error:
         return -1
     finally:

@@ -35,6 +35,7 @@ MIGRATION_NAMES = (
     "0009_codings_by_coder",
     "0010_search_word_index",
     "0011_long_documents_indexed_in_pieces",
+    "0012_search_word_pairs",
 )
 MIGRATION_SET = "margin"
 

@@ -444,3 +444,18 @@ def _long_documents_indexed_in_pieces(db: sqlite_utils.Database) -> None:
         db.execute(f"CREATE TRIGGER [{trigger}_ad] AFTER DELETE ON [documents] BEGIN {delete} END")
         db.execute(f"CREATE TRIGGER [{trigger}_au] AFTER UPDATE{of} ON [documents] BEGIN "
                    f"{delete} {insert} END")
+
+
+@migrations(name="0012_search_word_pairs")
+def _search_word_pairs(db: sqlite_utils.Database) -> None:
+    # The rare pairs of neighbouring words beside the word postings
+    # (store/word_postings.py, search_pairs): at a million passages, the words
+    # of a half-remembered fragment are each in thousands of passages, and
+    # only the order of two of them ("week. This", where one sentence ends
+    # and another begins) tells its passage from the rest. Built here from
+    # what the file already holds, with the word postings.
+    from margin.store.db import Database
+    from margin.store.word_postings import is_installed, rebuild
+
+    if not is_installed(Database(db.conn)):  # (0010 may have just built it whole)
+        rebuild(Database(db.conn))

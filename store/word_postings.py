@@ -10,6 +10,10 @@ In the database file (migration ``0010_search_word_index``):
 * ``search_meta``: the vocabulary (one text, words in order), their document
   frequencies (one blob), the log position the postings include, the number
   of items, and a generation number that changes with each rebuild;
+* ``search_pairs`` (migration ``0012_search_word_pairs``): the *rare* pairs
+  of neighbouring words, "a b" for "a" followed by "b", each with the
+  ascending ids of the items that hold it, when at most :data:`PAIR_RARE`
+  do (a commoner pair is left out: it tells no passage from thousands);
 * ``search_log``: one row per changed item, written by SQLite triggers on
   ``codings`` and ``memos``, in the transaction of the write, whoever makes
   it: an action, its undo and redo, another margin, sqlite-utils, Datasette.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Iterable
+from itertools import pairwise
 
 from rapidfuzz.utils import default_process
 
@@ -63,8 +68,13 @@ TRIGGERS = {
         END""",
 }
 
+#: A pair of neighbouring words in more items than this is not kept.
+PAIR_RARE = 1_000
+
 TABLES = (
     "CREATE TABLE IF NOT EXISTS search_postings (id INTEGER PRIMARY KEY, ids BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS search_pairs (pair TEXT PRIMARY KEY, ids BLOB NOT NULL) "
+    "WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value)",
     "CREATE TABLE IF NOT EXISTS search_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "item INTEGER NOT NULL)",
@@ -83,13 +93,18 @@ def install(db: Database) -> None:
 def is_installed(db: Database) -> bool:
     names = {row[0] for row in db.execute(
         "SELECT name FROM sqlite_master WHERE name LIKE 'search\\_%' ESCAPE '\\'")}
-    return {"search_postings", "search_meta", "search_log", *TRIGGERS} <= names and bool(
+    return {"search_postings", "search_pairs", "search_meta", "search_log", *TRIGGERS} <= names and bool(
         db.execute("SELECT 1 FROM search_meta WHERE key = 'generation'").fetchone())
 
 
 def tokens(text: str) -> list[str]:
     """The words of ``text`` as the index keeps them (``default_process``)."""
     return default_process(text).split()
+
+
+def pairs_of(words: list[str]) -> set[str]:
+    """The pairs of neighbouring ``words``, as ``search_pairs`` keys them."""
+    return {f"{a} {b}" for a, b in pairwise(words)}
 
 
 def item_texts(db: Database, items: Iterable[int] | None = None) -> Iterable[tuple[int, str]]:
@@ -148,15 +163,28 @@ def rebuild(db: Database) -> int:
             seq = row[0] if row else 0
         generation = _generation(db)
         postings: dict[str, list[int]] = {}
+        # A pair's list is dropped (None) once it is longer than PAIR_RARE.
+        pairs: dict[str, list[int] | None] = {}
         count = 0
         for item, text in item_texts(db):
             count += 1
-            for word in set(tokens(text)):
+            words = tokens(text)
+            for word in set(words):
                 posting = postings.get(word)
                 if posting is None:
                     postings[word] = [item]
                 else:
                     posting.append(item)
+            for pair in pairs_of(words):
+                posting = pairs.get(pair, ())
+                if posting is None:
+                    continue
+                if not posting:
+                    pairs[pair] = [item]
+                elif len(posting) < PAIR_RARE:
+                    posting.append(item)
+                else:
+                    pairs[pair] = None
     words = sorted(postings)
     frequencies = array("I")
     rows = []
@@ -164,6 +192,9 @@ def rebuild(db: Database) -> int:
         ids = array("I", sorted(postings.pop(word)))
         frequencies.append(len(ids))
         rows.append((number, to_bytes(ids)))
+    pair_rows = [(pair, to_bytes(array("I", sorted(ids))))
+                 for pair, ids in pairs.items() if ids is not None]
+    del pairs
     meta = {
         "vocabulary": "\n".join(words),
         "frequencies": to_bytes(frequencies),
@@ -177,6 +208,8 @@ def rebuild(db: Database) -> int:
             return count  # another process rebuilt it meanwhile
         db.execute("DELETE FROM search_postings")
         db.conn.executemany("INSERT INTO search_postings (id, ids) VALUES (?, ?)", rows)
+        db.execute("DELETE FROM search_pairs")
+        db.conn.executemany("INSERT INTO search_pairs (pair, ids) VALUES (?, ?)", pair_rows)
         db.conn.executemany("INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)",
                             list(meta.items()))
         db.execute("DELETE FROM search_log WHERE seq <= ?", [seq])
@@ -185,7 +218,8 @@ def rebuild(db: Database) -> int:
 
 def _tables_exist(db: Database) -> bool:
     return db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                      "('search_postings', 'search_meta', 'search_log')").fetchone()[0] == 3
+                      "('search_postings', 'search_pairs', 'search_meta', 'search_log')"
+                      ).fetchone()[0] == 4
 
 
 def _generation(db: Database):

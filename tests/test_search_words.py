@@ -205,7 +205,7 @@ def _drop_index(path: Path) -> None:
     conn = sqlite3.connect(path)
     for name in TRIGGERS:
         conn.execute(f"DROP TRIGGER {name}")
-    for table in ("search_postings", "search_meta", "search_log"):
+    for table in ("search_postings", "search_pairs", "search_meta", "search_log"):
         conn.execute(f"DROP TABLE {table}")
     conn.commit()
     conn.close()
@@ -444,3 +444,101 @@ def test_a_rare_spelling_of_a_common_word_shows_both_readings_in_the_first_resul
     index = wordindex.WordIndex()
     index.sync(db)
     assert [hit.text for hit in index.search(db, "that can be esaily manipulated", 10)] == texts
+
+
+@pytest.fixture(scope="module")
+def neighbours(tmp_path_factory) -> Path:
+    """Every passage holds the words of "Trump said this week. This changes
+    everything"; one alone holds "week" and "This" side by side."""
+    others = [f"Trump said this week that aid {i} was coming, and this changes everything"
+              for i in range(150)]
+    one = ["Ukraine aid: Trump said this week. This changes everything for Kyiv"]
+    return _passages_project(tmp_path_factory.mktemp("neighbours") / "p.db", others + one)
+
+
+def _as_if_a_million(monkeypatch) -> None:
+    # What a million passages does to the word candidates, in a small project:
+    # every word, even the rare ones, is in more passages than are read.
+    for name, value in (("GENERATOR_CAP", 5), ("RARE", 3), ("READ", 10), ("READ_TIED", 10)):
+        monkeypatch.setattr(wordindex, name, value)
+
+
+def test_two_words_side_by_side_find_the_one_passage_that_holds_them_so(
+        neighbours, monkeypatch):
+    _as_if_a_million(monkeypatch)
+    db = open_database(neighbours, read_only=True)
+    index = wordindex.WordIndex()
+    index.sync(db)
+    hits = index.search(db, "Trmup said this week. This", 10)
+    assert hits[0].text.startswith("Ukraine aid: Trump said this week. This")
+    assert _texts(db, "Trmup said this week. This")[0] == hits[0].text  # (what the app shows)
+    # The pair in the other order ("This week.", and a "This" left out) too.
+    hits = index.search(db, "said This week. changes everything", 10)
+    assert hits[0].text.startswith("Ukraine aid:")
+
+
+def test_a_pair_written_since_the_last_rebuild_is_found_and_a_deleted_one_is_not(
+        neighbours, tmp_path, monkeypatch):
+    _as_if_a_million(monkeypatch)
+    copy = tmp_path / "p.db"
+    source, target = sqlite3.connect(neighbours), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.close()
+    db = open_database(copy)
+    index = wordindex.WordIndex()
+    index.sync(db)
+    # The coded passage that held "week" and "This" side by side goes; a memo
+    # written now holds them (logged, not in the postings; its id as high as
+    # the passage's was, so that only the pair brings it).
+    db.execute("DELETE FROM codings WHERE quote LIKE 'Ukraine aid:%'")
+    db.conn.commit()
+    set_memo(db, "Kyiv: Trump said this week. This changes everything", "ada", document_id=1)
+    db.execute("UPDATE memos SET id = 100000")
+    db.conn.commit()
+    index.sync(db)
+    hits = index.search(db, "Trmup said this week. This", 10)
+    assert hits[0].text.startswith("Kyiv: Trump said this week. This")
+    assert not any(hit.text.startswith("Ukraine aid:") for hit in hits)
+
+
+def test_a_file_from_before_the_pairs_gets_them_built_by_their_migration(neighbours, tmp_path):
+    copy = tmp_path / "p.db"
+    source, target = sqlite3.connect(neighbours), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    conn = target
+    conn.execute("DROP TABLE search_pairs")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0012_search_word_pairs'")
+    conn.commit()
+    conn.close()
+    db = open_database(copy)
+    assert is_installed(db)
+    assert db.execute("SELECT ids FROM search_pairs WHERE pair = 'week this'").fetchone()
+
+
+@pytest.fixture(scope="module")
+def common_typo(tmp_path_factory) -> Path:
+    """A typo of a very common word that the project itself repeats."""
+    right = [f"{i}: He insisted that China should be part of the talks" for i in range(240)]
+    typo = [f"{i}: He insisted tht China should be part of the talks" for i in range(12)]
+    return _passages_project(tmp_path_factory.mktemp("typo") / "p.db", typo + right)
+
+
+def test_a_typo_the_project_repeats_still_shows_the_common_word_near_the_top(
+        common_typo, monkeypatch):
+    # At a million passages, "tht" is in 1,171 passages and "that" in 422,943:
+    # the typed spelling alone would fill every place.
+    for name, value in (("RARE", 5), ("RESCORE", 8)):
+        monkeypatch.setattr(wordindex, name, value)
+    monkeypatch.setattr(wordindex, "RARE_SPELLING_SHARE", 0.25)
+    db = open_database(common_typo, read_only=True)
+    texts = _texts(db, "insisted tht China should be")
+    assert "insisted tht China" in texts[0]  # what was typed, as typed, first
+    assert any("insisted that China" in text for text in texts[:3])
+    # Also when the passages with the typed spelling outnumber those scored.
+    index = wordindex.WordIndex()
+    index.sync(db)
+    hits = [hit.text for hit in index.search(db, "insisted tht China should be", 10)]
+    assert "insisted tht China" in hits[0]
+    assert any("insisted that China" in text for text in hits[:3])

@@ -20,7 +20,18 @@ candidates come from a *word* index whose lookups survive each slip:
   character moved across the space between them ("th edelays" -> "the delays");
 * a passage's *proxy* is the sum of the query words it contains (each weighted
   by its rarity, IDF, and by how good a variant matched): a passage missing one
-  word, or with two words in another order, loses one word's weight at most.
+  word, or with two words in another order, loses one word's weight at most;
+* two neighbouring query words (each through its best variants, in the
+  query's order or reversed) may be a *rare pair* of the project's words:
+  the passages that hold those two words side by side.
+
+Words alone stop telling passages apart at a million passages cut from the
+same few articles: every word of a five-word fragment is then in thousands
+of passages, and only the order of two of them ("week. This", where one
+sentence ends and another begins; "focused ont" where the project has a
+typo) picks out the few that hold the fragment. A pair in at most
+``PAIR_RARE`` items is kept (``search_pairs``): 263,000 pairs and about a
+million ids at a million passages, where all pairs together hold 35 million.
 
 Character trigrams (FTS5's ``trigram`` tokenizer) were measured and dropped:
 on a project whose passages share their vocabulary (100,000 passages cut from
@@ -37,12 +48,17 @@ then every item of a *rare* word the query may mean (in at most :data:`RARE`
 items, as typed or moved across a space; the rarest first, :data:`RARE_BUDGET` in
 all), which the cap would otherwise cut at a million passages when a common
 neighbour makes its group common ("guarajtees", where "guarantees" is in
-100,000 items).
+100,000 items); then the holders of the query's rare pairs (the rarest pair
+first, :data:`PAIR_BUDGET` items in all).
 Each candidate's *proxy* adds the other words it holds, by set intersection or
 binary search in their posting lists (words in more than :data:`COMMON` of a
 big project's items count for nothing). The :data:`READ` best by proxy
 (:data:`READ_TIED` when more than that tie for the best) are read from the
-database; ``partial_ratio`` keeps the :data:`RESCORE` that hold the query's
+database, and with them the best :data:`PAIR_READ` holders of a rare pair
+whatever their proxy (a rare pair says nothing of how well the rest of the
+passage matches: its text does; counted in the proxy, the project's typos
+of common pairs would push the passage out); ``partial_ratio`` keeps the
+:data:`RESCORE` that hold the query's
 words in its order, ranked by :func:`score`: ``partial_ratio`` (the query as
 a near-substring), ``token_set_ratio`` (the words in any order) and the
 share of the query's letters in words the passage contains (each allowing a
@@ -55,7 +71,13 @@ A query word that is a rare spelling of a word one edit away at least
 project's own typo) is read both ways: its edits are among its variants even
 when it is short, and the first :data:`READINGS_WITHIN` results hold both
 readings (the best of the missing one moves up to place :data:`READING_AT`),
-since only the researcher knows which was meant.
+since only the researcher knows which was meant. "Rare" grows with the
+project (:data:`RARE_SPELLING_SHARE`): at a million passages "tht" is in
+1,171 of them and "that" in 422,943. A passage holds the common reading when
+it matches the query better with the common word in its place (a passage
+holding "which" somewhere does not); the passages that match each common
+reading best are scored too, as those with the spelling as typed can fill
+every place scored.
 
 Between keystrokes the reader keeps the texts it read (:data:`TEXT_CACHE`
 items, least recently used dropped; an item the log names is dropped at once,
@@ -73,6 +95,8 @@ The index lives in the database file (migration ``0010_search_word_index``):
 * ``search_meta``: the vocabulary (one text, words in order), their document
   frequencies (one blob), the log position the postings include, and a
   generation number that changes with each rebuild;
+* ``search_pairs`` (migration ``0012_search_word_pairs``): the rare pairs
+  ("a b"), each with the ascending ids of the items that hold it;
 * ``search_log``: one row per changed item, written by SQLite triggers on
   ``codings`` and ``memos`` — so every write is logged in its own
   transaction, whoever makes it: an action, its undo and redo, another margin,
@@ -82,7 +106,7 @@ An *item* is a coded passage's quote (``coding id x 4``), a coding's memo
 (``x 4 + 1``) or a memo on a document or code (``memo id x 4 + 2``). A reader
 (:class:`WordIndex`) takes the postings as they are on disk and the items
 logged since as a small in-memory delta (their current text read from their
-tables; a deleted item is a tombstone). :func:`rebuild` folds everything into
+tables, their words and pairs; a deleted item is a tombstone). :func:`rebuild` folds everything into
 the postings (one snapshot read, one short write) and empties the log; the
 app does it in the background, ``margin search`` before it searches, once the
 log has grown past ``rebuild_due()`` (all in ``margin.store.word_postings``).
@@ -94,6 +118,7 @@ Pure Python + rapidfuzz; the database is read through ``margin.store.db``.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
@@ -106,7 +131,7 @@ from rapidfuzz.utils import default_process
 
 from margin.store.db import Database
 from margin.store.search.index import one_edit
-from margin.store.word_postings import from_bytes, item_texts
+from margin.store.word_postings import from_bytes, item_texts, pairs_of
 
 #: Most candidates one generator word supplies.
 GENERATOR_CAP = 4_000
@@ -130,14 +155,26 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 #: rarest first, at most RARE_BUDGET items in all).
 RARE = 1_000
 RARE_BUDGET = 2_000
-#: A query word in at most RARE items with a word one edit away RARE_RATIO
-#: times as common is read both ways: the first READINGS_WITHIN results hold
-#: both (one of them moved up to place READING_AT, if its score is within
-#: READING_GAP of the first result's).
+#: A query word in at most RARE items (or RARE_SPELLING_SHARE of them, in a
+#: big project, where the project's own typos of a common word repeat) with a
+#: word one edit away RARE_RATIO times as common is read both ways: the first
+#: READINGS_WITHIN results hold both (one of them moved up to place
+#: READING_AT, if its score is within READING_GAP of the first result's).
 RARE_RATIO = 20
+RARE_SPELLING_SHARE = 0.005
 READINGS_WITHIN = 10
+#: Common readings looked at, and the passages best for each scored too.
+READINGS = 6
+READING_EXTRA = 3
 READING_AT = 2
 READING_GAP = 15.0
+#: The pairs of neighbouring words looked up (the best variants of each word
+#: of a pair, in the query's order and reversed), and the most items their
+#: holders add as candidates (the rarest pair first).
+PAIR_VARIANTS = 6
+PAIR_BUDGET = 3_000
+PAIR_READ = 100
+_W_REVERSED = 0.8
 #: Words in at most this many items are paired to find candidates.
 HOLDERS_MAX = 40_000
 #: Below this many items, no word is too common to count.
@@ -163,6 +200,7 @@ class WordHit:
 
 class _Group:
     __slots__ = ("df", "token", "variants", "weight")
+    # (variants: best first; see WordIndex._groups)
 
     def __init__(self, token: str) -> None:
         self.token = token
@@ -187,8 +225,10 @@ class WordIndex:
         # (None: removed), and the words of those that exist.
         self.dirty: dict[int, str | None] = {}
         self.delta: dict[str, set[int]] = {}
+        self.pair_delta: dict[str, set[int]] = {}  # the same for pairs of words
         self._sorted_delta: list[str] | None = None
         self._chars = _ALPHABET
+        self._pairs: OrderedDict[str, array] = OrderedDict()  # pair -> base ids
         self._cache: OrderedDict[str, array] = OrderedDict()
         self._cached_bytes = 0
         self._expansions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
@@ -229,10 +269,13 @@ class WordIndex:
                 processed = default_process(text) if text else None
                 self.dirty[item] = processed or None
                 if processed:
-                    for word in set(processed.split()):
+                    words = processed.split()
+                    for word in set(words):
                         if word not in self.delta:
                             self._sorted_delta = None
                         self.delta.setdefault(word, set()).add(item)
+                    for pair in pairs_of(words):
+                        self.pair_delta.setdefault(pair, set()).add(item)
             self._expansions.clear()
             self._spellings.clear()
             changed = True
@@ -241,8 +284,13 @@ class WordIndex:
     def _forget(self, item: int) -> None:
         old = self.dirty.get(item)
         if old:
-            for word in set(old.split()):
+            words = old.split()
+            for word in set(words):
                 holders = self.delta.get(word)
+                if holders is not None:
+                    holders.discard(item)
+            for pair in pairs_of(words):
+                holders = self.pair_delta.get(pair)
                 if holders is not None:
                     holders.discard(item)
 
@@ -258,6 +306,8 @@ class WordIndex:
         self.generation = generation
         self.dirty = {}
         self.delta = {}
+        self.pair_delta = {}
+        self._pairs.clear()
         self._sorted_delta = None
         self._cache.clear()
         self._cached_bytes = 0
@@ -299,6 +349,63 @@ class WordIndex:
             _word, dropped = self._cache.popitem(last=False)
             self._cached_bytes -= len(dropped) * dropped.itemsize
         return ids
+
+    def pair_postings(self, db: Database, pairs: list[str]) -> dict[str, array]:
+        """The base ids of those ``pairs`` of words that are rare enough to be
+        kept (cached; the pairs are looked up in one query)."""
+        cache = self._pairs
+        missing = [pair for pair in pairs if pair not in cache]
+        for start in range(0, len(missing), 900):
+            chunk = missing[start : start + 900]
+            found = dict(db.execute(
+                f"SELECT pair, ids FROM search_pairs WHERE pair IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall())
+            for pair in chunk:
+                cache[pair] = from_bytes(found[pair]) if pair in found else array("I")
+        out = {pair: cache[pair] for pair in pairs
+               if cache[pair] or self.pair_delta.get(pair)}
+        while len(cache) > 20_000:
+            cache.popitem(last=False)
+        return out
+
+    def _pair_holders(self, db: Database, tokens: list[str], groups: list[_Group],
+                      n: int) -> list[dict[int, float]]:
+        """For each two neighbouring query words that rare pairs of the
+        project's words may stand for (their variants, in the query's order
+        or reversed), the items holding such a pair, each with a weight: the
+        pair's rarity (IDF) times how good its variants are."""
+        by_token = {group.token: group for group in groups}
+        combos: list[tuple[int, str, float]] = []
+        for i in range(len(tokens) - 1):
+            a, b = by_token.get(tokens[i]), by_token.get(tokens[i + 1])
+            if a is None or b is None or a is b:
+                continue
+            lefts = list(a.variants.items())[:PAIR_VARIANTS]
+            rights = list(b.variants.items())[:PAIR_VARIANTS]
+            for left, left_weight in lefts:
+                for right, right_weight in rights:
+                    if left != right:
+                        weight = min(left_weight, right_weight)
+                        combos.append((i, f"{left} {right}", weight))
+                        combos.append((i, f"{right} {left}", weight * _W_REVERSED))
+        if not combos:
+            return []
+        found = self.pair_postings(db, [pair for _i, pair, _weight in combos])
+        dirty = self.dirty
+        by_position: dict[int, dict[int, float]] = {}
+        for i, pair, weight in combos:
+            ids = found.get(pair)
+            if ids is None:
+                continue
+            more = self.pair_delta.get(pair, ())
+            holders = [item for item in ids if item not in dirty] if dirty else ids
+            weight *= math.log(1.0 + n / (1 + len(holders) + len(more))) + 0.05
+            weights = by_position.setdefault(i, {})
+            for holder in (holders, more):
+                for item in holder:
+                    if weights.get(item, 0.0) < weight:
+                        weights[item] = weight
+        return sorted(by_position.values(), key=len)
 
     def texts(self, db: Database, items: list[int]) -> dict[int, tuple[str, str]]:
         """(text as stored, processed text) of those ``items`` that exist (cached)."""
@@ -428,7 +535,8 @@ class WordIndex:
         """The best items for ``query``, best first. ``allowed`` takes candidate
         items and returns those the filters let through."""
         pq = default_process(query)
-        words = list(dict.fromkeys(pq.split()))
+        tokens = pq.split()
+        words = list(dict.fromkeys(tokens))
         if not words or limit <= 0:
             return []
         typing = not query[-1:].isspace()
@@ -482,6 +590,18 @@ class WordIndex:
             candidates.update(self.postings(db, word))
             candidates.update(self.delta.get(word, ()))
             budget -= df
+        # Two neighbouring words that are a rare pair in the project bring
+        # their passages too: at a million passages each word of a
+        # half-remembered fragment may be in thousands, and only the order of
+        # two ("week. This", where one sentence ends and the next begins)
+        # tells its passage from the others.
+        pairs = self._pair_holders(db, tokens, groups, n)
+        budget = PAIR_BUDGET
+        for holders in pairs:
+            if len(holders) > budget:
+                break
+            candidates.update(holders)
+            budget -= len(holders)
         if cancelled is not None and cancelled():
             return []
         if dirty:
@@ -546,6 +666,18 @@ class WordIndex:
             # them hold them in the query's order only their text tells.
             depth = len(ranked)
         best = [item for item, _proxy in ranked[:depth]]
+        # The holders of the query's rare pairs are read too, whatever their
+        # proxy (the best pairs first): a rare pair is a typo or where one
+        # sentence meets another, so it says nothing of how well the rest
+        # matches; their text does.
+        if pairs:
+            chosen = set(best)
+            weights: dict[int, float] = {}
+            for holders in pairs:
+                for item, weight in holders.items():
+                    if item in proxy and item not in chosen:
+                        weights[item] = max(weight, weights.get(item, 0.0))
+            best += sorted(weights, key=lambda item: (-weights[item], item))[:PAIR_READ]
         texts = self.texts(db, best)
         # Many passages share the query's words (the proxy ties): partial_ratio,
         # cheap, picks the ones that hold them in the query's order.
@@ -553,13 +685,23 @@ class WordIndex:
         # (extract keeps the earlier of equal scores, as a stable sort does.)
         partial = {item: value for _text, value, item in process.extract(
             pq, processed, scorer=fuzz.partial_ratio, limit=max(RESCORE, limit))}
+        rare = self._rare_spellings(words)
+        readings = _common_readings(pq, rare, self.df)
+        for reading in readings:
+            # Where the project holds a rare spelling many times over, the
+            # passages with it as typed may fill every place: the best few
+            # with the common word in its place are scored too.
+            best = process.extract(reading, processed, scorer=fuzz.partial_ratio,
+                                   limit=len(partial) + READING_EXTRA)
+            for _text, _value, item in [entry for entry in best
+                                        if entry[2] not in partial][:READING_EXTRA]:
+                partial[item] = fuzz.partial_ratio(pq, processed[item])
         scored = []
         for item, value in partial.items():
             scored.append((-score(pq, processed[item], typing, value), item, texts[item][0]))
         scored.sort()
-        rare = self._rare_spellings(words)
-        if rare:
-            _both_readings(scored, rare, processed)
+        if readings:
+            _both_readings(scored, pq, rare, readings, processed)
         return [WordHit(item, round(-negative, 2), text)
                 for negative, item, text in scored[:limit]]
 
@@ -573,7 +715,8 @@ class WordIndex:
             if common is None:
                 common = set()
                 df = self.df(word)
-                if 0 < df <= RARE and len(word) >= 3:
+                rare = max(RARE, RARE_SPELLING_SHARE * (self.items + len(self.dirty)))
+                if 0 < df <= rare and len(word) >= 3:
                     common = {other for other in self._edits(word)
                               if self.df(other) >= RARE_RATIO * df}
                 self._spellings[word] = common
@@ -584,32 +727,50 @@ class WordIndex:
         return out
 
 
-def _both_readings(scored: list[tuple], rare: dict[str, set[str]],
-                   processed: dict[int, str]) -> None:
+def _common_readings(pq: str, rare: dict[str, set[str]],
+                     df: Callable[[str], int]) -> list[str]:
+    """The processed query with one of its rare spellings replaced by a
+    common word (the commonest first; its spaces kept, as partial_ratio
+    counts them), at most :data:`READINGS` of them."""
+    parts = re.split(r"(\s+)", pq)
+    readings = []
+    for i, part in enumerate(parts):
+        for common in sorted(rare.get(part, ()), key=lambda word: -df(word)):
+            readings.append("".join([*parts[:i], common, *parts[i + 1:]]))
+    return readings[:READINGS]
+
+
+def _both_readings(scored: list[tuple], pq: str, rare: dict[str, set[str]],
+                   readings: list[str], processed: dict[int, str]) -> None:
     """Where a query word is a rare spelling of a common word, the first
-    results show both readings: if none of the first READINGS_WITHIN holds the
-    word as typed (or none holds the common word in its place), the best that
-    does, when its score is within READING_GAP of the first, moves up to
-    place READING_AT with the score of the one it joins."""
-    common = set().union(*rare.values())
+    results show both readings. If none of the first READINGS_WITHIN reads
+    better with a common word in its place, the one after them that reads
+    best so moves up to place READING_AT (with the score of the one it joins)
+    when its own score is within READING_GAP of the first; if none holds the
+    word as typed, the best that does."""
 
-    def reading(entry: tuple) -> str | None:
-        words = set(processed[entry[1]].split())
-        if not words.isdisjoint(rare):
-            return "typed"
-        return "common" if not words.isdisjoint(common) else None
+    def common_fit(entry: tuple) -> float:
+        """How well the passage holds a common reading (0: no better than as typed)."""
+        text = processed[entry[1]]
+        as_typed = fuzz.partial_ratio(pq, text)
+        return max(fuzz.partial_ratio(other, text, score_cutoff=as_typed + 0.01)
+                   for other in readings)
 
-    for wanted in ("common", "typed"):
-        if len(scored) <= READINGS_WITHIN or any(
-                reading(entry) == wanted for entry in scored[:READINGS_WITHIN]):
+    def typed(entry: tuple) -> bool:
+        return not set(processed[entry[1]].split()).isdisjoint(rare) and not common_fit(entry)
+
+    if len(scored) <= READINGS_WITHIN:
+        return
+    floor = -scored[0][0] - READING_GAP
+    for wanted in (common_fit, typed):
+        if any(wanted(entry) for entry in scored[:READINGS_WITHIN]):
             continue
-        for k in range(READINGS_WITHIN, len(scored)):
-            entry = scored[k]
-            if reading(entry) == wanted:
-                if -entry[0] >= -scored[0][0] - READING_GAP:
-                    del scored[k]
-                    scored.insert(READING_AT, (scored[READING_AT][0], *entry[1:]))
-                break
+        fits = [(wanted(entry), -k) for k, entry in enumerate(scored)
+                if k >= READINGS_WITHIN and -entry[0] >= floor]
+        best = max(fits, default=(0, 0))
+        if best[0]:
+            entry = scored.pop(-best[1])
+            scored.insert(READING_AT, (scored[READING_AT][0], *entry[1:]))
 
 
 def score(pq: str, processed: str, typing: bool = True, partial: float | None = None) -> float:
