@@ -297,8 +297,11 @@ async def test_w_writes_the_table_shown_to_csv(project, tmp_path):
         await wait_for(pilot, lambda: "does not exist" in shown(app))
         assert app.screen is prompt and prompt.query_one("#value").value == missing
         assert not (tmp_path / "nowhere").exists() and screen.is_attached
-        # A folder: the same, and the path can be mended in place.
+        # A folder: the same, and the path can be mended in place (the old
+        # reason goes as soon as it is edited).
         prompt.query_one("#value").value = str(target.parent)
+        await pilot.pause()
+        assert "does not exist" not in shown(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "it is a folder" in shown(app))
         assert app.screen is prompt and target.parent.is_dir()
@@ -325,6 +328,7 @@ async def test_w_asks_before_replacing_a_file(project, tmp_path):
         await pilot.press("n")  # no: back in the dialog, the file as it was
         await wait_for(pilot, lambda: app.screen is prompt)
         assert target.read_text() == "my own notes\n"
+        assert not prompt.query_one("#error").display  # nothing went wrong
         assert prompt.query_one("#value").value == str(target)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, Confirm))

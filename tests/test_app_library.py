@@ -150,6 +150,26 @@ async def test_search_w_proposes_a_full_path_and_says_where_it_wrote(tmp_path, m
         assert any(str(n.message).endswith(f"to {launch / 'notes.jsonl'}")
                    for n in app._notifications)
 
+        # The same name again: asked before it is replaced (the shared
+        # FilePrompt of every `w`); no keeps the file and the dialog.
+        from margin.tui.modals import Confirm
+
+        (launch / "notes.jsonl").write_text("kept\n")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        prompt = app.screen
+        prompt.query_one("#value").value = "notes.jsonl"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is prompt)
+        assert (launch / "notes.jsonl").read_text() == "kept\n"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        assert "security assistance" in (launch / "notes.jsonl").read_text()
+
 
 async def test_a_reader_whose_document_a_redo_deletes_goes_back_to_the_library(project):
     from margin.tui.reader.screen import ReaderScreen

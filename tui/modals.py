@@ -284,7 +284,12 @@ class FilePrompt(TextPrompt):
         error.display = True
         self.query_one("#value", Input).focus()
 
+    @on(Input.Changed, "#value")
+    def _edited(self) -> None:
+        self.query_one("#error", Label).display = False  # the mistake is being mended
+
     def accept(self, value: str) -> None:
+        self.query_one("#error", Label).display = False
         typed = value.strip()
         if not typed:
             self.show_error("Type a file's path, or press Escape to cancel")
