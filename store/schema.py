@@ -444,3 +444,13 @@ def _long_documents_indexed_in_pieces(db: sqlite_utils.Database) -> None:
         db.execute(f"CREATE TRIGGER [{trigger}_ad] AFTER DELETE ON [documents] BEGIN {delete} END")
         db.execute(f"CREATE TRIGGER [{trigger}_au] AFTER UPDATE{of} ON [documents] BEGIN "
                    f"{delete} {insert} END")
+
+
+@migrations(name="0012_codes_colour_chosen")
+def _codes_colour_chosen(db: sqlite_utils.Database) -> None:
+    # Whose a code's colour is: 1, chosen (the colour picker, `margin codes
+    # add|recolour --colour`); 0, picked by margin for a new code; NULL, not
+    # known (codes from before this migration, and from REFI-QDA files, whose
+    # colours may be another tool's defaults). A merge tells a real colour
+    # difference (both chosen) by it.
+    db.execute("ALTER TABLE codes ADD COLUMN colour_chosen INTEGER")
