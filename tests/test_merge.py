@@ -782,7 +782,7 @@ def test_a_chosen_colour_is_marked_and_margins_pick_is_not(tmp_path, capsys):
     create_code(db, "Given", colour="red")
     recolour_code(db, create_code(db, "Recoloured"), "#123456")
     db.close()
-    code, out, err = run(capsys, "--db", str(path), "codes", "add", "Typed", "--colour", "orange")
+    code, _out, err = run(capsys, "--db", str(path), "codes", "add", "Typed", "--colour", "orange")
     assert code == 0, err
     assert chosen(path) == {"Given": True, "Picked": False, "Recoloured": True, "Typed": True}
     db = open_database(path)
