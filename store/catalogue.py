@@ -1,6 +1,7 @@
 """What a database holds, and how tools other than margin should read it.
 
-``database_summary`` counts rows and names the schema (`margin info`).
+``database_summary`` counts rows and names the schema, ``file_sizes`` measures
+the file and its write-ahead log (`margin info`).
 ``datasette_metadata`` describes the tables and the two views made for other
 tools (``coded_passages``, ``code_paths``, migration 0007) to Datasette, and
 hides what only margin needs: the undo history and the FTS tables (their
@@ -12,10 +13,28 @@ documents table's description links to it without them, ``?_nocol=``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from margin.store.db import MIGRATION_NAMES, Database, newer_schema, schema_version
 from margin.store.integrity import FULL_TEXT_INDEXES, PIECE_FULL_TEXT_INDEXES
 
 _COUNTED = ("documents", "codes", "codings", "memos", "coders", "entities")
+
+
+def file_sizes(path: str | Path) -> dict:
+    """The database file's size and its write-ahead log's (``-wal``): while
+    margin runs (or after a crash) recent work may be in the log alone, not
+    yet checkpointed into the file; a copy needs both."""
+    path = Path(path)
+    wal = path.with_name(path.name + "-wal")
+
+    def size(file: Path) -> int:
+        try:
+            return file.stat().st_size
+        except OSError:
+            return 0
+
+    return {"database_bytes": size(path), "wal_bytes": size(wal)}
 
 
 def database_summary(db: Database) -> dict:

@@ -42,6 +42,9 @@ class Code:
     coding_count: int = 0
     # Codings of this code and of all codes beneath it (codebook() sums them).
     total_count: int = 0
+    # Whether its colour was chosen (True), picked by margin (False), or is
+    # not known (None: a code from before migration 0013, or a REFI-QDA file's).
+    colour_chosen: bool | None = None
     # Not compared nor shown: a dataclass's __eq__ and __repr__ would recurse
     # down the tree, and a deep codebook is deeper than Python's stack.
     children: list[Code] = field(default_factory=list, compare=False, repr=False)
@@ -70,6 +73,9 @@ def codebook(db: Database, coders: Sequence[str] = (), *, strict: bool = True) -
             parent_id=row["parent_id"],
             coding_count=counts.get(row["id"], 0),
             total_count=counts.get(row["id"], 0),
+            # (Absent from a colleague's older file: not known.)
+            colour_chosen=None if row.get("colour_chosen") is None
+            else bool(row["colour_chosen"]),
         )
         for row in db.query("SELECT * FROM codes")
     }
@@ -172,9 +178,10 @@ _AUTOMATIC_HIGH, _AUTOMATIC_LOW = int(0.9 * 255), int(0.9 * (1 - 0.65) * 255)
 
 def could_be_automatic(colour: str) -> bool:
     """Whether ``colour`` may be one margin picked itself for a new code
-    (:func:`next_colour`). The store keeps no mark of a colour chosen, so a
-    palette colour chosen in the picker looks automatic too; a colour outside
-    the palette and the hues past it was chosen."""
+    (:func:`next_colour`), for a code whose ``colour_chosen`` is not known
+    (from before migration 0013, or a REFI-QDA file's): a palette colour
+    chosen in the picker looks automatic too; a colour outside the palette
+    and the hues past it was chosen."""
     value = colour.strip().lower()
     if value in PALETTE:
         return True
@@ -334,6 +341,7 @@ def _insert_code(log: ChangeLog, name, parent_id, colour, description) -> int:
             "parent_id": parent_id,
             "name": name,
             "colour": normalise_colour(colour) if colour else next_colour(log.db),
+            "colour_chosen": 1 if colour else 0,
             "description": description,
             "created": timestamp,
             "updated": timestamp,
@@ -369,7 +377,7 @@ def recolour_code(db: Database, code_id: int, colour: str) -> None:
     code = get_code(db, code_id)
     colour = normalise_colour(colour)
     with action(db, f"Recolour code {code.name}") as log:
-        log.update("codes", code_id, {"colour": colour, "updated": now()})
+        log.update("codes", code_id, {"colour": colour, "colour_chosen": 1, "updated": now()})
 
 
 def describe_code(db: Database, code_id: int, description: str) -> None:

@@ -36,6 +36,7 @@ MIGRATION_NAMES = (
     "0010_search_word_index",
     "0011_long_documents_indexed_in_pieces",
     "0012_search_word_pairs",
+    "0013_codes_colour_chosen",
 )
 MIGRATION_SET = "margin"
 

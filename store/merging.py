@@ -23,10 +23,12 @@ always kept; theirs is reported as a conflict):
   Same UUID with another name, or under another parent: ours kept (their
   codings go to our code). A matched code with another colour or
   description: ours kept. Another colour is a conflict only when both
-  colours were chosen; where one may be the colour margin picked itself
-  for a new code (codes.could_be_automatic: the store keeps no mark of a
-  choice), the codes are one note, not a conflict each. A new code comes
-  in under its matched parent, with its UUID, colour and description.
+  colours were chosen (``codes.colour_chosen``, migration 0013); where one
+  is the colour margin picked itself for a new code, nothing is said. Where
+  that is not known (a code from before 0013, or from a REFI-QDA file) and
+  one may be margin's pick (codes.could_be_automatic), the codes are one
+  note, not a conflict each. A new code comes in under its matched parent,
+  with its UUID, colour (and whether it was chosen) and description.
 - **Codings** keep their coder. One already here (same document, code,
   coder, start and end, or the same UUID) is not added again; a coding
   whose UUID we have at another place is ours, changed since: ours kept.
@@ -470,18 +472,23 @@ class _Merger:
             siblings[(parent_id, code.name.casefold())] = code_id
             self.code_ids[code.id] = code_id
             levels.setdefault(code.depth, []).append(
-                [code_id, code.uuid, parent_id, code.name, code.colour, code.description,
-                 timestamp, timestamp])
+                [code_id, code.uuid, parent_id, code.name, code.colour,
+                 None if code.colour_chosen is None else int(code.colour_chosen),
+                 code.description, timestamp, timestamp])
             self.report.codes_added.append(paths[code_id])
         # A level at a time: undo deletes the deepest first.
         for depth in sorted(levels):
             self.log.insert_rows("codes", ["id", "uuid", "parent_id", "name", "colour",
-                                           "description", "created", "updated"], levels[depth])
+                                           "colour_chosen", "description", "created",
+                                           "updated"], levels[depth])
 
     def _compare_code(self, ours: Code, theirs: Code, path: str) -> None:
         if ours.colour.lower() != theirs.colour.lower():
-            if could_be_automatic(ours.colour) or could_be_automatic(theirs.colour):
-                self.report.colours_differ.append(path)
+            if ours.colour_chosen is False or theirs.colour_chosen is False:
+                pass  # one is the colour margin picked: no real difference
+            elif (ours.colour_chosen is None and could_be_automatic(ours.colour)) or \
+                    (theirs.colour_chosen is None and could_be_automatic(theirs.colour)):
+                self.report.colours_differ.append(path)  # may be margin's pick: not known
             else:  # both chosen: a conflict
                 self._conflict("code-colour", f"code “{path}”: theirs is {theirs.colour}, ours "
                                f"{ours.colour}; ours kept")

@@ -459,3 +459,13 @@ def _search_word_pairs(db: sqlite_utils.Database) -> None:
 
     if not is_installed(Database(db.conn)):  # (0010 may have just built it whole)
         rebuild(Database(db.conn))
+
+
+@migrations(name="0013_codes_colour_chosen")
+def _codes_colour_chosen(db: sqlite_utils.Database) -> None:
+    # Whose a code's colour is: 1, chosen (the colour picker, `margin codes
+    # add|recolour --colour`); 0, picked by margin for a new code; NULL, not
+    # known (codes from before this migration, and from REFI-QDA files, whose
+    # colours may be another tool's defaults). A merge tells a real colour
+    # difference (both chosen) by it.
+    db.execute("ALTER TABLE codes ADD COLUMN colour_chosen INTEGER")

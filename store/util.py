@@ -55,6 +55,18 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count:,} {plural_form}"
 
 
+def human_size(size: int) -> str:
+    """A size as people read it: "840 bytes", "12.3 MB" (units of 1,000,
+    as file managers and `ls --si` give them)."""
+    if size < 1000:
+        return plural(size, "byte")
+    for unit in ("kB", "MB", "GB", "TB"):
+        size /= 1000
+        if size < 999.95 or unit == "TB":
+            return f"{size:,.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
 def now() -> str:
     """The current time as ISO-8601 UTC text, the format of every timestamp."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")

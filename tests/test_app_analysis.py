@@ -23,7 +23,7 @@ from margin.tui.analysis.screen import AnalysisScreen
 from margin.tui.analysis.tables import bar
 from margin.tui.app import MarginApp
 from margin.tui.codebook.passages import PassagesScreen
-from margin.tui.modals import FuzzyPicker, TextPrompt
+from margin.tui.modals import Confirm, FuzzyPicker, TextPrompt
 from margin.tui.reader.screen import ReaderScreen
 
 SIZE = (120, 36)
@@ -286,16 +286,56 @@ async def test_w_writes_the_table_shown_to_csv(project, tmp_path):
         printed = cli(project, "stats", "codes", "--csv")
         assert written.replace("\r\n", "\n") == "\ufeff" + printed.replace("\r\n", "\n")
         assert written.splitlines()[0].startswith("\ufeffcode,codings,documents,characters")
-        db = open_database(project)
-        # A folder that does not exist: one line, no traceback, nothing written.
+        # A folder that does not exist: one line in the dialog, which stays
+        # open with what was typed; no traceback, nothing written.
         await pilot.press("w")
         await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
-        app.screen.query_one("#value").value = str(tmp_path / "nowhere" / "x.csv")
+        prompt = app.screen
+        missing = str(tmp_path / "nowhere" / "x.csv")
+        prompt.query_one("#value").value = missing
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any("does not exist" in str(n.message)
-                                          for n in app._notifications))
-        assert screen.is_attached and not (tmp_path / "nowhere").exists()
-        db.conn.close()
+        await wait_for(pilot, lambda: "does not exist" in shown(app))
+        assert app.screen is prompt and prompt.query_one("#value").value == missing
+        assert not (tmp_path / "nowhere").exists() and screen.is_attached
+        # A folder: the same, and the path can be mended in place (the old
+        # reason goes as soon as it is edited).
+        prompt.query_one("#value").value = str(target.parent)
+        await pilot.pause()
+        assert "does not exist" not in shown(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "it is a folder" in shown(app))
+        assert app.screen is prompt and target.parent.is_dir()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert not any("does not exist" in str(n.message) for n in app._notifications)
+
+
+async def test_w_asks_before_replacing_a_file(project, tmp_path):
+    # w wrote over an existing CSV without a word.
+    app = MarginApp(project, "ada")
+    target = tmp_path / "frequencies.csv"
+    target.write_text("my own notes\n")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        prompt = app.screen
+        prompt.query_one("#value").value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm)
+                       and "It exists already." in shown(app))
+        assert app.screen.question == f"Replace {target}? It exists already."
+        await pilot.press("n")  # no: back in the dialog, the file as it was
+        await wait_for(pilot, lambda: app.screen is prompt)
+        assert target.read_text() == "my own notes\n"
+        assert not prompt.query_one("#error").display  # nothing went wrong
+        assert prompt.query_one("#value").value == str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert target.read_text(encoding="utf-8-sig").startswith("code,codings,documents")
+        assert any(str(n.message).startswith("Wrote ") for n in app._notifications)
 
 
 # ------------------------------------------------------------------ the query box
@@ -668,3 +708,100 @@ def test_the_heat_maps_row_numbers_are_right_aligned_so_the_names_line_up():
     labels = numbered([f"Code {n}" for n in range(1, 12)])
     assert labels[0] == " 1 Code 1" and labels[8] == " 9 Code 9" and labels[9] == "10 Code 10"
     assert numbered(["Only"]) == ["1 Only"]
+
+
+LONG_NAMES = ("Diplomatic signalling through intermediaries",
+              "Escalation of the war on the ground in the east")
+
+
+@pytest.fixture
+def long_named(tmp_path):
+    """Two codes with names longer than a legend entry's old 28 cells, whose
+    codings overlap: the heat map has two columns to name."""
+    path = make_project(tmp_path / "long.db", sample=False, texts=TEXTS[:1], entities=False)
+    db = open_database(path)
+    first, second = (create_code(db, name) for name in LONG_NAMES)
+    _code(db, 1, first, "The envoy warned of escalation.", "ada")
+    _code(db, 1, second, "warned of escalation. NATO met", "ada")
+    db.conn.close()
+    return path
+
+
+async def test_the_legend_uses_the_room_it_has_and_cuts_only_when_needed(long_named):
+    # Entries stopped at 28 cells ("1 Diplomatic signalling thr…") on a
+    # 120-column line that had room for both names whole.
+    app = MarginApp(long_named, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("2")
+        await until_counted(pilot, screen, view="cooccurrence")
+        [legend] = [line for line in shown(app).splitlines() if line.startswith(" columns: ")]
+        assert f" columns: 1 {LONG_NAMES[0]} · 2 {LONG_NAMES[1]}" in legend, legend
+        assert "…" not in legend
+    app = MarginApp(long_named, "ada")
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("2")
+        await until_counted(pilot, screen, view="cooccurrence")
+        [legend] = [line.rstrip() for line in shown(app).splitlines()
+                    if line.startswith(" columns: ")]
+        # Too narrow for both whole: both cut alike with "…", both in view,
+        # using the line (no more than a few cells to spare).
+        first, second = legend.removeprefix(" columns: ").split(" · ")
+        assert first.endswith("…") and second.endswith("…"), legend
+        assert LONG_NAMES[0].startswith(first[2:-1]) and LONG_NAMES[1].startswith(second[2:-1])
+        assert NARROW[0] - 4 <= len(legend) <= NARROW[0], legend
+
+
+async def test_a_heat_map_cells_passages_say_why_their_number_is_not_the_cells(project):
+    # "2 overlapping pairs" led to "3 passages" with no word on why.
+    db = open_database(project)
+    pairs = {(p.code_a, p.code_b): p.count for p in cooccurrence(db, unit="overlap")}
+    db.conn.close()
+    figure = pairs.get(("Escalation", "NATO")) or pairs[("NATO", "Escalation")]
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_analysis(pilot)
+        await pilot.press("2")
+        await until_counted(pilot, screen, view="cooccurrence")
+        labels = [row.label for row in screen.table.rows]
+        screen.query_one(DataTable).move_cursor(row=labels.index("Escalation"),
+                                                column=labels.index("NATO") + 1)
+        await pilot.pause()
+        assert shown(app).splitlines()[-2].startswith(f" {figure} overlapping pair")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen)
+                       and app.screen.passages and "passages in" in shown(app))
+        listed = len(app.screen.passages)
+        assert listed != figure  # what needs the word
+        status = shown(app).splitlines()[-2].strip()
+        pair_word = "pair" if figure == 1 else "pairs"
+        assert status.startswith(f"{figure} overlapping {pair_word} of codings, made of these "
+                                 f"{listed} passages"), status
+        # By sentence: the units, and the codings in them.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+        await pilot.press("o")
+        await until_counted(pilot, screen, unit="sentence")
+        labels = [row.label for row in screen.table.rows]
+        screen.query_one(DataTable).move_cursor(row=labels.index("Escalation"),
+                                                column=labels.index("NATO") + 1)
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen)
+                       and app.screen.passages and "passages in" in shown(app))
+        status = shown(app).splitlines()[-2].strip()
+        assert " with both codes; these " in status and "their codings of either code" \
+            in status, status
+        # A code's own passages keep the usual hint.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+        await pilot.press("1")
+        await until_counted(pilot, screen, view="frequencies")
+        labels = [row.label for row in screen.table.rows]
+        screen.query_one(DataTable).move_cursor(row=labels.index("Escalation"))
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PassagesScreen)
+                       and app.screen.passages and "passages in" in shown(app))
+        assert shown(app).splitlines()[-2].strip().startswith("Enter opens the passage")

@@ -4,7 +4,7 @@ hint of an empty library, and titles given the room the other columns leave."""
 from __future__ import annotations
 
 import pytest
-from helpers import _code, make_project
+from helpers import _code, make_project, wait_for
 
 from margin.store.codes import create_code
 from margin.store.db import open_database
@@ -150,6 +150,26 @@ async def test_search_w_proposes_a_full_path_and_says_where_it_wrote(tmp_path, m
         assert any(str(n.message).endswith(f"to {launch / 'notes.jsonl'}")
                    for n in app._notifications)
 
+        # The same name again: asked before it is replaced (the shared
+        # FilePrompt of every `w`); no keeps the file and the dialog.
+        from margin.tui.modals import Confirm
+
+        (launch / "notes.jsonl").write_text("kept\n")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        prompt = app.screen
+        prompt.query_one("#value").value = "notes.jsonl"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is prompt)
+        assert (launch / "notes.jsonl").read_text() == "kept\n"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        assert "security assistance" in (launch / "notes.jsonl").read_text()
+
 
 async def test_a_reader_whose_document_a_redo_deletes_goes_back_to_the_library(project):
     from margin.tui.reader.screen import ReaderScreen
@@ -176,3 +196,35 @@ async def test_recognition_queued_just_before_the_app_closed_does_nothing(projec
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
     app.recognise_pending()  # after the connection closed: no error
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_the_key_bar_shows_analysis_and_memos_and_help_lists_every_key(project, width):
+    # The library's key bar had no `a` (analysis) or `m` (memos): a new user
+    # never found them. At 80 columns it keeps what a new user needs first.
+    from margin.tui.help import HelpScreen
+    from margin.tui.keybar import KeyBar
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        bar = str(app.screen.query_one(KeyBar).render())
+        for item in ("i Import", "a Analysis", "m Memos", "/ Search", "E Export", "q Quit",
+                     "? Keys", "^p Commands"):
+            assert item in bar, (width, bar)
+        assert len(bar.rstrip()) <= width - 2
+        if width == 120:
+            assert "d Delete" in bar and "u Undo" in bar and "s Sort" in bar
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        listed = {row[3]: row[1] for row in app.screen.rows}
+        assert listed["library.analysis"] == "a" and listed["library.memos"] == "m"
+        every = [binding.id for binding in (*LibraryScreen.BINDINGS, *MarginApp.BINDINGS)
+                 if binding.description]
+        assert set(every) <= set(listed)
+        await pilot.press("escape")
+        await pilot.press("a")
+        from margin.tui.analysis.screen import AnalysisScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, AnalysisScreen))

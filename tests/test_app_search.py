@@ -179,3 +179,40 @@ async def test_stale_searches_are_cancelled_and_only_the_latest_is_shown(tmp_pat
     stale = [cancelled for text, cancelled in seen if text not in ("", "zelensky")]
     assert stale and all(stale)  # every older search was told to stop
     assert ("zelensky", False) in seen
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_full_text_hits_fit_the_table_and_are_cut_with_an_ellipsis(project, size):
+    # At 80 columns the context column was wider than the table had room
+    # for: each hit was cut at the edge, mid-word, with no "…".
+    from textual.widgets import DataTable
+
+    from margin.tui.search.fulltext import FullTextScreen
+
+    def check(app) -> None:
+        table = app.screen.query_one("#hits", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        contexts = [table.get_row_at(row)[1].plain.rstrip()
+                    for row in range(min(5, table.row_count))]
+        for context in contexts:  # each whole on screen, "…" and all
+            assert any(context in line for line in lines), context
+        assert sum(context.endswith("…") for context in contexts) >= 3, contexts
+
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FullTextScreen))
+        await pilot.press(*"Ukraine")
+        await wait_for(pilot, lambda: len(app.screen.hits) > 10)
+        await pilot.pause()
+        check(app)
+        # Laid out again for a new width, the cursor where it was.
+        await pilot.press("tab", "down", "down")
+        await pilot.resize_terminal(100 if size[0] == 80 else 80, 24)
+        await wait_for(pilot, lambda: app.screen.context_width
+                       == app.screen._fitting_context_width())
+        await pilot.pause()
+        check(app)
+        assert app.screen.query_one("#hits", DataTable).cursor_row == 2

@@ -234,6 +234,8 @@ async def test_the_colour_picker_accepts_a_colour_name_and_offers_only_colours(p
         await pilot.press("enter")
         await pilot.pause()
         assert codebook(app.db)[0].colour == "#ffa500"
+        # Marked as chosen: a merge tells it from a colour margin picked.
+        assert codebook(app.db)[0].colour_chosen is True
         assert not any(n.severity == "error" for n in app._notifications)
 
 

@@ -335,6 +335,44 @@ def test_info_says_where_things_live(tmp_path):
     assert f"schema     {len(MIGRATION_NAMES)} (up to date)" in text
 
 
+def test_info_counts_the_write_ahead_log_in_the_size(tmp_path):
+    # While margin runs, recent work may be in margin.db-wal alone: the size
+    # left it out, so a copy of "the database" looked complete without it.
+    from margin.store.documents import import_text
+    from margin.store.sources.textio import DecodedText
+    from margin.store.util import human_size
+
+    path = coded_project(tmp_path / "p.db")
+    text = margin("--db", str(path), "info").stdout.decode()
+    [size] = [line for line in text.splitlines() if line.startswith("size ")]
+    assert size == f"size       {human_size(path.stat().st_size)}"  # no log: nothing more
+    running = open_database(path)  # as the app holds it: work not yet checkpointed
+    running.execute("PRAGMA wal_autocheckpoint = 0")
+    import_text(running, DecodedText("A long field note. " * 5000, "utf-8", False),
+                source="c.txt", clean=False)
+    wal = tmp_path / "p.db-wal"
+    try:
+        assert wal.stat().st_size > 100_000
+        info = json.loads(margin("--db", str(path), "info", "--json").stdout)
+        assert info["wal_bytes"] == wal.stat().st_size
+        assert info["database_bytes"] == path.stat().st_size
+        text = margin("--db", str(path), "info").stdout.decode()
+        [size] = [line for line in text.splitlines() if line.startswith("size ")]
+        assert size == (f"size       {human_size(path.stat().st_size)} (+ "
+                        f"{human_size(wal.stat().st_size)} not yet checkpointed, in p.db-wal)")
+    finally:
+        running.close()
+
+
+def test_sizes_read_as_people_read_them():
+    from margin.store.util import human_size
+
+    assert [human_size(n) for n in (0, 1, 999, 1000, 12_345, 999_949, 999_950, 2_100_000,
+                                    12_300_000_000)] == [
+        "0 bytes", "1 byte", "999 bytes", "1.0 kB", "12.3 kB", "999.9 kB", "1.0 MB", "2.1 MB",
+        "12.3 GB"]
+
+
 def test_opening_a_directory_or_garbage_is_still_one_clear_error(tmp_path):
     with pytest.raises(StoreError, match="is a directory"):
         open_database(tmp_path)

@@ -22,7 +22,9 @@ from margin.store.codes import (
     create_code,
     describe_code,
     ensure_code_path,
+    find_code,
     move_code,
+    recolour_code,
     rename_code,
 )
 from margin.store.codings import apply_coding, set_coding_memo, set_memo
@@ -374,21 +376,50 @@ def test_each_kind_of_conflict_is_reported_and_ours_is_kept(pair, tmp_path):
     assert report.summary().endswith("; 6 conflicts (ours kept)")
 
 
-def test_colours_margin_picked_differ_in_one_note_not_a_conflict_per_code(pair):
+def test_colours_margin_picked_are_no_difference_and_a_re_merge_says_nothing(pair):
     """Codes both coders made, each coloured by margin itself (or one chosen,
-    one picked by margin): one note line on every merge, no conflicts; a
-    colour both chose stays a conflict (the test above)."""
+    one picked by margin): no note and no conflict, on a merge or a re-merge
+    (the note repeated on every re-merge); a colour both chose stays a
+    conflict (the test above, and below)."""
     ada, bob = pair
     db = open_database(ada)
     for name in ("Places", "Themes", "People"):
         create_code(db, name)  # margin's colours
+    create_code(db, "Sites", colour="#aa0000")  # chosen by both, differently
     db.close()
     db = open_database(bob)
     create_code(db, "Extra")  # shifts the palette: bob's colours differ
     create_code(db, "Places")
     create_code(db, "Themes")
     create_code(db, "People", colour="#123456")  # chosen by bob alone
+    create_code(db, "Sites")
+    recolour_code(db, find_code(db, "Sites").id, "#00aa00")  # the picker's choice
     db.close()
+    for _ in range(2):  # a merge and a re-merge
+        report = merge(ada, bob)
+        assert report.colours_differ == []
+        assert not [text for kind, text in report.lines() if text.startswith("colours")]
+        assert not [item for item in report.as_json() if item.get("kind") == "code-colours"]
+        assert [(c.kind, c.message) for c in report.conflicts] == [
+            ("code-colour", "code “Sites”: theirs is #00aa00, ours #aa0000; ours kept")]
+    db = open_database(ada)
+    colours = {code.path: (code.colour, code.colour_chosen) for code in codebook(db)}
+    db.close()
+    assert colours["Sites"] == ("#aa0000", True) and colours["Places"][1] is False
+    assert colours["Extra"][1] is False  # a new code comes in with its mark
+
+
+def test_colours_not_known_to_be_chosen_differ_in_one_note_not_a_conflict_per_code(pair):
+    """Codes from before the mark (migration 0013) or from a REFI-QDA file:
+    where one colour may be margin's pick, one note line, no conflicts."""
+    ada, bob = pair
+    for path, extra in ((ada, ()), (bob, ("Extra",))):
+        db = open_database(path)
+        for name in (*extra, "Places", "Themes"):
+            create_code(db, name)
+        create_code(db, "People", colour="#123456" if extra else None)
+        db.execute("UPDATE codes SET colour_chosen = NULL")  # as before the mark
+        db.close()
     for _ in range(2):  # a merge and a re-merge: the same one line
         report = merge(ada, bob)
         assert report.conflicts == []
@@ -729,3 +760,40 @@ def test_margin_merge_refuses_in_one_line_and_shows_no_control_characters(
                                    "in; 1 coding refused")
     assert "refused       coding 23-35 of “Notes ␛]0;owned␇ �2J” by bob: its quote does not " \
            "match our text" in out.splitlines()
+
+
+def test_a_chosen_colour_is_marked_and_margins_pick_is_not(tmp_path, capsys):
+    """The mark the merge reads (migration 0013): a colour chosen in the
+    picker (recolour) or with --colour, or margin's own pick; not known for
+    a REFI-QDA file's colours; undo takes a choice back."""
+    from margin.store.history import undo
+    from margin.store.refi.exporter import export_qdc
+    from margin.store.refi.importer import import_qdc
+
+    def chosen(path: Path) -> dict:
+        db = open_database(path)
+        marks = {code.path: code.colour_chosen for code in codebook(db)}
+        db.close()
+        return marks
+
+    path = tmp_path / "p.db"
+    db = open_database(path)
+    picked = create_code(db, "Picked")
+    create_code(db, "Given", colour="red")
+    recolour_code(db, create_code(db, "Recoloured"), "#123456")
+    db.close()
+    code, _out, err = run(capsys, "--db", str(path), "codes", "add", "Typed", "--colour", "orange")
+    assert code == 0, err
+    assert chosen(path) == {"Given": True, "Picked": False, "Recoloured": True, "Typed": True}
+    db = open_database(path)
+    recolour_code(db, picked, "#abcdef")
+    assert next(c for c in codebook(db) if c.id == picked).colour_chosen is True
+    undo(db)
+    assert next(c for c in codebook(db) if c.id == picked).colour_chosen is False
+    # A REFI-QDA codebook's colours may be another tool's defaults: not known.
+    qdc = export_qdc(db, tmp_path / "book.qdc")
+    db.close()
+    other = open_database(tmp_path / "other.db")
+    import_qdc(other, qdc)
+    other.close()
+    assert set(chosen(tmp_path / "other.db").values()) == {None}

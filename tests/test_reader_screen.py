@@ -271,3 +271,57 @@ async def test_recognition_called_back_after_a_quick_quit_does_nothing(project):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
     app.recognise_pending()  # no "Cannot operate on a closed database"
+
+
+def test_entries_cut_to_a_width_never_end_on_a_lone_mark():
+    from rich.text import Text
+
+    from margin.tui.cells import fit_entries
+
+    entries = [Text("■ Escalation · ada · memo: the envoy"), Text("■ US aid · bob"),
+               Text("■ Actors > Officials · ada")]
+    whole = "   ".join(entry.plain for entry in entries)
+    for width in range(1, len(whole) + 3):
+        line = fit_entries(entries, width).plain
+        assert len(line) <= width, (width, line)
+        if width >= len(whole):
+            assert line == whole
+            continue
+        assert line.endswith("…"), (width, line)
+        # A mark is followed by at least the start of its name.
+        for index, character in enumerate(line):
+            if character == "■":
+                assert line[index + 1:index + 3][:1] == " " and \
+                    line[index + 2:index + 3] not in ("", " ", "…"), (width, line)
+
+
+LONG_CODE = "Diplomatic signalling through intermediaries and back channels, Kyiv"
+
+
+@pytest.mark.parametrize("width", [81, 82, 83])
+async def test_the_codings_line_never_ends_on_a_lone_mark(tmp_path, width):
+    # With two codings under the cursor, the line wrapped at the second's
+    # "■" and showed it alone at the end, its name on a hidden second line.
+    from margin.store.codes import create_code
+    from margin.store.codings import apply_coding
+    from margin.store.db import open_database
+    from margin.store.documents import get_document
+
+    project = make_project(tmp_path / "p.db", entities=False)
+    db = open_database(project)
+    text = get_document(db, 1).text
+    start = text.index("Jake Sullivan")
+    # The long name first on the line (the shorter passage comes first).
+    apply_coding(db, 1, create_code(db, LONG_CODE), start, start + 4, "ada")
+    apply_coding(db, 1, create_code(db, "Zeta"), start, start + 13, "ada")
+    db.conn.close()
+    app = MarginApp(project, "ada")
+    async with app.run_test(size=(width, 24)) as pilot:
+        view = await open_first_document(pilot)
+        view.move_cursor_to(start + 1)
+        await pilot.pause()
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        [info] = [line.rstrip() for line in lines if line.startswith(" ■ Diplomatic")]
+        assert info.startswith(f" ■ {LONG_CODE} · ada"), info
+        assert not info.rstrip(" …").endswith("■"), info
+        assert info.endswith("■ Zeta · ada") or info.endswith("…"), info

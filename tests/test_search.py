@@ -161,3 +161,35 @@ def test_an_undone_action_dropped_from_the_history_before_a_refresh_still_counts
     corpus.refresh(project)
     assert all(r.text != phrase for r in corpus.search(project, "kyiv moscow hinted", 10,
                                                         kinds={"passage"}))
+
+
+def test_coder_unknown_finds_the_codings_without_a_coder(tmp_path):
+    # coder:unknown matched only names in the coders table: the codings
+    # without a coder (a REFI-QDA import's), "unknown"'s everywhere else in
+    # margin (coders.keeps, coders_present), were never found by it.
+    path = make_demo_project(tmp_path / "demo.db")
+    db = open_database(path)
+    db.execute("UPDATE codings SET coder_id = NULL WHERE quote LIKE 'The Kremlin said%'")
+    corpus = SearchCorpus()
+    corpus.load(db)
+    try:
+        def texts(query, **options):
+            return [r.text for r in corpus.search(db, query, 10, **options)
+                    if r.kind == "passage"]
+
+        assert any("The Kremlin said" in t for t in texts("kremlin coder:unknown"))
+        assert not any("The Kremlin said" in t for t in texts("kremlin coder:ada"))
+        assert not any("Jake Sullivan" in t for t in texts("sullivan coder:unknown"))
+        # Filters alone (no text): the passages listed in document order.
+        assert texts("coder:unknown kind:passage") == [
+            t for t in texts("kind:passage") if t.startswith("The Kremlin said")]
+        # The coders of `margin search --coder` (and blind mode) follow the same rule.
+        assert any("The Kremlin said" in t for t in texts("kremlin", coders=["unknown"]))
+        assert not any("The Kremlin said" in t for t in texts("kremlin", coders=["ada"]))
+        assert complete_filter(db, "coder", "unk")[0] == "unknown"
+    finally:
+        db.conn.close()
+    result = margin("--db", str(path), "search", "kremlin", "--coder", "unknown", "--json")
+    assert result.returncode == 0, result.stderr
+    assert any("The Kremlin said" in json.loads(line)["text"]
+               for line in result.stdout.decode().splitlines())

@@ -80,7 +80,7 @@ def test_the_analysis_screen_and_the_memo_overview_in_a_terminal(terminal, demo,
     shown = screen.wait_for("Statements that raise")
     assert "pwned" not in screen.screen.title  # the description's escapes are shown, not sent
     screen.keys("\t")
-    screen.wait_for("s Sort")  # the documents have the focus again
+    screen.wait_for("a Analysis")  # the documents have the focus again
 
     screen.keys("m")
     shown = screen.wait_for("margin — memos", "Coding memos (1)",

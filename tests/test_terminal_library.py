@@ -9,7 +9,11 @@ from pty_terminal import needs_margin
 @needs_margin
 def test_delete_and_undo_at_80_columns(terminal):
     screen = terminal(80, 24)
-    screen.wait_for("5 documents")
+    shown = screen.wait_for("5 documents", "q Quit")
+    # The key bar names the analysis and the memos, and still quitting.
+    keybar = shown.splitlines()[-1]
+    for item in ("i Import", "a Analysis", "m Memos", "/ Search", "q Quit", "? Keys"):
+        assert item in keybar, keybar
     # The title column takes what the others leave: 27 cells at 80 columns.
     screen.wait_for("Diplomacy Watch: Still tap…  sample article")
 

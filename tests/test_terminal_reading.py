@@ -167,3 +167,37 @@ def test_quit_then_restart_keeps_what_was_coded(session):
         assert again.exit_status(timeout=20) == 0
     finally:
         again.close()
+
+
+@needs_margin
+def test_the_codings_line_cuts_with_an_ellipsis_never_on_a_lone_mark(terminal, tmp_path):
+    from helpers import make_project
+
+    from margin.store.codes import create_code
+    from margin.store.codings import apply_coding
+    from margin.store.db import open_database
+    from margin.store.documents import get_document
+
+    long_code = "Diplomatic signalling through intermediaries and back channels, Kyiv"
+    project = make_project(tmp_path / "p.db", entities=False)
+    db = open_database(project)
+    start = get_document(db, 1).text.index("Jake Sullivan")
+    apply_coding(db, 1, create_code(db, long_code), start, start + 4, "ada")
+    apply_coding(db, 1, create_code(db, "Zeta"), start, start + 13, "ada")
+    db.conn.close()
+    # 82 columns: the second coding's "■" fell in the last cell.
+    screen = terminal(82, 24, "--db", str(project))
+    screen.wait_for("margin — library", "5 documents")
+    screen.keys("\r")
+    screen.wait_for(TITLE, "833 words")
+    settle()
+    screen.keys("f")
+    screen.wait_for("Find in this document")
+    settle()
+    screen.keys("Jake Sullivan\r")
+    shown = screen.wait_for(f"■ {long_code} · ada")
+    [info] = [line.rstrip() for line in shown.splitlines() if f"■ {long_code}" in line]
+    assert not info.rstrip(" …").endswith("■"), info
+    assert info.endswith("…") and len(info) <= 82, info
+    screen.keys("\x1b")
+    screen.keys("q")

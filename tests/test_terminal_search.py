@@ -53,6 +53,16 @@ def test_full_text_search_codes_all_its_hits(screen):
     shown = screen.wait_for(FULL_TEXT, 'words, "a phrase", prefix*')
     assert "/ Search" not in key_bar(shown)
     settle()
+    # Many hits (a scrollbar): each sentence is cut with "…" inside the
+    # table; it was cut mid-word at the table's edge, with no "…".
+    screen.keys("Ukraine")
+    shown = screen.wait_for("hits in 5 documents")
+    rows = [line.rstrip() for line in shown.splitlines() if "  …" in line[20:30]]
+    assert len(rows) >= 5 and all(len(row) <= 80 for row in rows), rows
+    assert sum(row.endswith("…") for row in rows) >= len(rows) - 2, rows
+    screen.keys("\x7f" * len("Ukraine"))
+    screen.wait_for("code all hits at sentence scope")
+    screen.wait_without("hits in 5 documents")
     screen.keys("ceasefire\r")
     screen.wait_for("1 hit in 1 document", "to help enforce a ceasefire")
     screen.wait_for("c Code all hits")  # Enter moved to the hits: their keys

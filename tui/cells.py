@@ -52,3 +52,37 @@ def fit_tail(text: str, width: int) -> str:
         kept -= 1
         cells += get_character_cell_size(text[kept])
     return ELLIPSIS + text[kept:]
+
+
+def fit_entries(entries: list[Text], width: int, separator: str = "   ",
+                least: int = 4) -> Text:
+    """``entries`` on one line of ``width`` cells, between ``separator``s:
+    the first that does not fit whole is cut with "…" when at least
+    ``least`` cells of it fit (for a "■ name" entry: the mark and the start
+    of its name), else left out and the line ends with "…". Never a lone
+    mark, never a cut without "…"."""
+    from rich.text import Text
+
+    line = Text(end="", no_wrap=True)
+    for index, entry in enumerate(entries):
+        gap = separator if index else ""
+        needed = cell_len(gap) + cell_len(entry.plain)
+        if line.cell_len + needed <= width:
+            line.append(gap)
+            line.append_text(entry)
+            continue
+        room = width - line.cell_len - cell_len(gap)
+        if room >= least:
+            line.append(gap)
+            kept = entry.copy()
+            kept.rstrip()  # an entry whose trailing spaces alone do not fit is whole
+            if kept.cell_len + 2 <= room:
+                line.append_text(Text.assemble(kept, " " + ELLIPSIS))
+            else:
+                line.append_text(fit_text(kept, room))
+        elif line.cell_len < width:
+            line.append(" " + ELLIPSIS if line and line.cell_len + 2 <= width else ELLIPSIS)
+        else:  # the line is full: its last cell becomes the "…"
+            line = fit_text(Text.assemble(line, ELLIPSIS), width)
+        break
+    return line

@@ -541,17 +541,19 @@ def check_command(context, db_path, coder, repair, as_json):
 def info_command(context, db_path, coder, as_json):
     """Where margin keeps things: database, config, data folder; the schema
     version and what the database holds."""
-    from margin.store.catalogue import database_summary
+    from margin.store.catalogue import database_summary, file_sizes
     from margin.store.config import config_path, resolve_coder
+    from margin.store.util import human_size
 
     settings = _settings(context, db_path, coder)
+    path = settings.database_path()
+    sizes = file_sizes(path)  # before opening: the log as the running app left it
     db = open_store(settings, read_only=True)
     summary = database_summary(db)
-    path = settings.database_path()
     info = {
         "version": VERSION,
         "database": str(path.resolve()),
-        "database_bytes": path.stat().st_size if path.exists() else 0,
+        **sizes,  # database_bytes: the file; wal_bytes: its -wal log
         "read_only": db.read_only,
         "config": str(config_path()),
         "config_exists": config_path().exists(),
@@ -571,7 +573,9 @@ def info_command(context, db_path, coder, as_json):
     say(f"data       {info['data_folder']}")
     say(f"coder      {info['coder']}")
     say(f"schema     {info['schema']} ({schema_note})")
-    say(f"size       {info['database_bytes']:,} bytes")
+    wal_note = (f" (+ {human_size(info['wal_bytes'])} not yet checkpointed, in "
+                f"{path.name}-wal)" if info["wal_bytes"] else "")
+    say(f"size       {human_size(info['database_bytes'])}{wal_note}")
     for name in ("documents", "codes", "codings", "memos", "coders", "entities"):
         say(f"{name:<10} {info[name]:,}")
 

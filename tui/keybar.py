@@ -67,7 +67,12 @@ class KeyBar(Static):
         pinned: list[Text] = []
         seen: set[str] = set()
         focused = self.screen.focused
-        for key, (_node, binding, enabled, _tooltip) in self.screen.active_bindings.items():
+        # The screen's own order of importance (KEY_BAR_FIRST), after the
+        # focused widget's keys: what stays when the line is short.
+        first = getattr(self.screen, "KEY_BAR_FIRST", ())
+        ranked: list[tuple[tuple[int, int, int], Text]] = []
+        for index, (key, (node, binding, enabled, _tooltip)) in enumerate(
+                self.screen.active_bindings.items()):
             if not binding.show or binding.action in seen or typed_by(focused, key):
                 continue  # "/ Search" while typing in a search box typed a "/"
             seen.add(binding.action)
@@ -76,7 +81,13 @@ class KeyBar(Static):
                 (self.app.get_key_display(binding), key_style),
                 (" " + binding.description, Style(dim=not enabled)),
             )
-            (pinned if binding.action in PINNED_ACTIONS else items).append(item)
+            if binding.action in PINNED_ACTIONS:
+                pinned.append(item)
+                continue
+            of_widget = node is not self.screen and node is not self.app
+            rank = first.index(binding.action) if binding.action in first else len(first)
+            ranked.append(((0 if of_widget else 1, rank, index), item))
+        items = [item for _rank, item in sorted(ranked, key=lambda pair: pair[0])]
         return items, pinned
 
     def _show(self) -> None:

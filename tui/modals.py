@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from rich.style import Style
@@ -233,14 +234,91 @@ class TextPrompt(ModalScreen[str | None]):
         with Vertical():
             yield Label(Text(self.title_text), classes="title")
             yield Input(self.value, placeholder=self.placeholder, id="value")
+            yield from self.below_box()
             yield Label(Text(self.hint or "Enter to accept, Escape to cancel"), classes="hint")
+
+    def below_box(self) -> list[Label]:
+        """Lines between the box and the hint (a subclass's error line)."""
+        return []
 
     @on(Input.Submitted, "#value")
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self.accept(event.value)
+
+    def accept(self, value: str) -> None:
+        """What Enter does with the text: answer it."""
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class FilePrompt(TextPrompt):
+    """Ask for a file to write, and write it: ``write(path)`` does it (and
+    returns what the dialog answers, such as the path written) or raises
+    ``StoreError``/``OSError``. An existing file is replaced only after a yes
+    (Confirm). A path that cannot be written (a missing folder, a folder, no
+    permission) keeps the dialog open with the reason on one line under the
+    box, and what was typed stays there to mend. A relative path is taken
+    in ``folder``."""
+
+    DEFAULT_CSS = """
+    FilePrompt Label.error { color: $text-error; width: 100%; }
+    """
+
+    def __init__(self, title: str, value: str, write: Callable[[Path], Any], *,
+                 folder: Path | None = None, hint: str = ""):
+        super().__init__(title, value, hint=hint)
+        self.write = write
+        self.folder = folder
+
+    def below_box(self) -> list[Label]:
+        return [Label(id="error", classes="error")]
+
+    def on_mount(self) -> None:
+        self.query_one("#error", Label).display = False
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one("#error", Label)
+        error.update(Text(visible_controls(" ".join(message.split()), keep="")))
+        error.display = True
+        self.query_one("#value", Input).focus()
+
+    @on(Input.Changed, "#value")
+    def _edited(self) -> None:
+        self.query_one("#error", Label).display = False  # the mistake is being mended
+
+    def accept(self, value: str) -> None:
+        self.query_one("#error", Label).display = False
+        typed = value.strip()
+        if not typed:
+            self.show_error("Type a file's path, or press Escape to cancel")
+            return
+        path = Path(typed).expanduser()
+        if self.folder is not None:
+            path = (self.folder / path).absolute()
+        if path.is_file():
+            def answered(replace: bool | None) -> None:
+                if replace:
+                    self._write(path)
+                else:
+                    self.query_one("#value", Input).focus()
+
+            self.app.push_screen(Confirm(f"Replace {path}? It exists already."), answered)
+            return
+        self._write(path)
+
+    def _write(self, path: Path) -> None:
+        from margin.store.errors import StoreError
+
+        try:
+            answer = self.write(path)
+        except (StoreError, OSError) as error:
+            reason = str(error) if isinstance(error, StoreError) else error.strerror or str(error)
+            # The path is in the box above: the reason alone ("it is a folder").
+            self.show_error("Cannot write: " + reason.removeprefix(f"cannot write {path}: "))
+            return
+        self.dismiss(answer)
 
 
 class MemoEditor(ModalScreen[str | None]):

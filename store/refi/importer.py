@@ -494,15 +494,18 @@ class _Importer:
         if self._colours is None:
             self._colours = used_colours(self.db)
         colour_value = element.get("color") or ""
+        chosen = None  # the file's colour: chosen, or another tool's default
         try:
-            colour = normalise_colour(colour_value) if colour_value else \
-                next_colour(self.db, self._colours)
+            colour = normalise_colour(colour_value) if colour_value else None
         except StoreError:
-            colour = next_colour(self.db, self._colours)
+            colour = None
+        if colour is None:
+            colour, chosen = next_colour(self.db, self._colours), 0  # margin's pick
         self._colours.add(colour)
         description = _child(element, "Description")
         code_id = self.db["codes"].insert({
             "uuid": guid, "parent_id": parent_id, "name": name, "colour": colour,
+            "colour_chosen": chosen,
             "description": (description.text or "") if description is not None else "",
             "created": self.timestamp, "updated": self.timestamp,
         }).last_pk

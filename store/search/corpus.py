@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from margin.store.coders import coder_ids
+from margin.store.coders import UNKNOWN, coder_ids, coder_name, coders_present
 from margin.store.codes import code_paths
 from margin.store.db import Database
 from margin.store.errors import StoreError
@@ -179,7 +179,11 @@ def _filter_names(db: Database, name: str) -> list[str]:
     if name == "doc":
         return [row["title"] for row in db.query("SELECT title FROM documents ORDER BY title")]
     if name == "coder":
-        return [row["name"] for row in db.query("SELECT name FROM coders ORDER BY name")]
+        names = [row["name"] for row in db.query("SELECT name FROM coders ORDER BY name")]
+        # Codings without a coder are "unknown"'s (store/coders.py).
+        if UNKNOWN not in names and coders_present(db, [UNKNOWN]):
+            names.append(UNKNOWN)
+        return names
     if name == "kind":
         return list(KINDS)
     return []
@@ -515,12 +519,16 @@ class SearchCorpus:
                     document_ids |= set(titles[title])
         coders: set[str] | None = None
         if query.coders:
+            # "unknown" is the coder of codings without one, as everywhere
+            # (store/coders.py): a name coder: may mean even with no row.
             names = [row["name"] for row in db.query("SELECT name FROM coders")]
+            names += [UNKNOWN] if UNKNOWN not in names else []
             coders = set()
             for value in query.coders:
                 coders |= set(_best_name(value, names, "coder"))
         if named:
             coder_ids(db, named)  # an unknown name: the one error that lists the coders
+            named = [coder_name(name) for name in named]
             coders = set(named) if coders is None else coders & set(named)
         return Filters(code_ids, document_ids, coders)
 
@@ -550,9 +558,10 @@ class SearchCorpus:
         def allowed(items: list[int]) -> list[int]:
             items = [item for item in items if item & 3 in wanted]
             rows = _item_rows(db, items, texts=False)
+            # A coding or memo without a coder is "unknown"'s (coders.keeps).
             return [item for item in items if item in rows and filters.admit(
                 (rows[item]["code_id"],) if rows[item]["code_id"] is not None else (),
-                rows[item]["document_id"], rows[item]["coders"])]
+                rows[item]["document_id"], rows[item]["coders"] or (UNKNOWN,))]
 
         return allowed
 
@@ -645,7 +654,10 @@ def _browse_items(db: Database, filters: Filters, kinds: set[str], limit: int) -
         conditions.append(f"c.document_id IN ({','.join('?' * len(filters.document_ids))})")
         params.extend(sorted(filters.document_ids))
     if filters.coders is not None:
-        conditions.append(f"coders.name IN ({','.join('?' * len(filters.coders))})")
+        by_name = f"coders.name IN ({','.join('?' * len(filters.coders))})"
+        # Rows without a coder are "unknown"'s (coders.coder_condition's rule).
+        conditions.append(f"({by_name} OR coders.id IS NULL)" if UNKNOWN in filters.coders
+                          else by_name)
         params.extend(sorted(filters.coders))
     where = " AND ".join(conditions) or "1"
     items: list[int] = []

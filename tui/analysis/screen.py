@@ -36,7 +36,7 @@ from margin.tui.analysis.tables import (
 from margin.tui.cells import fit
 from margin.tui.colours import active_colours
 from margin.tui.keybar import KeyBar
-from margin.tui.modals import Choice, FuzzyPicker, TextPrompt
+from margin.tui.modals import Choice, FilePrompt, FuzzyPicker
 from margin.tui.reader.wrapping import display_text
 from margin.tui.screen import MarginScreen
 from margin.tui.workers import worker_database
@@ -48,8 +48,11 @@ EVERYONE = object()
 LABEL_MAX = 40
 # Matrix columns (document titles, coder names) are cut to this many cells.
 COLUMN_MAX = 12
-# An entry of the legend under a matrix or the heat map ("12 Diplomacy W…").
+# An entry of the legend under a matrix or the heat map ("12 Diplomacy W…")
+# is cut to this many cells when the line cannot hold every entry whole;
+# with room to spare, the entries take it (legend_entries).
 LEGEND_ENTRY_MAX = 28
+LEGEND_SEPARATOR = " · "
 # The most figures a view draws: a table of 56 codes × 1,000 documents held
 # the interface for 2 s while it was laid out, for columns nobody scrolls
 # through. Past this, the first columns are drawn (at least
@@ -67,6 +70,32 @@ def numbered(labels: list[str]) -> list[str]:
 
 def _shown(text: str) -> str:
     return display_text(" ".join(text.split()))
+
+
+def legend_entries(entries: list[str], room: int) -> list[str]:
+    """The legend's entries cut to one cap, the widest that lets them all fit
+    in ``room`` cells with their separators (short entries stay whole, the
+    long ones share what is left), and never below LEGEND_ENTRY_MAX: when
+    even that does not fit, the line shows what it can from the highlighted
+    entry on."""
+    widths = [cell_len(entry) for entry in entries]
+
+    def total(cap: int) -> int:
+        return sum(min(width, cap) for width in widths) + \
+            cell_len(LEGEND_SEPARATOR) * max(0, len(entries) - 1)
+
+    low, high = LEGEND_ENTRY_MAX, max(widths, default=0)
+    if high <= low or total(high) <= room:
+        cap = max(high, low)
+    else:
+        while low < high:  # the widest cap that fits (LEGEND_ENTRY_MAX at least)
+            middle = (low + high + 1) // 2
+            if total(middle) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        cap = low
+    return [fit(entry, cap, pad=False) for entry in entries]
 
 
 class FigureTable(DataTable):
@@ -224,9 +253,11 @@ class AnalysisScreen(MarginScreen):
         highlighted = data.cursor_coordinate.column - 1
         drawn = len(data.columns) - 1
         width = legend.content_region.width or self.app.size.width - 2
-        entries = [fit(f"{id_} {_shown(heading)}", LEGEND_ENTRY_MAX, pad=False)
-                   for id_, heading in zip(table.ids[:drawn], table.headings[:drawn],
-                                           strict=True)]
+        prefix = "columns: "
+        entries = legend_entries(
+            [f"{id_} {_shown(heading)}"
+             for id_, heading in zip(table.ids[:drawn], table.headings[:drawn], strict=True)],
+            width - cell_len(prefix))
         # From the first entry, or (when the highlighted one would not fit)
         # from the highlighted one, after an ellipsis.
         first = 0
@@ -234,12 +265,12 @@ class AnalysisScreen(MarginScreen):
                 cell_len(" · ".join(entries[:highlighted + 1])) + 9 > width:
             first = highlighted
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append("columns: ", Style(dim=True))
+        line.append(prefix, Style(dim=True))
         if first:
             line.append("… ", Style(dim=True))
         for index in range(first, len(entries)):
             if index > first:
-                line.append(" · ", Style(dim=True))
+                line.append(LEGEND_SEPARATOR, Style(dim=True))
             line.append(entries[index], Style(reverse=True) if index == highlighted else Style())
             if cell_len(line.plain) > width:
                 break
@@ -483,18 +514,15 @@ class AnalysisScreen(MarginScreen):
             self.app.notify("Nothing to write yet", severity="warning", timeout=2)
             return
 
-        def write(path: str | None) -> None:
-            if not path or not path.strip():
-                return
-            try:
-                written = write_atomically(Path(path.strip()).expanduser(), table.csv())
-            except StoreError as error:
-                self.app.report(error)
-                return
-            self.app.notify(f"Wrote {plural(len(table.rows), 'row')} to {written}", timeout=4)
+        def write(path: Path) -> Path:
+            return write_atomically(path, table.csv())
 
-        self.app.push_screen(TextPrompt(
+        def written(path: Path | None) -> None:
+            if path is not None:
+                self.app.notify(f"Wrote {plural(len(table.rows), 'row')} to {path}", timeout=4)
+
+        self.app.push_screen(FilePrompt(
             f"Write the {VIEW_NAMES[table.settings.view].lower()} table to a CSV file",
-            f"margin-{table.settings.view}.csv",
+            f"margin-{table.settings.view}.csv", write,
             hint=_shown(f"A path (relative to {Path.cwd()}); Enter writes, Escape cancels")),
-            write)
+            written)

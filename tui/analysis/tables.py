@@ -78,6 +78,21 @@ class Behind:
     with_code_id: int | None = None
     unit: str = "overlap"
     with_subcodes: bool = False
+    count: int = 0  # the figure (a heat-map cell's pairs or units)
+
+    def why(self, passages: int) -> str:
+        """Why a heat-map cell's figure and its passages differ: it counts
+        pairs of codings (or units holding both codes); the list holds the
+        codings those are made of, each once."""
+        if self.with_code_id is None or not self.count:
+            return ""
+        listed = plural(passages, "passage")
+        if self.unit == "overlap":
+            return (f"{plural(self.count, 'overlapping pair')} of codings, made of these "
+                    f"{listed} (a passage can be in more than one pair)")
+        one, many = UNIT_WORDS[self.unit]
+        return (f"{plural(self.count, one, many)} with both codes; these {listed} are "
+                f"their codings of either code")
 
 
 @dataclass
@@ -182,7 +197,8 @@ def build_table(db: Database, settings: Settings) -> AnalysisTable:
         for code_id in codes:
             values = [counts.get((code_id, other), 0) for other in codes]
             behind = [Behind(f"{paths[code_id]} × {paths[other]}", code_id,
-                             with_code_id=other, unit=settings.unit) if value else None
+                             with_code_id=other, unit=settings.unit, count=value)
+                      if value else None
                       for other, value in zip(codes, values, strict=True)]
             rows.append(Row(code_id, paths[code_id], colours.get(code_id, ""), values, behind))
         many = UNIT_WORDS[settings.unit][1]

@@ -45,6 +45,8 @@ MEMO_CELLS = 200
 # retrieve` write them all.
 SHOWN_PASSAGES = 250
 
+HINT = "Enter opens the passage in the reader · r query · Escape goes back"
+
 # Names the query language reads only when quoted (store/analysis/retrieval).
 _NEEDS_QUOTES = re.compile(r'[()"]|\b(AND|OR|NOT|NEAR)\b')
 
@@ -119,8 +121,7 @@ class PassagesScreen(MarginScreen):
                     select_on_focus=False)  # r then typing adds to the code's name
         yield Static(id="query-error")
         yield OptionList(id="passages")
-        yield Static(Text("Enter opens the passage in the reader · r query · Escape goes back"),
-                     id="status-bar")
+        yield Static(Text(HINT), id="status-bar")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -263,6 +264,11 @@ class PassagesScreen(MarginScreen):
                 f"… the first {SHOWN_PASSAGES:,} of {len(passages):,} passages are listed; "
                 "margin export (or margin retrieve) writes them all.", Style(dim=True)),
                 disabled=True))
+        # Behind a heat-map cell: why its figure (pairs, units) is not the
+        # number of passages listed.
+        why = self.behind.why(len(passages)) \
+            if self.behind is not None and not self.query_text else ""
+        self.query_one("#status-bar", Static).update(Text(why or HINT))
         options.clear_options()
         options.add_options(entries)
         if passages:

@@ -37,7 +37,7 @@ from margin.store.entities.storage import (
 from margin.store.errors import StoreError
 from margin.store.textspans import paragraph_number
 from margin.store.util import plural, visible_controls
-from margin.tui.cells import fit, fit_text
+from margin.tui.cells import fit, fit_entries, fit_text
 from margin.tui.clipboard import copy_text
 from margin.tui.codebook.tree import CodebookColumn, CodebookPane, CodebookTree, code_label
 from margin.tui.entities.panel import EntityPanel
@@ -391,6 +391,7 @@ class ReaderScreen(CodebookPane, MarginScreen):
         # beside an open entity panel: lay out once every handler has run.
         self.call_later(self._lay_out_panes)
         self.call_later(self._show_title)  # the title is cut to the width
+        self.call_later(self._update_bars)  # and the codings line
 
     def on_screen_resume(self) -> None:
         # The terminal may have been resized while another screen (the entity
@@ -459,26 +460,28 @@ class ReaderScreen(CodebookPane, MarginScreen):
 
     def _update_bars(self) -> None:
         view = self.view
-        info = Text()
-        for coding in view.codings_at(view.cursor):
-            if info:
-                info.append("   ")
-            info.append("■ ", Style(color=coding.colour))
-            info.append(self._code_path(coding))
-            if self.coder_colours:  # the stripe's colour names the coder
-                info.append(" · ", Style(dim=True))
-                info.append(coder_of(coding), self.view.coder_style(coder_of(coding)))
-            else:
-                info.append(f" · {coder_of(coding)}", Style(dim=True))
-            if coding.memo:
-                info.append(" · memo: ", Style(dim=True))
-                info.append(display_text(" ".join(coding.memo.split()))[:80])
-        if not info and self.recent:
-            info.append("recent codes: ", Style(dim=True))
-            for number, code in enumerate(self.recent, start=1):
-                info.append(f"{number} ", Style(bold=True))
-                info.append("■ ", Style(color=code.colour))
-                info.append(code.name + "  ")
+        # Each coding under the cursor, or each recent code: an entry cut
+        # with "…" as a whole (fit_entries), never a "■" without the start
+        # of its name.
+        bar = self.query_one("#coding-info", Static)
+        width = bar.content_region.width or self.app.size.width - 2
+        codings = view.codings_at(view.cursor)
+        # Memos shortened, then only marked, before a coding is left out.
+        for memo_cells in (80, 24, 0):
+            entries = [self._coding_entry(coding, memo_cells) for coding in codings]
+            if sum(entry.cell_len + 3 for entry in entries) - 3 <= width:
+                break
+        if entries:
+            info = fit_entries(entries, width)
+        elif self.recent:
+            head = Text("recent codes: ", Style(dim=True))
+            info = Text.assemble(head, fit_entries(
+                [Text.assemble((f"{number} ", Style(bold=True)), ("■ ", Style(color=code.colour)),
+                               display_text(code.name) + "  ")
+                 for number, code in enumerate(self.recent, start=1)],
+                width - head.cell_len, separator="", least=6))
+        else:
+            info = Text()
         self._set_bar("#coding-info", info)
 
         total = len(view.paragraphs) or 1
@@ -509,6 +512,23 @@ class ReaderScreen(CodebookPane, MarginScreen):
         if self.app.blind:
             status.append(" (blind)", Style(bold=True))
         self._set_bar("#status-bar", status)
+
+    def _coding_entry(self, coding: Coding, memo_cells: int) -> Text:
+        """■ code · coder · memo: its start (up to ``memo_cells``; 0: "memo")."""
+        entry = Text()
+        entry.append("■ ", Style(color=coding.colour))
+        entry.append(display_text(self._code_path(coding)))
+        if self.coder_colours:  # the stripe's colour names the coder
+            entry.append(" · ", Style(dim=True))
+            entry.append(display_text(coder_of(coding)), self.view.coder_style(coder_of(coding)))
+        else:
+            entry.append(f" · {display_text(coder_of(coding))}", Style(dim=True))
+        if coding.memo and memo_cells:
+            entry.append(" · memo: ", Style(dim=True))
+            entry.append(fit(display_text(" ".join(coding.memo.split())), memo_cells, pad=False))
+        elif coding.memo:
+            entry.append(" · memo", Style(dim=True))
+        return entry
 
     def _set_bar(self, selector: str, content: Text) -> None:
         # One-line bars never change size: skip the layout pass (and skip the

@@ -31,7 +31,7 @@ from margin.tui.reader.wrapping import display_text
 from margin.tui.workers import worker_database
 
 HIT_LIMIT = 2000
-_FIXED_WIDTH = 24 + 2 * 2
+DOCUMENT_WIDTH = 24
 
 
 class FullTextScreen(Screen):
@@ -56,6 +56,8 @@ class FullTextScreen(Screen):
         self.initial = query
         self.hits: list[FtsHit] = []
         self.scope = "sentence"
+        self.context_width = 0
+        self._shown: tuple = ("", [], {}, None)  # the last hits shown, to lay out again
         # Enter pressed before the hits of what was typed had come back.
         self._to_hits_when_shown = False
 
@@ -69,14 +71,42 @@ class FullTextScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one("#hits", DataTable)
-        table.add_column("Document", key="document", width=24)
-        self.context_width = max(40, self.app.size.width - _FIXED_WIDTH - 2)
-        table.add_column("In context", key="context", width=self.context_width)
+        self._add_columns()
         self.query_one("#fts-query", Input).focus()
         self._show_settings()
         if self.initial:
             self._search_worker(self.initial)
+
+    def _fitting_context_width(self) -> int:
+        """The context column's width that the table holds beside the
+        titles and a vertical scrollbar: wider, the line was cut at the
+        table's edge, with no "…"."""
+        table = self.query_one("#hits", DataTable)
+        width = table.size.width or self.size.width or self.app.size.width
+        return max(20, width - table.styles.scrollbar_size_vertical
+                   - DOCUMENT_WIDTH - 4 * table.cell_padding)
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#hits", DataTable)
+        self.context_width = self._fitting_context_width()
+        table.clear(columns=True)
+        table.add_column("Document", key="document", width=DOCUMENT_WIDTH)
+        table.add_column("In context", key="context", width=self.context_width)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        """After a resize (or the first layout), the hits laid out again for
+        the table's width."""
+        if not self.is_attached or self._fitting_context_width() == self.context_width:
+            return
+        table = self.query_one("#hits", DataTable)
+        row = table.cursor_row
+        self._add_columns()
+        self._show_hits(*self._shown)
+        if self.hits:
+            table.move_cursor(row=min(row, len(self.hits) - 1))
 
     # ------------------------------------------------------------- search
 
@@ -120,6 +150,7 @@ class FullTextScreen(Screen):
                    being_indexed: list | None = None) -> None:
         if self.query_one("#fts-query", Input).value != query:
             return
+        self._shown = (query, hits, texts, being_indexed)
         self.hits = hits
         table = self.query_one("#hits", DataTable)
         table.clear()

@@ -40,7 +40,7 @@ from margin.store.word_postings import rebuild, rebuild_due
 from margin.tui.clipboard import copy_text
 from margin.tui.concordance import MATCH_STYLE, flat
 from margin.tui.keybar import KeyBar
-from margin.tui.modals import TextPrompt
+from margin.tui.modals import FilePrompt
 from margin.tui.reader.wrapping import display_text
 from margin.tui.workers import worker_database
 
@@ -338,31 +338,28 @@ class SearchScreen(Screen):
 
         folder = Path.cwd()
 
-        def write(path: str | None) -> None:
-            if not path or not path.strip():
-                return
-            # A relative path is in the folder the prompt named, said in full.
-            target = (folder / Path(path.strip()).expanduser()).absolute()
-            try:
-                if target.suffix.lower() == ".jsonl":
-                    import json
+        def write(target: Path) -> Path:
+            if target.suffix.lower() == ".jsonl":
+                import json
 
-                    content = "".join(json.dumps(r.as_dict(), ensure_ascii=False) + "\n"
-                                      for r in chosen)
-                else:
-                    content = join_citations(self._citations(chosen)) + "\n"
-                write_atomically(target, content)
-            except (StoreError, OSError) as error:
-                self.app.report(StoreError(f"cannot write {target}: {error}"))
-                return
-            self.app.notify(f"Wrote {what} to {target}", timeout=6)
+                content = "".join(json.dumps(r.as_dict(), ensure_ascii=False) + "\n"
+                                  for r in chosen)
+            else:
+                content = join_citations(self._citations(chosen)) + "\n"
+            write_atomically(target, content)
+            return target
+
+        def written(target: Path | None) -> None:
+            if target is not None:
+                self.app.notify(f"Wrote {what} to {target}", timeout=6)
 
         kinds = {result.kind for result in chosen}
         what = plural(len(chosen), "passage" if kinds == {"passage"} else "result")
-        self.app.push_screen(TextPrompt(
-            f"Write {what} to", str(folder / "margin-search.md"),
+        # A relative path is in the folder the prompt names, said in full.
+        self.app.push_screen(FilePrompt(
+            f"Write {what} to", str(folder / "margin-search.md"), write, folder=folder,
             hint=f"Markdown with citations (.md) or JSON lines (.jsonl); "
-                 f"a name without a folder goes in {folder}"), write)
+                 f"a name without a folder goes in {folder}"), written)
 
     def action_back(self) -> None:
         query = self.query_one("#query", Input)
