@@ -455,9 +455,9 @@ def _search_word_pairs(db: sqlite_utils.Database) -> None:
     # and another begins) tells its passage from the rest. Built here from
     # what the file already holds, with the word postings.
     from margin.store.db import Database
-    from margin.store.word_postings import is_installed, rebuild
+    from margin.store.word_postings import pairs_built, rebuild
 
-    if not is_installed(Database(db.conn)):  # (0010 may have just built it whole)
+    if not pairs_built(Database(db.conn)):  # (0010 may have just built them)
         rebuild(Database(db.conn))
 
 

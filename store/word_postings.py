@@ -10,10 +10,12 @@ In the database file (migration ``0010_search_word_index``):
 * ``search_meta``: the vocabulary (one text, words in order), their document
   frequencies (one blob), the log position the postings include, the number
   of items, and a generation number that changes with each rebuild;
-* ``search_pairs`` (migration ``0012_search_word_pairs``): the *rare* pairs
-  of neighbouring words, "a b" for "a" followed by "b", each with the
-  ascending ids of the items that hold it, when at most :data:`PAIR_RARE`
-  do (a commoner pair is left out: it tells no passage from thousands);
+* ``search_pairs`` (migration ``0012_search_word_pairs``): the pairs of
+  neighbouring *common* words (each in more than :data:`PAIR_WORDS_ABOVE`
+  items: a rarer word finds its passages by itself), "a b" for "a" followed
+  by "b", each with the ascending ids of the items that hold it when at most
+  :data:`PAIR_RARE` do; a commoner pair is kept with no ids, so that
+  a reader knows it tells no passage from thousands;
 * ``search_log``: one row per changed item, written by SQLite triggers on
   ``codings`` and ``memos``, in the transaction of the write, whoever makes
   it: an action, its undo and redo, another margin, sqlite-utils, Datasette.
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import pairwise
 
 from rapidfuzz.utils import default_process
@@ -68,8 +70,10 @@ TRIGGERS = {
         END""",
 }
 
-#: A pair of neighbouring words in more items than this is not kept.
+#: A pair of neighbouring words in more items than this is kept without them.
 PAIR_RARE = 1_000
+#: Pairs are kept of words in more items than this (the reader's RARE).
+PAIR_WORDS_ABOVE = 1_000
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS search_postings (id INTEGER PRIMARY KEY, ids BLOB NOT NULL)",
@@ -93,7 +97,9 @@ def install(db: Database) -> None:
 def is_installed(db: Database) -> bool:
     names = {row[0] for row in db.execute(
         "SELECT name FROM sqlite_master WHERE name LIKE 'search\\_%' ESCAPE '\\'")}
-    return {"search_postings", "search_pairs", "search_meta", "search_log", *TRIGGERS} <= names and bool(
+    # (search_pairs may be missing: a file from before them, read-only, is
+    # searched without them.)
+    return {"search_postings", "search_meta", "search_log", *TRIGGERS} <= names and bool(
         db.execute("SELECT 1 FROM search_meta WHERE key = 'generation'").fetchone())
 
 
@@ -102,9 +108,10 @@ def tokens(text: str) -> list[str]:
     return default_process(text).split()
 
 
-def pairs_of(words: list[str]) -> set[str]:
-    """The pairs of neighbouring ``words``, as ``search_pairs`` keys them."""
-    return {f"{a} {b}" for a, b in pairwise(words)}
+def pairs_of(words: list[str], common: Callable[[str], bool]) -> set[str]:
+    """The pairs of neighbouring ``words`` that are both ``common``, as
+    ``search_pairs`` keys them."""
+    return {f"{a} {b}" for a, b in pairwise(words) if common(a) and common(b)}
 
 
 def item_texts(db: Database, items: Iterable[int] | None = None) -> Iterable[tuple[int, str]]:
@@ -163,19 +170,23 @@ def rebuild(db: Database) -> int:
             seq = row[0] if row else 0
         generation = _generation(db)
         postings: dict[str, list[int]] = {}
-        # A pair's list is dropped (None) once it is longer than PAIR_RARE.
-        pairs: dict[str, list[int] | None] = {}
         count = 0
         for item, text in item_texts(db):
             count += 1
-            words = tokens(text)
-            for word in set(words):
+            for word in set(tokens(text)):
                 posting = postings.get(word)
                 if posting is None:
                     postings[word] = [item]
                 else:
                     posting.append(item)
-            for pair in pairs_of(words):
+        # A second reading for the pairs, once the common words are known:
+        # counting every pair of a varied text would take gigabytes. A pair's
+        # list is dropped (None) once it is longer than PAIR_RARE.
+        common = {word for word, posting in postings.items()
+                  if len(posting) > PAIR_WORDS_ABOVE}.__contains__
+        pairs: dict[str, list[int] | None] = {}
+        for item, text in item_texts(db):
+            for pair in pairs_of(tokens(text), common):
                 posting = pairs.get(pair, ())
                 if posting is None:
                     continue
@@ -192,8 +203,8 @@ def rebuild(db: Database) -> int:
         ids = array("I", sorted(postings.pop(word)))
         frequencies.append(len(ids))
         rows.append((number, to_bytes(ids)))
-    pair_rows = [(pair, to_bytes(array("I", sorted(ids))))
-                 for pair, ids in pairs.items() if ids is not None]
+    pair_rows = [(pair, to_bytes(array("I", sorted(ids))) if ids is not None else b"")
+                 for pair, ids in pairs.items()]
     del pairs
     meta = {
         "vocabulary": "\n".join(words),
@@ -201,6 +212,7 @@ def rebuild(db: Database) -> int:
         "built_seq": seq,
         "items": count,
         "generation": int(generation or 0) + 1,
+        "pairs_above": PAIR_WORDS_ABOVE,  # (also: the pairs are built)
     }
     with db.atomic():
         install(db)
@@ -236,10 +248,18 @@ def rebuild_due(db: Database) -> bool:
     return logged > max(2000, items // 20)
 
 
+def pairs_built(db: Database) -> bool:
+    """Whether the last rebuild made ``search_pairs`` (a file from before
+    them has the word postings only)."""
+    return bool(db.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_pairs'").fetchone()
+                and db.execute("SELECT 1 FROM search_meta WHERE key = 'pairs_above'").fetchone())
+
+
 def ensure_index(db: Database) -> bool:
-    """Rebuild the index if it is missing (dropped, or never built); True if it did.
+    """Rebuild the index if it is missing (dropped, never built, or from before
+    the pairs); True if it did.
     Needs a writable connection."""
-    if is_installed(db):
+    if is_installed(db) and pairs_built(db):
         return False
     rebuild(db)
     return True

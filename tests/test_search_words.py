@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from rapidfuzz.utils import default_process
 from test_cli import margin
 
+from margin.store import word_postings
 from margin.store.codes import create_code
 from margin.store.codings import (
     NewCoding,
@@ -26,13 +27,13 @@ from margin.store.codings import (
     set_memo,
     write_codings,
 )
-from margin.store.db import open_database
+from margin.store.db import Database, open_database
 from margin.store.documents import get_document
 from margin.store.history import redo, undo
 from margin.store.search import wordindex
 from margin.store.search.corpus import SearchCorpus
 from margin.store.textspans import sentence_spans
-from margin.store.word_postings import TRIGGERS, is_installed, rebuild
+from margin.store.word_postings import TRIGGERS, is_installed, pairs_built, rebuild
 
 SENTENCE = "framing the threat as an existential challenge to European stability"
 
@@ -446,21 +447,43 @@ def test_a_rare_spelling_of_a_common_word_shows_both_readings_in_the_first_resul
     assert [hit.text for hit in index.search(db, "that can be esaily manipulated", 10)] == texts
 
 
+def _pairs_as_if_a_million(monkeypatch) -> None:
+    # In a small project no word is common enough for its pairs to be kept,
+    # nor any pair common enough to be left without its ids.
+    monkeypatch.setattr(word_postings, "PAIR_WORDS_ABOVE", 20)
+    monkeypatch.setattr(word_postings, "PAIR_RARE", 20)
+
+
 @pytest.fixture(scope="module")
 def neighbours(tmp_path_factory) -> Path:
     """Every passage holds the words of "Trump said this week. This changes
-    everything"; one alone holds "week" and "This" side by side."""
+    everything"; one alone holds "week" and "This" side by side. Other
+    passages hold rare pairs of what "week" and "this" may stand for."""
     others = [f"Trump said this week that aid {i} was coming, and this changes everything"
               for i in range(150)]
+    for pair in ("weekend this", "weekly this", "weeks this", "this weekly"):
+        others += [f"Item {i}: {pair} {i}" for i in range(19)]
     one = ["Ukraine aid: Trump said this week. This changes everything for Kyiv"]
-    return _passages_project(tmp_path_factory.mktemp("neighbours") / "p.db", others + one)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _pairs_as_if_a_million(monkeypatch)
+        return _passages_project(tmp_path_factory.mktemp("neighbours") / "p.db", others + one)
 
 
 def _as_if_a_million(monkeypatch) -> None:
     # What a million passages does to the word candidates, in a small project:
     # every word, even the rare ones, is in more passages than are read.
-    for name, value in (("GENERATOR_CAP", 5), ("RARE", 3), ("READ", 10), ("READ_TIED", 10)):
+    for name, value in (("GENERATOR_CAP", 5), ("RARE", 3), ("READ", 10), ("READ_TIED", 10),
+                        ("PAIR_BUDGET", 60)):
         monkeypatch.setattr(wordindex, name, value)
+    _pairs_as_if_a_million(monkeypatch)
+
+
+def _copy(path: Path, to: Path) -> Path:
+    source, target = sqlite3.connect(path), sqlite3.connect(to)
+    source.backup(target)
+    source.close()
+    target.close()
+    return to
 
 
 def test_two_words_side_by_side_find_the_one_passage_that_holds_them_so(
@@ -477,17 +500,29 @@ def test_two_words_side_by_side_find_the_one_passage_that_holds_them_so(
     assert hits[0].text.startswith("Ukraine aid:")
 
 
+def test_common_pairs_in_passages_changed_since_the_rebuild_do_not_hide_a_rare_one(
+        neighbours, tmp_path, monkeypatch):
+    _as_if_a_million(monkeypatch)
+    db = open_database(_copy(neighbours, tmp_path / "p.db"))
+    # Memos on 80 passages: logged, each passage with every common pair of
+    # the query ("said this", "this week", ...), more than the pairs' budget.
+    db.execute("UPDATE codings SET memo = 'Note: Trump said this week that aid' WHERE id <= 80")
+    db.conn.commit()
+    index = wordindex.WordIndex()
+    index.sync(db)
+    hits = index.search(db, "Trmup said this week. This", 10)
+    assert hits[0].text.startswith("Ukraine aid: Trump said this week. This")
+    # A pair too common to keep stays so, whatever the log adds to it.
+    assert list(index.pair_postings(db, ["said this", "week this"])) == ["week this"]
+
+
 def test_a_pair_written_since_the_last_rebuild_is_found_and_a_deleted_one_is_not(
         neighbours, tmp_path, monkeypatch):
     _as_if_a_million(monkeypatch)
-    copy = tmp_path / "p.db"
-    source, target = sqlite3.connect(neighbours), sqlite3.connect(copy)
-    source.backup(target)
-    source.close()
-    target.close()
-    db = open_database(copy)
+    db = open_database(_copy(neighbours, tmp_path / "p.db"))
     index = wordindex.WordIndex()
     index.sync(db)
+    index.search(db, "Trmup said this week. This", 10)  # (the pair's ids are kept)
     # The coded passage that held "week" and "This" side by side goes; a memo
     # written now holds them (logged, not in the postings; its id as high as
     # the passage's was, so that only the pair brings it).
@@ -500,21 +535,35 @@ def test_a_pair_written_since_the_last_rebuild_is_found_and_a_deleted_one_is_not
     hits = index.search(db, "Trmup said this week. This", 10)
     assert hits[0].text.startswith("Kyiv: Trump said this week. This")
     assert not any(hit.text.startswith("Ukraine aid:") for hit in hits)
+    # Another process folds the log into the postings: the pairs kept from
+    # before are dropped with the rest.
+    other = open_database(tmp_path / "p.db")
+    rebuild(other)
+    other.conn.close()
+    index.sync(db)
+    assert not index.dirty
+    hits = index.search(db, "Trmup said this week. This", 10)
+    assert hits[0].text.startswith("Kyiv: Trump said this week. This")
 
 
-def test_a_file_from_before_the_pairs_gets_them_built_by_their_migration(neighbours, tmp_path):
-    copy = tmp_path / "p.db"
-    source, target = sqlite3.connect(neighbours), sqlite3.connect(copy)
-    source.backup(target)
-    source.close()
-    conn = target
+def test_a_file_from_before_the_pairs_is_searched_without_them_and_gets_them_when_written(
+        neighbours, tmp_path, monkeypatch):
+    _as_if_a_million(monkeypatch)
+    copy = _copy(neighbours, tmp_path / "p.db")
+    conn = sqlite3.connect(copy)
     conn.execute("DROP TABLE search_pairs")
+    conn.execute("DELETE FROM search_meta WHERE key = 'pairs_above'")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0012_search_word_pairs'")
     conn.commit()
+    # Read as it is (a file margin may not write): the words alone.
+    index = wordindex.WordIndex()
+    index.sync(Database(conn))
+    assert index.search(Database(conn), "Trump said this week. This", 10)
     conn.close()
-    db = open_database(copy)
-    assert is_installed(db)
-    assert db.execute("SELECT ids FROM search_pairs WHERE pair = 'week this'").fetchone()
+    db = open_database(copy)  # its migration builds them
+    assert is_installed(db) and pairs_built(db)
+    assert db.execute("SELECT ids FROM search_pairs WHERE pair = 'week this'").fetchone()[0]
+    assert db.execute("SELECT ids FROM search_pairs WHERE pair = 'said this'").fetchone()[0] == b""
 
 
 @pytest.fixture(scope="module")

@@ -451,16 +451,20 @@ def search_command(context, db_path, coders, query, kinds, codes, limit, as_json
     passages and memos).
     """
     from margin.store.search.corpus import SearchCorpus
-    from margin.store.word_postings import is_installed, rebuild, rebuild_due
+    from margin.store.word_postings import is_installed, pairs_built, rebuild, rebuild_due
 
     settings = _settings(context, db_path, None)
     db = open_store(settings, read_only=True)
     installed = is_installed(db)
-    if not installed or rebuild_due(db):
-        # Dropped, never built, or a long log of changes (a big import, a
-        # script) that every search would otherwise replay: rebuilt once, on
-        # a connection that may write (a file we may only read is searched
-        # with its log replayed, if it has an index at all).
+
+    def due(db) -> bool:
+        return not is_installed(db) or not pairs_built(db) or rebuild_due(db)
+
+    if due(db):
+        # Dropped, never built, from before the pairs, or a long log of
+        # changes (a big import, a script) that every search would otherwise
+        # replay: rebuilt once, on a connection that may write (a file we may
+        # only read is searched with its log replayed, if it has an index).
         try:
             writer = open_store(settings)
         except StoreError:
@@ -469,8 +473,9 @@ def search_command(context, db_path, coders, query, kinds, codes, limit, as_json
         else:
             db.close()
             db = writer
-            say("Rebuilding the search index (once)…", err=True)
-            rebuild(db)
+            if due(db):  # (opening it may have upgraded it, index and all)
+                say("Rebuilding the search index (once)…", err=True)
+                rebuild(db)
     text = " ".join([query, *(f'code:"{code}"' for code in codes)])
     corpus = SearchCorpus()
     corpus.load(db)

@@ -222,7 +222,7 @@ class SearchCorpus:
         """Read the small kinds (once; then :meth:`refresh` keeps them in step)
         and open the word index (rebuilt first if it is missing and the
         connection may write)."""
-        if not db.read_only and not is_installed(db):
+        if not db.read_only:
             ensure_index(db)
         if not is_installed(db):
             raise StoreError("the search index of this file is missing; open it once with "

@@ -124,11 +124,13 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
+from margin.store import word_postings
 from margin.store.db import Database
 from margin.store.search.index import one_edit
 from margin.store.word_postings import from_bytes, item_texts, pairs_of
@@ -174,6 +176,8 @@ READING_GAP = 15.0
 PAIR_VARIANTS = 6
 PAIR_BUDGET = 3_000
 PAIR_READ = 100
+#: Pairs looked up whose ids (or absence) are kept between searches.
+PAIR_CACHE = 20_000
 _W_REVERSED = 0.8
 #: Words in at most this many items are paired to find candidates.
 HOLDERS_MAX = 40_000
@@ -228,7 +232,9 @@ class WordIndex:
         self.pair_delta: dict[str, set[int]] = {}  # the same for pairs of words
         self._sorted_delta: list[str] | None = None
         self._chars = _ALPHABET
-        self._pairs: OrderedDict[str, array] = OrderedDict()  # pair -> base ids
+        # pair -> its base ids (empty: not kept), None: too common to be kept
+        self._pairs: OrderedDict[str, array | None] = OrderedDict()
+        self._pairs_above: int | None = None  # the rebuild's PAIR_WORDS_ABOVE
         self._cache: OrderedDict[str, array] = OrderedDict()
         self._cached_bytes = 0
         self._expansions: OrderedDict[tuple, dict[str, float]] = OrderedDict()
@@ -274,8 +280,9 @@ class WordIndex:
                         if word not in self.delta:
                             self._sorted_delta = None
                         self.delta.setdefault(word, set()).add(item)
-                    for pair in pairs_of(words):
-                        self.pair_delta.setdefault(pair, set()).add(item)
+                    if self._pairs_above is not None:
+                        for pair in pairs_of(words, self._common):
+                            self.pair_delta.setdefault(pair, set()).add(item)
             self._expansions.clear()
             self._spellings.clear()
             changed = True
@@ -289,7 +296,7 @@ class WordIndex:
                 holders = self.delta.get(word)
                 if holders is not None:
                     holders.discard(item)
-            for pair in pairs_of(words):
+            for pair in pairs_of(words, _any_word):
                 holders = self.pair_delta.get(pair)
                 if holders is not None:
                     holders.discard(item)
@@ -308,6 +315,9 @@ class WordIndex:
         self.delta = {}
         self.pair_delta = {}
         self._pairs.clear()
+        # (None: a file from before the pairs, searched without them)
+        above = meta.get("pairs_above")
+        self._pairs_above = int(above) if above is not None else None
         self._sorted_delta = None
         self._cache.clear()
         self._cached_bytes = 0
@@ -322,6 +332,10 @@ class WordIndex:
         self._chars = _ALPHABET + "".join(common[:10])
 
     # ---- vocabulary
+
+    def _common(self, word: str) -> bool:
+        """Whether pairs of ``word`` are kept (as the rebuild keeps them)."""
+        return self.df(word) > self._pairs_above
 
     def df(self, word: str) -> int:
         number = self.position.get(word)
@@ -351,61 +365,65 @@ class WordIndex:
         return ids
 
     def pair_postings(self, db: Database, pairs: list[str]) -> dict[str, array]:
-        """The base ids of those ``pairs`` of words that are rare enough to be
-        kept (cached; the pairs are looked up in one query)."""
+        """The base ids of those ``pairs`` of words that are kept and rare (a
+        pair too common to be kept is left out, whatever the log adds to it;
+        cached, looked up in one query)."""
+        if self._pairs_above is None:
+            return {}
         cache = self._pairs
-        missing = [pair for pair in pairs if pair not in cache]
+        missing = [pair for pair in dict.fromkeys(pairs) if pair not in cache]
         for start in range(0, len(missing), 900):
             chunk = missing[start : start + 900]
             found = dict(db.execute(
                 f"SELECT pair, ids FROM search_pairs WHERE pair IN ({','.join('?' * len(chunk))})",
                 chunk).fetchall())
             for pair in chunk:
-                cache[pair] = from_bytes(found[pair]) if pair in found else array("I")
-        out = {pair: cache[pair] for pair in pairs
-               if cache[pair] or self.pair_delta.get(pair)}
-        while len(cache) > 20_000:
+                ids = found.get(pair)
+                cache[pair] = array("I") if ids is None else (from_bytes(ids) if ids else None)
+        out = {}
+        for pair in pairs:
+            ids = cache[pair]
+            cache.move_to_end(pair)
+            if ids is not None and (ids or self.pair_delta.get(pair)):
+                out[pair] = ids
+        while len(cache) > PAIR_CACHE:
             cache.popitem(last=False)
         return out
 
     def _pair_holders(self, db: Database, tokens: list[str], groups: list[_Group],
-                      n: int) -> list[dict[int, float]]:
-        """For each two neighbouring query words that rare pairs of the
-        project's words may stand for (their variants, in the query's order
-        or reversed), the items holding such a pair, each with a weight: the
-        pair's rarity (IDF) times how good its variants are."""
+                      n: int) -> list[tuple[float, list[int]]]:
+        """The rare pairs of the project's words that two neighbouring query
+        words may stand for (their variants, in the query's order or
+        reversed), the rarest first: for each, its weight (its rarity, IDF,
+        times how good its variants are) and the items that hold it."""
         by_token = {group.token: group for group in groups}
-        combos: list[tuple[int, str, float]] = []
-        for i in range(len(tokens) - 1):
-            a, b = by_token.get(tokens[i]), by_token.get(tokens[i + 1])
-            if a is None or b is None or a is b:
+        combos: dict[str, float] = {}
+        for a, b in pairwise(tokens):
+            left_group, right_group = by_token.get(a), by_token.get(b)
+            if left_group is None or right_group is None:
                 continue
-            lefts = list(a.variants.items())[:PAIR_VARIANTS]
-            rights = list(b.variants.items())[:PAIR_VARIANTS]
+            lefts = list(left_group.variants.items())[:PAIR_VARIANTS]
+            rights = list(right_group.variants.items())[:PAIR_VARIANTS]
             for left, left_weight in lefts:
                 for right, right_weight in rights:
-                    if left != right:
-                        weight = min(left_weight, right_weight)
-                        combos.append((i, f"{left} {right}", weight))
-                        combos.append((i, f"{right} {left}", weight * _W_REVERSED))
+                    weight = min(left_weight, right_weight)
+                    for pair, value in ((f"{left} {right}", weight),
+                                        (f"{right} {left}", weight * _W_REVERSED)):
+                        if combos.get(pair, 0.0) < value:
+                            combos[pair] = value
         if not combos:
             return []
-        found = self.pair_postings(db, [pair for _i, pair, _weight in combos])
         dirty = self.dirty
-        by_position: dict[int, dict[int, float]] = {}
-        for i, pair, weight in combos:
-            ids = found.get(pair)
-            if ids is None:
-                continue
-            more = self.pair_delta.get(pair, ())
-            holders = [item for item in ids if item not in dirty] if dirty else ids
-            weight *= math.log(1.0 + n / (1 + len(holders) + len(more))) + 0.05
-            weights = by_position.setdefault(i, {})
-            for holder in (holders, more):
-                for item in holder:
-                    if weights.get(item, 0.0) < weight:
-                        weights[item] = weight
-        return sorted(by_position.values(), key=len)
+        out = []
+        for pair, ids in self.pair_postings(db, list(combos)).items():
+            holders = [item for item in ids if item not in dirty] if dirty else list(ids)
+            holders.extend(self.pair_delta.get(pair, ()))
+            if len(holders) > word_postings.PAIR_RARE:
+                continue  # (common now, with what the log adds)
+            weight = combos[pair] * (math.log(1.0 + n / (1 + len(holders))) + 0.05)
+            out.append((weight, holders))
+        out.sort(key=lambda entry: (len(entry[1]), -entry[0]))
+        return out
 
     def texts(self, db: Database, items: list[int]) -> dict[int, tuple[str, str]]:
         """(text as stored, processed text) of those ``items`` that exist (cached)."""
@@ -597,11 +615,10 @@ class WordIndex:
         # tells its passage from the others.
         pairs = self._pair_holders(db, tokens, groups, n)
         budget = PAIR_BUDGET
-        for holders in pairs:
-            if len(holders) > budget:
-                break
-            candidates.update(holders)
-            budget -= len(holders)
+        for _weight, holders in pairs:
+            if len(holders) <= budget:
+                candidates.update(holders)
+                budget -= len(holders)
         if cancelled is not None and cancelled():
             return []
         if dirty:
@@ -673,10 +690,10 @@ class WordIndex:
         if pairs:
             chosen = set(best)
             weights: dict[int, float] = {}
-            for holders in pairs:
-                for item, weight in holders.items():
-                    if item in proxy and item not in chosen:
-                        weights[item] = max(weight, weights.get(item, 0.0))
+            for weight, holders in pairs:
+                for item in holders:
+                    if item in proxy and item not in chosen and weights.get(item, 0.0) < weight:
+                        weights[item] = weight
             best += sorted(weights, key=lambda item: (-weights[item], item))[:PAIR_READ]
         texts = self.texts(db, best)
         # Many passages share the query's words (the proxy ties): partial_ratio,
@@ -701,7 +718,7 @@ class WordIndex:
             scored.append((-score(pq, processed[item], typing, value), item, texts[item][0]))
         scored.sort()
         if readings:
-            _both_readings(scored, pq, rare, readings, processed)
+            _both_readings(scored, partial, rare, readings, processed)
         return [WordHit(item, round(-negative, 2), text)
                 for negative, item, text in scored[:limit]]
 
@@ -727,6 +744,10 @@ class WordIndex:
         return out
 
 
+def _any_word(_word: str) -> bool:
+    return True
+
+
 def _common_readings(pq: str, rare: dict[str, set[str]],
                      df: Callable[[str], int]) -> list[str]:
     """The processed query with one of its rare spellings replaced by a
@@ -740,7 +761,7 @@ def _common_readings(pq: str, rare: dict[str, set[str]],
     return readings[:READINGS]
 
 
-def _both_readings(scored: list[tuple], pq: str, rare: dict[str, set[str]],
+def _both_readings(scored: list[tuple], partial: dict[int, float], rare: dict[str, set[str]],
                    readings: list[str], processed: dict[int, str]) -> None:
     """Where a query word is a rare spelling of a common word, the first
     results show both readings. If none of the first READINGS_WITHIN reads
@@ -749,12 +770,19 @@ def _both_readings(scored: list[tuple], pq: str, rare: dict[str, set[str]],
     when its own score is within READING_GAP of the first; if none holds the
     word as typed, the best that does."""
 
+    fit_of: dict[int, float] = {}
+
     def common_fit(entry: tuple) -> float:
-        """How well the passage holds a common reading (0: no better than as typed)."""
-        text = processed[entry[1]]
-        as_typed = fuzz.partial_ratio(pq, text)
-        return max(fuzz.partial_ratio(other, text, score_cutoff=as_typed + 0.01)
-                   for other in readings)
+        """How well the passage holds a common reading (0: no better than as
+        typed, its ``partial``)."""
+        item = entry[1]
+        fit = fit_of.get(item)
+        if fit is None:
+            text = processed[item]
+            fit = fit_of[item] = max(
+                fuzz.partial_ratio(other, text, score_cutoff=partial[item] + 0.01)
+                for other in readings)
+        return fit
 
     def typed(entry: tuple) -> bool:
         return not set(processed[entry[1]].split()).isdisjoint(rare) and not common_fit(entry)
