@@ -248,13 +248,33 @@ def delete_documents(db: Database, document_ids: Sequence[int]) -> Deletion:
     result = deletion(db, document_ids)
     document_ids = list(dict.fromkeys(document_ids))
     label = f"Delete {result.what_goes}"
-    with action(db, label) as log:
-        dependents = _tables_referencing_documents(db)
-        for document_id in document_ids:
-            for table, column in dependents:
-                log.delete_where(table, column, document_id)
-            log.delete_where("documents", "id", document_id)
+    # A very long document's pieces leave the piece indexes first, each in a
+    # short transaction (unindex_pieces): the action's own transaction then
+    # deletes them unindexed, and holds the write lock for the rows alone.
+    unindexed = unindex_documents(db, document_ids)
+    try:
+        with action(db, label) as log:
+            dependents = _tables_referencing_documents(db)
+            for document_id in document_ids:
+                for table, column in dependents:
+                    log.delete_where(table, column, document_id)
+                log.delete_where("documents", "id", document_id)
+    except StoreError:
+        for document_id in unindexed:  # nothing was deleted: indexed again
+            index_pieces(db, document_id)
+        raise
+    if unindexed:
+        checkpoint(db)
     return result
+
+
+def checkpoint(db: Database) -> None:
+    """A passive checkpoint after a big commit (a long text's row stored,
+    deleted or put back): the WAL is copied back now, by the writer that
+    made it long, not in another writer's commit, where it would count as
+    that writer's wait (seconds for 100 MB)."""
+    if not db.conn.in_transaction:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
 def _tables_referencing_documents(db: Database) -> list[tuple[str, str]]:
@@ -594,6 +614,66 @@ def piece_steps(db: Database, document_id: int, text: str | None = None
 
     for piece_id, start, end in pending:
         yield lambda piece_id=piece_id, start=start, end=end: step(piece_id, start, end)
+
+
+def unindex_pieces(db: Database, document_id: int, pacer: Pacer | None = None) -> None:
+    """Take a very long document's pieces out of the piece indexes, each in
+    a short transaction of its own (its rows' 'delete', given the piece's
+    text, read once for them all, and its ``indexed`` mark back to 0), paced
+    as :func:`index_pieces` is. What deleting the document (or redoing its
+    delete) does first: the piece indexes are external-content tables
+    without ``contentless_delete`` (SQLite 3.40), so taking a piece out
+    needs its text, and the trigger document_pieces_ad, which a delete of
+    an indexed piece fires, reads the whole text again for each piece
+    (pieces × length: a minute at 100 MB, with the write lock held).
+    Meanwhile the document is "being indexed", as during its import; a
+    crash half-way leaves it so, and `margin check --repair` or the next
+    import indexes it again."""
+    pending = db.execute(
+        'SELECT id, start, "end" FROM document_pieces WHERE document_id = ? AND indexed '
+        "ORDER BY start", [document_id]).fetchall()
+    if not pending:
+        return
+    text = document_text(db, document_id)
+    pacer = pacer or Pacer(db)
+    with derived_writes(db):
+        for piece_id, start, end in pending:
+            with pacer.transaction():
+                marked = db.execute(
+                    "UPDATE document_pieces SET indexed = 0 WHERE id = ? AND indexed",
+                    [piece_id]).rowcount
+                if marked:  # not deleted, nor taken out by another process meanwhile
+                    piece = text[start:end]
+                    for index in PIECE_INDEXES:
+                        db.execute(f"INSERT INTO [{index}] ([{index}], rowid, text) "
+                                   "VALUES ('delete', ?, ?)", [piece_id, piece])
+
+
+def unindex_documents(db: Database, document_ids: Sequence[int]) -> list[int]:
+    """:func:`unindex_pieces` of those of ``document_ids`` indexed in pieces
+    (none inside a transaction: there the triggers do it, in that
+    transaction); the ids of those that had pieces indexed."""
+    if db.conn.in_transaction or not document_ids:
+        return []
+    marks = ",".join("?" * len(document_ids))
+    try:
+        pieced = [row[0] for row in db.execute(
+            f"SELECT DISTINCT document_id FROM document_pieces WHERE indexed "
+            f"AND document_id IN ({marks}) ORDER BY document_id", list(document_ids))]
+    except sqlite3.OperationalError:  # no such table: a schema before 0011
+        return []
+    for document_id in pieced:
+        unindex_pieces(db, document_id)
+    return pieced
+
+
+def index_documents(db: Database, document_ids: Sequence[int]) -> None:
+    """:func:`index_pieces` of each of ``document_ids`` that has pieces not
+    yet indexed (after an undo or redo put its rows back, unindexed)."""
+    if not document_ids or db.conn.in_transaction:
+        return
+    for document in documents_being_indexed(db, document_ids):
+        index_pieces(db, document.id)
 
 
 def index_all_pieces(db: Database, cancelled: Callable[[], bool] | None = None) -> list[int]:

@@ -295,7 +295,7 @@ def undo(db: Database) -> str | None:
     if row is None:
         return None
     changes = _changes(row["changes"])
-    with writing(db):
+    with _pieces_around(db, changes, undoing=True), writing(db):
         for change in reversed(changes):
             if isinstance(change, RowsChange):
                 if change.kept and change.rows is None:
@@ -306,6 +306,46 @@ def undo(db: Database) -> str | None:
                          wanted=change.before)
         db["history"].update(row["id"], {"undone": 1, **_rewritten(changes)})
     return row["label"]
+
+
+# A column that follows the full-text indexes, not the action: whether a
+# very long document's piece is indexed (migration 0011). Undo and redo
+# neither compare nor restore it: a piece goes back unindexed, and is indexed
+# after the step's transaction, a piece a short transaction (as an import
+# does it); a piece they delete is taken out of the indexes first, the same
+# way (store/documents.py: index_pieces, unindex_pieces). In one transaction
+# the pieces' triggers would read the whole text once a piece, holding the
+# write lock for a minute at 100 MB.
+_DERIVED_COLUMNS = {"document_pieces": "indexed"}
+
+
+@contextmanager
+def _pieces_around(db: Database, changes: list[Change | RowsChange],
+                   undoing: bool) -> Iterator[None]:
+    """Around an undo or redo of ``changes``: the very long documents whose
+    pieces it deletes leave the piece indexes before (and come back to them
+    if the step fails); those whose pieces it puts back are indexed after."""
+    going: set[int] = set()
+    coming: set[int] = set()
+    for change in changes:
+        if (isinstance(change, RowsChange) and change.table in _DERIVED_COLUMNS
+                and change.rows is not None):
+            documents = {row[change.columns.index("document_id")] for row in change.rows}
+            # Undo puts back what the action deleted; redo deletes it again.
+            (coming if change.deleted == undoing else going).update(documents)
+    if not going and not coming:
+        yield
+        return
+    from margin.store.documents import checkpoint, index_documents, unindex_documents
+
+    unindexed = unindex_documents(db, sorted(going))
+    try:
+        yield
+    except StoreError:
+        index_documents(db, unindexed)  # nothing was changed: indexed again
+        raise
+    checkpoint(db)
+    index_documents(db, sorted(coming))
 
 
 def _rewritten(changes: list[Change | RowsChange]) -> dict:
@@ -322,7 +362,7 @@ def redo(db: Database) -> str | None:
     if row is None:
         return None
     changes = _changes(row["changes"])
-    with writing(db):
+    with _pieces_around(db, changes, undoing=False), writing(db):
         for change in changes:
             if isinstance(change, RowsChange):
                 _restore_rows(db, change, deleting=change.deleted)
@@ -464,6 +504,12 @@ def _restore_rows(db, change: RowsChange, deleting: bool) -> None:
     """Delete the rows of ``change`` again (``deleting``), or put them back:
     either only if every one of them is as the action left it."""
     key = change.key
+    derived = _DERIVED_COLUMNS.get(change.table)
+    masked = change.columns.index(derived) if derived in change.columns else None
+
+    def compared(row: list) -> list:
+        return row if masked is None else [*row[:masked], None, *row[masked + 1:]]
+
     for first in range(0, len(change.rows), _CHUNK):
         rows = change.rows[first : first + _CHUNK]
         ids = [row[change.columns.index(key)] for row in rows]
@@ -471,13 +517,17 @@ def _restore_rows(db, change: RowsChange, deleting: bool) -> None:
         cursor = db.execute(
             f"SELECT {', '.join(f'[{c}]' for c in change.columns)} FROM [{change.table}] "
             f"WHERE [{key}] IN ({marks}) ORDER BY [{key}]", ids)
-        current = [list(row) for row in cursor.fetchall()]
-        expected = sorted(rows, key=lambda row: row[change.columns.index(key)]) if deleting else []
+        current = [compared(list(row)) for row in cursor.fetchall()]
+        expected = sorted((compared(row) for row in rows),
+                          key=lambda row: row[change.columns.index(key)]) if deleting else []
         if current != expected:
             raise HistoryConflict(
                 f"cannot undo/redo: {change.table} rows were changed since; nothing was changed")
         if deleting:
             db.execute(f"DELETE FROM [{change.table}] WHERE [{key}] IN ({marks})", ids)
+        elif masked is not None:  # put back as not derived yet (see _DERIVED_COLUMNS)
+            insert_many(db, change.table, change.columns,
+                        [[*row[:masked], 0, *row[masked + 1:]] for row in rows])
         else:
             insert_many(db, change.table, change.columns, rows)
 
@@ -493,10 +543,18 @@ def insert_many(db: Database, table: str, columns: list[str], rows: list) -> Non
     costs ~200 µs a row more (bench/fulltext_bench.py). Rows holding bytes,
     which JSON cannot carry, go in one statement a row."""
     names = ", ".join(f"[{column}]" for column in columns)
+    one_a_row = f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))})"
     if any(isinstance(value, bytes) for row in rows for value in row):
-        db.conn.executemany(
-            f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+        db.conn.executemany(one_a_row, rows)
         return
+    # A row with a very long text (a document of megabytes put back by undo)
+    # goes in on its own, as parameters: through JSON, each of its columns
+    # would parse the whole row again (16 s for a 100 MB text).
+    long = {index for index, row in enumerate(rows)
+            if sum(len(value) for value in row if isinstance(value, str)) > _LONG_ROW}
+    if long:
+        db.conn.executemany(one_a_row, [rows[index] for index in sorted(long)])
+        rows = [row for index, row in enumerate(rows) if index not in long]
     select = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(len(columns)))
     statement = f"INSERT INTO [{table}] ({names}) SELECT {select} FROM json_each(?)"
     chunk: list = []
@@ -514,6 +572,7 @@ def insert_many(db: Database, table: str, columns: list[str], rows: list) -> Non
 
 
 _ROWS_A_STATEMENT = 5_000
+_LONG_ROW = 1_000_000  # characters
 _CHARACTERS_A_STATEMENT = 50_000_000
 
 
