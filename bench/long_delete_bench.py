@@ -49,6 +49,7 @@ def child(step: str, db_path: str, document_id: int) -> None:
     from margin.store.documents import delete_documents
 
     db = open_database(db_path)
+    held = _time_transactions()
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_SELF)
     if step == "delete":
@@ -63,7 +64,30 @@ def child(step: str, db_path: str, document_id: int) -> None:
     wall = time.perf_counter() - started
     db.close()
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    print(json.dumps({"wall": wall, "cpu": cpu}))
+    print(json.dumps({"wall": wall, "cpu": cpu, "held": held}))
+
+
+def _time_transactions() -> list[float]:
+    """How long each of margin's write transactions in this process holds
+    the lock (``history.writing``, which actions, undo, redo and the short
+    transactions of a long text's pieces all go through), in seconds."""
+    from contextlib import contextmanager
+
+    from margin.store import documents, history
+
+    held: list[float] = []
+    writing = history.writing
+
+    @contextmanager
+    def timed(db):
+        with writing(db):
+            began = time.perf_counter()
+            yield
+        held.append(time.perf_counter() - began)
+
+    history.writing = timed
+    documents.writing = timed
+    return held
 
 
 def _children_cpu() -> float:
@@ -136,9 +160,13 @@ def main() -> None:
                 print(f"{step}: failed\n{result.stderr.strip()}")
                 return
             figures = json.loads(result.stdout.strip().splitlines()[-1])
+            held = sorted(figures["held"]) or [0.0]
             print(f"{step}: wall {figures['wall']:.2f} s, CPU {figures['cpu']:.2f} s "
                   f"(the child process, start-up included: {whole:.2f} s); "
                   f"{found_last_word(db)}")
+            print(f"  {len(figures['held'])} write transactions, the longest held the lock "
+                  f"{held[-1] * 1000:,.0f} ms (the next {held[-2] * 1000 if len(held) > 1 else 0:,.0f} "
+                  f"ms), median {held[len(held) // 2] * 1000:,.0f} ms")
             print(f"  {writer.report()}")
         measured_check("margin check after the undo")
         print(f"load average at the end {os.getloadavg()[0]:.1f}")

@@ -253,7 +253,8 @@ def delete_documents(db: Database, document_ids: Sequence[int]) -> Deletion:
     # deletes them unindexed, and holds the write lock for the rows alone.
     unindexed = unindex_documents(db, document_ids)
     try:
-        with action(db, label) as log:
+        with action(db, label, long_texts=[document_text(db, document_id)
+                                           for document_id in unindexed]) as log:
             dependents = _tables_referencing_documents(db)
             for document_id in document_ids:
                 for table, column in dependents:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -143,6 +143,42 @@ class ChangeLog:
         self.db = db
         self.label = label
         self.changes: list[Change | RowsChange] = []
+        #: Very long texts the action records, each with its JSON made
+        #: before the action's transaction (:meth:`encoded_beforehand`).
+        self.encoded: dict[str, str] = {}
+
+    def encoded_beforehand(self, texts: Sequence[str]) -> None:
+        """Texts of megabytes this action is about to record (a long
+        document it deletes): their JSON is made before the action's
+        transaction (``action(…, long_texts=)``), so that it holds the write
+        lock without encoding them (half a second for 100 MB)."""
+        self.encoded.update((text, json.dumps(text)) for text in texts if len(text) > _LONG_ROW)
+
+    def recorded(self) -> str:
+        """The changes as the history records them (JSON)."""
+        data = [change.to_json() for change in self.changes]
+        if not self.encoded:
+            return json.dumps(data)
+        # Each long text known beforehand is a marker, then its JSON.
+        markers: dict[str, str] = {}
+
+        def marked(value):
+            if isinstance(value, str) and len(value) > _LONG_ROW and value in self.encoded:
+                marker = f"\x00margin text {len(markers)}\x00"
+                markers[json.dumps(marker)] = self.encoded[value]
+                return marker
+            return value
+
+        for item in data:
+            if item.get("rows"):
+                item["rows"] = [[marked(value) for value in row] for row in item["rows"]]
+            for side in ("before", "after"):
+                if isinstance(item.get(side), dict):
+                    item[side] = {key: marked(value) for key, value in item[side].items()}
+        recorded = json.dumps(data)
+        for marker, encoded in markers.items():
+            recorded = recorded.replace(marker, encoded, 1)
+        return recorded
 
     def insert(self, table: str, row: dict) -> int:
         row_id = self.db[table].insert(row).last_pk
@@ -216,17 +252,19 @@ class ChangeLog:
 
 
 @contextmanager
-def action(db: Database, label: str) -> Iterator[ChangeLog]:
+def action(db: Database, label: str, *, long_texts: Sequence[str] = ()) -> Iterator[ChangeLog]:
     """Run one user action as one transaction, recorded for undo.
 
     Nested calls join the outer action, so composite actions (merging codes,
-    coding a batch of passages) undo as one step.
+    coding a batch of passages) undo as one step. ``long_texts``: texts of
+    megabytes the action will record (see :meth:`ChangeLog.encoded_beforehand`).
     """
     active = active_log(db)
     if active is not None:
         yield active
         return
     log = ChangeLog(db, label)
+    log.encoded_beforehand(long_texts)
     setattr(db, _ACTIVE_LOG_ATTRIBUTE, log)
     try:
         with writing(db):
@@ -237,7 +275,7 @@ def action(db: Database, label: str) -> Iterator[ChangeLog]:
                 db["history"].insert(
                     {
                         "label": label,
-                        "changes": json.dumps([c.to_json() for c in log.changes]),
+                        "changes": log.recorded(),
                         "undone": 0,
                         "created": now(),
                     }
