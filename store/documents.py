@@ -357,7 +357,7 @@ def prepare_text(
             notes.append(f"{removed} boilerplate lines removed")
     pieces = None
     if len(text) > PIECES_ABOVE:
-        pieces = _pieces_of(text)
+        pieces = pieces_of(text)
         # SQLite is given the text as UTF-8, which Python makes (and keeps
         # with the string) when it is first bound: 0.4 s for 100 MB. Made
         # here, it is not made while the document's transaction holds the
@@ -370,7 +370,13 @@ def prepare_text(
     )
 
 
-def _pieces_of(text: str) -> list[tuple[int, int]]:
+def indexed_in_pieces(text: str) -> bool:
+    """Whether a text is long enough to be indexed in pieces (PIECES_ABOVE)."""
+    return len(text) > PIECES_ABOVE
+
+
+def pieces_of(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each piece a very long text's full text is indexed in."""
     return [(offset, offset + len(piece)) for offset, piece in text_pieces(text, PIECE_CHARS)]
 
 
@@ -407,7 +413,7 @@ def save_prepared(
                 return duplicate
             pieces = prepared.pieces
             if pieces is None and len(prepared.text) > PIECES_ABOVE:
-                pieces = _pieces_of(prepared.text)
+                pieces = pieces_of(prepared.text)
             in_pieces = pieces is not None
             row = {
                 "uuid": new_uuid(),

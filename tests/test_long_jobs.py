@@ -621,3 +621,34 @@ def test_check_finds_a_long_text_put_into_a_whole_text_index_and_repair_takes_it
     assert db.execute("SELECT COUNT(*) FROM documents_unstemmed_fts_docsize").fetchone()[0] == 0
     assert found(db, "xylo*") == ["xylophone"]
     db.close()
+
+
+def test_a_long_text_merged_from_a_colleague_is_indexed_in_pieces_and_undone_the_same_way(
+        tmp_path, long_texts, monkeypatch):
+    from margin.store.merging import merge_file
+
+    (tmp_path / "theirs").mkdir()
+    their_path, theirs, _report = imported_long_text(tmp_path / "theirs")
+    theirs.close()
+    db = open_database(tmp_path / "ours.db")
+    between = PiecesBetweenTransactions(tmp_path / "ours.db", monkeypatch)
+    try:
+        report = merge_file(db, their_path)
+        assert report.documents_added == ["Paragraph 0 mentions Kyiv and zebra0."]
+        # Not indexed whole in the merge's transaction: its three pieces
+        # after it, a short transaction each.
+        assert between.take() == [0, 1, 2]
+        assert db.execute("SELECT COUNT(*) FROM documents WHERE indexed_in_pieces"
+                          ).fetchone()[0] == 1
+        assert db.execute("SELECT COUNT(*) FROM documents_fts_docsize").fetchone()[0] == 0
+        assert found(db, "xylophone") == ["xylophone"] and documents_being_indexed(db) == []
+        assert check_database(db).ok
+        undo(db)
+        assert between.take() == [3, 2, 1]
+        assert found(db, "xylophone") == [] and check_database(db).ok
+        redo(db)
+        assert between.take() == [0, 1, 2]
+        assert found(db, "xylophone") == ["xylophone"] and check_database(db).ok
+    finally:
+        between.close()
+    db.close()
