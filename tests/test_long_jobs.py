@@ -652,3 +652,30 @@ def test_a_long_text_merged_from_a_colleague_is_indexed_in_pieces_and_undone_the
     finally:
         between.close()
     db.close()
+
+
+def test_a_long_text_in_a_refi_qda_project_is_indexed_in_pieces_after_its_transaction(
+        tmp_path, long_texts, monkeypatch):
+    from margin.store.refi.exporter import export_qdpx
+
+    (tmp_path / "theirs").mkdir()
+    _path, theirs, _report = imported_long_text(tmp_path / "theirs")
+    project = export_qdpx(theirs, tmp_path / "long.qdpx")
+    text = get_document(theirs, 1).text
+    theirs.close()
+    path = tmp_path / "ours.db"
+    db = open_database(path)
+    between = PiecesBetweenTransactions(path, monkeypatch)
+    try:
+        report = run_import(db, [str(project)], ImportOptions(entities=False))
+        assert report.count("imported") == 1
+        assert between.take() == [0, 1, 2]
+    finally:
+        between.close()
+    (document_id,) = [row[0] for row in db.execute(
+        "SELECT id FROM documents WHERE indexed_in_pieces")]
+    assert get_document(db, document_id).text == text
+    assert db.execute("SELECT COUNT(*) FROM documents_fts_docsize").fetchone()[0] == 0
+    assert found(db, "xylophone") == ["xylophone"] and documents_being_indexed(db) == []
+    assert check_database(db).ok
+    db.close()
