@@ -145,14 +145,14 @@ class ChangeLog:
         self.changes: list[Change | RowsChange] = []
         #: Very long texts the action records, each with its JSON made
         #: before the action's transaction (:meth:`encoded_beforehand`).
-        self.encoded: dict[str, str] = {}
+        self.encoded: list[tuple[str, str]] = []
 
     def encoded_beforehand(self, texts: Sequence[str]) -> None:
         """Texts of megabytes this action is about to record (a long
         document it deletes): their JSON is made before the action's
         transaction (``action(…, long_texts=)``), so that it holds the write
         lock without encoding them (half a second for 100 MB)."""
-        self.encoded.update((text, json.dumps(text)) for text in texts if len(text) > _LONG_ROW)
+        self.encoded += [(text, json.dumps(text)) for text in texts if len(text) > _LONG_ROW]
 
     def recorded(self) -> str:
         """The changes as the history records them (JSON)."""
@@ -163,10 +163,14 @@ class ChangeLog:
         markers: dict[str, str] = {}
 
         def marked(value):
-            if isinstance(value, str) and len(value) > _LONG_ROW and value in self.encoded:
-                marker = f"\x00margin text {len(markers)}\x00"
-                markers[json.dumps(marker)] = self.encoded[value]
-                return marker
+            if isinstance(value, str) and len(value) > _LONG_ROW:
+                # Compared, not hashed: hashing 100 MB costs more than
+                # comparing it with the one text of its length.
+                for text, encoded in self.encoded:
+                    if len(text) == len(value) and text == value:
+                        marker = f"\x00margin text {len(markers)}\x00"
+                        markers[json.dumps(marker)] = encoded
+                        return marker
             return value
 
         for item in data:
