@@ -35,6 +35,7 @@ MIGRATION_NAMES = (
     "0009_codings_by_coder",
     "0010_search_word_index",
     "0011_long_documents_indexed_in_pieces",
+    "0013_history_long_texts",
 )
 MIGRATION_SET = "margin"
 

@@ -143,34 +143,27 @@ class ChangeLog:
         self.db = db
         self.label = label
         self.changes: list[Change | RowsChange] = []
-        #: Very long texts the action records, each with its JSON made
-        #: before the action's transaction (:meth:`encoded_beforehand`).
-        self.encoded: list[tuple[str, str]] = []
+        #: Very long texts the action records, each written beforehand to
+        #: history_texts (:func:`_stage`), with the ids of its rows there.
+        self.staged: list[tuple[str, list[int]]] = []
 
-    def encoded_beforehand(self, texts: Sequence[str]) -> None:
-        """Texts of megabytes this action is about to record (a long
-        document it deletes): their JSON is made before the action's
-        transaction (``action(…, long_texts=)``), so that it holds the write
-        lock without encoding them (half a second for 100 MB)."""
-        self.encoded += [(text, json.dumps(text)) for text in texts if len(text) > _LONG_ROW]
-
-    def recorded(self) -> str:
-        """The changes as the history records them (JSON)."""
+    def recorded(self) -> tuple[str, str | None]:
+        """The changes as the history records them (JSON), and the ids of
+        the rows of history_texts they name (JSON, or None): a long text
+        staged there is recorded as ``{"staged": [ids]}``."""
         data = [change.to_json() for change in self.changes]
-        if not self.encoded:
-            return json.dumps(data)
-        # Each long text known beforehand is a marker, then its JSON.
-        markers: dict[str, str] = {}
+        if not self.staged:
+            return json.dumps(data), None
+        named: list[int] = []
 
         def marked(value):
             if isinstance(value, str) and len(value) > _LONG_ROW:
                 # Compared, not hashed: hashing 100 MB costs more than
                 # comparing it with the one text of its length.
-                for text, encoded in self.encoded:
+                for text, ids in self.staged:
                     if len(text) == len(value) and text == value:
-                        marker = f"\x00margin text {len(markers)}\x00"
-                        markers[json.dumps(marker)] = encoded
-                        return marker
+                        named.extend(ids)
+                        return {_STAGED: ids}
             return value
 
         for item in data:
@@ -179,10 +172,7 @@ class ChangeLog:
             for side in ("before", "after"):
                 if isinstance(item.get(side), dict):
                     item[side] = {key: marked(value) for key, value in item[side].items()}
-        recorded = json.dumps(data)
-        for marker, encoded in markers.items():
-            recorded = recorded.replace(marker, encoded, 1)
-        return recorded
+        return json.dumps(data), json.dumps(named) if named else None
 
     def insert(self, table: str, row: dict) -> int:
         row_id = self.db[table].insert(row).last_pk
@@ -261,14 +251,15 @@ def action(db: Database, label: str, *, long_texts: Sequence[str] = ()) -> Itera
 
     Nested calls join the outer action, so composite actions (merging codes,
     coding a batch of passages) undo as one step. ``long_texts``: texts of
-    megabytes the action will record (see :meth:`ChangeLog.encoded_beforehand`).
+    megabytes the action will record (a document it deletes), written to
+    history_texts before its transaction (:func:`_stage`).
     """
     active = active_log(db)
     if active is not None:
         yield active
         return
     log = ChangeLog(db, label)
-    log.encoded_beforehand(long_texts)
+    log.staged = _stage(db, long_texts)
     setattr(db, _ACTIVE_LOG_ATTRIBUTE, log)
     try:
         with writing(db):
@@ -276,20 +267,75 @@ def action(db: Database, label: str, *, long_texts: Sequence[str] = ()) -> Itera
             if log.changes:
                 # A new action makes the undone actions unreachable for redo.
                 db.execute("DELETE FROM history WHERE undone = 1")
-                db["history"].insert(
-                    {
-                        "label": label,
-                        "changes": log.recorded(),
-                        "undone": 0,
-                        "created": now(),
-                    }
-                )
+                changes, texts = log.recorded()
+                recorded = {"label": label, "changes": changes, "undone": 0, "created": now()}
+                if texts is not None:
+                    recorded["texts"] = texts
+                db["history"].insert(recorded)
                 db.execute(
                     "DELETE FROM history WHERE id <= (SELECT MAX(id) FROM history) - ?",
                     [HISTORY_LIMIT],
                 )
     finally:
         setattr(db, _ACTIVE_LOG_ATTRIBUTE, None)
+
+
+_STAGED = "staged"  # a text recorded in history_texts: {"staged": [its rows' ids]}
+_STAGED_CHARS = 4_000_000  # characters a row of history_texts
+
+
+def _stage(db: Database, texts: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """Write each very long text an action is about to record (a document
+    it deletes) to history_texts, a few megabytes a row, each row a short
+    transaction (paced as a long text's index pieces are): the action's own
+    transaction then names the rows instead of copying the text (migration
+    0013). Rows no history row names (an action that failed, a crash) are
+    dropped first."""
+    texts = [text for text in texts if len(text) > _LONG_ROW]
+    if not texts or db.conn.in_transaction or "history_texts" not in db.table_names():
+        return []
+    from margin.store.documents import Pacer, derived_writes
+
+    pacer = Pacer(db)
+    staged = []
+    with derived_writes(db):
+        with pacer.transaction():
+            db.execute("DELETE FROM history_texts WHERE id NOT IN (SELECT value FROM "
+                       "history, json_each(history.texts) WHERE history.texts IS NOT NULL)")
+        for text in texts:
+            ids = []
+            for start in range(0, len(text), _STAGED_CHARS):
+                with pacer.transaction():
+                    ids.append(db.execute("INSERT INTO history_texts (text) VALUES (?)",
+                                          [text[start:start + _STAGED_CHARS]]).lastrowid)
+            staged.append((text, ids))
+    return staged
+
+
+def _unstaged(db: Database, changes: list[Change | RowsChange]) -> None:
+    """Put the texts recorded in history_texts back into ``changes``."""
+    def text(value):
+        if isinstance(value, dict) and list(value) == [_STAGED]:
+            ids = value[_STAGED]
+            marks = ",".join("?" * len(ids))
+            parts = dict(db.execute(f"SELECT id, text FROM history_texts WHERE id IN ({marks})",
+                                    ids).fetchall())
+            if len(parts) != len(ids):
+                raise HistoryConflict("cannot undo/redo: the text it recorded is gone; "
+                                      "nothing was changed")
+            return "".join(parts[row_id] for row_id in ids)
+        return value
+
+    for change in changes:
+        if isinstance(change, RowsChange):
+            if change.rows is not None and any(
+                    isinstance(value, dict) for row in change.rows for value in row):
+                change.rows = [[text(value) for value in row] for row in change.rows]
+        else:
+            for side in ("before", "after"):
+                state = getattr(change, side)
+                if state and any(isinstance(value, dict) for value in state.values()):
+                    setattr(change, side, {key: text(value) for key, value in state.items()})
 
 
 def active_log(db: Database) -> ChangeLog | None:
@@ -337,6 +383,7 @@ def undo(db: Database) -> str | None:
     if row is None:
         return None
     changes = _changes(row["changes"])
+    _unstaged(db, changes)
     with _pieces_around(db, changes, undoing=True), writing(db):
         for change in reversed(changes):
             if isinstance(change, RowsChange):
@@ -404,6 +451,7 @@ def redo(db: Database) -> str | None:
     if row is None:
         return None
     changes = _changes(row["changes"])
+    _unstaged(db, changes)
     with _pieces_around(db, changes, undoing=False), writing(db):
         for change in changes:
             if isinstance(change, RowsChange):

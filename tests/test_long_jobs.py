@@ -26,6 +26,7 @@ from margin.store.documents import (
     documents_being_indexed,
     get_document,
     import_text,
+    rename_document,
 )
 from margin.store.entities import EntitySpan, parallel, storage, text_pieces
 from margin.store.entities.rules import RuleRecogniser
@@ -120,9 +121,10 @@ def long_texts(monkeypatch):
     monkeypatch.setattr(documents, "PIECE_CHARS", 50_000)
     monkeypatch.setattr(documents, "_PAUSE_MIN", 0.01)
     # A document's row of over 50,000 characters is a long one for the
-    # history: its text's JSON made before a delete's transaction, the row
-    # put back by undo as parameters.
+    # history: its text written to history_texts (40,000 characters a row)
+    # before a delete's transaction, the row put back by undo as parameters.
     monkeypatch.setattr(history, "_LONG_ROW", 50_000)
+    monkeypatch.setattr(history, "_STAGED_CHARS", 40_000)
 
 
 class WriterLoop:
@@ -501,8 +503,12 @@ def test_deleting_a_long_text_and_undoing_it_go_a_piece_a_transaction_and_search
     with WriterLoop(path) as writer:
         delete_documents(db, [document_id])
         # Its three pieces left the indexes one short transaction each,
-        # another writer free to write between them, before the delete.
-        assert between.take() == [3, 2, 1]
+        # another writer free to write between them, then its text went to
+        # the history's texts (three rows, after a clean-up), the same way,
+        # before the delete: its history row holds no copy of the text.
+        assert between.take() == [3, 2, 1, 0, 0, 0, 0]
+        assert db.execute("SELECT COUNT(*) FROM history_texts").fetchone()[0] == 3
+        assert db.execute("SELECT MAX(length(changes)) FROM history").fetchone()[0] < 10_000
         assert found(db, "xylophone") == [] and found(db, "zebra1") == ["Zebra1"]
         assert db.execute("SELECT COUNT(*) FROM document_pieces").fetchone()[0] == 0
         assert check_database(db).ok
@@ -519,7 +525,11 @@ def test_deleting_a_long_text_and_undoing_it_go_a_piece_a_transaction_and_search
         assert between.take() == [3, 2, 1] and found(db, "xylophone") == []
         undo(db)
         assert between.take() == [0, 1, 2] and found(db, "xylophone") == ["xylophone"]
+        assert get_document(db, document_id).text == text
     between.close()
+    # A new action drops the undone delete, and its text with it.
+    rename_document(db, coded, "Short")
+    assert db.execute("SELECT COUNT(*) FROM history_texts").fetchone()[0] == 0
     assert writer.locked == [] and max(writer.waits) < 3.0
     assert documents_being_indexed(db) == [] and check_database(db).ok
     db.close()
