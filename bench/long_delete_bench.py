@@ -1,8 +1,8 @@
 """Deleting one very long document, undoing and redoing that, and `margin
 check` on a database that holds it, while another writer goes on.
 
-`nice -n 10 .venv/bin/python bench/long_delete_bench.py [MEGABYTES]` (default
-100) — prints figures, asserts nothing. Run it with another checkout's
+`nice -n 10 .venv/bin/python bench/long_delete_bench.py [MEGABYTES] [--entities]`
+(default 100 MB, no entities) — prints figures, asserts nothing. Run it with another checkout's
 Python (`/work/main/.venv/bin/python bench/long_delete_bench.py 100`) to
 measure that code on the same text in the same conditions: the steps are
 made through the store's API (``delete_documents``, ``history.undo``,
@@ -11,8 +11,8 @@ made through the store's API (``delete_documents``, ``history.undo``,
 The text is the sample articles repeated, each copy numbered (as
 bench/big_import_bench.py makes it), imported with `margin import
 --no-entities` (the entity mentions of a 100 MB text, 1.7 million rows,
-would be another cost of the delete: this bench measures the text and its
-full-text index). Then, each in a child process while a writer in this
+are another cost of the delete, recorded in its history row: `--entities`
+imports them too, with the rules backend). Then, each in a child process while a writer in this
 process inserts a row every 20 ms (5 s busy timeout, as the app's
 connection has) and times each insert: `margin check`; the delete; its
 undo (until the document is searchable to its last piece again); its redo;
@@ -105,7 +105,9 @@ def found_last_word(db: Path) -> str:
 
 
 def main() -> None:
-    megabytes = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    arguments = [argument for argument in sys.argv[1:] if argument != "--entities"]
+    entities = "--entities" in sys.argv[1:]
+    megabytes = int(arguments[0]) if arguments else 100
     python = sys.executable
     margin = str(Path(python).parent / "margin")
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,12 +117,13 @@ def main() -> None:
         with source.open("a", encoding="utf-8") as out:
             out.write(f"The end, said {LAST_WORD}.\n")
         env = {**os.environ, "XDG_CONFIG_HOME": str(folder / "config"),
-               "XDG_DATA_HOME": str(folder / "data")}
+               "XDG_DATA_HOME": str(folder / "data"), "MARGIN_ENTITY_BACKEND": "rules"}
         db = folder / "big.db"
         print(f"{python}; load average {os.getloadavg()[0]:.1f} (2 cores)")
         started = time.perf_counter()
-        imported = subprocess.run([margin, "--db", str(db), "import", "--no-entities",
-                                   str(source)], env=env, capture_output=True, text=True)
+        imported = subprocess.run([margin, "--db", str(db), "import",
+                                   "--entities" if entities else "--no-entities", str(source)],
+                                  env=env, capture_output=True, text=True)
         if imported.returncode:
             print(imported.stderr.strip())
             return
@@ -129,8 +132,9 @@ def main() -> None:
         pieces = conn.execute("SELECT COUNT(*), SUM(indexed) FROM document_pieces").fetchone() \
             if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'document_pieces'"
                             ).fetchone() else None
+        mentions = conn.execute("SELECT COUNT(*) FROM entities").fetchone()[0]
         conn.close()
-        print(f"import of one {size / 1e6:.0f} MB text, no entities: "
+        print(f"import of one {size / 1e6:.0f} MB text, {mentions:,} entity mentions: "
               f"{time.perf_counter() - started:.1f} s; " + (
                   f"full text in {pieces[1]:,} of {pieces[0]:,} pieces" if pieces else
                   "full text indexed whole"))
