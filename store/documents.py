@@ -246,11 +246,11 @@ def delete_documents(db: Database, document_ids: Sequence[int]) -> Deletion:
     history's record until the action drops out of the history.
 
     A very long document's pieces leave the piece indexes first, a short
-    transaction each (:func:`unindex_pieces`), and its text's JSON for the
-    history is made before the action's transaction: that transaction
-    holds the write lock for the rows alone (1.2-1.9 s at 100 MB, SQLite
-    moving the text into the history). Undo puts them back unindexed and
-    indexes them after (store/history.py, ``_DERIVED_COLUMNS``).
+    transaction each (:func:`unindex_pieces`), and its text is written to
+    the history's texts before the action (store/history.py, ``_stage``):
+    the action's transaction then holds the write lock for the rows alone
+    (0.9 s at 100 MB: SQLite freeing the text's pages). Undo puts the
+    pieces back unindexed and indexes them after (``_DERIVED_COLUMNS``).
     """
     result = deletion(db, document_ids)
     document_ids = list(dict.fromkeys(document_ids))
@@ -259,9 +259,12 @@ def delete_documents(db: Database, document_ids: Sequence[int]) -> Deletion:
     # short transaction (unindex_pieces): the action's own transaction then
     # deletes them unindexed, and holds the write lock for the rows alone.
     unindexed = unindex_documents(db, document_ids)
+    marks = ",".join("?" * len(document_ids))
+    long = [row[0] for row in db.execute(
+        f"SELECT id FROM documents WHERE indexed_in_pieces AND id IN ({marks})", document_ids)]
     try:
         with action(db, label, long_texts=[document_text(db, document_id)
-                                           for document_id in unindexed]) as log:
+                                           for document_id in long]) as log:
             dependents = _tables_referencing_documents(db)
             for document_id in document_ids:
                 for table, column in dependents:
@@ -271,7 +274,7 @@ def delete_documents(db: Database, document_ids: Sequence[int]) -> Deletion:
         for document_id in unindexed:  # nothing was deleted: indexed again
             index_pieces(db, document_id)
         raise
-    if unindexed:
+    if long:
         checkpoint(db)
     return result
 
