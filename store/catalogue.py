@@ -110,6 +110,7 @@ def datasette_metadata() -> dict:
                                               "(accepted, rejected, relabelled)."},
             "entity_runs": hidden,
             "history": hidden,
+            "history_texts": hidden,
             "_sqlite_migrations": hidden,
             # The full-text indexes: Datasette offers a search box on the
             # table each indexes (documents, codings, memos), and on the

@@ -37,6 +37,7 @@ MIGRATION_NAMES = (
     "0011_long_documents_indexed_in_pieces",
     "0012_search_word_pairs",
     "0013_codes_colour_chosen",
+    "0014_history_long_texts",
 )
 MIGRATION_SET = "margin"
 

@@ -244,17 +244,48 @@ def delete_documents(db: Database, document_ids: Sequence[int]) -> Deletion:
     codings, search, the full-text index (kept by triggers) and the history
     before the deletion find them as they were. The text stays in the
     history's record until the action drops out of the history.
+
+    A very long document's pieces leave the piece indexes first, a short
+    transaction each (:func:`unindex_pieces`), and its text is written to
+    the history's texts before the action (store/history.py, ``_stage``):
+    the action's transaction then holds the write lock for the rows alone
+    (0.9 s at 100 MB: SQLite freeing the text's pages). Undo puts the
+    pieces back unindexed and indexes them after (``_DERIVED_COLUMNS``).
     """
     result = deletion(db, document_ids)
     document_ids = list(dict.fromkeys(document_ids))
     label = f"Delete {result.what_goes}"
-    with action(db, label) as log:
-        dependents = _tables_referencing_documents(db)
-        for document_id in document_ids:
-            for table, column in dependents:
-                log.delete_where(table, column, document_id)
-            log.delete_where("documents", "id", document_id)
+    # A very long document's pieces leave the piece indexes first, each in a
+    # short transaction (unindex_pieces): the action's own transaction then
+    # deletes them unindexed, and holds the write lock for the rows alone.
+    unindexed = unindex_documents(db, document_ids)
+    marks = ",".join("?" * len(document_ids))
+    long = [row[0] for row in db.execute(
+        f"SELECT id FROM documents WHERE indexed_in_pieces AND id IN ({marks})", document_ids)]
+    try:
+        with action(db, label, long_texts=[document_text(db, document_id)
+                                           for document_id in long]) as log:
+            dependents = _tables_referencing_documents(db)
+            for document_id in document_ids:
+                for table, column in dependents:
+                    log.delete_where(table, column, document_id)
+                log.delete_where("documents", "id", document_id)
+    except StoreError:
+        for document_id in unindexed:  # nothing was deleted: indexed again
+            index_pieces(db, document_id)
+        raise
+    if long:
+        checkpoint(db)
     return result
+
+
+def checkpoint(db: Database) -> None:
+    """A passive checkpoint after a big commit (a long text's row stored,
+    deleted or put back): the WAL is copied back now, by the writer that
+    made it long, not in another writer's commit, where it would count as
+    that writer's wait (seconds for 100 MB)."""
+    if not db.conn.in_transaction:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
 def _tables_referencing_documents(db: Database) -> list[tuple[str, str]]:
@@ -336,7 +367,7 @@ def prepare_text(
             notes.append(f"{removed} boilerplate lines removed")
     pieces = None
     if len(text) > PIECES_ABOVE:
-        pieces = _pieces_of(text)
+        pieces = pieces_of(text)
         # SQLite is given the text as UTF-8, which Python makes (and keeps
         # with the string) when it is first bound: 0.4 s for 100 MB. Made
         # here, it is not made while the document's transaction holds the
@@ -349,7 +380,13 @@ def prepare_text(
     )
 
 
-def _pieces_of(text: str) -> list[tuple[int, int]]:
+def indexed_in_pieces(text: str) -> bool:
+    """Whether a text is long enough to be indexed in pieces (PIECES_ABOVE)."""
+    return len(text) > PIECES_ABOVE
+
+
+def pieces_of(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each piece a very long text's full text is indexed in."""
     return [(offset, offset + len(piece)) for offset, piece in text_pieces(text, PIECE_CHARS)]
 
 
@@ -386,7 +423,7 @@ def save_prepared(
                 return duplicate
             pieces = prepared.pieces
             if pieces is None and len(prepared.text) > PIECES_ABOVE:
-                pieces = _pieces_of(prepared.text)
+                pieces = pieces_of(prepared.text)
             in_pieces = pieces is not None
             row = {
                 "uuid": new_uuid(),
@@ -594,6 +631,66 @@ def piece_steps(db: Database, document_id: int, text: str | None = None
 
     for piece_id, start, end in pending:
         yield lambda piece_id=piece_id, start=start, end=end: step(piece_id, start, end)
+
+
+def unindex_pieces(db: Database, document_id: int, pacer: Pacer | None = None) -> None:
+    """Take a very long document's pieces out of the piece indexes, each in
+    a short transaction of its own (its rows' 'delete', given the piece's
+    text, read once for them all, and its ``indexed`` mark back to 0), paced
+    as :func:`index_pieces` is. What deleting the document (or redoing its
+    delete) does first: the piece indexes are external-content tables
+    without ``contentless_delete`` (SQLite 3.40), so taking a piece out
+    needs its text, and the trigger document_pieces_ad, which a delete of
+    an indexed piece fires, reads the whole text again for each piece
+    (pieces × length: a minute at 100 MB, with the write lock held).
+    Meanwhile the document is "being indexed", as during its import; a
+    crash half-way leaves it so, and `margin check --repair` or the next
+    import indexes it again."""
+    pending = db.execute(
+        'SELECT id, start, "end" FROM document_pieces WHERE document_id = ? AND indexed '
+        "ORDER BY start", [document_id]).fetchall()
+    if not pending:
+        return
+    text = document_text(db, document_id)
+    pacer = pacer or Pacer(db)
+    with derived_writes(db):
+        for piece_id, start, end in pending:
+            with pacer.transaction():
+                marked = db.execute(
+                    "UPDATE document_pieces SET indexed = 0 WHERE id = ? AND indexed",
+                    [piece_id]).rowcount
+                if marked:  # not deleted, nor taken out by another process meanwhile
+                    piece = text[start:end]
+                    for index in PIECE_INDEXES:
+                        db.execute(f"INSERT INTO [{index}] ([{index}], rowid, text) "
+                                   "VALUES ('delete', ?, ?)", [piece_id, piece])
+
+
+def unindex_documents(db: Database, document_ids: Sequence[int]) -> list[int]:
+    """:func:`unindex_pieces` of those of ``document_ids`` indexed in pieces
+    (none inside a transaction: there the triggers do it, in that
+    transaction); the ids of those that had pieces indexed."""
+    if db.conn.in_transaction or not document_ids:
+        return []
+    marks = ",".join("?" * len(document_ids))
+    try:
+        pieced = [row[0] for row in db.execute(
+            f"SELECT DISTINCT document_id FROM document_pieces WHERE indexed "
+            f"AND document_id IN ({marks}) ORDER BY document_id", list(document_ids))]
+    except sqlite3.OperationalError:  # no such table: a schema before 0011
+        return []
+    for document_id in pieced:
+        unindex_pieces(db, document_id)
+    return pieced
+
+
+def index_documents(db: Database, document_ids: Sequence[int]) -> None:
+    """:func:`index_pieces` of each of ``document_ids`` that has pieces not
+    yet indexed (after an undo or redo put its rows back, unindexed)."""
+    if not document_ids or db.conn.in_transaction:
+        return
+    for document in documents_being_indexed(db, document_ids):
+        index_pieces(db, document.id)
 
 
 def index_all_pieces(db: Database, cancelled: Callable[[], bool] | None = None) -> list[int]:

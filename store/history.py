@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -143,6 +143,36 @@ class ChangeLog:
         self.db = db
         self.label = label
         self.changes: list[Change | RowsChange] = []
+        #: Very long texts the action records, each written beforehand to
+        #: history_texts (:func:`_stage`), with the ids of its rows there.
+        self.staged: list[tuple[str, list[int]]] = []
+
+    def recorded(self) -> tuple[str, str | None]:
+        """The changes as the history records them (JSON), and the ids of
+        the rows of history_texts they name (JSON, or None): a long text
+        staged there is recorded as ``{"staged": [ids]}``."""
+        data = [change.to_json() for change in self.changes]
+        if not self.staged:
+            return json.dumps(data), None
+        named: list[int] = []
+
+        def marked(value):
+            if isinstance(value, str) and len(value) > _LONG_ROW:
+                # Compared, not hashed: hashing 100 MB costs more than
+                # comparing it with the one text of its length.
+                for text, ids in self.staged:
+                    if len(text) == len(value) and text == value:
+                        named.extend(ids)
+                        return {_STAGED: ids}
+            return value
+
+        for item in data:
+            if item.get("rows"):
+                item["rows"] = [[marked(value) for value in row] for row in item["rows"]]
+            for side in ("before", "after"):
+                if isinstance(item.get(side), dict):
+                    item[side] = {key: marked(value) for key, value in item[side].items()}
+        return json.dumps(data), json.dumps(named) if named else None
 
     def insert(self, table: str, row: dict) -> int:
         row_id = self.db[table].insert(row).last_pk
@@ -216,17 +246,20 @@ class ChangeLog:
 
 
 @contextmanager
-def action(db: Database, label: str) -> Iterator[ChangeLog]:
+def action(db: Database, label: str, *, long_texts: Sequence[str] = ()) -> Iterator[ChangeLog]:
     """Run one user action as one transaction, recorded for undo.
 
     Nested calls join the outer action, so composite actions (merging codes,
-    coding a batch of passages) undo as one step.
+    coding a batch of passages) undo as one step. ``long_texts``: texts of
+    megabytes the action will record (a document it deletes), written to
+    history_texts before its transaction (:func:`_stage`).
     """
     active = active_log(db)
     if active is not None:
         yield active
         return
     log = ChangeLog(db, label)
+    log.staged = _stage(db, long_texts)
     setattr(db, _ACTIVE_LOG_ATTRIBUTE, log)
     try:
         with writing(db):
@@ -234,20 +267,75 @@ def action(db: Database, label: str) -> Iterator[ChangeLog]:
             if log.changes:
                 # A new action makes the undone actions unreachable for redo.
                 db.execute("DELETE FROM history WHERE undone = 1")
-                db["history"].insert(
-                    {
-                        "label": label,
-                        "changes": json.dumps([c.to_json() for c in log.changes]),
-                        "undone": 0,
-                        "created": now(),
-                    }
-                )
+                changes, texts = log.recorded()
+                recorded = {"label": label, "changes": changes, "undone": 0, "created": now()}
+                if texts is not None:
+                    recorded["texts"] = texts
+                db["history"].insert(recorded)
                 db.execute(
                     "DELETE FROM history WHERE id <= (SELECT MAX(id) FROM history) - ?",
                     [HISTORY_LIMIT],
                 )
     finally:
         setattr(db, _ACTIVE_LOG_ATTRIBUTE, None)
+
+
+_STAGED = "staged"  # a text recorded in history_texts: {"staged": [its rows' ids]}
+_STAGED_CHARS = 4_000_000  # characters a row of history_texts
+
+
+def _stage(db: Database, texts: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """Write each very long text an action is about to record (a document
+    it deletes) to history_texts, a few megabytes a row, each row a short
+    transaction (paced as a long text's index pieces are): the action's own
+    transaction then names the rows instead of copying the text (migration
+    0014). Rows no history row names (an action that failed, a crash) are
+    dropped first."""
+    texts = [text for text in texts if len(text) > _LONG_ROW]
+    if not texts or db.conn.in_transaction or "history_texts" not in db.table_names():
+        return []
+    from margin.store.documents import Pacer, derived_writes
+
+    pacer = Pacer(db)
+    staged = []
+    with derived_writes(db):
+        with pacer.transaction():
+            db.execute("DELETE FROM history_texts WHERE id NOT IN (SELECT value FROM "
+                       "history, json_each(history.texts) WHERE history.texts IS NOT NULL)")
+        for text in texts:
+            ids = []
+            for start in range(0, len(text), _STAGED_CHARS):
+                with pacer.transaction():
+                    ids.append(db.execute("INSERT INTO history_texts (text) VALUES (?)",
+                                          [text[start:start + _STAGED_CHARS]]).lastrowid)
+            staged.append((text, ids))
+    return staged
+
+
+def _unstaged(db: Database, changes: list[Change | RowsChange]) -> None:
+    """Put the texts recorded in history_texts back into ``changes``."""
+    def text(value):
+        if isinstance(value, dict) and list(value) == [_STAGED]:
+            ids = value[_STAGED]
+            marks = ",".join("?" * len(ids))
+            parts = dict(db.execute(f"SELECT id, text FROM history_texts WHERE id IN ({marks})",
+                                    ids).fetchall())
+            if len(parts) != len(ids):
+                raise HistoryConflict("cannot undo/redo: the text it recorded is gone; "
+                                      "nothing was changed")
+            return "".join(parts[row_id] for row_id in ids)
+        return value
+
+    for change in changes:
+        if isinstance(change, RowsChange):
+            if change.rows is not None and any(
+                    isinstance(value, dict) for row in change.rows for value in row):
+                change.rows = [[text(value) for value in row] for row in change.rows]
+        else:
+            for side in ("before", "after"):
+                state = getattr(change, side)
+                if state and any(isinstance(value, dict) for value in state.values()):
+                    setattr(change, side, {key: text(value) for key, value in state.items()})
 
 
 def active_log(db: Database) -> ChangeLog | None:
@@ -295,7 +383,8 @@ def undo(db: Database) -> str | None:
     if row is None:
         return None
     changes = _changes(row["changes"])
-    with writing(db):
+    _unstaged(db, changes)
+    with _pieces_around(db, changes, undoing=True), writing(db):
         for change in reversed(changes):
             if isinstance(change, RowsChange):
                 if change.kept and change.rows is None:
@@ -306,6 +395,46 @@ def undo(db: Database) -> str | None:
                          wanted=change.before)
         db["history"].update(row["id"], {"undone": 1, **_rewritten(changes)})
     return row["label"]
+
+
+# A column that follows the full-text indexes, not the action: whether a
+# very long document's piece is indexed (migration 0011). Undo and redo
+# neither compare nor restore it: a piece goes back unindexed, and is indexed
+# after the step's transaction, a piece a short transaction (as an import
+# does it); a piece they delete is taken out of the indexes first, the same
+# way (store/documents.py: index_pieces, unindex_pieces). In one transaction
+# the pieces' triggers would read the whole text once a piece, holding the
+# write lock for a minute at 100 MB.
+_DERIVED_COLUMNS = {"document_pieces": "indexed"}
+
+
+@contextmanager
+def _pieces_around(db: Database, changes: list[Change | RowsChange],
+                   undoing: bool) -> Iterator[None]:
+    """Around an undo or redo of ``changes``: the very long documents whose
+    pieces it deletes leave the piece indexes before (and come back to them
+    if the step fails); those whose pieces it puts back are indexed after."""
+    going: set[int] = set()
+    coming: set[int] = set()
+    for change in changes:
+        if (isinstance(change, RowsChange) and change.table in _DERIVED_COLUMNS
+                and change.rows is not None):
+            documents = {row[change.columns.index("document_id")] for row in change.rows}
+            # Undo puts back what the action deleted; redo deletes it again.
+            (coming if change.deleted == undoing else going).update(documents)
+    if not going and not coming:
+        yield
+        return
+    from margin.store.documents import checkpoint, index_documents, unindex_documents
+
+    unindexed = unindex_documents(db, sorted(going))
+    try:
+        yield
+    except StoreError:
+        index_documents(db, unindexed)  # nothing was changed: indexed again
+        raise
+    checkpoint(db)
+    index_documents(db, sorted(coming))
 
 
 def _rewritten(changes: list[Change | RowsChange]) -> dict:
@@ -322,7 +451,8 @@ def redo(db: Database) -> str | None:
     if row is None:
         return None
     changes = _changes(row["changes"])
-    with writing(db):
+    _unstaged(db, changes)
+    with _pieces_around(db, changes, undoing=False), writing(db):
         for change in changes:
             if isinstance(change, RowsChange):
                 _restore_rows(db, change, deleting=change.deleted)
@@ -464,6 +594,12 @@ def _restore_rows(db, change: RowsChange, deleting: bool) -> None:
     """Delete the rows of ``change`` again (``deleting``), or put them back:
     either only if every one of them is as the action left it."""
     key = change.key
+    derived = _DERIVED_COLUMNS.get(change.table)
+    masked = change.columns.index(derived) if derived in change.columns else None
+
+    def compared(row: list) -> list:
+        return row if masked is None else [*row[:masked], None, *row[masked + 1:]]
+
     for first in range(0, len(change.rows), _CHUNK):
         rows = change.rows[first : first + _CHUNK]
         ids = [row[change.columns.index(key)] for row in rows]
@@ -471,13 +607,17 @@ def _restore_rows(db, change: RowsChange, deleting: bool) -> None:
         cursor = db.execute(
             f"SELECT {', '.join(f'[{c}]' for c in change.columns)} FROM [{change.table}] "
             f"WHERE [{key}] IN ({marks}) ORDER BY [{key}]", ids)
-        current = [list(row) for row in cursor.fetchall()]
-        expected = sorted(rows, key=lambda row: row[change.columns.index(key)]) if deleting else []
+        current = [compared(list(row)) for row in cursor.fetchall()]
+        expected = sorted((compared(row) for row in rows),
+                          key=lambda row: row[change.columns.index(key)]) if deleting else []
         if current != expected:
             raise HistoryConflict(
                 f"cannot undo/redo: {change.table} rows were changed since; nothing was changed")
         if deleting:
             db.execute(f"DELETE FROM [{change.table}] WHERE [{key}] IN ({marks})", ids)
+        elif masked is not None:  # put back as not derived yet (see _DERIVED_COLUMNS)
+            insert_many(db, change.table, change.columns,
+                        [[*row[:masked], 0, *row[masked + 1:]] for row in rows])
         else:
             insert_many(db, change.table, change.columns, rows)
 
@@ -493,10 +633,18 @@ def insert_many(db: Database, table: str, columns: list[str], rows: list) -> Non
     costs ~200 µs a row more (bench/fulltext_bench.py). Rows holding bytes,
     which JSON cannot carry, go in one statement a row."""
     names = ", ".join(f"[{column}]" for column in columns)
+    one_a_row = f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))})"
     if any(isinstance(value, bytes) for row in rows for value in row):
-        db.conn.executemany(
-            f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+        db.conn.executemany(one_a_row, rows)
         return
+    # A row with a very long text (a document of megabytes put back by undo)
+    # goes in on its own, as parameters: through JSON, each of its columns
+    # would parse the whole row again (16 s for a 100 MB text).
+    long = {index for index, row in enumerate(rows)
+            if sum(len(value) for value in row if isinstance(value, str)) > _LONG_ROW}
+    if long:
+        db.conn.executemany(one_a_row, [rows[index] for index in sorted(long)])
+        rows = [row for index, row in enumerate(rows) if index not in long]
     select = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(len(columns)))
     statement = f"INSERT INTO [{table}] ({names}) SELECT {select} FROM json_each(?)"
     chunk: list = []
@@ -514,6 +662,7 @@ def insert_many(db: Database, table: str, columns: list[str], rows: list) -> Non
 
 
 _ROWS_A_STATEMENT = 5_000
+_LONG_ROW = 1_000_000  # characters
 _CHARACTERS_A_STATEMENT = 50_000_000
 
 

@@ -14,8 +14,11 @@ researcher relies on, each as one finding:
   cascading trigger of migration 0006, or with foreign keys off);
 - **quotes**: every coding's stored quote against its document's text, and
   its offsets inside that text (the invariant every export relies on);
-- **full text**: each FTS5 index (:data:`FULL_TEXT_INDEXES`) in step with
-  the table it indexes.
+- **full text**: each FTS5 index (:data:`FULL_TEXT_INDEXES`) holds the rows
+  of the table it indexes, and no others (its own rowids against the
+  table's; the piece indexes against the pieces marked indexed). Read only:
+  the check never takes the write lock (FTS5's own 'integrity-check' is an
+  INSERT, and had to index a 100 MB text again to compare it).
 
 The file is checked as it is (:func:`check_file`): never upgraded or
 changed, and a check that cannot read what it checks is a finding, not a
@@ -25,13 +28,15 @@ traceback.
 is upgraded, a dropped index, trigger or view is made again, orphaned rows
 are deleted (what they pointed at is gone, so nothing can show them), a
 missing coder or parent code becomes none, and a full-text index out of
-step is rebuilt from its table. A quote that no longer matches its text, a
+step is rebuilt from its table (as is one whose trigger was missing: it
+may have missed a change to a row that the check cannot see). A quote that no longer matches its text, a
 missing table or a damaged page is reported, never "fixed", and then
 nothing is changed: the right copy is in a backup.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +75,9 @@ _EVERY_INDEX = {**FULL_TEXT_INDEXES, **PIECE_FULL_TEXT_INDEXES}
 # The whole-text indexes of the documents leave out those indexed in pieces
 # (migration 0011): what each indexes of a row of ``documents``.
 _WHOLE_TEXT_COLUMNS = {"documents_fts": ("title", "text"), "documents_unstemmed_fts": ("text",)}
+# The table each whole-row index indexes (its content table).
+_INDEXED_TABLES = {"documents_fts": "documents", "documents_unstemmed_fts": "documents",
+                   "codings_fts": "codings", "memos_fts": "memos"}
 
 # Findings that stop a repair: nothing is changed in a file with these.
 _BLOCKING = frozenset({"schema", "pages", "tables"})
@@ -187,6 +195,10 @@ def repair_database(db: Database) -> CheckReport:
     if not _pages(db, 1).ok:  # nothing is safe to change in a damaged file
         return check_database(db)
     with db.atomic():
+        # The whole-row indexes whose trigger was missing: they may have
+        # missed a change of a row that is still there (a memo, a title),
+        # which the check, comparing rowids, cannot see.
+        behind: set[str] = set()
         for kind, name, sql in _missing_parts(db):
             if kind == "table":
                 continue  # its rows are gone: that needs a backup
@@ -194,6 +206,9 @@ def repair_database(db: Database) -> CheckReport:
             try:  # a unique index the rows now break stays missing, and reported
                 db.execute(sql)
                 repaired.append(f"made {kind} {name} again")
+                if kind == "trigger":
+                    behind |= {index for index in FULL_TEXT_INDEXES
+                               if re.search(rf"\b{index}\b", sql)}
             except sqlite3.Error:
                 db.execute("ROLLBACK TO remake")
             db.execute("RELEASE remake")
@@ -209,7 +224,8 @@ def repair_database(db: Database) -> CheckReport:
                            row_ids)
                 repaired.append(f"cleared {column} of {plural(len(row_ids), 'row')} of {table} "
                                 f"whose {parent[:-1]} is gone")
-        for index in _indexes_out_of_step(db):
+        wrong = set(_indexes_out_of_step(db)) | behind
+        for index in [index for index in _EVERY_INDEX if index in wrong]:
             _rebuild_full_text(db, index)
             repaired.append(f"rebuilt the full-text index of {_EVERY_INDEX[index]}")
     if _has_pieces(db):
@@ -364,79 +380,61 @@ def _rebuild_full_text(db: Database, index: str) -> None:
                 db.execute(f"INSERT INTO [{index}] (rowid, text) VALUES (?, ?)",
                            [piece_id, text[start:end]])
         return
-    db.execute(f"INSERT INTO [{index}]([{index}]) VALUES ('rebuild')")
     if index in _WHOLE_TEXT_COLUMNS and _has_pieces(db):
-        db.execute(_whole_text_of_pieced(index, "'delete', "))
-
-
-def _whole_text_of_pieced(index: str, command: str = "") -> str:
-    """The statement that adds (or with ``command`` "'delete', " takes out)
-    the documents indexed in pieces to (from) a whole-text index."""
-    columns = _WHOLE_TEXT_COLUMNS[index]
-    names = ", ".join(f"[{column}]" for column in columns)
-    into = f"[{index}], rowid, {names}" if command else f"rowid, {names}"
-    return (f"INSERT INTO [{index}] ({into}) SELECT {command}id, {names} FROM documents "
-            "WHERE indexed_in_pieces")
+        # Every document but those indexed in pieces (a 'rebuild' would
+        # index their whole texts, to take them out again).
+        names = ", ".join(f"[{column}]" for column in _WHOLE_TEXT_COLUMNS[index])
+        db.execute(f"INSERT INTO [{index}]([{index}]) VALUES ('delete-all')")
+        db.execute(f"INSERT INTO [{index}] (rowid, {names}) SELECT id, {names} FROM documents "
+                   "WHERE NOT indexed_in_pieces")
+        return
+    db.execute(f"INSERT INTO [{index}]([{index}]) VALUES ('rebuild')")
 
 
 def _pieces_out_of_step(db: Database, index: str) -> bool:
     """Whether a piece index holds other pieces than those marked indexed
-    (its text is not compared: each piece would read its document's whole
-    text; FTS5's own check of the index's structure is made)."""
+    (by the index's own rowids, its ``_docsize`` rows: their text is not
+    compared, which would read each document's whole text)."""
     listed = {row[0] for row in db.execute(f"SELECT id FROM [{index}_docsize]")}
     marked = {row[0] for row in db.execute("SELECT id FROM document_pieces WHERE indexed")}
     return listed != marked
 
 
+def _rows_out_of_step(db: Database, index: str) -> bool:
+    """Whether a whole-row index holds other rows than its table: the
+    index's own rowids (its ``_docsize`` rows) against the table's, less
+    the documents indexed in pieces for the documents' indexes."""
+    table = _INDEXED_TABLES[index]
+    where = " WHERE NOT indexed_in_pieces" if table == "documents" and _has_pieces(db) else ""
+    listed = {row[0] for row in db.execute(f"SELECT id FROM [{index}_docsize]")}
+    rows = {row[0] for row in db.execute(f"SELECT rowid FROM [{table}]{where}")}
+    return listed != rows
+
+
 def _indexes_out_of_step(db: Database) -> list[str]:
-    """The full-text indexes that do not match what they index. Raises
-    ReadOnlyFile where the file cannot be checked (FTS5's check is an
-    INSERT, which a read-only connection refuses)."""
+    """The full-text indexes that do not hold the rows they index. Read
+    only: each index's own rowids are compared with the rows (or pieces) it
+    indexes. FTS5's 'integrity-check', which also compares every row's
+    words, is an INSERT: it took the write lock, for 13.7 s with a 100 MB
+    text (whose words it had to index again to compare them), and a
+    read-only file could not be checked at all."""
     present = {row[0] for row in db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
     wrong = []
     for index in _EVERY_INDEX:
         if index not in present:
             continue
-        # rank = 1: compare the index with the table it indexes. The check
-        # writes nothing; a savepoint keeps it so even in a read transaction.
-        db.execute("SAVEPOINT fts_check")
-        try:
-            rank = 1
-            if index in PIECE_INDEXES:
-                rank = 0
-                if _pieces_out_of_step(db, index):
-                    wrong.append(index)
-                    continue
-            elif index in _WHOLE_TEXT_COLUMNS and _has_pieces(db):
-                # The documents it leaves out, put in for the comparison with
-                # the table (and taken out again by the rollback).
-                db.execute(_whole_text_of_pieced(index))
-            db.execute(f"INSERT INTO [{index}]([{index}], rank) "
-                       f"VALUES ('integrity-check', {rank})")
-        except sqlite3.Error as error:
-            name = getattr(error, "sqlite_errorname", "")
-            if name.startswith("SQLITE_READONLY"):
-                raise _ReadOnlyFile from None
-            if not name.startswith("SQLITE_CORRUPT"):
-                raise  # a lock, say: the check could not be made (not "out of step")
+        if index in PIECE_INDEXES:
+            out_of_step = _pieces_out_of_step(db, index)
+        else:
+            out_of_step = _rows_out_of_step(db, index)
+        if out_of_step:
             wrong.append(index)
-        finally:
-            db.execute("ROLLBACK TO fts_check")
-            db.execute("RELEASE fts_check")
     return wrong
 
 
-class _ReadOnlyFile(Exception):
-    pass
-
-
 def _full_text(db: Database) -> Finding:
-    try:
-        wrong = _indexes_out_of_step(db)
-    except _ReadOnlyFile:
-        return Finding("full text", True, "not checked: FTS5 checks its indexes with a "
-                       "write, and margin may not write to this file")
+    wrong = _indexes_out_of_step(db)
     being_indexed = documents_being_indexed(db) if _has_pieces(db) else []
     if wrong:
         count = plural(len(wrong), "full-text index", "full-text indexes")

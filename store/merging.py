@@ -55,6 +55,7 @@ from pathlib import Path
 from margin.store.codes import PATH_SEPARATOR, Code, code_paths, codebook, could_be_automatic
 from margin.store.codings import NewCoding, write_codings
 from margin.store.db import Database, open_database, open_other_database
+from margin.store.documents import index_documents, indexed_in_pieces, pieces_of
 from margin.store.errors import StoreError
 from margin.store.history import ChangeLog, action
 from margin.store.util import new_uuid, now, plural
@@ -312,6 +313,9 @@ def merge_database(db: Database, theirs: Database, *, source: str = "the other c
             merger.memos()
             merger.codings()
             merger.entities()
+    # A very long text that came in is indexed now, a piece a short
+    # transaction, as an import indexes one (store/documents.py).
+    index_documents(db, merger.in_pieces)
     return report
 
 
@@ -350,6 +354,7 @@ class _Merger:
         self.coder_names: dict[int, str] = {}  # our coder id -> name
         self.document_ids: dict[int, int] = {}  # their document id -> ours
         self.new_documents: dict[int, int] = {}  # our new document id -> their id
+        self.in_pieces: list[int] = []  # new documents whose full text is indexed in pieces
         self.texts: dict[int, str] = {}  # our document id -> text (of the merged ones)
         self.titles: dict[int, str] = {}  # our document id -> title
         self.left_out: set[int] = set()  # their documents that could not be placed
@@ -426,7 +431,19 @@ class _Merger:
             hashes.add(row["hash"])
         # kept: the undo history holds their ids and digests, not a second
         # copy of every text (the documents table has them).
-        ids = self.log.insert_rows("documents", list(_DOCUMENT_COLUMNS), new_rows, kept=True)
+        # A very long text is indexed in pieces, not whole (migration 0011):
+        # its row marked so, where its pieces lie recorded with it, and the
+        # pieces indexed after the merge's transaction (merge_database).
+        long = [indexed_in_pieces(values[2]) for values in new_rows]
+        ids = self.log.insert_rows("documents", [*_DOCUMENT_COLUMNS, "indexed_in_pieces"],
+                                   [[*values, int(is_long)]
+                                    for values, is_long in zip(new_rows, long, strict=True)],
+                                   kept=True)
+        self.in_pieces = [document_id for document_id, is_long in zip(ids, long, strict=True)
+                          if is_long]
+        self.log.insert_rows("document_pieces", ["document_id", "start", "end", "indexed"], [
+            [document_id, start, end, 0] for document_id, values in zip(ids, new_rows, strict=True)
+            if document_id in self.in_pieces for start, end in pieces_of(values[2])])
         for their_id, position in their_new.items():
             document_id, values = ids[position], new_rows[position]
             self.document_ids[their_id] = document_id

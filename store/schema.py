@@ -469,3 +469,19 @@ def _codes_colour_chosen(db: sqlite_utils.Database) -> None:
     # colours may be another tool's defaults). A merge tells a real colour
     # difference (both chosen) by it.
     db.execute("ALTER TABLE codes ADD COLUMN colour_chosen INTEGER")
+
+
+@migrations(name="0014_history_long_texts")
+def _history_long_texts(db: sqlite_utils.Database) -> None:
+    # Deleting a 100 MB document recorded its text in the action's history
+    # row: SQLite copying 100 MB, with the write lock held, on top of
+    # deleting it (1.2-1.9 s). Such a text is now written here first, a few
+    # megabytes a row, each row a short transaction of its own, and the
+    # action's history row names those rows (history.texts, a JSON list of
+    # their ids). They go with their history row, whoever deletes it.
+    db.execute("CREATE TABLE history_texts (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+    db.execute("ALTER TABLE history ADD COLUMN texts TEXT")
+    db.execute("CREATE TRIGGER history_texts_go AFTER DELETE ON history "
+               "WHEN old.texts IS NOT NULL BEGIN "
+               "DELETE FROM history_texts WHERE id IN (SELECT value FROM json_each(old.texts)); "
+               "END")

@@ -134,6 +134,49 @@ def test_a_full_text_index_out_of_step_is_found_and_rebuilt(tmp_path):
     db.close()
 
 
+def test_one_document_missing_from_a_full_text_index_or_one_too_many_is_found_and_rebuilt(
+        tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    conn = sqlite3.connect(path)
+    # One document taken out of the index behind its back; a row of a
+    # document that is not there put into the passages' index.
+    conn.execute("INSERT INTO documents_fts (documents_fts, rowid, title, text) "
+                 "SELECT 'delete', id, title, text FROM documents WHERE id = 2")
+    conn.execute("INSERT INTO codings_fts (rowid, quote, memo) VALUES (99, 'ghost', '')")
+    conn.commit()
+    conn.close()
+    db = open_database(path)
+    (finding,) = [f for f in check_database(db).findings if f.name == "full text"]
+    assert not finding.ok and finding.details == [
+        "documents_fts (the documents)", "codings_fts (the coded passages)"]
+    after = repair_database(db)
+    assert after.ok and after.repaired == ["rebuilt the full-text index of the documents",
+                                           "rebuilt the full-text index of the coded passages"]
+    assert db.execute(
+        "SELECT rowid FROM documents_fts WHERE documents_fts MATCH 'sanctions'").fetchone() == (2,)
+    assert db.execute(
+        "SELECT rowid FROM codings_fts WHERE codings_fts MATCH 'ghost'").fetchall() == []
+    db.close()
+
+
+def test_a_memo_changed_while_its_trigger_was_missing_is_indexed_when_repair_makes_it_again(
+        tmp_path):
+    path = coded_project(tmp_path / "p.db")
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER memos_au")
+    conn.execute("UPDATE memos SET text = 'A note on reparations' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    status, lines = check_lines(path, "--repair")
+    assert status == 0, lines
+    assert lines[:2] == ["repaired    made trigger memos_au again",
+                         "repaired    rebuilt the full-text index of the memos"]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT rowid FROM memos_fts WHERE memos_fts MATCH 'reparations'"
+                        ).fetchall() == [(1,)]
+    conn.close()
+
+
 def test_a_damaged_page_is_reported_with_what_to_do(tmp_path):
     path = coded_project(tmp_path / "p.db")
     conn = sqlite3.connect(path)

@@ -19,13 +19,14 @@ import tracemalloc
 
 import pytest
 
-from margin.store import documents
+from margin.store import documents, history
 from margin.store.db import open_database
 from margin.store.documents import (
     delete_documents,
     documents_being_indexed,
     get_document,
     import_text,
+    rename_document,
 )
 from margin.store.entities import EntitySpan, parallel, storage, text_pieces
 from margin.store.entities.rules import RuleRecogniser
@@ -35,7 +36,7 @@ from margin.store.entities.storage import (
     recognise_documents,
     store_entities,
 )
-from margin.store.history import undo
+from margin.store.history import redo, undo
 from margin.store.importing import ImportOptions, run_import, sample_sources
 from margin.store.integrity import check_database, check_file, repair_file
 from margin.store.search.fulltext import search_documents
@@ -119,6 +120,11 @@ def long_texts(monkeypatch):
     monkeypatch.setattr(documents, "PIECES_ABOVE", 100_000)
     monkeypatch.setattr(documents, "PIECE_CHARS", 50_000)
     monkeypatch.setattr(documents, "_PAUSE_MIN", 0.01)
+    # A document's row of over 50,000 characters is a long one for the
+    # history: its text written to history_texts (40,000 characters a row)
+    # before a delete's transaction, the row put back by undo as parameters.
+    monkeypatch.setattr(history, "_LONG_ROW", 50_000)
+    monkeypatch.setattr(history, "_STAGED_CHARS", 40_000)
 
 
 class WriterLoop:
@@ -448,3 +454,238 @@ async def test_the_full_text_search_screen_says_a_document_is_still_being_indexe
         await wait_for(pilot, lambda: len(app.screen.hits) == 1)
         status = str(app.screen.query_one("#status-bar").render())
         assert "1 document still being indexed: some hits may be missing" in status
+
+
+class PiecesBetweenTransactions:
+    """Wraps ``documents.Pacer.transaction``: before each short transaction
+    of a long text's pieces, another connection writes (margin holds no
+    lock then: only the other writers of a test may make it wait) and
+    notes how many pieces are indexed;
+    raises ``error`` before the transaction numbered ``crash_at``."""
+
+    def __init__(self, path, monkeypatch, crash_at: int | None = None,
+                 error: type[BaseException] = KeyboardInterrupt) -> None:
+        self.other = sqlite3.connect(path, timeout=2.0, isolation_level=None)
+        self.other.execute("CREATE TABLE IF NOT EXISTS scratch (n INTEGER)")
+        self.indexed: list[int] = []
+        self.crash_at = crash_at
+        self.error = error
+        transaction = documents.Pacer.transaction
+
+        def observed(pacer):
+            self.other.execute("INSERT INTO scratch VALUES (1)")
+            self.indexed.append(self.other.execute(
+                "SELECT COUNT(*) FROM document_pieces WHERE indexed").fetchone()[0])
+            if self.crash_at is not None and len(self.indexed) == self.crash_at:
+                raise self.error
+            return transaction(pacer)
+
+        monkeypatch.setattr(documents.Pacer, "transaction", observed)
+        self._restore = lambda: monkeypatch.setattr(documents.Pacer, "transaction", transaction)
+
+    def take(self) -> list[int]:
+        seen, self.indexed = self.indexed, []
+        return seen
+
+    def close(self) -> None:
+        self._restore()
+        self.other.close()
+
+
+def test_deleting_a_long_text_and_undoing_it_go_a_piece_a_transaction_and_search_follows(
+        tmp_path, long_texts, monkeypatch):
+    path, db, report = imported_long_text(tmp_path)
+    (document_id,) = [result.document_id for result in report.results]
+    text = get_document(db, document_id).text
+    coded = import_text(db, DecodedText("Zebra1 is also in this short one.", "utf-8", False),
+                        source="short.txt", clean=False).document_id
+    between = PiecesBetweenTransactions(path, monkeypatch)
+    with WriterLoop(path) as writer:
+        delete_documents(db, [document_id])
+        # Its three pieces left the indexes one short transaction each,
+        # another writer free to write between them, then its text went to
+        # the history's texts (three rows, after a clean-up), the same way,
+        # before the delete: its history row holds no copy of the text.
+        assert between.take() == [3, 2, 1, 0, 0, 0, 0]
+        assert db.execute("SELECT COUNT(*) FROM history_texts").fetchone()[0] == 3
+        assert db.execute("SELECT MAX(length(changes)) FROM history").fetchone()[0] < 10_000
+        assert found(db, "xylophone") == [] and found(db, "zebra1") == ["Zebra1"]
+        assert db.execute("SELECT COUNT(*) FROM document_pieces").fetchone()[0] == 0
+        assert check_database(db).ok
+        assert undo(db) == "Delete “Paragraph 0 mentions Kyiv and zebra0.”"
+        # Back, and indexed again a piece a transaction, to its last piece.
+        assert between.take() == [0, 1, 2]
+        assert get_document(db, document_id).text == text
+        assert found(db, "xylophone") == ["xylophone"]
+        assert sorted(hit.document_id for hit in search_documents(db, "zebra1")) == [
+            document_id, coded]
+        assert documents_being_indexed(db) == [] and check_database(db).ok
+        # Redo deletes it again the same way; undo brings it back again.
+        redo(db)
+        assert between.take() == [3, 2, 1] and found(db, "xylophone") == []
+        undo(db)
+        assert between.take() == [0, 1, 2] and found(db, "xylophone") == ["xylophone"]
+        assert get_document(db, document_id).text == text
+    between.close()
+    # A new action drops the undone delete, and its text with it.
+    rename_document(db, coded, "Short")
+    assert db.execute("SELECT COUNT(*) FROM history_texts").fetchone()[0] == 0
+    assert writer.locked == [] and max(writer.waits) < 3.0
+    assert documents_being_indexed(db) == [] and check_database(db).ok
+    db.close()
+
+
+def test_a_crash_while_undo_indexes_a_long_text_again_leaves_a_database_check_accepts_and_repair_completes(
+        tmp_path, long_texts, monkeypatch):
+    path, db, report = imported_long_text(tmp_path)
+    (document_id,) = [result.document_id for result in report.results]
+    text = get_document(db, document_id).text
+    delete_documents(db, [document_id])
+    between = PiecesBetweenTransactions(path, monkeypatch, crash_at=3)
+    with pytest.raises(KeyboardInterrupt):  # after two of its three pieces
+        undo(db)
+    between.close()
+    db.close()
+    db = open_database(path)
+    # The undo stands: the document is back, whole, its first two pieces
+    # searchable, the last not yet; check accepts it and says so.
+    assert get_document(db, document_id).text == text
+    (document,) = documents_being_indexed(db)
+    assert (document.id, document.indexed, document.pieces) == (document_id, 2, 3)
+    assert found(db, "zebra1") == ["zebra1"] and found(db, "xylophone") == []
+    db.close()
+    checked = check_file(path)
+    assert checked.ok
+    assert "1 document still being indexed" in str(checked.findings)
+    repaired = repair_file(path)
+    assert repaired.ok and repaired.repaired == [
+        f"indexed the rest of #{document_id} “Paragraph 0 mentions Kyiv and zebra0.” "
+        "(1 of 3 pieces)"]
+    db = open_database(path)
+    assert found(db, "xylophone") == ["xylophone"] and documents_being_indexed(db) == []
+    # And it can be deleted again, as any other.
+    delete_documents(db, [document_id])
+    assert found(db, "xylophone") == [] and check_database(db).ok
+    db.close()
+
+
+def test_a_crash_while_a_long_text_leaves_the_indexes_before_its_delete_leaves_it_whole(
+        tmp_path, long_texts, monkeypatch):
+    path, db, report = imported_long_text(tmp_path)
+    (document_id,) = [result.document_id for result in report.results]
+    between = PiecesBetweenTransactions(path, monkeypatch, crash_at=2)
+    with pytest.raises(KeyboardInterrupt):  # its first piece out, the delete not made
+        delete_documents(db, [document_id])
+    between.close()
+    db.close()
+    db = open_database(path)
+    (document,) = documents_being_indexed(db)
+    assert (document.id, document.indexed, document.pieces) == (document_id, 2, 3)
+    assert found(db, "xylophone") == ["xylophone"] and found(db, "zebra1") == []
+    db.close()
+    assert check_file(path).ok
+    assert repair_file(path).ok
+    db = open_database(path)
+    assert found(db, "zebra1") == ["zebra1"] and documents_being_indexed(db) == []
+    db.close()
+
+
+def test_check_reads_a_database_with_a_long_text_while_another_writer_holds_the_lock(
+        tmp_path, long_texts):
+    path, db, _report = imported_long_text(tmp_path)
+    db.close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the app, in the middle of an action
+    other.execute("CREATE TABLE scratch (n INTEGER)")
+    try:
+        started = time.perf_counter()
+        report = check_file(path)
+        took = time.perf_counter() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    # margin check takes no write lock: it neither waits for the writer
+    # nor fails on it.
+    assert report.ok, [f.as_json() for f in report.findings if not f.ok]
+    (finding,) = [f for f in report.findings if f.name == "full text"]
+    assert finding.message == "the full-text indexes are in step with the rows indexed"
+    assert took < 3.0
+
+
+def test_check_finds_a_long_text_put_into_a_whole_text_index_and_repair_takes_it_out(
+        tmp_path, long_texts):
+    path, db, report = imported_long_text(tmp_path)
+    (document_id,) = [result.document_id for result in report.results]
+    # A tool indexed the long text whole, as if it were short.
+    db.execute("INSERT INTO documents_unstemmed_fts (rowid, text) "
+               "SELECT id, text FROM documents WHERE id = ?", [document_id])
+    db.conn.commit()
+    (finding,) = [f for f in check_database(db).findings if f.name == "full text"]
+    assert not finding.ok and finding.details == [
+        "documents_unstemmed_fts (the documents' words as written)"]
+    db.close()
+    repaired = repair_file(path)
+    assert repaired.ok and repaired.repaired == [
+        "rebuilt the full-text index of the documents' words as written"]
+    db = open_database(path)
+    assert db.execute("SELECT COUNT(*) FROM documents_unstemmed_fts_docsize").fetchone()[0] == 0
+    assert found(db, "xylo*") == ["xylophone"]
+    db.close()
+
+
+def test_a_long_text_merged_from_a_colleague_is_indexed_in_pieces_and_undone_the_same_way(
+        tmp_path, long_texts, monkeypatch):
+    from margin.store.merging import merge_file
+
+    (tmp_path / "theirs").mkdir()
+    their_path, theirs, _report = imported_long_text(tmp_path / "theirs")
+    theirs.close()
+    db = open_database(tmp_path / "ours.db")
+    between = PiecesBetweenTransactions(tmp_path / "ours.db", monkeypatch)
+    try:
+        report = merge_file(db, their_path)
+        assert report.documents_added == ["Paragraph 0 mentions Kyiv and zebra0."]
+        # Not indexed whole in the merge's transaction: its three pieces
+        # after it, a short transaction each.
+        assert between.take() == [0, 1, 2]
+        assert db.execute("SELECT COUNT(*) FROM documents WHERE indexed_in_pieces"
+                          ).fetchone()[0] == 1
+        assert db.execute("SELECT COUNT(*) FROM documents_fts_docsize").fetchone()[0] == 0
+        assert found(db, "xylophone") == ["xylophone"] and documents_being_indexed(db) == []
+        assert check_database(db).ok
+        undo(db)
+        assert between.take() == [3, 2, 1]
+        assert found(db, "xylophone") == [] and check_database(db).ok
+        redo(db)
+        assert between.take() == [0, 1, 2]
+        assert found(db, "xylophone") == ["xylophone"] and check_database(db).ok
+    finally:
+        between.close()
+    db.close()
+
+
+def test_a_long_text_in_a_refi_qda_project_is_indexed_in_pieces_after_its_transaction(
+        tmp_path, long_texts, monkeypatch):
+    from margin.store.refi.exporter import export_qdpx
+
+    (tmp_path / "theirs").mkdir()
+    _path, theirs, _report = imported_long_text(tmp_path / "theirs")
+    project = export_qdpx(theirs, tmp_path / "long.qdpx")
+    text = get_document(theirs, 1).text
+    theirs.close()
+    path = tmp_path / "ours.db"
+    db = open_database(path)
+    between = PiecesBetweenTransactions(path, monkeypatch)
+    try:
+        report = run_import(db, [str(project)], ImportOptions(entities=False))
+        assert report.count("imported") == 1
+        assert between.take() == [0, 1, 2]
+    finally:
+        between.close()
+    (document_id,) = [row[0] for row in db.execute(
+        "SELECT id FROM documents WHERE indexed_in_pieces")]
+    assert get_document(db, document_id).text == text
+    assert db.execute("SELECT COUNT(*) FROM documents_fts_docsize").fetchone()[0] == 0
+    assert found(db, "xylophone") == ["xylophone"] and documents_being_indexed(db) == []
+    assert check_database(db).ok
+    db.close()

@@ -11,7 +11,7 @@ from margin.store.errors import StoreError
 
 
 def test_new_database_records_its_migrations_and_uses_wal(db, db_path):
-    assert schema_version(db) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata", "0005_one_coding_per_coder", "0006_document_deletes_cascade", "0007_views_for_other_tools", "0008_full_text_unstemmed_passages_memos", "0009_codings_by_coder", "0010_search_word_index", "0011_long_documents_indexed_in_pieces", "0012_search_word_pairs", "0013_codes_colour_chosen"]
+    assert schema_version(db) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata", "0005_one_coding_per_coder", "0006_document_deletes_cascade", "0007_views_for_other_tools", "0008_full_text_unstemmed_passages_memos", "0009_codings_by_coder", "0010_search_word_index", "0011_long_documents_indexed_in_pieces", "0012_search_word_pairs", "0013_codes_colour_chosen", "0014_history_long_texts"]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert {"documents", "codes", "codings", "coders", "memos", "history"} <= set(db.table_names())
@@ -21,7 +21,7 @@ def test_new_database_records_its_migrations_and_uses_wal(db, db_path):
 def test_reopening_applies_no_migration_twice(db, db_path):
     db.conn.close()
     again = open_database(db_path)
-    assert schema_version(again) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata", "0005_one_coding_per_coder", "0006_document_deletes_cascade", "0007_views_for_other_tools", "0008_full_text_unstemmed_passages_memos", "0009_codings_by_coder", "0010_search_word_index", "0011_long_documents_indexed_in_pieces", "0012_search_word_pairs", "0013_codes_colour_chosen"]
+    assert schema_version(again) == ["0001_core_schema", "0002_immutable_document_text", "0003_entities", "0004_document_metadata", "0005_one_coding_per_coder", "0006_document_deletes_cascade", "0007_views_for_other_tools", "0008_full_text_unstemmed_passages_memos", "0009_codings_by_coder", "0010_search_word_index", "0011_long_documents_indexed_in_pieces", "0012_search_word_pairs", "0013_codes_colour_chosen", "0014_history_long_texts"]
     again.conn.close()
 
 

@@ -51,7 +51,12 @@ from defusedxml import ElementTree as DefusedET
 from margin.store.codes import PATH_SEPARATOR, next_colour, normalise_colour, used_colours
 from margin.store.codings import NewCoding, write_codings
 from margin.store.db import Database
-from margin.store.documents import document_text
+from margin.store.documents import (
+    document_text,
+    index_documents,
+    indexed_in_pieces,
+    pieces_of,
+)
 from margin.store.errors import StoreError
 from margin.store.history import writing
 from margin.store.refi.exporter import ORIGIN, derived_guid
@@ -423,6 +428,7 @@ class _Importer:
         self.coders: dict[str, int] = {}
         self.codes: dict[str, int] = {}
         self.notes: dict[str, ET.Element] = {}
+        self.in_pieces: list[int] = []  # new documents to index in pieces
         # Loaded on first use (see stored_document and codings).
         self._text_digests: dict[str, int] | None = None
         self._coding_uuids: set[str] | None = None
@@ -593,12 +599,22 @@ class _Importer:
         if list(self.db.query("SELECT id FROM documents WHERE uuid = ?", [guid])):
             guid = new_uuid()
         imported = element.get("creationDateTime") or self.timestamp
+        # A very long text is not indexed whole in this transaction: marked,
+        # with where its pieces lie, it is indexed a piece a short
+        # transaction once the project is in (the import's index_all_pieces),
+        # and stored once (its original "" as the import's own long texts).
+        in_pieces = indexed_in_pieces(text)
         document_id = self.db["documents"].insert({
-            "uuid": guid, "title": title, "text": text, "original": text,
+            "uuid": guid, "title": title, "text": text, "original": "" if in_pieces else text,
             "source_path": source_label, "encoding": "utf-8", "cleaned": 0,
             "word_count": count_words(text), "hash": digest,
-            "imported": imported, "updated": imported,
+            "imported": imported, "updated": imported, "indexed_in_pieces": int(in_pieces),
         }).last_pk
+        if in_pieces:
+            self.in_pieces.append(document_id)
+            self.db.conn.executemany(
+                'INSERT INTO document_pieces (document_id, start, "end") VALUES (?, ?, ?)',
+                [(document_id, start, end) for start, end in pieces_of(text)])
         self.report.documents_added += 1
         return document_id
 
@@ -820,6 +836,9 @@ def import_qdpx(db: Database, path: str | Path,
         importer.code_tree(_child(book, "Codes"), None, "", with_notes=True)
         for source, raw, label in texts:
             importer.document(source, raw, label)
+    # Its very long texts, a piece a short transaction (none inside a
+    # bigger transaction: whoever holds it completes them after).
+    index_documents(db, importer.in_pieces)
     return report
 
 
