@@ -591,3 +591,19 @@ def test_a_typo_the_project_repeats_still_shows_the_common_word_near_the_top(
     hits = [hit.text for hit in index.search(db, "insisted tht China should be", 10)]
     assert "insisted tht China" in hits[0]
     assert any("insisted that China" in text for text in hits[:3])
+
+
+@pytest.fixture(scope="module")
+def left_out(tmp_path_factory) -> Path:
+    """The same words in another order, many times; in the query's order,
+    with one more word between, once."""
+    others = [f"{i}: Zelensky is fighting for the very survival of his country, and millions"
+              for i in range(40)]
+    one = ["He led the country, and millions of his supporters, into the streets"]
+    return _passages_project(tmp_path_factory.mktemp("left_out") / "p.db", others + one)
+
+
+def test_a_word_left_out_of_a_fragment_still_finds_it_first(left_out):
+    db = open_database(left_out, read_only=True)
+    texts = _texts(db, "country, and millions his")  # ("of" left out)
+    assert texts[0].startswith("He led the country, and millions of his")

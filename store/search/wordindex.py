@@ -60,9 +60,13 @@ passage matches: its text does; counted in the proxy, the project's typos
 of common pairs would push the passage out); ``partial_ratio`` keeps the
 :data:`RESCORE` that hold the query's
 words in its order, ranked by :func:`score`: ``partial_ratio`` (the query as
-a near-substring), ``token_set_ratio`` (the words in any order) and the
-share of the query's letters in words the passage contains (each allowing a
-slip; the last word may be unfinished). Nothing depends on how many results
+a near-substring), ``token_set_ratio`` (the words in any order), the share
+of the query's words found in its order in a stretch of the passage one word
+longer than the query (:func:`ordered`: a word the researcher left out of
+the fragment costs ``partial_ratio`` a gap, while another passage with the
+same words in another order may hold a longer exact run), and the share of
+the query's letters in words the passage contains (each allowing a slip; the
+last word may be unfinished). Nothing depends on how many results
 are asked for below :data:`RESCORE`, so a smaller limit is the beginning of a
 larger one.
 
@@ -128,6 +132,7 @@ from itertools import pairwise
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq
 from rapidfuzz.utils import default_process
 
 from margin.store import word_postings
@@ -807,7 +812,31 @@ def score(pq: str, processed: str, typing: bool = True, partial: float | None = 
     if partial is None:
         partial = fuzz.partial_ratio(pq, processed)
     unordered = fuzz.token_set_ratio(pq, processed) if len(pq) < len(processed) else 0.0
-    return 0.45 * partial + 0.15 * unordered + 40 * coverage(pq, processed, typing)
+    return (0.45 * partial + 0.10 * unordered + 10 * ordered(pq, processed)
+            + 40 * coverage(pq, processed, typing))
+
+
+def ordered(pq: str, processed: str) -> float:
+    """The share of the query's words found, in the query's order, in some
+    stretch of the passage one word longer than the query (a word left out of
+    the query still leaves the others in order; as words, so a slip in one
+    costs that word alone)."""
+    words = pq.split()
+    if len(words) < 2:
+        return 1.0
+    numbers: dict[str, int] = {}
+    query = [numbers.setdefault(word, len(numbers)) for word in words]
+    text = [numbers.get(word, -1) for word in processed.split()]
+    span = len(query) + 1
+    best = 0
+    for start, number in enumerate(text):
+        if number >= 0:  # (a stretch starts at one of the query's words)
+            found = LCSseq.similarity(query, text[start : start + span])
+            if found > best:
+                best = found
+                if best == len(query):
+                    break
+    return best / len(query)
 
 
 def coverage(pq: str, processed: str, typing: bool = True) -> float:
