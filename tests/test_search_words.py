@@ -607,3 +607,9 @@ def test_a_word_left_out_of_a_fragment_still_finds_it_first(left_out):
     db = open_database(left_out, read_only=True)
     texts = _texts(db, "country, and millions his")  # ("of" left out)
     assert texts[0].startswith("He led the country, and millions of his")
+
+
+def test_a_passage_that_is_the_query_scores_100_and_nothing_scores_more():
+    query = default_process("the threat as an existential challenge")
+    assert wordindex.score(query, query) == pytest.approx(100.0)
+    assert wordindex.score(query, "framing " + query + " to European stability") <= 100.0
