@@ -609,7 +609,9 @@ def test_a_word_left_out_of_a_fragment_still_finds_it_first(left_out):
     assert texts[0].startswith("He led the country, and millions of his")
 
 
-def test_a_passage_that_is_the_query_scores_100_and_nothing_scores_more():
+def test_a_passage_holding_the_query_scores_100_and_nothing_scores_more():
     query = default_process("the threat as an existential challenge")
-    assert wordindex.score(query, query) == pytest.approx(100.0)
-    assert wordindex.score(query, "framing " + query + " to European stability") <= 100.0
+    passage = default_process(SENTENCE)
+    assert wordindex.score(query, passage) == pytest.approx(100.0)
+    for text in (query, passage[:40], passage + " " + passage, "threat the"):
+        assert 0.0 <= wordindex.score(query, text) <= 100.0
