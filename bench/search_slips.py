@@ -182,7 +182,7 @@ def recall_table(queries: Sequence[SlipQuery], found: Sequence[bool]) -> dict[st
 
 
 def format_row(name: str, table: dict[str, float]) -> str:
-    cells = "  ".join(f"{table[k]:.2f}".rjust(len(k)) for k in (*KINDS, "all"))
+    cells = "  ".join(f"{table[k]:.3f}".rjust(len(k)) for k in (*KINDS, "all"))
     return f"{name:<34} {cells}"
 
 
