@@ -815,8 +815,8 @@ def score(pq: str, processed: str, typing: bool = True, partial: float | None = 
     if partial is None:
         partial = fuzz.partial_ratio(pq, processed)
     unordered = fuzz.token_set_ratio(pq, processed) if len(pq) < len(processed) else 0.0
-    return (0.45 * partial + 0.10 * unordered + 10 * ordered(pq, processed)
-            + 40 * coverage(pq, processed, typing)) / 1.05
+    return (0.45 * partial + 0.10 * unordered + 15 * ordered(pq, processed)
+            + 40 * coverage(pq, processed, typing)) / 1.10
 
 
 def ordered(pq: str, processed: str) -> float:
