@@ -183,7 +183,7 @@ READING_GAP = 15.0
 #: holders add as candidates (the rarest pair first).
 PAIR_VARIANTS = 6
 PAIR_BUDGET = 3_000
-PAIR_READ = 100
+PAIR_READ = 30
 #: Pairs looked up whose ids (or absence) are kept between searches.
 PAIR_CACHE = 20_000
 _W_REVERSED = 0.8
