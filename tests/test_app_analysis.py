@@ -305,6 +305,14 @@ async def test_w_writes_the_table_shown_to_csv(project, tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, lambda: "it is a folder" in shown(app))
         assert app.screen is prompt and target.parent.is_dir()
+        # A user that does not exist after "~", and a name too long for the
+        # file system: a reason under the box, never a traceback.
+        for bad, reason in (("~no-such-user-here/x.csv", "home directory"),
+                            (str(tmp_path / ("x" * 300 + ".csv")), "too long")):
+            prompt.query_one("#value").value = bad
+            await pilot.press("enter")
+            await wait_for(pilot, lambda reason=reason: reason in shown(app))
+            assert app.screen is prompt and app.is_running
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         assert not any("does not exist" in str(n.message) for n in app._notifications)

@@ -294,10 +294,15 @@ class FilePrompt(TextPrompt):
         if not typed:
             self.show_error("Type a file's path, or press Escape to cancel")
             return
-        path = Path(typed).expanduser()
-        if self.folder is not None:
-            path = (self.folder / path).absolute()
-        if path.is_file():
+        try:
+            path = Path(typed).expanduser()  # ("~nobody/x": no such user)
+            if self.folder is not None:
+                path = (self.folder / path).absolute()
+            exists = path.is_file()  # (a name too long, a folder not ours)
+        except (RuntimeError, OSError, ValueError) as error:
+            self.show_error("Cannot write: " + _reason(error))
+            return
+        if exists:
             def answered(replace: bool | None) -> None:
                 if replace:
                     self._write(path)
@@ -313,12 +318,20 @@ class FilePrompt(TextPrompt):
 
         try:
             answer = self.write(path)
-        except (StoreError, OSError) as error:
-            reason = str(error) if isinstance(error, StoreError) else error.strerror or str(error)
+        except (StoreError, OSError, ValueError) as error:
             # The path is in the box above: the reason alone ("it is a folder").
-            self.show_error("Cannot write: " + reason.removeprefix(f"cannot write {path}: "))
+            self.show_error("Cannot write: "
+                            + _reason(error).removeprefix(f"cannot write {path}: "))
             return
         self.dismiss(answer)
+
+
+def _reason(error: Exception) -> str:
+    """What went wrong, in a few words (an OSError's own words, without the
+    path the box already shows)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 class MemoEditor(ModalScreen[str | None]):
