@@ -282,6 +282,7 @@ def action(db: Database, label: str, *, long_texts: Sequence[str] = ()) -> Itera
 
 _STAGED = "staged"  # a text recorded in history_texts: {"staged": [its rows' ids]}
 _STAGED_CHARS = 4_000_000  # characters a row of history_texts
+_ORPHANED_AFTER_DAYS = 1 / 24
 
 
 def _stage(db: Database, texts: Sequence[str]) -> list[tuple[str, list[int]]]:
@@ -290,7 +291,7 @@ def _stage(db: Database, texts: Sequence[str]) -> list[tuple[str, list[int]]]:
     transaction (paced as a long text's index pieces are): the action's own
     transaction then names the rows instead of copying the text (migration
     0014). Rows no history row names (an action that failed, a crash) are
-    dropped first."""
+    dropped first, once they are an hour old."""
     texts = [text for text in texts if len(text) > _LONG_ROW]
     if not texts or db.conn.in_transaction or "history_texts" not in db.table_names():
         return []
@@ -300,8 +301,11 @@ def _stage(db: Database, texts: Sequence[str]) -> list[tuple[str, list[int]]]:
     staged = []
     with derived_writes(db):
         with pacer.transaction():
-            db.execute("DELETE FROM history_texts WHERE id NOT IN (SELECT value FROM "
-                       "history, json_each(history.texts) WHERE history.texts IS NOT NULL)")
+            # (an hour old: another process's rows, written for its action
+            # under way, are named by no history row yet either)
+            db.execute("DELETE FROM history_texts WHERE written < julianday('now') - ? "
+                       "AND id NOT IN (SELECT value FROM history, json_each(history.texts) "
+                       "WHERE history.texts IS NOT NULL)", [_ORPHANED_AFTER_DAYS])
         for text in texts:
             ids = []
             for start in range(0, len(text), _STAGED_CHARS):

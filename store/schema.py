@@ -479,7 +479,10 @@ def _history_long_texts(db: sqlite_utils.Database) -> None:
     # megabytes a row, each row a short transaction of its own, and the
     # action's history row names those rows (history.texts, a JSON list of
     # their ids). They go with their history row, whoever deletes it.
-    db.execute("CREATE TABLE history_texts (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+    # (written: when, so that a row no history row names yet, another
+    # process's action under way, is not taken for one a crash left behind)
+    db.execute("CREATE TABLE history_texts (id INTEGER PRIMARY KEY, text TEXT NOT NULL, "
+               "written REAL NOT NULL DEFAULT (julianday('now')))")
     db.execute("ALTER TABLE history ADD COLUMN texts TEXT")
     db.execute("CREATE TRIGGER history_texts_go AFTER DELETE ON history "
                "WHEN old.texts IS NOT NULL BEGIN "

@@ -689,3 +689,18 @@ def test_a_long_text_in_a_refi_qda_project_is_indexed_in_pieces_after_its_transa
     assert found(db, "xylophone") == ["xylophone"] and documents_being_indexed(db) == []
     assert check_database(db).ok
     db.close()
+
+
+def test_texts_another_process_is_writing_for_its_delete_are_not_taken_for_leftovers(
+        tmp_path, long_texts):
+    db = open_database(tmp_path / "p.db")
+    # Another margin has written its text for a delete it is about to make:
+    # no history row names those rows yet. And a crash left one behind, long ago.
+    theirs = history._stage(db, ["x" * 60_000])[0][1]
+    db.execute("INSERT INTO history_texts (text, written) VALUES ('old', julianday('now') - 1)")
+    db.conn.commit()
+    history._stage(db, ["y" * 60_000])  # this one's own delete
+    left = dict(db.execute("SELECT id, text FROM history_texts").fetchall())
+    # Theirs are still there for its undo (and their ids not given to others).
+    assert theirs and all(left.get(row, "").startswith("x") for row in theirs)
+    assert not db.execute("SELECT 1 FROM history_texts WHERE text = 'old'").fetchone()
