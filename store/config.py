@@ -39,7 +39,7 @@ from pathlib import Path
 import platformdirs
 
 from margin.store.errors import StoreError
-from margin.store.util import TemplateError, fill_template
+from margin.store.util import TemplateError, error_reason, fill_template
 
 APP_NAME = "margin"
 ENTITY_BACKENDS = ("auto", "rules", "spacy")
@@ -155,7 +155,7 @@ def load_config(path: Path | None = None) -> Config:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         config.readable = False
-        config.problems.append(f"cannot read the file ({_reason(error)}); defaults used")
+        config.problems.append(f"cannot read the file ({error_reason(error)}); defaults used")
         return config
     if sys.version_info >= (3, 11):  # imported here: most users have no config file
         import tomllib
@@ -223,10 +223,6 @@ def _fallback(config: Config, name: str) -> str:
     return "ignored" if default is None else f"default {_shown(default)} used"
 
 
-def _reason(error: Exception) -> str:
-    return getattr(error, "strerror", None) or str(error) or type(error).__name__
-
-
 _TOP_LEVEL_LINE = r'^\s*(?:{key}|"{key}"|\'{key}\')\s*='
 
 
@@ -244,7 +240,7 @@ def save_setting(path: Path, key: str, value: str | bool) -> None:
         tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise StoreError(f"cannot save {key} to {path}: the file cannot be read "
-                         f"({_reason(error)})") from None
+                         f"({error_reason(error)})") from None
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
@@ -285,7 +281,7 @@ def save_setting(path: Path, key: str, value: str | bool) -> None:
             os.unlink(temporary)
             raise
     except OSError as error:
-        raise StoreError(f"cannot save {key} to {path}: {_reason(error)}") from None
+        raise StoreError(f"cannot save {key} to {path}: {error_reason(error)}") from None
 
 
 def resolve_coder(explicit: str | None, config: Config) -> str:

@@ -120,3 +120,9 @@ def fill_template(template: str, **values: str) -> str:
             raise TemplateError(f"{shown} is not one of {known}")
         out.append(values[field_name])
     return "".join(out)
+
+
+def error_reason(error: Exception) -> str:
+    """What went wrong, in a few words: an OSError's own words (without the
+    path, which the caller shows), else the message, else the error's name."""
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from margin.store.util import visible_controls
+from margin.store.util import error_reason, visible_controls
 
 T = TypeVar("T")
 
@@ -300,7 +300,7 @@ class FilePrompt(TextPrompt):
                 path = (self.folder / path).absolute()
             exists = path.is_file()  # (a name too long, a folder not ours)
         except (RuntimeError, OSError, ValueError) as error:
-            self.show_error("Cannot write: " + _reason(error))
+            self.show_error("Cannot write: " + error_reason(error))
             return
         if exists:
             def answered(replace: bool | None) -> None:
@@ -321,17 +321,9 @@ class FilePrompt(TextPrompt):
         except (StoreError, OSError, ValueError) as error:
             # The path is in the box above: the reason alone ("it is a folder").
             self.show_error("Cannot write: "
-                            + _reason(error).removeprefix(f"cannot write {path}: "))
+                            + error_reason(error).removeprefix(f"cannot write {path}: "))
             return
         self.dismiss(answer)
-
-
-def _reason(error: Exception) -> str:
-    """What went wrong, in a few words (an OSError's own words, without the
-    path the box already shows)."""
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    return str(error) or type(error).__name__
 
 
 class MemoEditor(ModalScreen[str | None]):
